@@ -1,0 +1,206 @@
+//! Client authentication at the token endpoint: RFC 6749 §2.3.1 (`client_secret_basic`,
+//! `client_secret_post`) and §2.1 public clients (`none`).
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use secrecy::SecretString;
+
+use crate::OAuthError;
+use crate::model::Client;
+use crate::request::FormParams;
+use crate::secret::ClientSecretHasher;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+    None,
+}
+
+impl ClientAuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+        }
+    }
+}
+
+/// The credentials a request carries, before they are checked.
+#[derive(Debug)]
+pub struct PresentedCredentials {
+    pub client_id: String,
+    pub secret: Option<SecretString>,
+    pub method: ClientAuthMethod,
+}
+
+impl PresentedCredentials {
+    fn invalid(&self) -> OAuthError {
+        OAuthError::InvalidClient {
+            basic_challenge: self.method == ClientAuthMethod::ClientSecretBasic,
+        }
+    }
+
+    /// Reads the credentials from the `Authorization` header and the form. Using two methods at once is an
+    /// `invalid_request` (RFC 6749 §2.3: "MUST NOT use more than one authentication method").
+    pub fn extract(authorization: Option<&str>, form: &FormParams) -> Result<Self, OAuthError> {
+        let form_id = form.get("client_id");
+        let form_secret = form.get("client_secret");
+        let Some(header) = authorization else {
+            let client_id = form_id.ok_or(OAuthError::InvalidClient {
+                basic_challenge: false,
+            })?;
+            return Ok(Self {
+                client_id: client_id.to_owned(),
+                secret: form_secret.map(|s| SecretString::from(s.to_owned())),
+                method: if form_secret.is_some() {
+                    ClientAuthMethod::ClientSecretPost
+                } else {
+                    ClientAuthMethod::None
+                },
+            });
+        };
+        let (scheme, value) = header.trim().split_once(' ').unwrap_or((header, ""));
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(OAuthError::invalid_request(
+                "only the Basic authorization scheme is accepted here",
+            ));
+        }
+        if form_secret.is_some() {
+            return Err(OAuthError::invalid_request(
+                "more than one client authentication method was used",
+            ));
+        }
+        let (client_id, secret) = decode_basic(value.trim()).ok_or(OAuthError::InvalidClient {
+            basic_challenge: true,
+        })?;
+        if form_id.is_some_and(|id| id != client_id) {
+            return Err(OAuthError::invalid_request(
+                "client_id does not match the Authorization header",
+            ));
+        }
+        Ok(Self {
+            client_id,
+            secret: Some(SecretString::from(secret)),
+            method: ClientAuthMethod::ClientSecretBasic,
+        })
+    }
+}
+
+/// RFC 6749 §2.3.1: id and secret are form-url-encoded, then joined by ':' and base64-encoded (RFC 7617).
+fn decode_basic(value: &str) -> Option<(String, String)> {
+    let raw = STANDARD.decode(value).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let decode = |s: &str| -> Option<String> {
+        let plus_as_space = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&plus_as_space)
+            .decode_utf8()
+            .ok()
+            .map(Cow::into_owned)
+    };
+    let id = decode(id)?;
+    (!id.is_empty()).then_some(())?;
+    Some((id, decode(secret)?))
+}
+
+/// Checks presented credentials against the client found for them (`None` when the id is unknown).
+/// Unknown, disabled and wrong-secret cases do the same work and give the same answer.
+pub fn authenticate(
+    presented: &PresentedCredentials,
+    client: Option<Arc<Client>>,
+    hasher: &ClientSecretHasher,
+    now: i64,
+) -> Result<Arc<Client>, OAuthError> {
+    let Some(client) = client.filter(|c| c.enabled) else {
+        hasher.burn(presented.secret.as_ref());
+        return Err(presented.invalid());
+    };
+    if client.public_client {
+        // A public client has no secret to check (RFC 6749 §2.1); one that sends a secret is confused.
+        hasher.burn(presented.secret.as_ref());
+        return match presented.method {
+            ClientAuthMethod::None => Ok(client),
+            _ => Err(presented.invalid()),
+        };
+    }
+    let Some(secret) = presented.secret.as_ref() else {
+        hasher.burn(None);
+        return Err(presented.invalid());
+    };
+    let valid = client
+        .secrets
+        .iter()
+        .filter(|s| s.is_valid_at(now))
+        .map(|s| &s.hash);
+    if hasher.matches_any(secret, valid) {
+        Ok(client)
+    } else {
+        Err(presented.invalid())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> FormParams {
+        FormParams::new(
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn basic(id: &str, secret: &str) -> String {
+        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}")))
+    }
+
+    #[test]
+    fn basic_credentials_are_form_url_decoded_rfc6749_2_3_1() {
+        let p = PresentedCredentials::extract(Some(&basic("my%3Aclient", "s%2Bx+y")), &form(&[]))
+            .unwrap();
+        assert_eq!(p.client_id, "my:client");
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(p.secret.as_ref().unwrap()),
+            "s+x y"
+        );
+        assert_eq!(p.method, ClientAuthMethod::ClientSecretBasic);
+    }
+
+    #[test]
+    fn two_methods_at_once_are_invalid_request_rfc6749_2_3() {
+        let err =
+            PresentedCredentials::extract(Some(&basic("a", "b")), &form(&[("client_secret", "b")]))
+                .unwrap_err();
+        assert!(matches!(err, OAuthError::InvalidRequest(_)));
+    }
+
+    #[test]
+    fn malformed_basic_is_invalid_client_with_challenge() {
+        let err = PresentedCredentials::extract(Some("Basic !!!"), &form(&[])).unwrap_err();
+        assert!(matches!(
+            err,
+            OAuthError::InvalidClient {
+                basic_challenge: true
+            }
+        ));
+    }
+
+    #[test]
+    fn no_credentials_at_all_is_invalid_client() {
+        let err = PresentedCredentials::extract(None, &form(&[])).unwrap_err();
+        assert!(matches!(
+            err,
+            OAuthError::InvalidClient {
+                basic_challenge: false
+            }
+        ));
+    }
+}

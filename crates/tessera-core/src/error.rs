@@ -1,0 +1,67 @@
+use std::borrow::Cow;
+
+use tessera_proto::ErrorCode;
+
+use crate::store::StoreError;
+
+/// The protocol layer's one error type. Each variant is an RFC 6749 §5.2 code; the HTTP adapter maps it
+/// to status, headers and body in one place. Descriptions are written for the client and never carry
+/// internal detail: storage and internal failures say only `server_error` on the wire.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("invalid_request: {0}")]
+    InvalidRequest(Cow<'static, str>),
+    /// `basic_challenge` is set when the client tried HTTP Basic, so the response must carry
+    /// `WWW-Authenticate: Basic` (RFC 6749 §5.2).
+    #[error("invalid_client")]
+    InvalidClient { basic_challenge: bool },
+    #[error("invalid_grant: {0}")]
+    InvalidGrant(Cow<'static, str>),
+    #[error("unauthorized_client: {0}")]
+    UnauthorizedClient(Cow<'static, str>),
+    #[error("unsupported_grant_type: {0}")]
+    UnsupportedGrantType(Cow<'static, str>),
+    #[error("invalid_scope: {0}")]
+    InvalidScope(Cow<'static, str>),
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl OAuthError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidRequest(_) => ErrorCode::InvalidRequest,
+            Self::InvalidClient { .. } => ErrorCode::InvalidClient,
+            Self::InvalidGrant(_) => ErrorCode::InvalidGrant,
+            Self::UnauthorizedClient(_) => ErrorCode::UnauthorizedClient,
+            Self::UnsupportedGrantType(_) => ErrorCode::UnsupportedGrantType,
+            Self::InvalidScope(_) => ErrorCode::InvalidScope,
+            Self::Store(StoreError::Unavailable(_)) => ErrorCode::TemporarilyUnavailable,
+            Self::Store(_) | Self::Internal(_) => ErrorCode::ServerError,
+        }
+    }
+
+    /// The `error_description` sent to the client.
+    pub fn description(&self) -> Cow<'static, str> {
+        match self {
+            Self::InvalidRequest(d)
+            | Self::InvalidGrant(d)
+            | Self::UnauthorizedClient(d)
+            | Self::UnsupportedGrantType(d)
+            | Self::InvalidScope(d) => d.clone(),
+            Self::InvalidClient { .. } => Cow::Borrowed("client authentication failed"),
+            Self::Store(StoreError::Unavailable(_)) => {
+                Cow::Borrowed("the service is temporarily unavailable")
+            }
+            Self::Store(_) | Self::Internal(_) => {
+                Cow::Borrowed("the server could not complete the request")
+            }
+        }
+    }
+
+    pub fn invalid_request(d: impl Into<Cow<'static, str>>) -> Self {
+        Self::InvalidRequest(d.into())
+    }
+}

@@ -1,0 +1,78 @@
+//! RFC 6749 §4.4: the client credentials grant. The client acts on its own behalf, through its service
+//! account. Nothing is written: the token is signed and returned (ARCHITECTURE.md, "no write on the hot path").
+
+use std::borrow::Cow;
+
+use tessera_proto::{ScopeSet, TokenResponse};
+
+use crate::OAuthError;
+use crate::keys::KeyRing;
+use crate::model::{Client, ClientScope, Realm};
+use crate::scope::grant_scopes;
+use crate::token::AccessTokenGrant;
+
+/// The realm-wide facts a grant needs, loaded once and cached by the server.
+#[derive(Debug, Clone)]
+pub struct RealmContext {
+    pub realm: Realm,
+    pub issuer: String,
+    pub scopes: Vec<ClientScope>,
+    pub keys: KeyRing,
+}
+
+pub struct ClientCredentialsGrant<'a> {
+    pub realm: &'a RealmContext,
+    pub client: &'a Client,
+    pub scope: Option<&'a ScopeSet>,
+    pub now: i64,
+}
+
+impl ClientCredentialsGrant<'_> {
+    pub fn issue(&self) -> Result<TokenResponse, OAuthError> {
+        // §4.4: "MUST only be used by confidential clients".
+        if self.client.public_client {
+            return Err(OAuthError::UnauthorizedClient(Cow::Borrowed(
+                "public clients may not use the client_credentials grant",
+            )));
+        }
+        if !self.client.service_accounts_enabled {
+            return Err(OAuthError::UnauthorizedClient(Cow::Borrowed(
+                "the client is not allowed the client_credentials grant",
+            )));
+        }
+        let scopes = grant_scopes(self.client, self.scope, &self.realm.scopes)?;
+        let lifetime = self
+            .client
+            .access_token_lifespan()
+            .unwrap_or(self.realm.realm.access_token_lifespan);
+        let subject = self
+            .client
+            .service_account_user_id
+            .as_deref()
+            .unwrap_or(&self.client.id);
+        let grant = AccessTokenGrant {
+            issuer: &self.realm.issuer,
+            realm: &self.realm.realm,
+            client: self.client,
+            subject,
+            preferred_username: Some(format!("service-account-{}", self.client.client_id)),
+            scope: &scopes.in_token,
+            issued_at: self.now,
+            lifetime,
+        };
+        let (access_token, _) = grant
+            .sign(self.realm.keys.active())
+            .map_err(|e| OAuthError::Internal(e.to_string()))?;
+        Ok(TokenResponse {
+            access_token,
+            expires_in: lifetime,
+            // Keycloak's shape: no refresh token for client credentials (RFC 6749 §4.4.3 "SHOULD NOT").
+            refresh_expires_in: 0,
+            refresh_token: None,
+            token_type: "Bearer".to_owned(),
+            id_token: None,
+            not_before_policy: self.realm.realm.not_before,
+            scope: scopes.in_token.to_string(),
+        })
+    }
+}

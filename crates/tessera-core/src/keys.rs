@@ -1,0 +1,362 @@
+//! Signing keys: generation, sealing at rest, JWK publication (RFC 7517/7518/8037), and the JWS compact
+//! signer (RFC 7515 §7.1) over cached aws-lc-rs key pairs. Parsing a key per token would cost a third of the
+//! token endpoint's throughput (STACK.md), so a key is parsed once when the realm's key ring is loaded.
+
+use std::sync::Arc;
+
+use aws_lc_rs::digest;
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256,
+    RsaKeyPair,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use tessera_proto::{Jwk, JwkSet};
+
+use crate::model::{KeyState, StoredSigningKey};
+use crate::secret::{MasterKey, SecretError};
+
+/// JWS algorithms we sign with (RFC 7518 §3.1, RFC 8037 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum SigningAlgorithm {
+    #[default]
+    #[serde(rename = "RS256")]
+    Rs256,
+    #[serde(rename = "ES256")]
+    Es256,
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+}
+
+impl SigningAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "RS256" => Some(Self::Rs256),
+            "ES256" => Some(Self::Es256),
+            "EdDSA" => Some(Self::EdDsa),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for SigningAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key generation failed")]
+    Generate,
+    #[error("stored key {0} could not be loaded")]
+    Load(String),
+    #[error("signing failed")]
+    Sign,
+    #[error("the realm has no active signing key")]
+    NoActiveKey,
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+enum Pair {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+}
+
+/// A private key ready to sign, with its JWS header for access tokens pre-encoded.
+pub struct SigningKey {
+    kid: String,
+    alg: SigningAlgorithm,
+    pair: Pair,
+    at_jwt_header: String,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish()
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl SigningKey {
+    fn from_pkcs8(alg: SigningAlgorithm, pkcs8: &[u8]) -> Option<Pair> {
+        Some(match alg {
+            SigningAlgorithm::Rs256 => Pair::Rsa(RsaKeyPair::from_pkcs8(pkcs8).ok()?),
+            SigningAlgorithm::Es256 => {
+                Pair::Ec(EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).ok()?)
+            }
+            SigningAlgorithm::EdDsa => Pair::Ed(Ed25519KeyPair::from_pkcs8(pkcs8).ok()?),
+        })
+    }
+
+    fn new(kid: String, alg: SigningAlgorithm, pair: Pair) -> Self {
+        // RFC 9068 §2.1: typ "at+jwt".
+        let header = serde_json::json!({ "alg": alg.as_str(), "typ": "at+jwt", "kid": kid });
+        let at_jwt_header = b64(header.to_string().as_bytes());
+        Self {
+            kid,
+            alg,
+            pair,
+            at_jwt_header,
+            rng: SystemRandom::new(),
+        }
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn alg(&self) -> SigningAlgorithm {
+        self.alg
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        match &self.pair {
+            Pair::Rsa(k) => {
+                let mut sig = vec![0u8; k.public_modulus_len()];
+                k.sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut sig)
+                    .map_err(|_| KeyError::Sign)?;
+                Ok(sig)
+            }
+            Pair::Ec(k) => Ok(k
+                .sign(&self.rng, message)
+                .map_err(|_| KeyError::Sign)?
+                .as_ref()
+                .to_vec()),
+            Pair::Ed(k) => Ok(k.sign(message).as_ref().to_vec()),
+        }
+    }
+
+    /// A JWS compact serialization of `claims` with the `at+jwt` header (RFC 9068 §2.1).
+    pub fn sign_access_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
+        let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
+        let mut token =
+            String::with_capacity(self.at_jwt_header.len() + payload.len() * 4 / 3 + 400);
+        token.push_str(&self.at_jwt_header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+        let signature = self.sign(token.as_bytes())?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
+        Ok(token)
+    }
+
+    /// The public half as a JWK, with its RFC 7638 thumbprint as `kid`.
+    fn public_jwk(alg: SigningAlgorithm, pair: &Pair) -> Jwk {
+        let (kty, n, e, crv, x, y) = match pair {
+            Pair::Rsa(k) => {
+                let public = k.public_key();
+                let n = b64(public.modulus().big_endian_without_leading_zero());
+                let e = b64(public.exponent().big_endian_without_leading_zero());
+                ("RSA", Some(n), Some(e), None, None, None)
+            }
+            Pair::Ec(k) => {
+                // Uncompressed point: 0x04 || x || y (SEC 1 §2.3.3).
+                let point = k.public_key().as_ref();
+                let x = point.get(1..33).unwrap_or_default();
+                let y = point.get(33..65).unwrap_or_default();
+                ("EC", None, None, Some("P-256"), Some(b64(x)), Some(b64(y)))
+            }
+            Pair::Ed(k) => (
+                "OKP",
+                None,
+                None,
+                Some("Ed25519"),
+                Some(b64(k.public_key().as_ref())),
+                None,
+            ),
+        };
+        let thumbprint_input = match kty {
+            "RSA" => format!(
+                r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+                e.as_deref().unwrap_or(""),
+                n.as_deref().unwrap_or("")
+            ),
+            "EC" => format!(
+                r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+                x.as_deref().unwrap_or(""),
+                y.as_deref().unwrap_or("")
+            ),
+            _ => format!(
+                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+                x.as_deref().unwrap_or("")
+            ),
+        };
+        let kid = b64(digest::digest(&digest::SHA256, thumbprint_input.as_bytes()).as_ref());
+        Jwk {
+            kty: kty.to_owned(),
+            kid,
+            use_: Some("sig".to_owned()),
+            alg: Some(alg.as_str().to_owned()),
+            n,
+            e,
+            crv: crv.map(str::to_owned),
+            x,
+            y,
+        }
+    }
+}
+
+/// Generates a key pair for `alg` and seals its private half under the master key.
+pub fn generate_signing_key(
+    realm_id: &str,
+    alg: SigningAlgorithm,
+    state: KeyState,
+    master: &MasterKey,
+    now: i64,
+) -> Result<StoredSigningKey, KeyError> {
+    let (pkcs8, pair) = match alg {
+        SigningAlgorithm::Rs256 => {
+            let k = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?;
+            let der: Pkcs8V1Der = k.as_der().map_err(|_| KeyError::Generate)?;
+            (der.as_ref().to_vec(), Pair::Rsa(k))
+        }
+        SigningAlgorithm::Es256 => {
+            let k = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+                .map_err(|_| KeyError::Generate)?;
+            let der = k.to_pkcs8v1().map_err(|_| KeyError::Generate)?;
+            (der.as_ref().to_vec(), Pair::Ec(k))
+        }
+        SigningAlgorithm::EdDsa => {
+            let k = Ed25519KeyPair::generate().map_err(|_| KeyError::Generate)?;
+            let der: Pkcs8V1Der = k.as_der().map_err(|_| KeyError::Generate)?;
+            (der.as_ref().to_vec(), Pair::Ed(k))
+        }
+    };
+    let public_jwk = SigningKey::public_jwk(alg, &pair);
+    let sealed_private_key = master.seal(&pkcs8, &public_jwk.kid)?;
+    Ok(StoredSigningKey {
+        kid: public_jwk.kid.clone(),
+        realm_id: realm_id.to_owned(),
+        alg,
+        state,
+        sealed_private_key,
+        public_jwk,
+        created_at: now,
+    })
+}
+
+/// A realm's keys as the server uses them: the one that signs, and the set it publishes.
+#[derive(Debug, Clone)]
+pub struct KeyRing {
+    active: Arc<SigningKey>,
+    published: JwkSet,
+}
+
+impl KeyRing {
+    /// Opens the realm's active key and publishes every key that is next, active or retired.
+    pub fn load(stored: &[StoredSigningKey], master: &MasterKey) -> Result<Self, KeyError> {
+        let active = stored
+            .iter()
+            .filter(|k| k.state == KeyState::Active)
+            .max_by_key(|k| k.created_at)
+            .ok_or(KeyError::NoActiveKey)?;
+        let pkcs8 = master.open(&active.sealed_private_key, &active.kid)?;
+        let pair = SigningKey::from_pkcs8(active.alg, &pkcs8)
+            .ok_or_else(|| KeyError::Load(active.kid.clone()))?;
+        let signing = SigningKey::new(active.kid.clone(), active.alg, pair);
+        let published = JwkSet {
+            keys: stored.iter().map(|k| k.public_jwk.clone()).collect(),
+        };
+        Ok(Self {
+            active: Arc::new(signing),
+            published,
+        })
+    }
+
+    pub fn active(&self) -> &SigningKey {
+        &self.active
+    }
+
+    pub fn jwks(&self) -> &JwkSet {
+        &self.published
+    }
+}
+
+/// Signs one throwaway token so the first real request does not pay aws-lc-rs's one-time set-up (~50 ms).
+pub fn warm_up() {
+    if let Ok(k) = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING) {
+        let signer = SigningKey::new("warm-up".into(), SigningAlgorithm::Es256, Pair::Ec(k));
+        let _ = signer.sign_access_token(&serde_json::json!({}));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::ServerSecrets;
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+
+    fn roundtrip(alg: SigningAlgorithm, jwt_alg: Algorithm) {
+        let master = ServerSecrets::generate().unwrap().master_key();
+        let stored = generate_signing_key("r", alg, KeyState::Active, &master, 1).unwrap();
+        let ring = KeyRing::load(std::slice::from_ref(&stored), &master).unwrap();
+        let token = ring
+            .active()
+            .sign_access_token(&serde_json::json!({"sub": "x", "exp": 4_000_000_000u64}))
+            .unwrap();
+        let header = decode_header(&token).unwrap();
+        assert_eq!(header.kid.as_deref(), Some(stored.kid.as_str()));
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+        let jwk: jsonwebtoken::jwk::Jwk =
+            serde_json::from_value(serde_json::to_value(&stored.public_jwk).unwrap()).unwrap();
+        let key = DecodingKey::from_jwk(&jwk).unwrap();
+        let mut v = Validation::new(jwt_alg);
+        v.validate_aud = false;
+        v.required_spec_claims.clear();
+        let data = decode::<serde_json::Value>(&token, &key, &v).unwrap();
+        assert_eq!(data.claims["sub"], "x");
+    }
+
+    #[test]
+    fn rs256_es256_and_eddsa_tokens_verify_with_the_published_jwk() {
+        roundtrip(SigningAlgorithm::Rs256, Algorithm::RS256);
+        roundtrip(SigningAlgorithm::Es256, Algorithm::ES256);
+        roundtrip(SigningAlgorithm::EdDsa, Algorithm::EdDSA);
+    }
+
+    #[test]
+    fn private_key_is_not_stored_in_clear_and_needs_the_master_key() {
+        let master = ServerSecrets::generate().unwrap().master_key();
+        let stored =
+            generate_signing_key("r", SigningAlgorithm::Es256, KeyState::Active, &master, 1)
+                .unwrap();
+        let other = ServerSecrets::generate().unwrap().master_key();
+        assert!(matches!(
+            KeyRing::load(&[stored], &other),
+            Err(KeyError::Secret(SecretError::Unseal))
+        ));
+    }
+
+    #[test]
+    fn a_ring_without_an_active_key_is_refused() {
+        let master = ServerSecrets::generate().unwrap().master_key();
+        let stored =
+            generate_signing_key("r", SigningAlgorithm::EdDsa, KeyState::Next, &master, 1).unwrap();
+        assert!(matches!(
+            KeyRing::load(&[stored], &master),
+            Err(KeyError::NoActiveKey)
+        ));
+    }
+}

@@ -1,0 +1,22 @@
+//! Tessera's protocol logic: client authentication, grants, token minting, key handling and realm import.
+//!
+//! No HTTP and no SQL here: the HTTP adapter extracts requests into the types of this crate and maps
+//! [`OAuthError`] to the wire once; storage sits behind the ports in [`store`].
+
+pub mod client_auth;
+pub mod clock;
+pub mod error;
+pub mod grant;
+pub mod import;
+pub mod keys;
+pub mod model;
+pub mod provisioning;
+pub mod request;
+pub mod scope;
+pub mod secret;
+pub mod store;
+pub mod token;
+pub mod token_endpoint;
+
+pub use error::OAuthError;
+pub use tessera_proto as proto;

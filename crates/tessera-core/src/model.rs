@@ -1,0 +1,197 @@
+//! The domain model: realms (tenants), client scopes, clients, users, signing keys.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tessera_proto::Jwk;
+
+use crate::keys::SigningAlgorithm;
+
+/// Keycloak's default access-token lifespan, in seconds.
+pub const DEFAULT_ACCESS_TOKEN_LIFESPAN: u64 = 300;
+
+/// A realm: one tenant with its own issuer, clients, scopes, users and keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm {
+    pub id: String,
+    /// The URL path segment: `/realms/{name}`.
+    pub name: String,
+    pub display_name: Option<String>,
+    pub enabled: bool,
+    pub access_token_lifespan: u64,
+    pub signing_alg: SigningAlgorithm,
+    /// Tokens issued before this instant (Unix seconds) are invalid; 0 means none. Keycloak's `notBefore`.
+    pub not_before: i64,
+    /// Settings kept for later features (SSO lifetimes, refresh-token reuse), by Keycloak's names.
+    pub attributes: BTreeMap<String, String>,
+    pub created_at: i64,
+}
+
+impl Realm {
+    /// A realm name is a path segment: keep it to characters that need no escaping.
+    pub fn is_valid_name(name: &str) -> bool {
+        !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    }
+
+    /// `{public_url}/realms/{name}`, as Keycloak.
+    pub fn issuer(&self, public_url: &str) -> String {
+        format!("{}/realms/{}", public_url.trim_end_matches('/'), self.name)
+    }
+}
+
+/// A client scope (Keycloak's term): a named scope clients may be given by default or on request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientScope {
+    pub name: String,
+    pub description: Option<String>,
+    /// Keycloak's `include.in.token.scope`: whether the scope appears in the token's `scope` claim.
+    pub include_in_token_scope: bool,
+    pub attributes: BTreeMap<String, String>,
+}
+
+impl ClientScope {
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            description: None,
+            include_in_token_scope: true,
+            attributes: BTreeMap::new(),
+        }
+    }
+}
+
+/// An HMAC-SHA256 of a client secret under the server pepper; never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretHash(pub String);
+
+/// One of a client's secrets. Two exist during a rotation's grace window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSecret {
+    pub id: String,
+    pub hash: SecretHash,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+impl ClientSecret {
+    pub fn is_valid_at(&self, now: i64) -> bool {
+        self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// Internal identifier (UUID).
+    pub id: String,
+    pub realm_id: String,
+    /// The OAuth `client_id` (RFC 6749 §2.2), unique within the realm.
+    pub client_id: String,
+    pub name: Option<String>,
+    pub enabled: bool,
+    /// RFC 6749 §2.1 public client: has no secret.
+    pub public_client: bool,
+    /// May use the client-credentials grant (Keycloak's `serviceAccountsEnabled`).
+    pub service_accounts_enabled: bool,
+    pub standard_flow_enabled: bool,
+    pub direct_access_grants_enabled: bool,
+    pub consent_required: bool,
+    pub redirect_uris: Vec<String>,
+    pub web_origins: Vec<String>,
+    /// Always granted.
+    pub default_scopes: Vec<String>,
+    /// Granted only when requested.
+    pub optional_scopes: Vec<String>,
+    /// The `aud` of this client's access tokens; empty means the realm's issuer (RFC 9068 §3 default).
+    pub audiences: Vec<String>,
+    pub attributes: BTreeMap<String, String>,
+    /// The `sub` of client-credentials tokens: the service-account user, as in Keycloak.
+    pub service_account_user_id: Option<String>,
+    pub secrets: Vec<ClientSecret>,
+    pub created_at: i64,
+}
+
+impl Client {
+    /// Keycloak's per-client override `access.token.lifespan`, in seconds.
+    pub fn access_token_lifespan(&self) -> Option<u64> {
+        self.attributes
+            .get("access.token.lifespan")
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|v| *v > 0)
+    }
+
+    /// A client id is printable ASCII without spaces (RFC 6749 Appendix A.1 allows VSCHAR; we are stricter).
+    pub fn is_valid_client_id(id: &str) -> bool {
+        !id.is_empty() && id.len() <= 255 && id.bytes().all(|b| (0x21..=0x7E).contains(&b))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub realm_id: String,
+    pub username: String,
+    pub enabled: bool,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// Argon2id PHC string.
+    pub password_hash: Option<String>,
+    /// Set on the service-account user of a client.
+    pub service_account_client_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// The life of a signing key: published before it signs, published after it stops signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyState {
+    Next,
+    Active,
+    Retired,
+}
+
+impl KeyState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Next => "next",
+            Self::Active => "active",
+            Self::Retired => "retired",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "next" => Some(Self::Next),
+            "active" => Some(Self::Active),
+            "retired" => Some(Self::Retired),
+            _ => None,
+        }
+    }
+}
+
+/// A signing key as stored: the private half sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSigningKey {
+    pub kid: String,
+    pub realm_id: String,
+    pub alg: SigningAlgorithm,
+    pub state: KeyState,
+    /// AES-256-GCM sealed PKCS#8 document (base64).
+    pub sealed_private_key: String,
+    pub public_jwk: Jwk,
+    pub created_at: i64,
+}
+
+/// Everything that makes up a realm, written in one transaction (create and import).
+#[derive(Debug, Clone)]
+pub struct RealmBundle {
+    pub realm: Realm,
+    pub scopes: Vec<ClientScope>,
+    pub clients: Vec<Client>,
+    pub users: Vec<User>,
+    pub keys: Vec<StoredSigningKey>,
+}

@@ -1,0 +1,250 @@
+//! Creating realms and clients: ids, keys and secrets made the one right way, for the CLI, `--dev` and
+//! the import alike.
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+
+use crate::keys::{KeyError, SigningAlgorithm, generate_signing_key};
+use crate::model::{
+    Client, ClientScope, ClientSecret, DEFAULT_ACCESS_TOKEN_LIFESPAN, KeyState, Realm, RealmBundle,
+    User,
+};
+use crate::secret::{ClientSecretHasher, MasterKey, SecretError, generate_client_secret};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisioningError {
+    #[error("invalid realm name {0:?}: use letters, digits, '-', '_' or '.' (at most 64)")]
+    RealmName(String),
+    #[error("invalid client id {0:?}: use printable ASCII without spaces (at most 255)")]
+    ClientId(String),
+    #[error("invalid scope name {0:?}")]
+    ScopeName(String),
+    #[error("scope {0:?} does not exist in this realm")]
+    UnknownScope(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRealm {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub signing_alg: SigningAlgorithm,
+    pub access_token_lifespan: Option<u64>,
+}
+
+/// A new, empty realm with one active signing key.
+pub fn new_realm(
+    spec: &NewRealm,
+    master: &MasterKey,
+    now: i64,
+) -> Result<RealmBundle, ProvisioningError> {
+    if !Realm::is_valid_name(&spec.name) {
+        return Err(ProvisioningError::RealmName(spec.name.clone()));
+    }
+    let realm = Realm {
+        id: new_id(),
+        name: spec.name.clone(),
+        display_name: spec.display_name.clone(),
+        enabled: true,
+        access_token_lifespan: spec
+            .access_token_lifespan
+            .unwrap_or(DEFAULT_ACCESS_TOKEN_LIFESPAN),
+        signing_alg: spec.signing_alg,
+        not_before: 0,
+        attributes: BTreeMap::new(),
+        created_at: now,
+    };
+    let key = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Active, master, now)?;
+    Ok(RealmBundle {
+        realm,
+        scopes: Vec::new(),
+        clients: Vec::new(),
+        users: Vec::new(),
+        keys: vec![key],
+    })
+}
+
+pub fn new_scope(
+    name: &str,
+    description: Option<String>,
+) -> Result<ClientScope, ProvisioningError> {
+    if !tessera_proto::ScopeSet::is_valid_token(name) {
+        return Err(ProvisioningError::ScopeName(name.to_owned()));
+    }
+    Ok(ClientScope {
+        description,
+        ..ClientScope::new(name)
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    pub client_id: String,
+    pub name: Option<String>,
+    pub public_client: bool,
+    pub service_accounts_enabled: bool,
+    pub default_scopes: Vec<String>,
+    pub optional_scopes: Vec<String>,
+    pub audiences: Vec<String>,
+    pub redirect_uris: Vec<String>,
+}
+
+/// A new client; a confidential one comes with a fresh secret, returned here and never stored in clear.
+pub fn new_client(
+    realm_id: &str,
+    spec: &NewClient,
+    known_scopes: &[ClientScope],
+    hasher: &ClientSecretHasher,
+    now: i64,
+) -> Result<(Client, Option<SecretString>), ProvisioningError> {
+    if !Client::is_valid_client_id(&spec.client_id) {
+        return Err(ProvisioningError::ClientId(spec.client_id.clone()));
+    }
+    if let Some(unknown) = spec
+        .default_scopes
+        .iter()
+        .chain(&spec.optional_scopes)
+        .find(|s| !known_scopes.iter().any(|k| &k.name == *s))
+    {
+        return Err(ProvisioningError::UnknownScope(unknown.clone()));
+    }
+    let secret = if spec.public_client {
+        None
+    } else {
+        Some(generate_client_secret()?)
+    };
+    let secrets = secret
+        .iter()
+        .map(|s| ClientSecret {
+            id: new_id(),
+            hash: hasher.hash(s),
+            created_at: now,
+            expires_at: None,
+        })
+        .collect();
+    let client = Client {
+        id: new_id(),
+        realm_id: realm_id.to_owned(),
+        client_id: spec.client_id.clone(),
+        name: spec.name.clone(),
+        enabled: true,
+        public_client: spec.public_client,
+        service_accounts_enabled: spec.service_accounts_enabled && !spec.public_client,
+        standard_flow_enabled: !spec.redirect_uris.is_empty(),
+        direct_access_grants_enabled: false,
+        consent_required: false,
+        redirect_uris: spec.redirect_uris.clone(),
+        web_origins: Vec::new(),
+        default_scopes: spec.default_scopes.clone(),
+        optional_scopes: spec.optional_scopes.clone(),
+        audiences: spec.audiences.clone(),
+        attributes: BTreeMap::new(),
+        service_account_user_id: (spec.service_accounts_enabled && !spec.public_client)
+            .then(new_id),
+        secrets,
+        created_at: now,
+    };
+    Ok((client, secret))
+}
+
+/// The service-account user Keycloak keeps for a client; its id is the `sub` of the client's tokens.
+pub fn service_account_user(client: &Client) -> Option<User> {
+    let id = client.service_account_user_id.clone()?;
+    Some(User {
+        id,
+        realm_id: client.realm_id.clone(),
+        username: format!("service-account-{}", client.client_id),
+        enabled: true,
+        email: None,
+        email_verified: false,
+        first_name: None,
+        last_name: None,
+        password_hash: None,
+        service_account_client_id: Some(client.client_id.clone()),
+        created_at: client.created_at,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::secret::ServerSecrets;
+
+    pub(crate) fn client_with_scopes(default: &[&str], optional: &[&str]) -> Client {
+        let hasher = ServerSecrets::generate().unwrap().secret_hasher();
+        let scopes: Vec<ClientScope> = default
+            .iter()
+            .chain(optional)
+            .map(|s| ClientScope::new(s))
+            .collect();
+        let spec = NewClient {
+            client_id: "svc".into(),
+            service_accounts_enabled: true,
+            default_scopes: default.iter().map(|s| s.to_string()).collect(),
+            optional_scopes: optional.iter().map(|s| s.to_string()).collect(),
+            ..NewClient::default()
+        };
+        new_client("realm", &spec, &scopes, &hasher, 0).unwrap().0
+    }
+
+    #[test]
+    fn confidential_clients_get_a_secret_that_is_stored_hashed() {
+        let secrets = ServerSecrets::generate().unwrap();
+        let hasher = secrets.secret_hasher();
+        let spec = NewClient {
+            client_id: "svc".into(),
+            service_accounts_enabled: true,
+            ..NewClient::default()
+        };
+        let (client, secret) = new_client("r", &spec, &[], &hasher, 7).unwrap();
+        let secret = secret.unwrap();
+        assert_eq!(client.secrets.len(), 1);
+        assert!(hasher.matches_any(&secret, [&client.secrets[0].hash]));
+        assert!(client.service_account_user_id.is_some());
+        assert_eq!(
+            service_account_user(&client).unwrap().username,
+            "service-account-svc"
+        );
+    }
+
+    #[test]
+    fn bad_names_and_unknown_scopes_are_refused() {
+        let master = ServerSecrets::generate().unwrap().master_key();
+        let spec = NewRealm {
+            name: "a/b".into(),
+            display_name: None,
+            signing_alg: SigningAlgorithm::EdDsa,
+            access_token_lifespan: None,
+        };
+        assert!(matches!(
+            new_realm(&spec, &master, 0),
+            Err(ProvisioningError::RealmName(_))
+        ));
+        let hasher = ServerSecrets::generate().unwrap().secret_hasher();
+        let spec = NewClient {
+            client_id: "svc".into(),
+            default_scopes: vec!["nope".into()],
+            ..NewClient::default()
+        };
+        assert!(matches!(
+            new_client("r", &spec, &[], &hasher, 0),
+            Err(ProvisioningError::UnknownScope(_))
+        ));
+        let spec = NewClient {
+            client_id: "has space".into(),
+            ..NewClient::default()
+        };
+        assert!(matches!(
+            new_client("r", &spec, &[], &hasher, 0),
+            Err(ProvisioningError::ClientId(_))
+        ));
+    }
+}

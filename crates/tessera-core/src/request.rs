@@ -1,0 +1,125 @@
+//! Token requests parsed from form pairs (RFC 6749 §3.2, §4.4.2): parse, don't validate.
+
+use std::borrow::Cow;
+
+use tessera_proto::ScopeSet;
+
+use crate::OAuthError;
+
+/// `application/x-www-form-urlencoded` pairs with RFC 6749 §3.2's rules applied: a repeated parameter is
+/// refused, and one sent without a value is treated as omitted.
+#[derive(Debug, Clone, Default)]
+pub struct FormParams(Vec<(String, String)>);
+
+impl FormParams {
+    pub fn new(pairs: Vec<(String, String)>) -> Result<Self, OAuthError> {
+        for (i, (name, _)) in pairs.iter().enumerate() {
+            if pairs.iter().skip(i + 1).any(|(other, _)| other == name) {
+                return Err(OAuthError::InvalidRequest(Cow::Owned(format!(
+                    "parameter {name} is repeated"
+                ))));
+            }
+        }
+        Ok(Self(pairs))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn require(&self, name: &'static str) -> Result<&str, OAuthError> {
+        self.get(name).ok_or_else(|| {
+            OAuthError::InvalidRequest(Cow::Owned(format!("missing parameter {name}")))
+        })
+    }
+}
+
+/// A token request, one variant per supported grant type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRequest {
+    /// RFC 6749 §4.4.2
+    ClientCredentials { scope: Option<ScopeSet> },
+}
+
+impl TokenRequest {
+    pub fn parse(form: &FormParams) -> Result<Self, OAuthError> {
+        match form.require("grant_type")? {
+            "client_credentials" => Ok(Self::ClientCredentials {
+                scope: parse_scope(form)?,
+            }),
+            other => Err(OAuthError::UnsupportedGrantType(Cow::Owned(format!(
+                "grant type {} is not supported",
+                other.chars().take(64).collect::<String>()
+            )))),
+        }
+    }
+}
+
+fn parse_scope(form: &FormParams) -> Result<Option<ScopeSet>, OAuthError> {
+    form.get("scope")
+        .map(|raw| {
+            ScopeSet::parse(raw).map_err(|_| {
+                OAuthError::InvalidScope(Cow::Borrowed("the scope parameter is malformed"))
+            })
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Result<FormParams, OAuthError> {
+        FormParams::new(
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused_rfc6749_3_2() {
+        let err = form(&[
+            ("grant_type", "client_credentials"),
+            ("grant_type", "client_credentials"),
+        ])
+        .unwrap_err();
+        assert!(matches!(err, OAuthError::InvalidRequest(_)));
+    }
+
+    #[test]
+    fn empty_values_count_as_omitted_rfc6749_3_2() {
+        let f = form(&[("grant_type", "client_credentials"), ("scope", "")]).unwrap();
+        assert_eq!(
+            TokenRequest::parse(&f).unwrap(),
+            TokenRequest::ClientCredentials { scope: None }
+        );
+        let f = form(&[("grant_type", "")]).unwrap();
+        assert!(matches!(
+            TokenRequest::parse(&f),
+            Err(OAuthError::InvalidRequest(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_grant_type_is_unsupported_rfc6749_5_2() {
+        let f = form(&[("grant_type", "urn:example:nothing")]).unwrap();
+        assert!(matches!(
+            TokenRequest::parse(&f),
+            Err(OAuthError::UnsupportedGrantType(_))
+        ));
+    }
+
+    #[test]
+    fn malformed_scope_is_invalid_scope_rfc6749_3_3() {
+        let f = form(&[("grant_type", "client_credentials"), ("scope", "a\\b")]).unwrap();
+        assert!(matches!(
+            TokenRequest::parse(&f),
+            Err(OAuthError::InvalidScope(_))
+        ));
+    }
+}

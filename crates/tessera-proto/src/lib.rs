@@ -1,0 +1,16 @@
+//! Wire types shared by the Tessera server, `tessera-guard` and `tessera-client`.
+//!
+//! Everything here is exactly what crosses the wire: the RFC 6749 §5.2 error vocabulary, token responses,
+//! discovery metadata (RFC 8414 / OIDC Discovery), JWK sets (RFC 7517) and the access-token claims of RFC 9068.
+
+mod error;
+mod jwk;
+mod metadata;
+mod scope;
+mod token;
+
+pub use error::{ErrorCode, ErrorResponse};
+pub use jwk::{Jwk, JwkSet};
+pub use metadata::ServerMetadata;
+pub use scope::{ScopeSet, ScopeSetError};
+pub use token::{AccessTokenClaims, Audience, TokenResponse};
