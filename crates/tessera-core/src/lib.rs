@@ -10,6 +10,7 @@ pub mod grant;
 pub mod import;
 pub mod keys;
 pub mod model;
+pub mod password;
 pub mod provisioning;
 pub mod request;
 pub mod scope;

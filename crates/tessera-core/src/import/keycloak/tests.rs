@@ -1,0 +1,118 @@
+use secrecy::ExposeSecret;
+
+use super::*;
+use crate::secret::ServerSecrets;
+
+const ACME: &str = include_str!("../../../../../../tests/fixtures/keycloak-realm-acme.json");
+
+fn parse(json: &str) -> Result<ImportedRealm, ImportError> {
+    let s = ServerSecrets::generate().unwrap();
+    parse_realm_export(json, &s.master_key(), &s.secret_hasher(), 1_000)
+}
+
+#[test]
+fn realistic_export_maps_realm_scopes_clients_and_users() {
+    let secrets = ServerSecrets::generate().unwrap();
+    let hasher = secrets.secret_hasher();
+    let imported = parse_realm_export(ACME, &secrets.master_key(), &hasher, 1_000).unwrap();
+    let b = &imported.bundle;
+    assert_eq!(b.realm.name, "acme");
+    assert_eq!(b.realm.display_name.as_deref(), Some("ACME Corp"));
+    assert_eq!(b.realm.access_token_lifespan, 600);
+    assert_eq!(b.keys.len(), 1);
+    assert_eq!(
+        b.scopes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        [
+            "profile",
+            "email",
+            "offline_access",
+            "orders:read",
+            "orders:write"
+        ]
+    );
+
+    let billing = b
+        .clients
+        .iter()
+        .find(|c| c.client_id == "billing-service")
+        .unwrap();
+    assert!(billing.service_accounts_enabled && !billing.public_client);
+    assert_eq!(billing.default_scopes, ["orders:read"]);
+    assert_eq!(billing.optional_scopes, ["orders:write"]);
+    assert_eq!(billing.access_token_lifespan(), Some(120));
+    let secret = secrecy::SecretString::from("billing-service-secret-77f0c2b5d1e94a3c");
+    assert!(hasher.matches_any(&secret, billing.secrets.iter().map(|s| &s.hash)));
+    assert!(!billing.secrets[0].hash.0.contains("billing-service-secret"));
+    // Keycloak's service-account user (u3) keeps its id: it is the `sub` of billing's tokens.
+    assert_eq!(billing.service_account_user_id.as_deref(), Some("u3"));
+
+    let storefront = b
+        .clients
+        .iter()
+        .find(|c| c.client_id == "storefront")
+        .unwrap();
+    assert!(storefront.public_client && storefront.secrets.is_empty());
+    assert_eq!(
+        storefront.redirect_uris,
+        ["https://shop.acme.test/callback", "http://127.0.0.1:5173/*"]
+    );
+    assert_eq!(storefront.attributes["pkce.code.challenge.method"], "S256");
+
+    let legacy = b
+        .clients
+        .iter()
+        .find(|c| c.client_id == "legacy-importer")
+        .unwrap();
+    assert!(!legacy.enabled && legacy.direct_access_grants_enabled);
+
+    let wile = b.users.iter().find(|u| u.username == "wile").unwrap();
+    assert_eq!(wile.id, "u1");
+    assert!(crate::password::verify_password(
+        "Super-Genius-1949",
+        wile.password_hash.as_deref().unwrap()
+    ));
+    assert_eq!(b.users.len(), 3);
+    assert!(imported.generated_secrets.is_empty());
+
+    let warning = imported
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("ignored fields"))
+        .unwrap();
+    for field in [
+        "sslRequired",
+        "roles",
+        "clientScopes[].protocolMappers",
+        "users[].realmRoles",
+        "smtpServer",
+    ] {
+        assert!(warning.contains(field), "{field} missing from {warning}");
+    }
+}
+
+#[test]
+fn masked_secret_is_replaced_by_a_generated_one_returned_once() {
+    let json = r#"{"realm":"r","clients":[{"clientId":"svc","secret":"**********","serviceAccountsEnabled":true}]}"#;
+    let imported = parse(json).unwrap();
+    let (id, secret) = &imported.generated_secrets[0];
+    assert_eq!(id, "svc");
+    assert_eq!(secret.expose_secret().len(), 43);
+    assert_eq!(imported.bundle.clients[0].secrets.len(), 1);
+}
+
+#[test]
+fn malformed_field_is_refused_naming_its_json_path() {
+    let json = r#"{"realm":"r","clients":[{"clientId":"a"},{"clientId":"b","enabled":"yes"}]}"#;
+    let err = parse(json).unwrap_err();
+    assert_eq!(err.path, "clients[1].enabled");
+    let err = parse(r#"{"realm":"r","accessTokenLifespan":-5}"#).unwrap_err();
+    assert_eq!(err.path, "accessTokenLifespan");
+    let err = parse(r#"{"realm":"r","clients":[{"clientId":"a"},{"clientId":"a"}]}"#).unwrap_err();
+    assert_eq!(err.path, "clients[1].clientId");
+    let err = parse(r#"{"realm":"bad name"}"#).unwrap_err();
+    assert_eq!(err.path, "realm");
+    assert!(parse(r#"{"realm":"r"} trailing"#).is_err());
+    assert!(parse(r#"[1,2]"#).is_err());
+    let err = parse(r#"{"clients":[]}"#).unwrap_err();
+    assert!(err.message.contains("realm"), "{err}");
+}
