@@ -1,0 +1,112 @@
+//! Rows back into the model. A value that does not parse is `Corrupt`, never a silent default.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::{
+    Client, ClientScope, ClientSecret, KeyState, Realm, SecretHash, StoredSigningKey,
+};
+use tessera_core::store::StoreError;
+
+use crate::map_err;
+
+pub fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(column).map_err(map_err)
+}
+
+fn get_json<T: DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
+    let raw: String = get(row, column)?;
+    serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn get_flag(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
+    Ok(get::<i64>(row, column)? != 0)
+}
+
+pub fn realm_from_row(row: &AnyRow) -> Result<Realm, StoreError> {
+    let alg: String = get(row, "signing_alg")?;
+    Ok(Realm {
+        id: get(row, "id")?,
+        name: get(row, "name")?,
+        display_name: get(row, "display_name")?,
+        enabled: get_flag(row, "enabled")?,
+        access_token_lifespan: u64::try_from(get::<i64>(row, "access_token_lifespan")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        signing_alg: SigningAlgorithm::parse(&alg)
+            .ok_or_else(|| StoreError::Corrupt(format!("algorithm {alg}")))?,
+        not_before: get(row, "not_before")?,
+        attributes: get_json(row, "attributes")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+pub fn scope_from_row(row: &AnyRow) -> Result<ClientScope, StoreError> {
+    Ok(ClientScope {
+        name: get(row, "name")?,
+        description: get(row, "description")?,
+        include_in_token_scope: get_flag(row, "include_in_token_scope")?,
+        attributes: get_json(row, "attributes")?,
+    })
+}
+
+pub fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
+    Ok(Client {
+        id: get(row, "id")?,
+        realm_id: get(row, "realm_id")?,
+        client_id: get(row, "client_id")?,
+        name: get(row, "name")?,
+        enabled: get_flag(row, "enabled")?,
+        public_client: get_flag(row, "public_client")?,
+        service_accounts_enabled: get_flag(row, "service_accounts_enabled")?,
+        standard_flow_enabled: get_flag(row, "standard_flow_enabled")?,
+        direct_access_grants_enabled: get_flag(row, "direct_access_grants_enabled")?,
+        consent_required: get_flag(row, "consent_required")?,
+        redirect_uris: get_json(row, "redirect_uris")?,
+        web_origins: get_json(row, "web_origins")?,
+        default_scopes: get_json(row, "default_scopes")?,
+        optional_scopes: get_json(row, "optional_scopes")?,
+        audiences: get_json(row, "audiences")?,
+        attributes: get_json(row, "attributes")?,
+        service_account_user_id: get(row, "service_account_user_id")?,
+        secrets: Vec::new(),
+        created_at: get(row, "created_at")?,
+    })
+}
+
+/// (client primary key, secret)
+pub fn secret_from_row(row: &AnyRow) -> Result<(String, ClientSecret), StoreError> {
+    Ok((
+        get(row, "client_pk")?,
+        ClientSecret {
+            id: get(row, "id")?,
+            hash: SecretHash(get(row, "secret_hash")?),
+            created_at: get(row, "created_at")?,
+            expires_at: get(row, "expires_at")?,
+        },
+    ))
+}
+
+pub fn signing_key_from_row(row: &AnyRow) -> Result<StoredSigningKey, StoreError> {
+    let alg: String = get(row, "alg")?;
+    let state: String = get(row, "state")?;
+    Ok(StoredSigningKey {
+        kid: get(row, "kid")?,
+        realm_id: get(row, "realm_id")?,
+        alg: SigningAlgorithm::parse(&alg)
+            .ok_or_else(|| StoreError::Corrupt(format!("algorithm {alg}")))?,
+        state: KeyState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("key state {state}")))?,
+        sealed_private_key: get(row, "sealed_private_key")?,
+        public_jwk: get_json(row, "public_jwk")?,
+        created_at: get(row, "created_at")?,
+    })
+}
