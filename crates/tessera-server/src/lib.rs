@@ -1,1 +1,16 @@
+//! Tessera's HTTP adapter. Handlers extract, call one core function and map the result; every error goes
+//! through the one mapping in [`http::error`].
 
+pub mod admin;
+mod app;
+mod config;
+mod directory;
+mod http;
+mod keyfile;
+mod routes;
+
+pub use app::{Application, StartError};
+pub use config::{Config, TlsFiles};
+pub use directory::Directory;
+pub use keyfile::{KEY_FILE_NAME, load_or_create_secrets};
+pub use routes::Endpoint;

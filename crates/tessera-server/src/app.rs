@@ -1,0 +1,270 @@
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use secrecy::SecretString;
+use tessera_core::OAuthError;
+use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::secret::ClientSecretHasher;
+use tessera_core::store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::admin::{self, AdminError, ImportOutcome};
+use crate::config::Config;
+use crate::directory::Directory;
+use crate::http::error::{self, ApiError};
+use crate::http::oidc::{certs, discovery, token};
+use crate::routes::Endpoint;
+
+/// What every handler may use. State is passed in, never global.
+#[derive(Clone)]
+pub struct AppState {
+    pub directory: Arc<Directory>,
+    pub hasher: Arc<ClientSecretHasher>,
+    pub clock: Arc<dyn Clock>,
+    pub max_body_bytes: usize,
+    pub jwks_max_age: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("TLS: {0}")]
+    Tls(String),
+}
+
+/// A secret shown once at start: a generated demo client, or a masked secret replaced during import.
+#[derive(Debug)]
+pub struct StartupSecret {
+    pub realm: String,
+    pub client_id: String,
+    pub secret: SecretString,
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    listener: std::net::TcpListener,
+    local_addr: SocketAddr,
+    public_url: String,
+    router: Router,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    directory: Arc<Directory>,
+    store: tessera_store::SqlStore,
+    refresh_interval: std::time::Duration,
+    /// Secrets created during start-up, for the operator to see once.
+    pub startup_secrets: Vec<StartupSecret>,
+    /// One line per import, for the operator.
+    pub startup_notes: Vec<String>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        config.check_transport().map_err(StartError::Config)?;
+        let (store, secrets) = admin::open(&config, true).await?;
+        let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
+        let mut startup_secrets = Vec::new();
+        let mut startup_notes = Vec::new();
+
+        for path in &config.import_realms {
+            match admin::import_realm_file(dyn_store.as_ref(), &secrets, path, true, clock.now())
+                .await?
+            {
+                ImportOutcome::Imported {
+                    realm,
+                    warnings,
+                    generated_secrets,
+                } => {
+                    startup_notes.push(format!("imported realm {realm} from {}", path.display()));
+                    startup_notes
+                        .extend(warnings.into_iter().map(|w| format!("realm {realm}: {w}")));
+                    startup_secrets.extend(generated_secrets.into_iter().map(
+                        |(client_id, secret)| StartupSecret {
+                            realm: realm.clone(),
+                            client_id,
+                            secret,
+                        },
+                    ));
+                }
+                ImportOutcome::Skipped { realm } => {
+                    startup_notes.push(format!(
+                        "realm {realm} exists; {} not imported",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        if config.bootstrap_demo
+            && let Some(secret) = admin::bootstrap_demo(&dyn_store, &secrets, clock.now()).await?
+        {
+            startup_secrets.push(StartupSecret {
+                realm: admin::DEMO_REALM.into(),
+                client_id: admin::DEMO_CLIENT.into(),
+                secret,
+            });
+        }
+
+        let listener =
+            std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| StartError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let tls = match &config.tls {
+            Some(files) => Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                    .await
+                    .map_err(|e| {
+                        StartError::Tls(format!(
+                            "{} / {}: {e}",
+                            files.cert.display(),
+                            files.key.display()
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("{scheme}://{local_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+
+        let directory = Arc::new(Directory::new(
+            dyn_store,
+            secrets.master_key(),
+            public_url.clone(),
+        ));
+        directory
+            .refresh_if_changed()
+            .await
+            .map_err(|e| StartError::Config(e.to_string()))?;
+        tessera_core::keys::warm_up();
+
+        let state = AppState {
+            directory: directory.clone(),
+            hasher: Arc::new(secrets.secret_hasher()),
+            clock,
+            max_body_bytes: config.max_body_bytes,
+            jwks_max_age: config.jwks_max_age.as_secs(),
+        };
+        Ok(Self {
+            listener,
+            local_addr,
+            public_url,
+            router: router(state),
+            tls,
+            directory,
+            store,
+            refresh_interval: config.refresh_interval,
+            startup_secrets,
+            startup_notes,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let refresher = self.directory.spawn_refresh(self.refresh_interval);
+        let result = match self.tls {
+            Some(tls) => {
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    shutdown.await;
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                axum_server::from_tcp_rustls(self.listener, tls)?
+                    .handle(handle)
+                    .serve(self.router.into_make_service())
+                    .await
+            }
+            None => {
+                let listener = tokio::net::TcpListener::from_std(self.listener)?;
+                axum::serve(listener, self.router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
+        refresher.abort();
+        self.store.close().await;
+        result
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for endpoint in Endpoint::ALL {
+        let method_router = match endpoint {
+            Endpoint::Token => post(token::token),
+            Endpoint::Certs => get(certs::certs),
+            Endpoint::OpenIdConfiguration => get(discovery::openid_configuration),
+            Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
+                get(discovery::oauth_server_metadata)
+            }
+        };
+        router = router.route(
+            endpoint.route(),
+            method_router.fallback(error::method_not_allowed),
+        );
+    }
+    router
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::OAuth(OAuthError::Internal("a handler panicked".into())).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}

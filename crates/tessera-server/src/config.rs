@@ -1,0 +1,73 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Server configuration, already merged from defaults, the TOML file, `TESSERA_*` variables and flags
+/// (the binary does the merging; tests build this directly).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// The externally visible base URL; issuers and endpoint URLs derive from it. When unset, the
+    /// listening address over http (allowed only with `allow_plain_http`).
+    pub public_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// Defaults to `sqlite://{data_dir}/tessera.db`.
+    pub database_url: Option<String>,
+    pub tls: Option<TlsFiles>,
+    /// `--dev`: plain HTTP on any URL.
+    pub allow_plain_http: bool,
+    /// `--dev`: create realm `demo` with a client on first start.
+    pub bootstrap_demo: bool,
+    pub import_realms: Vec<PathBuf>,
+    /// Largest request body accepted on protocol endpoints; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// How often the database's change counter is polled; bounds how soon CLI changes reach this node.
+    pub refresh_interval: Duration,
+    /// `Cache-Control: max-age` sent with the JWKS.
+    pub jwks_max_age: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Config {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            data_dir,
+            database_url: None,
+            tls: None,
+            allow_plain_http: false,
+            bootstrap_demo: false,
+            import_realms: Vec::new(),
+            max_body_bytes: 64 * 1024,
+            refresh_interval: Duration::from_secs(1),
+            jwks_max_age: Duration::from_secs(300),
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| tessera_store::SqlStore::sqlite_url_for_dir(&self.data_dir))
+    }
+
+    /// RFC 6749 §3.1/§3.2 and RFC 9700 §2.6: credentials and tokens travel only over TLS. Refuse to
+    /// serve plain HTTP unless TLS is terminated in front (an https public URL) or we were told `--dev`.
+    pub fn check_transport(&self) -> Result<(), String> {
+        if self.allow_plain_http || self.tls.is_some() {
+            return Ok(());
+        }
+        match &self.public_url {
+            Some(url) if url.starts_with("https://") => Ok(()),
+            Some(url) => Err(format!(
+                "refusing to serve plain HTTP: public URL {url} is not https; configure tls_cert/tls_key, put TLS in front and set an https public URL, or use --dev"
+            )),
+            None => Err("refusing to serve plain HTTP: set an https public URL (TLS terminated in front), configure tls_cert/tls_key, or use --dev".to_owned()),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! What the hot path reads, from memory: realm contexts (realm, scopes, parsed key ring) and clients.
+//! Unknown realms and client ids are cached too, so an unknown id costs what a known one does and cannot
+//! be used to hammer the database. A poll of the store's change counter empties both caches when anything
+//! changed, which is how a CLI change or another node's write arrives here within `refresh_interval`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use moka::future::Cache;
+use tessera_core::grant::client_credentials::RealmContext;
+use tessera_core::keys::KeyRing;
+use tessera_core::model::Client;
+use tessera_core::secret::MasterKey;
+use tessera_core::store::{Store, StoreError};
+use tessera_core::token_endpoint::ClientDirectory;
+
+/// Bounds memory whatever ids are thrown at us.
+const CLIENT_CACHE_CAPACITY: u64 = 100_000;
+const REALM_CACHE_CAPACITY: u64 = 10_000;
+
+pub struct Directory {
+    store: Arc<dyn Store>,
+    master: MasterKey,
+    public_url: String,
+    realms: Cache<String, Option<Arc<RealmContext>>>,
+    clients: Cache<(String, String), Option<Arc<Client>>>,
+    seen_revision: AtomicI64,
+    /// A load that started before a change may land in the cache just after it was emptied, so the tick
+    /// after a change empties it once more.
+    flush_again: AtomicBool,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+/// moka shares one error between coalesced loaders; give each caller its own copy.
+fn unshare(e: Arc<StoreError>) -> StoreError {
+    match &*e {
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
+        StoreError::Corrupt(m) => StoreError::Corrupt(m.clone()),
+        StoreError::Other(m) => StoreError::Other(m.clone()),
+    }
+}
+
+impl Directory {
+    pub fn new(store: Arc<dyn Store>, master: MasterKey, public_url: String) -> Self {
+        Self {
+            store,
+            master,
+            public_url,
+            realms: Cache::new(REALM_CACHE_CAPACITY),
+            clients: Cache::new(CLIENT_CACHE_CAPACITY),
+            seen_revision: AtomicI64::new(i64::MIN),
+            flush_again: AtomicBool::new(false),
+        }
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The enabled realm of that name, with its parsed keys; `None` when there is none.
+    pub async fn realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
+        self.realms
+            .try_get_with_by_ref(name, self.load_realm(name))
+            .await
+            .map_err(unshare)
+    }
+
+    async fn load_realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
+        let Some(realm) = self.store.find_realm(name).await?.filter(|r| r.enabled) else {
+            return Ok(None);
+        };
+        let scopes = self.store.list_scopes(&realm.id).await?;
+        let stored = self.store.signing_keys(&realm.id).await?;
+        let keys = KeyRing::load(&stored, &self.master)
+            .map_err(|e| StoreError::Corrupt(format!("realm {}: {e}", realm.name)))?;
+        let issuer = realm.issuer(&self.public_url);
+        Ok(Some(Arc::new(RealmContext {
+            realm,
+            issuer,
+            scopes,
+            keys,
+        })))
+    }
+
+    /// Empties the caches when the store's change counter moved. Returns whether it did.
+    pub async fn refresh_if_changed(&self) -> Result<bool, StoreError> {
+        let now = self.store.revision().await?;
+        let before = self.seen_revision.swap(now, Ordering::SeqCst);
+        let changed = before != now;
+        let again = self.flush_again.swap(changed, Ordering::SeqCst);
+        if changed || again {
+            self.realms.invalidate_all();
+            self.clients.invalidate_all();
+        }
+        Ok(changed && before != i64::MIN)
+    }
+
+    /// Polls the change counter until the task is dropped.
+    pub fn spawn_refresh(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let this = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(directory) = this.upgrade() else {
+                    return;
+                };
+                match directory.refresh_if_changed().await {
+                    Ok(true) => tracing::debug!("configuration changed; caches emptied"),
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not poll the configuration revision")
+                    }
+                }
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl ClientDirectory for Directory {
+    async fn client(
+        &self,
+        realm_id: &str,
+        client_id: &str,
+    ) -> Result<Option<Arc<Client>>, StoreError> {
+        let key = (realm_id.to_owned(), client_id.to_owned());
+        self.clients
+            .try_get_with(key, async {
+                Ok::<_, StoreError>(
+                    self.store
+                        .find_client(realm_id, client_id)
+                        .await?
+                        .map(Arc::new),
+                )
+            })
+            .await
+            .map_err(unshare)
+    }
+}

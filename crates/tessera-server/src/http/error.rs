@@ -1,0 +1,108 @@
+//! THE one mapping of errors to status, headers and body. Every protocol endpoint answers errors as
+//! RFC 6749 §5.2 JSON with `Cache-Control: no-store`; detail meant for operators goes to the log only.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tessera_core::OAuthError;
+use tessera_core::store::StoreError;
+use tessera_proto::{ErrorCode, ErrorResponse};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error("realm not found")]
+    RealmNotFound,
+    #[error("no such endpoint")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("{0}")]
+    BadRequest(&'static str),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::OAuth(OAuthError::Store(e))
+    }
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, ErrorCode, String) {
+        match self {
+            ApiError::OAuth(e) => {
+                let status = match e.code() {
+                    ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+                    ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, e.code(), e.description().into_owned())
+            }
+            ApiError::RealmNotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorCode::InvalidRequest,
+                "realm not found".into(),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                ErrorCode::InvalidRequest,
+                "no such endpoint".into(),
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::InvalidRequest,
+                "method not allowed".into(),
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::InvalidRequest,
+                "request body too large".into(),
+            ),
+            ApiError::BadRequest(d) => (
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidRequest,
+                (*d).into(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, error, description) = self.parts();
+        if let ApiError::OAuth(e @ (OAuthError::Store(_) | OAuthError::Internal(_))) = &self {
+            tracing::error!(error = %e, "request failed");
+        }
+        let body = ErrorResponse {
+            error,
+            error_description: Some(description),
+        };
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+        if let ApiError::OAuth(OAuthError::InvalidClient {
+            basic_challenge: true,
+        }) = &self
+        {
+            // RFC 6749 §5.2: answer a failed Basic attempt with the scheme the client used.
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"tessera\""),
+            );
+        }
+        response
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,70 @@
+//! Our own extractors for protocol endpoints: every rejection becomes `invalid_request` (or 413) through
+//! [`ApiError`], never axum's plain-text 4xx that OAuth clients cannot parse.
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tessera_core::request::FormParams;
+
+use super::error::ApiError;
+use crate::app::AppState;
+
+/// An `application/x-www-form-urlencoded` body as RFC 6749 §3.2 pairs (repeated parameters refused).
+pub struct OAuthForm(pub FormParams);
+
+impl FromRequest<AppState> for OAuthForm {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !is_form {
+            return Err(ApiError::BadRequest(
+                "the body must be application/x-www-form-urlencoded",
+            ));
+        }
+        let limit = state.max_body_bytes;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > limit) {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        let body: Body = req.into_body();
+        let bytes = Limited::new(body, limit).collect().await.map_err(|e| {
+            if e.downcast_ref::<LengthLimitError>().is_some() {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest("the request body could not be read")
+            }
+        })?;
+        let bytes = bytes.to_bytes();
+        let pairs = form_urlencoded::parse(&bytes).into_owned().collect();
+        Ok(OAuthForm(FormParams::new(pairs)?))
+    }
+}
+
+/// The `{realm}` path segment.
+pub struct RealmName(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RealmName {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(name) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::RealmNotFound)?;
+        Ok(RealmName(name))
+    }
+}

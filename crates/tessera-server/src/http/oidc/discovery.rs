@@ -1,0 +1,74 @@
+//! Discovery documents: OIDC Discovery 1.0 §4 and RFC 8414 §3. URLs come from the route table; only what
+//! works is advertised.
+
+use axum::Json;
+use axum::extract::State;
+use tessera_core::client_auth::ClientAuthMethod;
+use tessera_core::grant::client_credentials::RealmContext;
+use tessera_core::scope::OPENID;
+use tessera_proto::ServerMetadata;
+
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::RealmName;
+use crate::routes::Endpoint;
+
+fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
+    let name = &realm.realm.name;
+    let mut scopes: Vec<String> = vec![OPENID.to_owned()];
+    scopes.extend(realm.scopes.iter().map(|s| s.name.clone()));
+    ServerMetadata {
+        issuer: realm.issuer.clone(),
+        authorization_endpoint: None,
+        token_endpoint: Endpoint::Token.url(public_url, name),
+        jwks_uri: Endpoint::Certs.url(public_url, name),
+        introspection_endpoint: None,
+        revocation_endpoint: None,
+        userinfo_endpoint: None,
+        end_session_endpoint: None,
+        scopes_supported: scopes,
+        // No authorization endpoint yet, so no response type works.
+        response_types_supported: Vec::new(),
+        grant_types_supported: vec!["client_credentials".to_owned()],
+        token_endpoint_auth_methods_supported: [
+            ClientAuthMethod::ClientSecretBasic,
+            ClientAuthMethod::ClientSecretPost,
+        ]
+        .iter()
+        .map(|m| m.as_str().to_owned())
+        .collect(),
+        subject_types_supported: Vec::new(),
+        id_token_signing_alg_values_supported: Vec::new(),
+        code_challenge_methods_supported: Vec::new(),
+    }
+}
+
+/// RFC 8414 §3
+pub async fn oauth_server_metadata(
+    State(state): State<AppState>,
+    RealmName(realm): RealmName,
+) -> Result<Json<ServerMetadata>, ApiError> {
+    let realm = state
+        .directory
+        .realm(&realm)
+        .await?
+        .ok_or(ApiError::RealmNotFound)?;
+    Ok(Json(metadata(state.directory.public_url(), &realm)))
+}
+
+/// OIDC Discovery §3: also names the subject types and ID-token algorithms it requires.
+pub async fn openid_configuration(
+    State(state): State<AppState>,
+    RealmName(realm): RealmName,
+) -> Result<Json<ServerMetadata>, ApiError> {
+    let realm = state
+        .directory
+        .realm(&realm)
+        .await?
+        .ok_or(ApiError::RealmNotFound)?;
+    let mut document = metadata(state.directory.public_url(), &realm);
+    document.subject_types_supported = vec!["public".to_owned()];
+    document.id_token_signing_alg_values_supported =
+        vec![realm.realm.signing_alg.as_str().to_owned()];
+    Ok(Json(document))
+}

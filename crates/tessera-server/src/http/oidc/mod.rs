@@ -1,0 +1,5 @@
+//! The OAuth 2.0 / OpenID Connect endpoints under `/realms/{realm}`.
+
+pub mod certs;
+pub mod discovery;
+pub mod token;

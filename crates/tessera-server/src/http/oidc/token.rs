@@ -1,0 +1,43 @@
+//! `POST /realms/{realm}/protocol/openid-connect/token` (RFC 6749 §3.2).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tessera_core::token_endpoint::TokenEndpoint;
+
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{OAuthForm, RealmName};
+
+pub async fn token(
+    State(state): State<AppState>,
+    RealmName(realm): RealmName,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, ApiError> {
+    let realm = state
+        .directory
+        .realm(&realm)
+        .await?
+        .ok_or(ApiError::RealmNotFound)?;
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let endpoint = TokenEndpoint {
+        realm: &realm,
+        clients: state.directory.as_ref(),
+        hasher: &state.hasher,
+        now: state.clock.now(),
+    };
+    let body = endpoint.exchange(authorization, &form).await?;
+    let mut response = Json(body).into_response();
+    // RFC 6749 §5.1
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    Ok(response)
+}

@@ -1,0 +1,51 @@
+//! The one table of endpoints: the router is built from it and the discovery documents take their URLs
+//! from it, so the two cannot disagree.
+
+/// Every endpoint we serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// RFC 6749 §3.2
+    Token,
+    /// RFC 7517 §5, OIDC Discovery `jwks_uri`
+    Certs,
+    /// OIDC Discovery §4
+    OpenIdConfiguration,
+    /// RFC 8414 §3, the Keycloak-style path under the realm
+    OAuthServerMetadata,
+    /// RFC 8414 §3.1: the well-known segment inserted before the issuer's path
+    OAuthServerMetadataWellKnown,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 5] = [
+        Endpoint::Token,
+        Endpoint::Certs,
+        Endpoint::OpenIdConfiguration,
+        Endpoint::OAuthServerMetadata,
+        Endpoint::OAuthServerMetadataWellKnown,
+    ];
+
+    /// The axum route path; `{realm}` is the realm name.
+    pub fn route(self) -> &'static str {
+        match self {
+            Endpoint::Token => "/realms/{realm}/protocol/openid-connect/token",
+            Endpoint::Certs => "/realms/{realm}/protocol/openid-connect/certs",
+            Endpoint::OpenIdConfiguration => "/realms/{realm}/.well-known/openid-configuration",
+            Endpoint::OAuthServerMetadata => {
+                "/realms/{realm}/.well-known/oauth-authorization-server"
+            }
+            Endpoint::OAuthServerMetadataWellKnown => {
+                "/.well-known/oauth-authorization-server/realms/{realm}"
+            }
+        }
+    }
+
+    /// The absolute URL of this endpoint for a realm.
+    pub fn url(self, public_url: &str, realm: &str) -> String {
+        format!(
+            "{}{}",
+            public_url.trim_end_matches('/'),
+            self.route().replace("{realm}", realm)
+        )
+    }
+}

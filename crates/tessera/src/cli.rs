@@ -1,0 +1,165 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tessera: an OAuth 2.0 / OpenID Connect authorization server.
+#[derive(Debug, Parser)]
+#[command(name = "tessera", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives. Flags beat `TESSERA_*` variables, which beat the config file.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "TESSERA_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory: the SQLite database and the master key file [default: ./tessera-data].
+    #[arg(long, global = true, env = "TESSERA_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (sqlite://PATH); defaults to the SQLite file in the data directory.
+    #[arg(long, global = true, env = "TESSERA_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage realms.
+    #[command(subcommand)]
+    Realm(RealmCommand),
+    /// Manage clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage client scopes.
+    #[command(subcommand)]
+    Scope(ScopeCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Development mode: plain HTTP on 127.0.0.1:8080, realm `demo` with a client created on first start.
+    #[arg(long)]
+    pub dev: bool,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "TESSERA_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// The externally visible base URL (issuers derive from it).
+    #[arg(long, env = "TESSERA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Import a Keycloak realm export at start; a realm that exists is skipped. Repeatable.
+    #[arg(long = "import-realm", value_name = "FILE")]
+    pub import_realm: Vec<PathBuf>,
+    /// PEM certificate chain: serve HTTPS directly.
+    #[arg(long, env = "TESSERA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "TESSERA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "TESSERA_LOG_JSON")]
+    pub log_json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Alg {
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "ES256")]
+    Es256,
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RealmCommand {
+    /// Create a realm with a fresh signing key.
+    Create {
+        name: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Signing algorithm for access tokens.
+        #[arg(long, value_enum, default_value = "RS256")]
+        alg: Alg,
+        /// Access-token lifespan in seconds [default: 300].
+        #[arg(long)]
+        token_lifespan: Option<u64>,
+    },
+    /// List realms.
+    List,
+    /// Import a Keycloak realm-export JSON file (refused if the realm exists).
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Create a client; a confidential client's secret is printed once.
+    Create {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Scope always granted. Repeatable.
+        #[arg(long = "default-scope", value_name = "SCOPE")]
+        default_scopes: Vec<String>,
+        /// Scope granted when requested. Repeatable.
+        #[arg(long = "optional-scope", value_name = "SCOPE")]
+        optional_scopes: Vec<String>,
+        /// Audience (`aud`) of the client's tokens. Repeatable.
+        #[arg(long = "audience", value_name = "AUD")]
+        audiences: Vec<String>,
+        /// A public client (no secret; cannot use client_credentials).
+        #[arg(long)]
+        public: bool,
+        /// Do not allow the client_credentials grant.
+        #[arg(long)]
+        no_service_account: bool,
+        /// Redirect URI for the authorization code flow. Repeatable.
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+    },
+    /// List a realm's clients.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Show one client (secrets' instants, never their values).
+    Show {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Delete a client.
+    Delete {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScopeCommand {
+    /// Create a client scope.
+    Create {
+        #[arg(long)]
+        realm: String,
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// Grant the scope without listing it in the token's `scope` claim.
+        #[arg(long)]
+        hidden: bool,
+    },
+    /// List a realm's client scopes.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+}

@@ -1,0 +1,343 @@
+use secrecy::ExposeSecret;
+use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::Realm;
+use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm, new_scope};
+use tessera_core::store::{ClientStore, RealmStore, ScopeStore};
+use tessera_server::admin::{self, ImportOutcome};
+use tessera_server::{Application, Config};
+use tessera_store::SqlStore;
+
+use crate::cli::{Alg, Cli, ClientCommand, Command, RealmCommand, ScopeCommand, ServeArgs};
+use crate::settings::{admin_config, serve_config};
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve(&cli.global, &args).await,
+        Command::Realm(cmd) => realm(admin_config(&cli.global)?, cmd).await,
+        Command::Client(cmd) => client(admin_config(&cli.global)?, cmd).await,
+        Command::Scope(cmd) => scope(admin_config(&cli.global)?, cmd).await,
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn serve(global: &crate::cli::GlobalArgs, args: &ServeArgs) -> Result<(), String> {
+    let (config, log_json) = serve_config(global, args)?;
+    init_logging(log_json);
+    let app = Application::build(config)
+        .await
+        .map_err(|e| e.to_string())?;
+    for note in &app.startup_notes {
+        tracing::info!("{note}");
+    }
+    let url = app.public_url().to_owned();
+    println!(
+        "Tessera listening on {} (public URL {url})",
+        app.local_addr()
+    );
+    for s in &app.startup_secrets {
+        println!(
+            "\nClient {} in realm {} has a new secret, shown only now:\n  {}",
+            s.client_id,
+            s.realm,
+            s.secret.expose_secret()
+        );
+    }
+    if args.dev {
+        let secret = app
+            .startup_secrets
+            .iter()
+            .find(|s| s.realm == admin::DEMO_REALM && s.client_id == admin::DEMO_CLIENT)
+            .map(|s| s.secret.expose_secret().to_owned())
+            .unwrap_or_else(|| "<the secret printed at first start>".to_owned());
+        println!(
+            "\nDev mode (plain HTTP). Get a token for realm {realm}, client {client}:\n\n  curl -s {url}/realms/{realm}/protocol/openid-connect/token \\\n    -d grant_type=client_credentials -d client_id={client} -d client_secret={secret} -d scope=api:read\n",
+            realm = admin::DEMO_REALM,
+            client = admin::DEMO_CLIENT,
+        );
+    }
+    app.run_until_stopped(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn open(config: &Config) -> Result<(SqlStore, tessera_core::secret::ServerSecrets), String> {
+    admin::open(config, true).await.map_err(|e| e.to_string())
+}
+
+async fn find_realm(store: &SqlStore, name: &str) -> Result<Realm, String> {
+    store
+        .find_realm(name)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("realm {name:?} does not exist"))
+}
+
+fn alg(a: Alg) -> SigningAlgorithm {
+    match a {
+        Alg::Rs256 => SigningAlgorithm::Rs256,
+        Alg::Es256 => SigningAlgorithm::Es256,
+        Alg::EdDsa => SigningAlgorithm::EdDsa,
+    }
+}
+
+async fn realm(config: Config, cmd: RealmCommand) -> Result<(), String> {
+    let (store, secrets) = open(&config).await?;
+    let now = SystemClock.now();
+    match cmd {
+        RealmCommand::Create {
+            name,
+            display_name,
+            alg: a,
+            token_lifespan,
+        } => {
+            let spec = NewRealm {
+                name,
+                display_name,
+                signing_alg: alg(a),
+                access_token_lifespan: token_lifespan,
+            };
+            let bundle = new_realm(&spec, &secrets.master_key(), now).map_err(|e| e.to_string())?;
+            store
+                .create_realm(&bundle)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "created realm {} ({})",
+                bundle.realm.name, bundle.realm.signing_alg
+            );
+        }
+        RealmCommand::List => {
+            println!(
+                "{:<24} {:<8} {:>9}  DISPLAY NAME",
+                "NAME", "ALG", "LIFESPAN"
+            );
+            for r in store.list_realms().await.map_err(|e| e.to_string())? {
+                println!(
+                    "{:<24} {:<8} {:>8}s  {}",
+                    r.name,
+                    r.signing_alg,
+                    r.access_token_lifespan,
+                    r.display_name.unwrap_or_default()
+                );
+            }
+        }
+        RealmCommand::Import { file } => {
+            match admin::import_realm_file(&store, &secrets, &file, false, now)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                ImportOutcome::Imported {
+                    realm,
+                    warnings,
+                    generated_secrets,
+                } => {
+                    for w in warnings {
+                        eprintln!("warning: {w}");
+                    }
+                    println!("imported realm {realm}");
+                    for (client, secret) in generated_secrets {
+                        println!(
+                            "client {client}: new secret (shown only now): {}",
+                            secret.expose_secret()
+                        );
+                    }
+                }
+                ImportOutcome::Skipped { realm } => println!("realm {realm} exists; skipped"),
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
+    let (store, secrets) = open(&config).await?;
+    let now = SystemClock.now();
+    match cmd {
+        ClientCommand::Create {
+            realm,
+            client_id,
+            name,
+            default_scopes,
+            optional_scopes,
+            audiences,
+            public,
+            no_service_account,
+            redirect_uris,
+        } => {
+            let realm = find_realm(&store, &realm).await?;
+            let scopes = store
+                .list_scopes(&realm.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            let spec = NewClient {
+                client_id,
+                name,
+                public_client: public,
+                service_accounts_enabled: !public && !no_service_account,
+                default_scopes,
+                optional_scopes,
+                audiences,
+                redirect_uris,
+            };
+            let (client, secret) =
+                new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now)
+                    .map_err(|e| e.to_string())?;
+            store
+                .create_client(&client)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "created client {} in realm {}",
+                client.client_id, realm.name
+            );
+            if let Some(secret) = secret {
+                println!("client_secret: {}", secret.expose_secret());
+                println!("(shown only now: it is stored hashed)");
+            }
+        }
+        ClientCommand::List { realm } => {
+            let realm = find_realm(&store, &realm).await?;
+            println!(
+                "{:<32} {:<8} {:<13} DEFAULT SCOPES",
+                "CLIENT ID", "ENABLED", "TYPE"
+            );
+            for c in store
+                .list_clients(&realm.id)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!(
+                    "{:<32} {:<8} {:<13} {}",
+                    c.client_id,
+                    c.enabled,
+                    if c.public_client {
+                        "public"
+                    } else {
+                        "confidential"
+                    },
+                    c.default_scopes.join(" ")
+                );
+            }
+        }
+        ClientCommand::Show { realm, client_id } => {
+            let realm = find_realm(&store, &realm).await?;
+            let c = store
+                .find_client(&realm.id, &client_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!(
+                        "client {client_id:?} does not exist in realm {}",
+                        realm.name
+                    )
+                })?;
+            println!("client_id:        {}", c.client_id);
+            println!("name:             {}", c.name.unwrap_or_default());
+            println!("enabled:          {}", c.enabled);
+            println!(
+                "type:             {}",
+                if c.public_client {
+                    "public"
+                } else {
+                    "confidential"
+                }
+            );
+            println!("client_credentials: {}", c.service_accounts_enabled);
+            println!("default scopes:   {}", c.default_scopes.join(" "));
+            println!("optional scopes:  {}", c.optional_scopes.join(" "));
+            println!("audiences:        {}", c.audiences.join(" "));
+            println!("redirect URIs:    {}", c.redirect_uris.join(" "));
+            for s in &c.secrets {
+                let expires = s
+                    .expires_at
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| "never".to_owned());
+                println!(
+                    "secret:           created {} expires {expires}",
+                    s.created_at
+                );
+            }
+        }
+        ClientCommand::Delete { realm, client_id } => {
+            let realm = find_realm(&store, &realm).await?;
+            if !store
+                .delete_client(&realm.id, &client_id)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                return Err(format!(
+                    "client {client_id:?} does not exist in realm {}",
+                    realm.name
+                ));
+            }
+            println!("deleted client {client_id}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn scope(config: Config, cmd: ScopeCommand) -> Result<(), String> {
+    let (store, _) = open(&config).await?;
+    match cmd {
+        ScopeCommand::Create {
+            realm,
+            name,
+            description,
+            hidden,
+        } => {
+            let realm = find_realm(&store, &realm).await?;
+            let mut scope = new_scope(&name, description).map_err(|e| e.to_string())?;
+            scope.include_in_token_scope = !hidden;
+            store
+                .create_scope(&realm.id, &scope)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("created scope {name} in realm {}", realm.name);
+        }
+        ScopeCommand::List { realm } => {
+            let realm = find_realm(&store, &realm).await?;
+            for s in store
+                .list_scopes(&realm.id)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("{:<32} {}", s.name, s.description.unwrap_or_default());
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}

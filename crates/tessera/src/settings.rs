@@ -1,0 +1,90 @@
+//! Layered configuration: defaults < TOML file < `TESSERA_*` variables < flags. clap resolves flags over
+//! variables; the file fills in what neither gave.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tessera_server::{Config, TlsFiles};
+
+use crate::cli::{GlobalArgs, ServeArgs};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    #[serde(default)]
+    pub import_realms: Vec<PathBuf>,
+    pub max_body_bytes: Option<usize>,
+    pub refresh_interval_ms: Option<u64>,
+    pub jwks_max_age_secs: Option<u64>,
+    pub log_json: Option<bool>,
+}
+
+pub fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let message = e.message().to_owned();
+        format!("config {}: {message}", path.display())
+    })
+}
+
+/// The configuration for admin commands: only where the data is.
+pub fn admin_config(global: &GlobalArgs) -> Result<Config, String> {
+    let file = read_file(global.config.as_deref())?;
+    let data_dir = global
+        .data_dir
+        .clone()
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("tessera-data"));
+    let mut config = Config::new(data_dir);
+    config.database_url = global.database_url.clone().or(file.database_url);
+    Ok(config)
+}
+
+pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bool), String> {
+    let file = read_file(global.config.as_deref())?;
+    let data_dir = global
+        .data_dir
+        .clone()
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("tessera-data"));
+    let mut config = Config::new(data_dir);
+    config.database_url = global.database_url.clone().or(file.database_url);
+    if let Some(listen) = args.listen.or(file.listen) {
+        config.listen = listen;
+    }
+    config.public_url = args.public_url.clone().or(file.public_url);
+    let cert = args.tls_cert.clone().or(file.tls_cert);
+    let key = args.tls_key.clone().or(file.tls_key);
+    config.tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => return Err("tls_cert and tls_key go together".to_owned()),
+    };
+    config.import_realms = file.import_realms;
+    config
+        .import_realms
+        .extend(args.import_realm.iter().cloned());
+    if let Some(n) = file.max_body_bytes {
+        config.max_body_bytes = n;
+    }
+    if let Some(ms) = file.refresh_interval_ms {
+        config.refresh_interval = std::time::Duration::from_millis(ms.max(50));
+    }
+    if let Some(s) = file.jwks_max_age_secs {
+        config.jwks_max_age = std::time::Duration::from_secs(s);
+    }
+    config.allow_plain_http = args.dev;
+    config.bootstrap_demo = args.dev;
+    Ok((config, args.log_json || file.log_json.unwrap_or(false)))
+}
