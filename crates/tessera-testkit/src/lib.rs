@@ -1,1 +1,255 @@
+//! Test fixtures: a real Tessera server on `127.0.0.1:0` with its own fresh SQLite database, spoken to over
+//! real HTTP, plus builders for realms, scopes and clients.
 
+// Fixtures fail loudly: a test that cannot set up must stop.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::{Client, Realm};
+use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm, new_scope};
+use tessera_core::secret::ServerSecrets;
+use tessera_core::store::{ClientStore, RealmStore, ScopeStore};
+use tessera_server::{Application, Config, load_or_create_secrets};
+use tessera_store::SqlStore;
+
+pub use reqwest;
+
+/// How to start a test server.
+pub struct TestServerBuilder {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl TestServerBuilder {
+    /// Serve from an existing data directory (e.g. shared with another server or the CLI).
+    pub fn data_dir(mut self, dir: &Path) -> Self {
+        self.config.data_dir = dir.to_path_buf();
+        self.dir = None;
+        self
+    }
+
+    pub fn import_realm(mut self, file: impl Into<PathBuf>) -> Self {
+        self.config.import_realms.push(file.into());
+        self
+    }
+
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn configure(mut self, f: impl FnOnce(&mut Config)) -> Self {
+        f(&mut self.config);
+        self
+    }
+
+    pub async fn spawn(self) -> TestServer {
+        let app = match Application::build_with_clock(self.config.clone(), self.clock).await {
+            Ok(app) => app,
+            Err(e) => panic!("test server failed to start: {e}"),
+        };
+        let base_url = app.public_url().to_owned();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        let store = SqlStore::connect(&self.config.database_url())
+            .await
+            .expect("test store");
+        let secrets = load_or_create_secrets(&self.config.data_dir, false).expect("key file");
+        TestServer {
+            base_url,
+            http: reqwest::Client::new(),
+            store,
+            secrets,
+            data_dir: self.config.data_dir.clone(),
+            _dir: self.dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+}
+
+/// A running server and a client to talk to it.
+pub struct TestServer {
+    pub base_url: String,
+    pub http: reqwest::Client,
+    /// A second handle on the server's database, as the CLI would have.
+    pub store: SqlStore,
+    pub secrets: ServerSecrets,
+    pub data_dir: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// A client made for a test, with its secret.
+pub struct TestClient {
+    pub client: Client,
+    pub secret: String,
+}
+
+impl TestServer {
+    pub fn builder() -> TestServerBuilder {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::new(dir.path().to_path_buf());
+        config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        config.allow_plain_http = true;
+        config.refresh_interval = Duration::from_millis(100);
+        TestServerBuilder {
+            config,
+            clock: Arc::new(SystemClock),
+            dir: Some(dir),
+        }
+    }
+
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn issuer(&self, realm: &str) -> String {
+        self.url(&format!("/realms/{realm}"))
+    }
+
+    pub fn token_url(&self, realm: &str) -> String {
+        self.url(&format!("/realms/{realm}/protocol/openid-connect/token"))
+    }
+
+    pub fn certs_url(&self, realm: &str) -> String {
+        self.url(&format!("/realms/{realm}/protocol/openid-connect/certs"))
+    }
+
+    /// A realm with the given scopes.
+    pub async fn realm(&self, name: &str, alg: SigningAlgorithm, scopes: &[&str]) -> Realm {
+        let spec = NewRealm {
+            name: name.into(),
+            display_name: None,
+            signing_alg: alg,
+            access_token_lifespan: None,
+        };
+        let mut bundle =
+            new_realm(&spec, &self.secrets.master_key(), SystemClock.now()).expect("realm");
+        bundle.scopes = scopes
+            .iter()
+            .map(|s| new_scope(s, None).expect("scope"))
+            .collect();
+        self.store.create_realm(&bundle).await.expect("store realm");
+        bundle.realm
+    }
+
+    /// A client built from `spec` in `realm`.
+    pub async fn client(&self, realm: &str, spec: NewClient) -> TestClient {
+        let realm = self
+            .store
+            .find_realm(realm)
+            .await
+            .expect("find realm")
+            .expect("realm exists");
+        let scopes = self.store.list_scopes(&realm.id).await.expect("scopes");
+        let (client, secret) = new_client(
+            &realm.id,
+            &spec,
+            &scopes,
+            &self.secrets.secret_hasher(),
+            SystemClock.now(),
+        )
+        .expect("client");
+        self.store
+            .create_client(&client)
+            .await
+            .expect("store client");
+        TestClient {
+            client,
+            secret: secret
+                .map(|s| s.expose_secret().to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A confidential client allowed client credentials.
+    pub async fn service_client(
+        &self,
+        realm: &str,
+        id: &str,
+        default: &[&str],
+        optional: &[&str],
+    ) -> TestClient {
+        let spec = NewClient {
+            client_id: id.into(),
+            service_accounts_enabled: true,
+            default_scopes: default.iter().map(|s| s.to_string()).collect(),
+            optional_scopes: optional.iter().map(|s| s.to_string()).collect(),
+            ..NewClient::default()
+        };
+        self.client(realm, spec).await
+    }
+
+    /// POSTs a client-credentials request with the secret in the body (`client_secret_post`).
+    pub async fn client_credentials(
+        &self,
+        realm: &str,
+        id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        self.http
+            .post(self.token_url(realm))
+            .form(&form)
+            .send()
+            .await
+            .expect("token request")
+    }
+
+    /// Waits until `check` holds, polling every 50 ms for at most `limit`; returns how long it took.
+    pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if check().await {
+                return Some(start.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

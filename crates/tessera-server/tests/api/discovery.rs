@@ -1,0 +1,96 @@
+use serde_json::Value;
+use tessera_core::keys::SigningAlgorithm;
+use tessera_testkit::TestServer;
+
+#[tokio::test]
+async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oidc_discovery_4() {
+    let server = TestServer::spawn().await;
+    server
+        .realm("shop", SigningAlgorithm::Es256, &["orders:read"])
+        .await;
+    let c = server
+        .service_client("shop", "svc", &["orders:read"], &[])
+        .await;
+    let paths = [
+        "/realms/shop/.well-known/openid-configuration",
+        "/realms/shop/.well-known/oauth-authorization-server",
+        "/.well-known/oauth-authorization-server/realms/shop",
+    ];
+    for path in paths {
+        let response = server.http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let doc: Value = response.json().await.unwrap();
+        // RFC 8414 §3.3: the issuer is the one the metadata was asked about.
+        assert_eq!(doc["issuer"], server.issuer("shop"), "{path}");
+        assert_eq!(
+            doc["grant_types_supported"],
+            serde_json::json!(["client_credentials"])
+        );
+        assert_eq!(
+            doc["token_endpoint_auth_methods_supported"],
+            serde_json::json!(["client_secret_basic", "client_secret_post"])
+        );
+        assert!(
+            doc["scopes_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("orders:read"))
+        );
+        // Advertise only what works: no authorization, introspection or revocation endpoints yet.
+        for absent in [
+            "authorization_endpoint",
+            "introspection_endpoint",
+            "revocation_endpoint",
+            "userinfo_endpoint",
+        ] {
+            assert!(doc.get(absent).is_none(), "{path} advertises {absent}");
+        }
+        let jwks = server
+            .http
+            .get(doc["jwks_uri"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(jwks.status(), 200);
+        let token = server
+            .http
+            .post(doc["token_endpoint"].as_str().unwrap())
+            .basic_auth("svc", Some(&c.secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status(), 200);
+    }
+    let oidc: Value = server
+        .http
+        .get(server.url(paths[0]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        oidc["subject_types_supported"],
+        serde_json::json!(["public"])
+    );
+    assert_eq!(
+        oidc["id_token_signing_alg_values_supported"],
+        serde_json::json!(["ES256"])
+    );
+}
+
+#[tokio::test]
+async fn metadata_of_an_unknown_realm_is_404_json() {
+    let server = TestServer::spawn().await;
+    let response = server
+        .http
+        .get(server.url("/realms/none/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+}

@@ -1,0 +1,53 @@
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use serde_json::Value;
+use tessera_testkit::TestServer;
+
+/// Verifies `token` with the independent `jsonwebtoken` crate against the JWKS the server publishes.
+pub async fn verify_with_served_jwks(
+    server: &TestServer,
+    realm: &str,
+    token: &str,
+    alg: Algorithm,
+) -> Value {
+    verify_with_jwks_of(server, realm, token, alg, &server.issuer(realm)).await
+}
+
+/// As above, for a token whose issuer was another server's (e.g. before a restart on another port).
+pub async fn verify_with_jwks_of(
+    server: &TestServer,
+    realm: &str,
+    token: &str,
+    alg: Algorithm,
+    issuer: &str,
+) -> Value {
+    let header = decode_header(token).unwrap();
+    assert_eq!(header.alg, alg);
+    // RFC 9068 §2.1; jsonwebtoken does not check typ.
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let jwks: JwkSet = server
+        .http
+        .get(server.certs_url(realm))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kid = header.kid.expect("kid");
+    let jwk = jwks.find(&kid).expect("signing key is published");
+    let key = DecodingKey::from_jwk(jwk).unwrap();
+    let mut validation = Validation::new(alg);
+    validation.set_issuer(&[issuer]);
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+    decode::<Value>(token, &key, &validation)
+        .expect("token verifies against served JWKS")
+        .claims
+}
+
+pub async fn access_token(response: reqwest::Response) -> String {
+    assert_eq!(response.status(), 200, "token request failed");
+    let body: Value = response.json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
