@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 //! One storage suite, every backend (STYLE.md habit 8): each case is written once against the ports and
 //! instantiated per backend by `backend_suite!`. The PostgreSQL half joins when that backend lands.
 

@@ -3,7 +3,7 @@ use secrecy::ExposeSecret;
 use super::*;
 use crate::secret::ServerSecrets;
 
-const ACME: &str = include_str!("../../../../../../tests/fixtures/keycloak-realm-acme.json");
+const ACME: &str = include_str!("../../../../../tests/fixtures/keycloak-realm-acme.json");
 
 fn parse(json: &str) -> Result<ImportedRealm, ImportError> {
     let s = ServerSecrets::generate().unwrap();

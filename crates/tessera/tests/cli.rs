@@ -1,0 +1,473 @@
+//! The `tessera` binary, run as a user would: admin commands against a data directory, and `serve`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use serde_json::Value;
+use tessera_testkit::TestServer;
+
+fn acme() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/keycloak-realm-acme.json")
+}
+
+fn tessera(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    c.arg("--data-dir").arg(dir);
+    for var in [
+        "TESSERA_CONFIG",
+        "TESSERA_DATA_DIR",
+        "TESSERA_DATABASE_URL",
+        "TESSERA_LISTEN",
+        "TESSERA_PUBLIC_URL",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    tessera(dir).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = run(dir, args);
+    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// Asserts the command failed with exactly one line on stderr containing `needle`.
+fn fails_with(dir: &Path, args: &[&str], needle: &str) {
+    let o = run(dir, args);
+    assert!(!o.status.success(), "{args:?} succeeded");
+    let err = stderr(&o);
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {err}"
+    );
+    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+}
+
+fn secret_from(out: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix("client_secret: "))
+        .expect("secret printed")
+        .to_owned()
+}
+
+#[test]
+fn admin_commands_create_list_show_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "realm",
+            "create",
+            "shop",
+            "--alg",
+            "ES256",
+            "--display-name",
+            "Shop",
+        ],
+    );
+    assert!(
+        ok(d, &["realm", "list"])
+            .lines()
+            .any(|l| l.starts_with("shop ") && l.contains("ES256"))
+    );
+    ok(
+        d,
+        &[
+            "scope",
+            "create",
+            "--realm",
+            "shop",
+            "orders:read",
+            "--description",
+            "Read orders",
+        ],
+    );
+    assert!(ok(d, &["scope", "list", "--realm", "shop"]).contains("orders:read"));
+    let created = ok(
+        d,
+        &[
+            "client",
+            "create",
+            "--realm",
+            "shop",
+            "svc",
+            "--default-scope",
+            "orders:read",
+            "--audience",
+            "orders-api",
+        ],
+    );
+    let secret = secret_from(&created);
+    assert_eq!(secret.len(), 43, "256-bit secret, base64url");
+    assert!(ok(d, &["client", "list", "--realm", "shop"]).contains("svc"));
+    let shown = ok(d, &["client", "show", "--realm", "shop", "svc"]);
+    assert!(
+        shown.contains("secret:") && shown.contains("expires never"),
+        "{shown}"
+    );
+    assert!(!shown.contains(&secret), "show must never print a secret");
+    let db = std::fs::read(d.join("tessera.db")).unwrap();
+    let wal = std::fs::read(d.join("tessera.db-wal")).unwrap_or_default();
+    let needle = secret.as_bytes();
+    assert!(
+        ![db, wal]
+            .iter()
+            .any(|f| f.windows(needle.len()).any(|w| w == needle)),
+        "secret stored in clear"
+    );
+    ok(d, &["client", "delete", "--realm", "shop", "svc"]);
+    fails_with(
+        d,
+        &["client", "show", "--realm", "shop", "svc"],
+        "does not exist",
+    );
+}
+
+#[test]
+fn errors_are_one_line_naming_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fails_with(
+        d,
+        &["client", "create", "--realm", "nope", "svc"],
+        "realm \"nope\" does not exist",
+    );
+    fails_with(d, &["realm", "create", "bad/name"], "invalid realm name");
+    ok(d, &["realm", "create", "shop"]);
+    fails_with(d, &["realm", "create", "shop"], "exists");
+    fails_with(
+        d,
+        &[
+            "client",
+            "create",
+            "--realm",
+            "shop",
+            "svc",
+            "--default-scope",
+            "ghost",
+        ],
+        "scope \"ghost\" does not exist",
+    );
+    let bad = d.join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"realm":"r","clients":[{"clientId":"a"},{"clientId":5}]}"#,
+    )
+    .unwrap();
+    fails_with(
+        d,
+        &["realm", "import", bad.to_str().unwrap()],
+        "clients[1].clientId",
+    );
+    fails_with(
+        d,
+        &["realm", "import", "/no/such/file.json"],
+        "cannot read /no/such/file.json",
+    );
+    let config = d.join("tessera.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\nlisten_port = 3\n").unwrap();
+    fails_with(
+        d,
+        &["--config", config.to_str().unwrap(), "realm", "list"],
+        "unknown field `listen_port`",
+    );
+}
+
+#[test]
+fn realm_import_hashes_secrets_warns_once_and_refuses_a_second_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = run(d, &["realm", "import", acme().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("imported realm acme"));
+    let warnings: Vec<String> = stderr(&o).lines().map(str::to_owned).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("warning: ignored fields Tessera does not use: "),
+        "{warnings:?}"
+    );
+    assert!(warnings[0].contains("bruteForceProtected"));
+    let db = [
+        std::fs::read(d.join("tessera.db")).unwrap(),
+        std::fs::read(d.join("tessera.db-wal")).unwrap_or_default(),
+    ]
+    .concat();
+    for secret in [
+        "billing-service-secret-77f0c2b5d1e94a3c",
+        "Super-Genius-1949",
+    ] {
+        assert!(
+            !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} stored in clear"
+        );
+    }
+    fails_with(
+        d,
+        &["realm", "import", acme().to_str().unwrap()],
+        "realm \"acme\" already exists",
+    );
+}
+
+#[tokio::test]
+async fn cli_changes_reach_a_running_server_within_5_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    // The default poll interval, as a real deployment has it.
+    let server = TestServer::builder()
+        .data_dir(&d)
+        .configure(|c| c.refresh_interval = Duration::from_secs(1))
+        .spawn()
+        .await;
+    // Ask first, so the server has cached "no such realm".
+    assert_eq!(
+        server
+            .client_credentials("live", "svc", "x", None)
+            .await
+            .status(),
+        404
+    );
+    ok(&d, &["realm", "create", "live"]);
+    let secret = secret_from(&ok(&d, &["client", "create", "--realm", "live", "svc"]));
+    let took = TestServer::eventually(Duration::from_secs(5), || async {
+        server
+            .client_credentials("live", "svc", &secret, None)
+            .await
+            .status()
+            == 200
+    })
+    .await;
+    assert!(
+        took.is_some(),
+        "a client created by the CLI was not usable within 5 s"
+    );
+    ok(&d, &["client", "delete", "--realm", "live", "svc"]);
+    let took = TestServer::eventually(Duration::from_secs(5), || async {
+        server
+            .client_credentials("live", "svc", &secret, None)
+            .await
+            .status()
+            == 401
+    })
+    .await;
+    assert!(
+        took.is_some(),
+        "a client deleted by the CLI still worked after 5 s"
+    );
+}
+
+/// A `tessera serve` child process whose stdout is read line by line; killed on drop.
+struct Serve {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl Serve {
+    fn start(cmd: &mut Command) -> Self {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Serve { child, lines }
+    }
+
+    /// The first line containing `needle`.
+    fn line(&self, needle: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(20)) {
+                Ok(l) if l.contains(needle) => return l,
+                Ok(_) => {}
+                Err(e) => panic!("no line with {needle:?}: {e}"),
+            }
+        }
+    }
+
+    /// `http(s)://ADDR` from the "listening on" line.
+    fn public_url(&self) -> String {
+        let l = self.line("listening on");
+        l.split("public URL ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(')')
+            .to_owned()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_refuses_plain_http_unless_dev_https_public_url_or_tls_rfc9700_2_6() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fails_with(
+        d,
+        &["serve", "--listen", "127.0.0.1:0"],
+        "refusing to serve plain HTTP",
+    );
+    fails_with(
+        d,
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "http://auth.example",
+        ],
+        "refusing to serve plain HTTP",
+    );
+    let serve = Serve::start(tessera(d).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--public-url",
+        "https://auth.example",
+    ]));
+    assert_eq!(serve.public_url(), "https://auth.example");
+}
+
+#[tokio::test]
+async fn serve_dev_prints_a_curl_command_that_gets_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret;
+    {
+        let serve = Serve::start(tessera(d).args(["serve", "--dev", "--listen", "127.0.0.1:0"]));
+        let base = serve.public_url();
+        let curl = serve.line("-d grant_type=client_credentials");
+        secret = curl
+            .split("client_secret=")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert!(
+            d.join("master.key").exists(),
+            "the master key is generated in the data dir"
+        );
+        let response = reqwest::Client::new()
+            .post(format!("{base}/realms/demo/protocol/openid-connect/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "demo-service"),
+                ("client_secret", &secret),
+                ("scope", "api:read"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["scope"], "api:read");
+    }
+    // Second start: the same realm, and the secret is not shown again.
+    let serve = Serve::start(tessera(d).args(["serve", "--dev", "--listen", "127.0.0.1:0"]));
+    let curl = serve.line("-d grant_type=client_credentials");
+    assert!(!curl.contains(&secret));
+    assert!(curl.contains("<the secret printed at first start>"));
+}
+
+#[test]
+fn flags_beat_environment_which_beats_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("tessera.toml");
+    std::fs::write(
+        &config,
+        "listen = \"127.0.0.1:0\"\npublic_url = \"https://file.example\"\n",
+    )
+    .unwrap();
+    let base = || {
+        let mut c = tessera(d);
+        c.args(["--config", config.to_str().unwrap(), "serve"]);
+        c
+    };
+    assert_eq!(
+        Serve::start(&mut base()).public_url(),
+        "https://file.example"
+    );
+    assert_eq!(
+        Serve::start(base().env("TESSERA_PUBLIC_URL", "https://env.example")).public_url(),
+        "https://env.example"
+    );
+    let flagged = Serve::start(
+        base()
+            .env("TESSERA_PUBLIC_URL", "https://env.example")
+            .args(["--public-url", "https://flag.example"]),
+    );
+    assert_eq!(flagged.public_url(), "https://flag.example");
+}
+
+#[tokio::test]
+async fn serve_speaks_https_directly_with_a_configured_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    std::fs::write(d.join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(d.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    let serve = Serve::start(tessera(d).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        d.join("cert.pem").to_str().unwrap(),
+        "--tls-key",
+        d.join("key.pem").to_str().unwrap(),
+        "--import-realm",
+        acme().to_str().unwrap(),
+    ]));
+    let url = serve.public_url();
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let port = url.rsplit(':').next().unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!(
+            "https://localhost:{port}/realms/acme/protocol/openid-connect/token"
+        ))
+        .basic_auth(
+            "billing-service",
+            Some("billing-service-secret-77f0c2b5d1e94a3c"),
+        )
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
