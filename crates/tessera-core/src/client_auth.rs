@@ -51,9 +51,7 @@ impl PresentedCredentials {
         let form_id = form.get("client_id");
         let form_secret = form.get("client_secret");
         let Some(header) = authorization else {
-            let client_id = form_id.ok_or(OAuthError::InvalidClient {
-                basic_challenge: false,
-            })?;
+            let client_id = form_id.ok_or(OAuthError::InvalidClient { basic_challenge: false })?;
             return Ok(Self {
                 client_id: client_id.to_owned(),
                 secret: form_secret.map(|s| SecretString::from(s.to_owned())),
@@ -75,9 +73,8 @@ impl PresentedCredentials {
                 "more than one client authentication method was used",
             ));
         }
-        let (client_id, secret) = decode_basic(value.trim()).ok_or(OAuthError::InvalidClient {
-            basic_challenge: true,
-        })?;
+        let (client_id, secret) =
+            decode_basic(value.trim()).ok_or(OAuthError::InvalidClient { basic_challenge: true })?;
         if form_id.is_some_and(|id| id != client_id) {
             return Err(OAuthError::invalid_request(
                 "client_id does not match the Authorization header",
@@ -132,11 +129,7 @@ pub fn authenticate(
         hasher.burn(None);
         return Err(presented.invalid());
     };
-    let valid = client
-        .secrets
-        .iter()
-        .filter(|s| s.is_valid_at(now))
-        .map(|s| &s.hash);
+    let valid = client.secrets.iter().filter(|s| s.is_valid_at(now)).map(|s| &s.hash);
     if hasher.matches_any(secret, valid) {
         Ok(client)
     } else {
@@ -149,13 +142,7 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> FormParams {
-        FormParams::new(
-            pairs
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-        )
-        .unwrap()
+        FormParams::new(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()).unwrap()
     }
 
     fn basic(id: &str, secret: &str) -> String {
@@ -164,8 +151,7 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_form_url_decoded_rfc6749_2_3_1() {
-        let p = PresentedCredentials::extract(Some(&basic("my%3Aclient", "s%2Bx+y")), &form(&[]))
-            .unwrap();
+        let p = PresentedCredentials::extract(Some(&basic("my%3Aclient", "s%2Bx+y")), &form(&[])).unwrap();
         assert_eq!(p.client_id, "my:client");
         assert_eq!(
             secrecy::ExposeSecret::expose_secret(p.secret.as_ref().unwrap()),
@@ -176,31 +162,19 @@ mod tests {
 
     #[test]
     fn two_methods_at_once_are_invalid_request_rfc6749_2_3() {
-        let err =
-            PresentedCredentials::extract(Some(&basic("a", "b")), &form(&[("client_secret", "b")]))
-                .unwrap_err();
+        let err = PresentedCredentials::extract(Some(&basic("a", "b")), &form(&[("client_secret", "b")])).unwrap_err();
         assert!(matches!(err, OAuthError::InvalidRequest(_)));
     }
 
     #[test]
     fn malformed_basic_is_invalid_client_with_challenge() {
         let err = PresentedCredentials::extract(Some("Basic !!!"), &form(&[])).unwrap_err();
-        assert!(matches!(
-            err,
-            OAuthError::InvalidClient {
-                basic_challenge: true
-            }
-        ));
+        assert!(matches!(err, OAuthError::InvalidClient { basic_challenge: true }));
     }
 
     #[test]
     fn no_credentials_at_all_is_invalid_client() {
         let err = PresentedCredentials::extract(None, &form(&[])).unwrap_err();
-        assert!(matches!(
-            err,
-            OAuthError::InvalidClient {
-                basic_challenge: false
-            }
-        ));
+        assert!(matches!(err, OAuthError::InvalidClient { basic_challenge: false }));
     }
 }

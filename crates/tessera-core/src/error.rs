@@ -52,12 +52,8 @@ impl OAuthError {
             | Self::UnsupportedGrantType(d)
             | Self::InvalidScope(d) => d.clone(),
             Self::InvalidClient { .. } => Cow::Borrowed("client authentication failed"),
-            Self::Store(StoreError::Unavailable(_)) => {
-                Cow::Borrowed("the service is temporarily unavailable")
-            }
-            Self::Store(_) | Self::Internal(_) => {
-                Cow::Borrowed("the server could not complete the request")
-            }
+            Self::Store(StoreError::Unavailable(_)) => Cow::Borrowed("the service is temporarily unavailable"),
+            Self::Store(_) | Self::Internal(_) => Cow::Borrowed("the server could not complete the request"),
         }
     }
 

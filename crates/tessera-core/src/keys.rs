@@ -9,8 +9,7 @@ use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256,
-    RsaKeyPair,
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -151,8 +150,7 @@ impl SigningKey {
     /// A JWS compact serialization of `claims` with the `at+jwt` header (RFC 9068 §2.1).
     pub fn sign_access_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
         let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
-        let mut token =
-            String::with_capacity(self.at_jwt_header.len() + payload.len() * 4 / 3 + 400);
+        let mut token = String::with_capacity(self.at_jwt_header.len() + payload.len() * 4 / 3 + 400);
         token.push_str(&self.at_jwt_header);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
@@ -233,8 +231,7 @@ pub fn generate_signing_key(
             (der.as_ref().to_vec(), Pair::Rsa(k))
         }
         SigningAlgorithm::Es256 => {
-            let k = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
-                .map_err(|_| KeyError::Generate)?;
+            let k = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(|_| KeyError::Generate)?;
             let der = k.to_pkcs8v1().map_err(|_| KeyError::Generate)?;
             (der.as_ref().to_vec(), Pair::Ec(k))
         }
@@ -273,8 +270,7 @@ impl KeyRing {
             .max_by_key(|k| k.created_at)
             .ok_or(KeyError::NoActiveKey)?;
         let pkcs8 = master.open(&active.sealed_private_key, &active.kid)?;
-        let pair = SigningKey::from_pkcs8(active.alg, &pkcs8)
-            .ok_or_else(|| KeyError::Load(active.kid.clone()))?;
+        let pair = SigningKey::from_pkcs8(active.alg, &pkcs8).ok_or_else(|| KeyError::Load(active.kid.clone()))?;
         let signing = SigningKey::new(active.kid.clone(), active.alg, pair);
         let published = JwkSet {
             keys: stored.iter().map(|k| k.public_jwk.clone()).collect(),
@@ -339,9 +335,7 @@ mod tests {
     #[test]
     fn private_key_is_not_stored_in_clear_and_needs_the_master_key() {
         let master = ServerSecrets::generate().unwrap().master_key();
-        let stored =
-            generate_signing_key("r", SigningAlgorithm::Es256, KeyState::Active, &master, 1)
-                .unwrap();
+        let stored = generate_signing_key("r", SigningAlgorithm::Es256, KeyState::Active, &master, 1).unwrap();
         let other = ServerSecrets::generate().unwrap().master_key();
         assert!(matches!(
             KeyRing::load(&[stored], &other),
@@ -352,11 +346,7 @@ mod tests {
     #[test]
     fn a_ring_without_an_active_key_is_refused() {
         let master = ServerSecrets::generate().unwrap().master_key();
-        let stored =
-            generate_signing_key("r", SigningAlgorithm::EdDsa, KeyState::Next, &master, 1).unwrap();
-        assert!(matches!(
-            KeyRing::load(&[stored], &master),
-            Err(KeyError::NoActiveKey)
-        ));
+        let stored = generate_signing_key("r", SigningAlgorithm::EdDsa, KeyState::Next, &master, 1).unwrap();
+        assert!(matches!(KeyRing::load(&[stored], &master), Err(KeyError::NoActiveKey)));
     }
 }

@@ -7,8 +7,7 @@ use secrecy::SecretString;
 
 use crate::keys::{KeyError, SigningAlgorithm, generate_signing_key};
 use crate::model::{
-    Client, ClientScope, ClientSecret, DEFAULT_ACCESS_TOKEN_LIFESPAN, KeyState, Realm, RealmBundle,
-    User,
+    Client, ClientScope, ClientSecret, DEFAULT_ACCESS_TOKEN_LIFESPAN, KeyState, Realm, RealmBundle, User,
 };
 use crate::secret::{ClientSecretHasher, MasterKey, SecretError, generate_client_secret};
 
@@ -41,11 +40,7 @@ pub struct NewRealm {
 }
 
 /// A new, empty realm with one active signing key.
-pub fn new_realm(
-    spec: &NewRealm,
-    master: &MasterKey,
-    now: i64,
-) -> Result<RealmBundle, ProvisioningError> {
+pub fn new_realm(spec: &NewRealm, master: &MasterKey, now: i64) -> Result<RealmBundle, ProvisioningError> {
     if !Realm::is_valid_name(&spec.name) {
         return Err(ProvisioningError::RealmName(spec.name.clone()));
     }
@@ -54,9 +49,7 @@ pub fn new_realm(
         name: spec.name.clone(),
         display_name: spec.display_name.clone(),
         enabled: true,
-        access_token_lifespan: spec
-            .access_token_lifespan
-            .unwrap_or(DEFAULT_ACCESS_TOKEN_LIFESPAN),
+        access_token_lifespan: spec.access_token_lifespan.unwrap_or(DEFAULT_ACCESS_TOKEN_LIFESPAN),
         signing_alg: spec.signing_alg,
         not_before: 0,
         attributes: BTreeMap::new(),
@@ -72,10 +65,7 @@ pub fn new_realm(
     })
 }
 
-pub fn new_scope(
-    name: &str,
-    description: Option<String>,
-) -> Result<ClientScope, ProvisioningError> {
+pub fn new_scope(name: &str, description: Option<String>) -> Result<ClientScope, ProvisioningError> {
     if !tessera_proto::ScopeSet::is_valid_token(name) {
         return Err(ProvisioningError::ScopeName(name.to_owned()));
     }
@@ -147,8 +137,7 @@ pub fn new_client(
         optional_scopes: spec.optional_scopes.clone(),
         audiences: spec.audiences.clone(),
         attributes: BTreeMap::new(),
-        service_account_user_id: (spec.service_accounts_enabled && !spec.public_client)
-            .then(new_id),
+        service_account_user_id: (spec.service_accounts_enabled && !spec.public_client).then(new_id),
         secrets,
         created_at: now,
     };
@@ -180,11 +169,7 @@ pub(crate) mod tests {
 
     pub(crate) fn client_with_scopes(default: &[&str], optional: &[&str]) -> Client {
         let hasher = ServerSecrets::generate().unwrap().secret_hasher();
-        let scopes: Vec<ClientScope> = default
-            .iter()
-            .chain(optional)
-            .map(|s| ClientScope::new(s))
-            .collect();
+        let scopes: Vec<ClientScope> = default.iter().chain(optional).map(|s| ClientScope::new(s)).collect();
         let spec = NewClient {
             client_id: "svc".into(),
             service_accounts_enabled: true,
@@ -209,10 +194,7 @@ pub(crate) mod tests {
         assert_eq!(client.secrets.len(), 1);
         assert!(hasher.matches_any(&secret, [&client.secrets[0].hash]));
         assert!(client.service_account_user_id.is_some());
-        assert_eq!(
-            service_account_user(&client).unwrap().username,
-            "service-account-svc"
-        );
+        assert_eq!(service_account_user(&client).unwrap().username, "service-account-svc");
     }
 
     #[test]

@@ -31,9 +31,8 @@ impl FormParams {
     }
 
     fn require(&self, name: &'static str) -> Result<&str, OAuthError> {
-        self.get(name).ok_or_else(|| {
-            OAuthError::InvalidRequest(Cow::Owned(format!("missing parameter {name}")))
-        })
+        self.get(name)
+            .ok_or_else(|| OAuthError::InvalidRequest(Cow::Owned(format!("missing parameter {name}"))))
     }
 }
 
@@ -61,9 +60,8 @@ impl TokenRequest {
 fn parse_scope(form: &FormParams) -> Result<Option<ScopeSet>, OAuthError> {
     form.get("scope")
         .map(|raw| {
-            ScopeSet::parse(raw).map_err(|_| {
-                OAuthError::InvalidScope(Cow::Borrowed("the scope parameter is malformed"))
-            })
+            ScopeSet::parse(raw)
+                .map_err(|_| OAuthError::InvalidScope(Cow::Borrowed("the scope parameter is malformed")))
         })
         .transpose()
 }
@@ -73,12 +71,7 @@ mod tests {
     use super::*;
 
     fn form(pairs: &[(&str, &str)]) -> Result<FormParams, OAuthError> {
-        FormParams::new(
-            pairs
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-        )
+        FormParams::new(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect())
     }
 
     #[test]
@@ -99,10 +92,7 @@ mod tests {
             TokenRequest::ClientCredentials { scope: None }
         );
         let f = form(&[("grant_type", "")]).unwrap();
-        assert!(matches!(
-            TokenRequest::parse(&f),
-            Err(OAuthError::InvalidRequest(_))
-        ));
+        assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidRequest(_))));
     }
 
     #[test]
@@ -117,9 +107,6 @@ mod tests {
     #[test]
     fn malformed_scope_is_invalid_scope_rfc6749_3_3() {
         let f = form(&[("grant_type", "client_credentials"), ("scope", "a\\b")]).unwrap();
-        assert!(matches!(
-            TokenRequest::parse(&f),
-            Err(OAuthError::InvalidScope(_))
-        ));
+        assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidScope(_))));
     }
 }

@@ -81,16 +81,13 @@ impl ServerSecrets {
     }
 
     pub fn from_file_contents(contents: &str) -> Result<Self, SecretError> {
-        let file: KeyFile = serde_json::from_str(contents)
-            .map_err(|e| SecretError::MalformedKeyFile(e.to_string()))?;
+        let file: KeyFile = serde_json::from_str(contents).map_err(|e| SecretError::MalformedKeyFile(e.to_string()))?;
         let decode = |name: &str, v: &str| -> Result<[u8; 32], SecretError> {
             STANDARD
                 .decode(v)
                 .ok()
                 .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
-                .ok_or_else(|| {
-                    SecretError::MalformedKeyFile(format!("{name} is not 32 base64 bytes"))
-                })
+                .ok_or_else(|| SecretError::MalformedKeyFile(format!("{name} is not 32 base64 bytes")))
         };
         if file.version != 1 {
             return Err(SecretError::MalformedKeyFile(format!(
@@ -142,8 +139,7 @@ impl MasterKey {
             return Err(SecretError::Unseal);
         }
         let (nonce, ct) = raw.split_at(aead::NONCE_LEN);
-        let nonce =
-            aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| SecretError::Unseal)?;
+        let nonce = aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| SecretError::Unseal)?;
         let mut buf = ct.to_vec();
         let plain = key
             .open_in_place(nonce, aead::Aad::from(aad.as_bytes()), &mut buf)
@@ -182,11 +178,7 @@ impl ClientSecretHasher {
     }
 
     /// True when `presented` matches any of `stored`. Every candidate is compared, in constant time.
-    pub fn matches_any<'a>(
-        &self,
-        presented: &SecretString,
-        stored: impl IntoIterator<Item = &'a SecretHash>,
-    ) -> bool {
+    pub fn matches_any<'a>(&self, presented: &SecretString, stored: impl IntoIterator<Item = &'a SecretHash>) -> bool {
         let computed = self.hash(presented);
         let mut found = subtle::Choice::from(0u8);
         for candidate in stored {
@@ -222,16 +214,10 @@ mod tests {
         let s = ServerSecrets::generate().unwrap();
         let back = ServerSecrets::from_file_contents(&s.to_file_contents()).unwrap();
         let secret = SecretString::from("abc");
-        assert_eq!(
-            s.secret_hasher().hash(&secret),
-            back.secret_hasher().hash(&secret)
-        );
+        assert_eq!(s.secret_hasher().hash(&secret), back.secret_hasher().hash(&secret));
         assert!(ServerSecrets::from_file_contents("{}").is_err());
         assert!(
-            ServerSecrets::from_file_contents(
-                r#"{"version":1,"master_key":"AA==","secret_pepper":"AA=="}"#
-            )
-            .is_err()
+            ServerSecrets::from_file_contents(r#"{"version":1,"master_key":"AA==","secret_pepper":"AA=="}"#).is_err()
         );
     }
 

@@ -48,11 +48,7 @@ pub trait ClientStore: Send + Sync {
     /// Inserts the client with its secrets (and its service-account user when it has one).
     async fn create_client(&self, client: &Client) -> Result<(), StoreError>;
     /// The client with its secrets.
-    async fn find_client(
-        &self,
-        realm_id: &str,
-        client_id: &str,
-    ) -> Result<Option<Client>, StoreError>;
+    async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError>;
     async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError>;
     /// True when a client was deleted.
     async fn delete_client(&self, realm_id: &str, client_id: &str) -> Result<bool, StoreError>;

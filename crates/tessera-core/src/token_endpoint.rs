@@ -16,11 +16,7 @@ use crate::store::StoreError;
 /// Finds clients by id; the server answers from its cache.
 #[async_trait]
 pub trait ClientDirectory: Send + Sync {
-    async fn client(
-        &self,
-        realm_id: &str,
-        client_id: &str,
-    ) -> Result<Option<Arc<Client>>, StoreError>;
+    async fn client(&self, realm_id: &str, client_id: &str) -> Result<Option<Arc<Client>>, StoreError>;
 }
 
 pub struct TokenEndpoint<'a> {
@@ -31,17 +27,10 @@ pub struct TokenEndpoint<'a> {
 }
 
 impl TokenEndpoint<'_> {
-    pub async fn exchange(
-        &self,
-        authorization: Option<&str>,
-        form: &FormParams,
-    ) -> Result<TokenResponse, OAuthError> {
+    pub async fn exchange(&self, authorization: Option<&str>, form: &FormParams) -> Result<TokenResponse, OAuthError> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let request = TokenRequest::parse(form)?;
-        let found = self
-            .clients
-            .client(&self.realm.realm.id, &presented.client_id)
-            .await?;
+        let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
         let client = authenticate(&presented, found, self.hasher, self.now)?;
         match request {
             TokenRequest::ClientCredentials { scope } => ClientCredentialsGrant {

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use tessera_core::import::keycloak::{ImportError, parse_realm_export};
 use tessera_core::keys::SigningAlgorithm;
-use tessera_core::provisioning::{
-    NewClient, NewRealm, ProvisioningError, new_client, new_realm, new_scope,
-};
+use tessera_core::provisioning::{NewClient, NewRealm, ProvisioningError, new_client, new_realm, new_scope};
 use tessera_core::secret::ServerSecrets;
 use tessera_core::store::{Store, StoreError};
 use tessera_store::SqlStore;
@@ -122,13 +120,7 @@ pub async fn bootstrap_demo(
         optional_scopes: vec!["api:write".into()],
         ..NewClient::default()
     };
-    let (client, secret) = new_client(
-        &bundle.realm.id,
-        &client,
-        &bundle.scopes,
-        &secrets.secret_hasher(),
-        now,
-    )?;
+    let (client, secret) = new_client(&bundle.realm.id, &client, &bundle.scopes, &secrets.secret_hasher(), now)?;
     if let Some(user) = tessera_core::provisioning::service_account_user(&client) {
         bundle.users.push(user);
     }

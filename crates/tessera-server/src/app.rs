@@ -40,10 +40,7 @@ pub enum StartError {
     #[error(transparent)]
     Admin(#[from] AdminError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("TLS: {0}")]
     Tls(String),
 }
@@ -77,10 +74,7 @@ impl Application {
         Self::build_with_clock(config, Arc::new(SystemClock)).await
     }
 
-    pub async fn build_with_clock(
-        config: Config,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, StartError> {
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         config.check_transport().map_err(StartError::Config)?;
         let (store, secrets) = admin::open(&config, true).await?;
         let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
@@ -88,30 +82,22 @@ impl Application {
         let mut startup_notes = Vec::new();
 
         for path in &config.import_realms {
-            match admin::import_realm_file(dyn_store.as_ref(), &secrets, path, true, clock.now())
-                .await?
-            {
+            match admin::import_realm_file(dyn_store.as_ref(), &secrets, path, true, clock.now()).await? {
                 ImportOutcome::Imported {
                     realm,
                     warnings,
                     generated_secrets,
                 } => {
                     startup_notes.push(format!("imported realm {realm} from {}", path.display()));
-                    startup_notes
-                        .extend(warnings.into_iter().map(|w| format!("realm {realm}: {w}")));
-                    startup_secrets.extend(generated_secrets.into_iter().map(
-                        |(client_id, secret)| StartupSecret {
-                            realm: realm.clone(),
-                            client_id,
-                            secret,
-                        },
-                    ));
+                    startup_notes.extend(warnings.into_iter().map(|w| format!("realm {realm}: {w}")));
+                    startup_secrets.extend(generated_secrets.into_iter().map(|(client_id, secret)| StartupSecret {
+                        realm: realm.clone(),
+                        client_id,
+                        secret,
+                    }));
                 }
                 ImportOutcome::Skipped { realm } => {
-                    startup_notes.push(format!(
-                        "realm {realm} exists; {} not imported",
-                        path.display()
-                    ));
+                    startup_notes.push(format!("realm {realm} exists; {} not imported", path.display()));
                 }
             }
         }
@@ -125,17 +111,14 @@ impl Application {
             });
         }
 
-        let listener =
-            std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|source| StartError::Bind {
-                addr: config.listen,
-                source,
-            })?;
+        let listener = std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        listener.set_nonblocking(true).map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
         let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
             addr: config.listen,
             source,
@@ -144,13 +127,7 @@ impl Application {
             Some(files) => Some(
                 axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
                     .await
-                    .map_err(|e| {
-                        StartError::Tls(format!(
-                            "{} / {}: {e}",
-                            files.cert.display(),
-                            files.key.display()
-                        ))
-                    })?,
+                    .map_err(|e| StartError::Tls(format!("{} / {}: {e}", files.cert.display(), files.key.display())))?,
             ),
             None => None,
         };
@@ -162,11 +139,7 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
 
-        let directory = Arc::new(Directory::new(
-            dyn_store,
-            secrets.master_key(),
-            public_url.clone(),
-        ));
+        let directory = Arc::new(Directory::new(dyn_store, secrets.master_key(), public_url.clone()));
         directory
             .refresh_if_changed()
             .await
@@ -207,10 +180,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let refresher = self.directory.spawn_refresh(self.refresh_interval);
         let result = match self.tls {
             Some(tls) => {
@@ -249,10 +219,7 @@ fn router(state: AppState) -> Router {
                 get(discovery::oauth_server_metadata)
             }
         };
-        router = router.route(
-            endpoint.route(),
-            method_router.fallback(error::method_not_allowed),
-        );
+        router = router.route(endpoint.route(), method_router.fallback(error::method_not_allowed));
     }
     router
         .fallback(error::not_found)

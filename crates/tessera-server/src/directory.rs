@@ -130,20 +130,11 @@ impl Directory {
 
 #[async_trait]
 impl ClientDirectory for Directory {
-    async fn client(
-        &self,
-        realm_id: &str,
-        client_id: &str,
-    ) -> Result<Option<Arc<Client>>, StoreError> {
+    async fn client(&self, realm_id: &str, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
         let key = (realm_id.to_owned(), client_id.to_owned());
         self.clients
             .try_get_with(key, async {
-                Ok::<_, StoreError>(
-                    self.store
-                        .find_client(realm_id, client_id)
-                        .await?
-                        .map(Arc::new),
-                )
+                Ok::<_, StoreError>(self.store.find_client(realm_id, client_id).await?.map(Arc::new))
             })
             .await
             .map_err(unshare)

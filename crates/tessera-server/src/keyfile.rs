@@ -12,11 +12,9 @@ pub const KEY_FILE_NAME: &str = "master.key";
 pub fn load_or_create_secrets(data_dir: &Path, create: bool) -> Result<ServerSecrets, String> {
     let path = data_dir.join(KEY_FILE_NAME);
     match std::fs::read_to_string(&path) {
-        Ok(contents) => ServerSecrets::from_file_contents(&contents)
-            .map_err(|e| format!("{}: {e}", path.display())),
+        Ok(contents) => ServerSecrets::from_file_contents(&contents).map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            std::fs::create_dir_all(data_dir)
-                .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+            std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
             let secrets = ServerSecrets::generate().map_err(|e| e.to_string())?;
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);

@@ -31,12 +31,8 @@ impl Endpoint {
             Endpoint::Token => "/realms/{realm}/protocol/openid-connect/token",
             Endpoint::Certs => "/realms/{realm}/protocol/openid-connect/certs",
             Endpoint::OpenIdConfiguration => "/realms/{realm}/.well-known/openid-configuration",
-            Endpoint::OAuthServerMetadata => {
-                "/realms/{realm}/.well-known/oauth-authorization-server"
-            }
-            Endpoint::OAuthServerMetadataWellKnown => {
-                "/.well-known/oauth-authorization-server/realms/{realm}"
-            }
+            Endpoint::OAuthServerMetadata => "/realms/{realm}/.well-known/oauth-authorization-server",
+            Endpoint::OAuthServerMetadataWellKnown => "/.well-known/oauth-authorization-server/realms/{realm}",
         }
     }
 

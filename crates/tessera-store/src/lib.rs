@@ -14,13 +14,9 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Any, AnyPool, Row, SqlSafeStr, Transaction};
 use tessera_core::model::{Client, ClientScope, Realm, RealmBundle, StoredSigningKey, User};
 use tessera_core::provisioning::service_account_user;
-use tessera_core::store::{
-    ClientStore, KeyStore, RealmStore, RevisionStore, ScopeStore, StoreError,
-};
+use tessera_core::store::{ClientStore, KeyStore, RealmStore, RevisionStore, ScopeStore, StoreError};
 
-use rows::{
-    client_from_row, json, realm_from_row, scope_from_row, secret_from_row, signing_key_from_row,
-};
+use rows::{client_from_row, json, realm_from_row, scope_from_row, secret_from_row, signing_key_from_row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -37,41 +33,26 @@ pub struct SqlStore {
 
 fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.message().to_owned())
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_owned()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+            StoreError::Unavailable(e.to_string())
         }
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::Io(_)
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
-        sqlx::Error::ColumnDecode { .. }
-        | sqlx::Error::Decode(_)
-        | sqlx::Error::ColumnNotFound(_) => StoreError::Corrupt(e.to_string()),
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
+            StoreError::Corrupt(e.to_string())
+        }
         _ => StoreError::Other(e.to_string()),
     }
 }
 
 fn migrations(dialect: Dialect) -> Migrator {
     let files: &[(i64, &str, &'static str)] = match dialect {
-        Dialect::Sqlite => &[(
-            1,
-            "core",
-            include_str!("../migrations/sqlite/0001_core.sql"),
-        )],
+        Dialect::Sqlite => &[(1, "core", include_str!("../migrations/sqlite/0001_core.sql"))],
         Dialect::Postgres => &[],
     };
     Migrator::with_migrations(
         files
             .iter()
-            .map(|(v, d, sql)| {
-                Migration::new(
-                    *v,
-                    (*d).into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
+            .map(|(v, d, sql)| Migration::new(*v, (*d).into(), MigrationType::Simple, sql.into_sql_str(), false))
             .collect(),
     )
 }
@@ -84,8 +65,7 @@ impl SqlStore {
             Dialect::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             return Err(StoreError::Other(
-                "the PostgreSQL backend is not available in this build yet; use sqlite://"
-                    .to_owned(),
+                "the PostgreSQL backend is not available in this build yet; use sqlite://".to_owned(),
             ));
         } else {
             return Err(StoreError::Other(format!(
@@ -100,9 +80,11 @@ impl SqlStore {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
                         // WAL lets the CLI write while a server reads; the timeout waits out a writer.
-                        sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
-                            .execute(conn)
-                            .await?;
+                        sqlx::raw_sql(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                        )
+                        .execute(conn)
+                        .await?;
                     }
                     Ok(())
                 })
@@ -145,11 +127,7 @@ fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
-async fn insert_scope(
-    tx: &mut Transaction<'static, Any>,
-    realm_id: &str,
-    s: &ClientScope,
-) -> Result<(), StoreError> {
+async fn insert_scope(tx: &mut Transaction<'static, Any>, realm_id: &str, s: &ClientScope) -> Result<(), StoreError> {
     sqlx::query(sql::INSERT_SCOPE)
         .bind(realm_id.to_owned())
         .bind(s.name.clone())
@@ -218,10 +196,7 @@ async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Result
     Ok(())
 }
 
-async fn insert_key(
-    tx: &mut Transaction<'static, Any>,
-    k: &StoredSigningKey,
-) -> Result<(), StoreError> {
+async fn insert_key(tx: &mut Transaction<'static, Any>, k: &StoredSigningKey) -> Result<(), StoreError> {
     sqlx::query(sql::INSERT_KEY)
         .bind(k.kid.clone())
         .bind(k.realm_id.clone())
@@ -342,11 +317,7 @@ impl ClientStore for SqlStore {
         tx.commit().await.map_err(map_err)
     }
 
-    async fn find_client(
-        &self,
-        realm_id: &str,
-        client_id: &str,
-    ) -> Result<Option<Client>, StoreError> {
+    async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError> {
         let Some(row) = sqlx::query(sql::SELECT_CLIENT)
             .bind(realm_id.to_owned())
             .bind(client_id.to_owned())
@@ -375,10 +346,7 @@ impl ClientStore for SqlStore {
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-        let mut clients = rows
-            .iter()
-            .map(client_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut clients = rows.iter().map(client_from_row).collect::<Result<Vec<_>, _>>()?;
         let secret_rows = sqlx::query(sql::SELECT_REALM_SECRETS)
             .bind(realm_id.to_owned())
             .fetch_all(&self.pool)

@@ -5,9 +5,7 @@ use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tessera_core::keys::SigningAlgorithm;
-use tessera_core::model::{
-    Client, ClientScope, ClientSecret, KeyState, Realm, SecretHash, StoredSigningKey,
-};
+use tessera_core::model::{Client, ClientScope, ClientSecret, KeyState, Realm, SecretHash, StoredSigningKey};
 use tessera_core::store::StoreError;
 
 use crate::map_err;
@@ -41,8 +39,7 @@ pub fn realm_from_row(row: &AnyRow) -> Result<Realm, StoreError> {
         enabled: get_flag(row, "enabled")?,
         access_token_lifespan: u64::try_from(get::<i64>(row, "access_token_lifespan")?)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        signing_alg: SigningAlgorithm::parse(&alg)
-            .ok_or_else(|| StoreError::Corrupt(format!("algorithm {alg}")))?,
+        signing_alg: SigningAlgorithm::parse(&alg).ok_or_else(|| StoreError::Corrupt(format!("algorithm {alg}")))?,
         not_before: get(row, "not_before")?,
         attributes: get_json(row, "attributes")?,
         created_at: get(row, "created_at")?,
@@ -101,10 +98,8 @@ pub fn signing_key_from_row(row: &AnyRow) -> Result<StoredSigningKey, StoreError
     Ok(StoredSigningKey {
         kid: get(row, "kid")?,
         realm_id: get(row, "realm_id")?,
-        alg: SigningAlgorithm::parse(&alg)
-            .ok_or_else(|| StoreError::Corrupt(format!("algorithm {alg}")))?,
-        state: KeyState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("key state {state}")))?,
+        alg: SigningAlgorithm::parse(&alg).ok_or_else(|| StoreError::Corrupt(format!("algorithm {alg}")))?,
+        state: KeyState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("key state {state}")))?,
         sealed_private_key: get(row, "sealed_private_key")?,
         public_jwk: get_json(row, "public_jwk")?,
         created_at: get(row, "created_at")?,

@@ -7,9 +7,7 @@ use tessera_core::keys::SigningAlgorithm;
 use tessera_core::model::ClientScope;
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
-use tessera_core::store::{
-    ClientStore, KeyStore, RealmStore, RevisionStore, ScopeStore, StoreError,
-};
+use tessera_core::store::{ClientStore, KeyStore, RealmStore, RevisionStore, ScopeStore, StoreError};
 use tessera_store::SqlStore;
 
 struct Fixture {
@@ -42,10 +40,7 @@ fn realm_spec(name: &str) -> NewRealm {
 async fn realm_round_trips_and_names_are_unique(f: Fixture) {
     let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
     f.store.create_realm(&bundle).await.unwrap();
-    assert_eq!(
-        f.store.find_realm("shop").await.unwrap().as_ref(),
-        Some(&bundle.realm)
-    );
+    assert_eq!(f.store.find_realm("shop").await.unwrap().as_ref(), Some(&bundle.realm));
     assert_eq!(f.store.find_realm("nope").await.unwrap(), None);
     let again = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 11).unwrap();
     assert!(matches!(
@@ -66,9 +61,7 @@ async fn clients_round_trip_with_secrets_and_delete(f: Fixture) {
         .await
         .unwrap();
     assert!(matches!(
-        f.store
-            .create_scope(&realm_id, &ClientScope::new("api:read"))
-            .await,
+        f.store.create_scope(&realm_id, &ClientScope::new("api:read")).await,
         Err(StoreError::Conflict(_))
     ));
     let scopes = f.store.list_scopes(&realm_id).await.unwrap();
@@ -79,25 +72,17 @@ async fn clients_round_trip_with_secrets_and_delete(f: Fixture) {
         audiences: vec!["orders-api".into()],
         ..NewClient::default()
     };
-    let (client, _) =
-        new_client(&realm_id, &spec, &scopes, &f.secrets.secret_hasher(), 20).unwrap();
+    let (client, _) = new_client(&realm_id, &spec, &scopes, &f.secrets.secret_hasher(), 20).unwrap();
     f.store.create_client(&client).await.unwrap();
     assert_eq!(
-        f.store
-            .find_client(&realm_id, "svc")
-            .await
-            .unwrap()
-            .as_ref(),
+        f.store.find_client(&realm_id, "svc").await.unwrap().as_ref(),
         Some(&client)
     );
     assert!(matches!(
         f.store.create_client(&client).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(
-        f.store.list_clients(&realm_id).await.unwrap(),
-        vec![client.clone()]
-    );
+    assert_eq!(f.store.list_clients(&realm_id).await.unwrap(), vec![client.clone()]);
     assert!(f.store.delete_client(&realm_id, "svc").await.unwrap());
     assert!(!f.store.delete_client(&realm_id, "svc").await.unwrap());
     assert_eq!(f.store.find_client(&realm_id, "svc").await.unwrap(), None);
@@ -123,13 +108,7 @@ async fn a_failed_realm_write_leaves_nothing_behind(f: Fixture) {
     let before = f.store.revision().await.unwrap();
     assert!(f.store.create_realm(&bundle).await.is_err());
     assert_eq!(f.store.find_realm("shop").await.unwrap(), None);
-    assert!(
-        f.store
-            .signing_keys(&bundle.realm.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(f.store.signing_keys(&bundle.realm.id).await.unwrap().is_empty());
     assert_eq!(f.store.revision().await.unwrap(), before);
 }
 

@@ -138,12 +138,8 @@ impl TestServer {
             signing_alg: alg,
             access_token_lifespan: None,
         };
-        let mut bundle =
-            new_realm(&spec, &self.secrets.master_key(), SystemClock.now()).expect("realm");
-        bundle.scopes = scopes
-            .iter()
-            .map(|s| new_scope(s, None).expect("scope"))
-            .collect();
+        let mut bundle = new_realm(&spec, &self.secrets.master_key(), SystemClock.now()).expect("realm");
+        bundle.scopes = scopes.iter().map(|s| new_scope(s, None).expect("scope")).collect();
         self.store.create_realm(&bundle).await.expect("store realm");
         bundle.realm
     }
@@ -165,26 +161,15 @@ impl TestServer {
             SystemClock.now(),
         )
         .expect("client");
-        self.store
-            .create_client(&client)
-            .await
-            .expect("store client");
+        self.store.create_client(&client).await.expect("store client");
         TestClient {
             client,
-            secret: secret
-                .map(|s| s.expose_secret().to_owned())
-                .unwrap_or_default(),
+            secret: secret.map(|s| s.expose_secret().to_owned()).unwrap_or_default(),
         }
     }
 
     /// A confidential client allowed client credentials.
-    pub async fn service_client(
-        &self,
-        realm: &str,
-        id: &str,
-        default: &[&str],
-        optional: &[&str],
-    ) -> TestClient {
+    pub async fn service_client(&self, realm: &str, id: &str, default: &[&str], optional: &[&str]) -> TestClient {
         let spec = NewClient {
             client_id: id.into(),
             service_accounts_enabled: true,

@@ -54,17 +54,12 @@ async fn shutdown_signal() {
 async fn serve(global: &crate::cli::GlobalArgs, args: &ServeArgs) -> Result<(), String> {
     let (config, log_json) = serve_config(global, args)?;
     init_logging(log_json);
-    let app = Application::build(config)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = Application::build(config).await.map_err(|e| e.to_string())?;
     for note in &app.startup_notes {
         tracing::info!("{note}");
     }
     let url = app.public_url().to_owned();
-    println!(
-        "Tessera listening on {} (public URL {url})",
-        app.local_addr()
-    );
+    println!("Tessera listening on {} (public URL {url})", app.local_addr());
     for s in &app.startup_secrets {
         println!(
             "\nClient {} in realm {} has a new secret, shown only now:\n  {}",
@@ -128,20 +123,11 @@ async fn realm(config: Config, cmd: RealmCommand) -> Result<(), String> {
                 access_token_lifespan: token_lifespan,
             };
             let bundle = new_realm(&spec, &secrets.master_key(), now).map_err(|e| e.to_string())?;
-            store
-                .create_realm(&bundle)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!(
-                "created realm {} ({})",
-                bundle.realm.name, bundle.realm.signing_alg
-            );
+            store.create_realm(&bundle).await.map_err(|e| e.to_string())?;
+            println!("created realm {} ({})", bundle.realm.name, bundle.realm.signing_alg);
         }
         RealmCommand::List => {
-            println!(
-                "{:<24} {:<8} {:>9}  DISPLAY NAME",
-                "NAME", "ALG", "LIFESPAN"
-            );
+            println!("{:<24} {:<8} {:>9}  DISPLAY NAME", "NAME", "ALG", "LIFESPAN");
             for r in store.list_realms().await.map_err(|e| e.to_string())? {
                 println!(
                     "{:<24} {:<8} {:>8}s  {}",
@@ -197,10 +183,7 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
             redirect_uris,
         } => {
             let realm = find_realm(&store, &realm).await?;
-            let scopes = store
-                .list_scopes(&realm.id)
-                .await
-                .map_err(|e| e.to_string())?;
+            let scopes = store.list_scopes(&realm.id).await.map_err(|e| e.to_string())?;
             let spec = NewClient {
                 client_id,
                 name,
@@ -212,16 +195,9 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
                 redirect_uris,
             };
             let (client, secret) =
-                new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now)
-                    .map_err(|e| e.to_string())?;
-            store
-                .create_client(&client)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!(
-                "created client {} in realm {}",
-                client.client_id, realm.name
-            );
+                new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now).map_err(|e| e.to_string())?;
+            store.create_client(&client).await.map_err(|e| e.to_string())?;
+            println!("created client {} in realm {}", client.client_id, realm.name);
             if let Some(secret) = secret {
                 println!("client_secret: {}", secret.expose_secret());
                 println!("(shown only now: it is stored hashed)");
@@ -229,24 +205,13 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
         }
         ClientCommand::List { realm } => {
             let realm = find_realm(&store, &realm).await?;
-            println!(
-                "{:<32} {:<8} {:<13} DEFAULT SCOPES",
-                "CLIENT ID", "ENABLED", "TYPE"
-            );
-            for c in store
-                .list_clients(&realm.id)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            println!("{:<32} {:<8} {:<13} DEFAULT SCOPES", "CLIENT ID", "ENABLED", "TYPE");
+            for c in store.list_clients(&realm.id).await.map_err(|e| e.to_string())? {
                 println!(
                     "{:<32} {:<8} {:<13} {}",
                     c.client_id,
                     c.enabled,
-                    if c.public_client {
-                        "public"
-                    } else {
-                        "confidential"
-                    },
+                    if c.public_client { "public" } else { "confidential" },
                     c.default_scopes.join(" ")
                 );
             }
@@ -257,22 +222,13 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
                 .find_client(&realm.id, &client_id)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| {
-                    format!(
-                        "client {client_id:?} does not exist in realm {}",
-                        realm.name
-                    )
-                })?;
+                .ok_or_else(|| format!("client {client_id:?} does not exist in realm {}", realm.name))?;
             println!("client_id:        {}", c.client_id);
             println!("name:             {}", c.name.unwrap_or_default());
             println!("enabled:          {}", c.enabled);
             println!(
                 "type:             {}",
-                if c.public_client {
-                    "public"
-                } else {
-                    "confidential"
-                }
+                if c.public_client { "public" } else { "confidential" }
             );
             println!("client_credentials: {}", c.service_accounts_enabled);
             println!("default scopes:   {}", c.default_scopes.join(" "));
@@ -284,10 +240,7 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
                     .expires_at
                     .map(|e| e.to_string())
                     .unwrap_or_else(|| "never".to_owned());
-                println!(
-                    "secret:           created {} expires {expires}",
-                    s.created_at
-                );
+                println!("secret:           created {} expires {expires}", s.created_at);
             }
         }
         ClientCommand::Delete { realm, client_id } => {
@@ -297,10 +250,7 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
             {
-                return Err(format!(
-                    "client {client_id:?} does not exist in realm {}",
-                    realm.name
-                ));
+                return Err(format!("client {client_id:?} does not exist in realm {}", realm.name));
             }
             println!("deleted client {client_id}");
         }
@@ -321,19 +271,12 @@ async fn scope(config: Config, cmd: ScopeCommand) -> Result<(), String> {
             let realm = find_realm(&store, &realm).await?;
             let mut scope = new_scope(&name, description).map_err(|e| e.to_string())?;
             scope.include_in_token_scope = !hidden;
-            store
-                .create_scope(&realm.id, &scope)
-                .await
-                .map_err(|e| e.to_string())?;
+            store.create_scope(&realm.id, &scope).await.map_err(|e| e.to_string())?;
             println!("created scope {name} in realm {}", realm.name);
         }
         ScopeCommand::List { realm } => {
             let realm = find_realm(&store, &realm).await?;
-            for s in store
-                .list_scopes(&realm.id)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            for s in store.list_scopes(&realm.id).await.map_err(|e| e.to_string())? {
                 println!("{:<32} {}", s.name, s.description.unwrap_or_default());
             }
         }

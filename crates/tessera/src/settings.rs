@@ -30,8 +30,7 @@ pub fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
     let Some(path) = path else {
         return Ok(FileConfig::default());
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| {
         let message = e.message().to_owned();
         format!("config {}: {message}", path.display())
@@ -72,9 +71,7 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
         _ => return Err("tls_cert and tls_key go together".to_owned()),
     };
     config.import_realms = file.import_realms;
-    config
-        .import_realms
-        .extend(args.import_realm.iter().cloned());
+    config.import_realms.extend(args.import_realm.iter().cloned());
     if let Some(n) = file.max_body_bytes {
         config.max_body_bytes = n;
     }

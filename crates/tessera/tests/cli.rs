@@ -53,11 +53,7 @@ fn fails_with(dir: &Path, args: &[&str], needle: &str) {
     let o = run(dir, args);
     assert!(!o.status.success(), "{args:?} succeeded");
     let err = stderr(&o);
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?}: not one line: {err}"
-    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
     assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
 }
 
@@ -74,15 +70,7 @@ fn admin_commands_create_list_show_and_delete() {
     let d = dir.path();
     ok(
         d,
-        &[
-            "realm",
-            "create",
-            "shop",
-            "--alg",
-            "ES256",
-            "--display-name",
-            "Shop",
-        ],
+        &["realm", "create", "shop", "--alg", "ES256", "--display-name", "Shop"],
     );
     assert!(
         ok(d, &["realm", "list"])
@@ -120,26 +108,17 @@ fn admin_commands_create_list_show_and_delete() {
     assert_eq!(secret.len(), 43, "256-bit secret, base64url");
     assert!(ok(d, &["client", "list", "--realm", "shop"]).contains("svc"));
     let shown = ok(d, &["client", "show", "--realm", "shop", "svc"]);
-    assert!(
-        shown.contains("secret:") && shown.contains("expires never"),
-        "{shown}"
-    );
+    assert!(shown.contains("secret:") && shown.contains("expires never"), "{shown}");
     assert!(!shown.contains(&secret), "show must never print a secret");
     let db = std::fs::read(d.join("tessera.db")).unwrap();
     let wal = std::fs::read(d.join("tessera.db-wal")).unwrap_or_default();
     let needle = secret.as_bytes();
     assert!(
-        ![db, wal]
-            .iter()
-            .any(|f| f.windows(needle.len()).any(|w| w == needle)),
+        ![db, wal].iter().any(|f| f.windows(needle.len()).any(|w| w == needle)),
         "secret stored in clear"
     );
     ok(d, &["client", "delete", "--realm", "shop", "svc"]);
-    fails_with(
-        d,
-        &["client", "show", "--realm", "shop", "svc"],
-        "does not exist",
-    );
+    fails_with(d, &["client", "show", "--realm", "shop", "svc"], "does not exist");
 }
 
 #[test]
@@ -156,28 +135,12 @@ fn errors_are_one_line_naming_what_is_wrong() {
     fails_with(d, &["realm", "create", "shop"], "exists");
     fails_with(
         d,
-        &[
-            "client",
-            "create",
-            "--realm",
-            "shop",
-            "svc",
-            "--default-scope",
-            "ghost",
-        ],
+        &["client", "create", "--realm", "shop", "svc", "--default-scope", "ghost"],
         "scope \"ghost\" does not exist",
     );
     let bad = d.join("bad.json");
-    std::fs::write(
-        &bad,
-        r#"{"realm":"r","clients":[{"clientId":"a"},{"clientId":5}]}"#,
-    )
-    .unwrap();
-    fails_with(
-        d,
-        &["realm", "import", bad.to_str().unwrap()],
-        "clients[1].clientId",
-    );
+    std::fs::write(&bad, r#"{"realm":"r","clients":[{"clientId":"a"},{"clientId":5}]}"#).unwrap();
+    fails_with(d, &["realm", "import", bad.to_str().unwrap()], "clients[1].clientId");
     fails_with(
         d,
         &["realm", "import", "/no/such/file.json"],
@@ -211,10 +174,7 @@ fn realm_import_hashes_secrets_warns_once_and_refuses_a_second_import() {
         std::fs::read(d.join("tessera.db-wal")).unwrap_or_default(),
     ]
     .concat();
-    for secret in [
-        "billing-service-secret-77f0c2b5d1e94a3c",
-        "Super-Genius-1949",
-    ] {
+    for secret in ["billing-service-secret-77f0c2b5d1e94a3c", "Super-Genius-1949"] {
         assert!(
             !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
             "{secret} stored in clear"
@@ -238,40 +198,20 @@ async fn cli_changes_reach_a_running_server_within_5_seconds() {
         .spawn()
         .await;
     // Ask first, so the server has cached "no such realm".
-    assert_eq!(
-        server
-            .client_credentials("live", "svc", "x", None)
-            .await
-            .status(),
-        404
-    );
+    assert_eq!(server.client_credentials("live", "svc", "x", None).await.status(), 404);
     ok(&d, &["realm", "create", "live"]);
     let secret = secret_from(&ok(&d, &["client", "create", "--realm", "live", "svc"]));
     let took = TestServer::eventually(Duration::from_secs(5), || async {
-        server
-            .client_credentials("live", "svc", &secret, None)
-            .await
-            .status()
-            == 200
+        server.client_credentials("live", "svc", &secret, None).await.status() == 200
     })
     .await;
-    assert!(
-        took.is_some(),
-        "a client created by the CLI was not usable within 5 s"
-    );
+    assert!(took.is_some(), "a client created by the CLI was not usable within 5 s");
     ok(&d, &["client", "delete", "--realm", "live", "svc"]);
     let took = TestServer::eventually(Duration::from_secs(5), || async {
-        server
-            .client_credentials("live", "svc", &secret, None)
-            .await
-            .status()
-            == 401
+        server.client_credentials("live", "svc", &secret, None).await.status() == 401
     })
     .await;
-    assert!(
-        took.is_some(),
-        "a client deleted by the CLI still worked after 5 s"
-    );
+    assert!(took.is_some(), "a client deleted by the CLI still worked after 5 s");
 }
 
 /// A `tessera serve` child process whose stdout is read line by line; killed on drop.
@@ -282,11 +222,7 @@ struct Serve {
 
 impl Serve {
     fn start(cmd: &mut Command) -> Self {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let out = child.stdout.take().unwrap();
         let (tx, lines) = channel();
         std::thread::spawn(move || {
@@ -313,11 +249,7 @@ impl Serve {
     /// `http(s)://ADDR` from the "listening on" line.
     fn public_url(&self) -> String {
         let l = self.line("listening on");
-        l.split("public URL ")
-            .nth(1)
-            .unwrap()
-            .trim_end_matches(')')
-            .to_owned()
+        l.split("public URL ").nth(1).unwrap().trim_end_matches(')').to_owned()
     }
 }
 
@@ -332,11 +264,7 @@ impl Drop for Serve {
 fn serve_refuses_plain_http_unless_dev_https_public_url_or_tls_rfc9700_2_6() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fails_with(
-        d,
-        &["serve", "--listen", "127.0.0.1:0"],
-        "refusing to serve plain HTTP",
-    );
+    fails_with(d, &["serve", "--listen", "127.0.0.1:0"], "refusing to serve plain HTTP");
     fails_with(
         d,
         &[
@@ -416,10 +344,7 @@ fn flags_beat_environment_which_beats_the_config_file() {
         c.args(["--config", config.to_str().unwrap(), "serve"]);
         c
     };
-    assert_eq!(
-        Serve::start(&mut base()).public_url(),
-        "https://file.example"
-    );
+    assert_eq!(Serve::start(&mut base()).public_url(), "https://file.example");
     assert_eq!(
         Serve::start(base().env("TESSERA_PUBLIC_URL", "https://env.example")).public_url(),
         "https://env.example"
@@ -461,10 +386,7 @@ async fn serve_speaks_https_directly_with_a_configured_certificate() {
         .post(format!(
             "https://localhost:{port}/realms/acme/protocol/openid-connect/token"
         ))
-        .basic_auth(
-            "billing-service",
-            Some("billing-service-secret-77f0c2b5d1e94a3c"),
-        )
+        .basic_auth("billing-service", Some("billing-service-secret-77f0c2b5d1e94a3c"))
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await

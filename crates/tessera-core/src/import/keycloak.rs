@@ -185,16 +185,11 @@ pub fn parse_realm_export(
         let tracked = serde_ignored::Deserializer::new(&mut de, &mut note_ignored);
         serde_path_to_error::deserialize(tracked).map_err(|e| {
             let path = e.path().to_string();
-            let path = if path == "." {
-                "(document)".to_owned()
-            } else {
-                path
-            };
+            let path = if path == "." { "(document)".to_owned() } else { path };
             ImportError::at(path, e.inner().to_string())
         })?
     };
-    de.end()
-        .map_err(|e| ImportError::at("(document)", e.to_string()))?;
+    de.end().map_err(|e| ImportError::at("(document)", e.to_string()))?;
 
     let mut warnings = Vec::new();
     if !ignored.is_empty() {
@@ -219,8 +214,7 @@ pub fn parse_realm_export(
         signing_alg,
         access_token_lifespan: kc.access_token_lifespan.filter(|l| *l > 0),
     };
-    let mut bundle =
-        new_realm(&spec, master, now).map_err(|e| ImportError::at("realm", e.to_string()))?;
+    let mut bundle = new_realm(&spec, master, now).map_err(|e| ImportError::at("realm", e.to_string()))?;
     let realm_id = bundle.realm.id.clone();
     apply_realm_settings(&mut bundle.realm, &kc);
     if bundle.keys.is_empty() {
@@ -245,10 +239,7 @@ pub fn parse_realm_export(
         bundle.scopes.push(ClientScope {
             name: s.name.clone(),
             description: s.description.clone(),
-            include_in_token_scope: s
-                .attributes
-                .get("include.in.token.scope")
-                .is_none_or(|v| v != "false"),
+            include_in_token_scope: s.attributes.get("include.in.token.scope").is_none_or(|v| v != "false"),
             attributes: s.attributes.clone(),
         });
     }
@@ -296,18 +287,8 @@ pub fn parse_realm_export(
             }
             exists
         };
-        let default_scopes: Vec<String> = c
-            .default_client_scopes
-            .iter()
-            .filter(&mut known)
-            .cloned()
-            .collect();
-        let optional_scopes: Vec<String> = c
-            .optional_client_scopes
-            .iter()
-            .filter(&mut known)
-            .cloned()
-            .collect();
+        let default_scopes: Vec<String> = c.default_client_scopes.iter().filter(&mut known).cloned().collect();
+        let optional_scopes: Vec<String> = c.optional_client_scopes.iter().filter(&mut known).cloned().collect();
         let audiences = c
             .protocol_mappers
             .iter()
@@ -320,15 +301,13 @@ pub fn parse_realm_export(
             .filter(|a| !a.is_empty())
             .cloned()
             .collect();
-        let service_accounts_enabled =
-            c.service_accounts_enabled == Some(true) && !public_client && !bearer_only;
+        let service_accounts_enabled = c.service_accounts_enabled == Some(true) && !public_client && !bearer_only;
         let mut secrets = Vec::new();
         if !public_client {
             let secret = match c.secret.as_deref() {
                 Some(s) if !s.is_empty() && s != MASKED_SECRET => SecretString::from(s.to_owned()),
                 _ => {
-                    let s = generate_client_secret()
-                        .map_err(|e| ImportError::at(path("secret"), e.to_string()))?;
+                    let s = generate_client_secret().map_err(|e| ImportError::at(path("secret"), e.to_string()))?;
                     generated_secrets.push((c.client_id.clone(), s.clone()));
                     s
                 }
@@ -343,9 +322,7 @@ pub fn parse_realm_export(
         let service_account_user_id = service_accounts_enabled.then(|| {
             users
                 .iter()
-                .find(|u: &&User| {
-                    u.service_account_client_id.as_deref() == Some(c.client_id.as_str())
-                })
+                .find(|u: &&User| u.service_account_client_id.as_deref() == Some(c.client_id.as_str()))
                 .map(|u| u.id.clone())
                 .unwrap_or_else(new_id)
         });
@@ -358,8 +335,7 @@ pub fn parse_realm_export(
             public_client,
             service_accounts_enabled,
             standard_flow_enabled: c.standard_flow_enabled.unwrap_or(true) && !bearer_only,
-            direct_access_grants_enabled: c.direct_access_grants_enabled == Some(true)
-                && !bearer_only,
+            direct_access_grants_enabled: c.direct_access_grants_enabled == Some(true) && !bearer_only,
             consent_required: c.consent_required == Some(true),
             redirect_uris: c.redirect_uris.clone(),
             web_origins: c.web_origins.clone(),
@@ -410,10 +386,7 @@ fn apply_realm_settings(realm: &mut Realm, kc: &KcRealm) {
         "ssoSessionMaxLifespan",
         kc.sso_session_max_lifespan.map(|v| v.to_string()),
     );
-    put(
-        "revokeRefreshToken",
-        kc.revoke_refresh_token.map(|v| v.to_string()),
-    );
+    put("revokeRefreshToken", kc.revoke_refresh_token.map(|v| v.to_string()));
     put(
         "refreshTokenMaxReuse",
         kc.refresh_token_max_reuse.map(|v| v.to_string()),
@@ -436,10 +409,7 @@ fn import_user(
     warnings: &mut Vec<String>,
 ) -> Result<User, ImportError> {
     if u.username.trim().is_empty() {
-        return Err(ImportError::at(
-            format!("users[{i}].username"),
-            "must not be empty",
-        ));
+        return Err(ImportError::at(format!("users[{i}].username"), "must not be empty"));
     }
     let mut password_hash = None;
     for (j, cred) in u.credentials.iter().enumerate() {
@@ -459,11 +429,7 @@ fn import_user(
         }
     }
     Ok(User {
-        id: u
-            .id
-            .clone()
-            .filter(|id| !id.is_empty())
-            .unwrap_or_else(new_id),
+        id: u.id.clone().filter(|id| !id.is_empty()).unwrap_or_else(new_id),
         realm_id: realm_id.to_owned(),
         username: u.username.clone(),
         enabled: u.enabled.unwrap_or(true),

@@ -62,11 +62,7 @@ impl ApiError {
                 ErrorCode::InvalidRequest,
                 "request body too large".into(),
             ),
-            ApiError::BadRequest(d) => (
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidRequest,
-                (*d).into(),
-            ),
+            ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, (*d).into()),
         }
     }
 }
@@ -85,10 +81,7 @@ impl IntoResponse for ApiError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        if let ApiError::OAuth(OAuthError::InvalidClient {
-            basic_challenge: true,
-        }) = &self
-        {
+        if let ApiError::OAuth(OAuthError::InvalidClient { basic_challenge: true }) = &self {
             // RFC 6749 §5.2: answer a failed Basic attempt with the scheme the client used.
             headers.insert(
                 header::WWW_AUTHENTICATE,

@@ -1,11 +1,14 @@
 //! Our own extractors for protocol endpoints: every rejection becomes `invalid_request` (or 413) through
 //! [`ApiError`], never axum's plain-text 4xx that OAuth clients cannot parse.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tessera_core::grant::client_credentials::RealmContext;
 use tessera_core::request::FormParams;
 
 use super::error::ApiError;
@@ -23,10 +26,7 @@ impl FromRequest<AppState> for OAuthForm {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
-            .is_some_and(|m| {
-                m.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
         if !is_form {
             return Err(ApiError::BadRequest(
                 "the body must be application/x-www-form-urlencoded",
@@ -55,16 +55,18 @@ impl FromRequest<AppState> for OAuthForm {
     }
 }
 
-/// The `{realm}` path segment.
-pub struct RealmName(pub String);
+/// The realm named by the `{realm}` path segment, loaded (from cache) with its scopes and keys;
+/// an unknown or disabled realm is a 404.
+pub struct RealmInPath(pub Arc<RealmContext>);
 
-impl<S: Send + Sync> FromRequestParts<S> for RealmName {
+impl FromRequestParts<AppState> for RealmInPath {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Path(name) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::RealmNotFound)?;
-        Ok(RealmName(name))
+        let realm = state.directory.realm(&name).await?.ok_or(ApiError::RealmNotFound)?;
+        Ok(RealmInPath(realm))
     }
 }

@@ -5,12 +5,8 @@ use tessera_testkit::TestServer;
 #[tokio::test]
 async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oidc_discovery_4() {
     let server = TestServer::spawn().await;
-    server
-        .realm("shop", SigningAlgorithm::Es256, &["orders:read"])
-        .await;
-    let c = server
-        .service_client("shop", "svc", &["orders:read"], &[])
-        .await;
+    server.realm("shop", SigningAlgorithm::Es256, &["orders:read"]).await;
+    let c = server.service_client("shop", "svc", &["orders:read"], &[]).await;
     let paths = [
         "/realms/shop/.well-known/openid-configuration",
         "/realms/shop/.well-known/oauth-authorization-server",
@@ -22,10 +18,7 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         let doc: Value = response.json().await.unwrap();
         // RFC 8414 §3.3: the issuer is the one the metadata was asked about.
         assert_eq!(doc["issuer"], server.issuer("shop"), "{path}");
-        assert_eq!(
-            doc["grant_types_supported"],
-            serde_json::json!(["client_credentials"])
-        );
+        assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],
             serde_json::json!(["client_secret_basic", "client_secret_post"])
@@ -45,12 +38,7 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         ] {
             assert!(doc.get(absent).is_none(), "{path} advertises {absent}");
         }
-        let jwks = server
-            .http
-            .get(doc["jwks_uri"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap();
+        let jwks = server.http.get(doc["jwks_uri"].as_str().unwrap()).send().await.unwrap();
         assert_eq!(jwks.status(), 200);
         let token = server
             .http
@@ -71,10 +59,7 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        oidc["subject_types_supported"],
-        serde_json::json!(["public"])
-    );
+    assert_eq!(oidc["subject_types_supported"], serde_json::json!(["public"]));
     assert_eq!(
         oidc["id_token_signing_alg_values_supported"],
         serde_json::json!(["ES256"])

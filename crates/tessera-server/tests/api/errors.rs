@@ -121,11 +121,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "missing grant_type",
-        request: |s, c| {
-            cc(s)
-                .basic_auth("svc", Some(&c.secret))
-                .form(&[("scope", "a")])
-        },
+        request: |s, c| cc(s).basic_auth("svc", Some(&c.secret)).form(&[("scope", "a")]),
         status: 400,
         error: "invalid_request",
         basic_challenge: false,
@@ -145,10 +141,9 @@ const CASES: &[Case] = &[
     Case {
         name: "two authentication methods at once (§2.3)",
         request: |s, c| {
-            cc(s).basic_auth("svc", Some(&c.secret)).form(&[
-                ("grant_type", "client_credentials"),
-                ("client_secret", &c.secret),
-            ])
+            cc(s)
+                .basic_auth("svc", Some(&c.secret))
+                .form(&[("grant_type", "client_credentials"), ("client_secret", &c.secret)])
         },
         status: 400,
         error: "invalid_request",
@@ -178,11 +173,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "a Bearer header on the token endpoint",
-        request: |s, _| {
-            cc(s)
-                .bearer_auth("abc")
-                .form(&[("grant_type", "client_credentials")])
-        },
+        request: |s, _| cc(s).bearer_auth("abc").form(&[("grant_type", "client_credentials")]),
         status: 400,
         error: "invalid_request",
         basic_challenge: false,
@@ -263,10 +254,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "no such endpoint",
-        request: |s, _| {
-            s.http
-                .get(s.url("/realms/shop/protocol/openid-connect/nothing"))
-        },
+        request: |s, _| s.http.get(s.url("/realms/shop/protocol/openid-connect/nothing")),
         status: 404,
         error: "invalid_request",
         basic_challenge: false,
@@ -307,19 +295,8 @@ async fn fixture() -> (TestServer, Ctx) {
 async fn disable_client(server: &TestServer, client_id: &str) {
     use tessera_core::store::{ClientStore, RealmStore};
     let realm = server.store.find_realm("shop").await.unwrap().unwrap();
-    let mut client = server
-        .store
-        .find_client(&realm.id, client_id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        server
-            .store
-            .delete_client(&realm.id, client_id)
-            .await
-            .unwrap()
-    );
+    let mut client = server.store.find_client(&realm.id, client_id).await.unwrap().unwrap();
+    assert!(server.store.delete_client(&realm.id, client_id).await.unwrap());
     client.enabled = false;
     server.store.create_client(&client).await.unwrap();
 }
@@ -350,10 +327,7 @@ async fn every_error_case_has_its_rfc6749_5_2_code_status_and_headers() {
             problems.push("no error_description".into());
         }
         if headers.get(header::CONTENT_TYPE).map(|v| v.as_bytes()) != Some(b"application/json") {
-            problems.push(format!(
-                "content-type {:?}",
-                headers.get(header::CONTENT_TYPE)
-            ));
+            problems.push(format!("content-type {:?}", headers.get(header::CONTENT_TYPE)));
         }
         if headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()) != Some(b"no-store") {
             problems.push("no Cache-Control: no-store".into());
@@ -399,13 +373,7 @@ async fn garbage_input_never_gives_a_500() {
         let json: Value = response.json().await.unwrap();
         assert!(json["error"].is_string());
     }
-    for auth in [
-        "Basic",
-        "Basic ====",
-        "Basic Og==",
-        "basic OmE=",
-        "Digest x",
-    ] {
+    for auth in ["Basic", "Basic ====", "Basic Og==", "basic OmE=", "Digest x"] {
         let response = server
             .http
             .post(server.token_url("shop"))
@@ -421,12 +389,7 @@ async fn garbage_input_never_gives_a_500() {
         );
     }
     for realm in ["%00", "..", "a%2Fb", &"r".repeat(5000)] {
-        let response = server
-            .http
-            .get(server.certs_url(realm))
-            .send()
-            .await
-            .unwrap();
+        let response = server.http.get(server.certs_url(realm)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{realm}");
         let json: Value = response.json().await.unwrap();
         assert_eq!(json["error"], "invalid_request");

@@ -28,27 +28,18 @@ async fn imported_keycloak_realm_serves_its_clients_as_keycloak_would() {
     let claims = verify_with_served_jwks(&server, "acme", token, Algorithm::RS256).await;
     // Keycloak's service-account user keeps its id, so `sub` does not change on migration.
     assert_eq!(claims["sub"], "u3");
-    assert_eq!(
-        claims["preferred_username"],
-        "service-account-billing-service"
-    );
+    assert_eq!(claims["preferred_username"], "service-account-billing-service");
 
     // storefront is public: no client credentials (RFC 6749 §4.4).
     let spa = server
         .http
         .post(server.token_url("acme"))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "storefront"),
-        ])
+        .form(&[("grant_type", "client_credentials"), ("client_id", "storefront")])
         .send()
         .await
         .unwrap();
     assert_eq!(spa.status(), 400);
-    assert_eq!(
-        spa.json::<Value>().await.unwrap()["error"],
-        "unauthorized_client"
-    );
+    assert_eq!(spa.json::<Value>().await.unwrap()["error"], "unauthorized_client");
 
     // legacy-importer is disabled in the export.
     let legacy = server
@@ -63,12 +54,7 @@ async fn imported_keycloak_realm_serves_its_clients_as_keycloak_would() {
 
     // backoffice has no service account.
     let backoffice = server
-        .client_credentials(
-            "acme",
-            "backoffice",
-            "backoffice-secret-0d2e8b6a4c7f1359",
-            None,
-        )
+        .client_credentials("acme", "backoffice", "backoffice-secret-0d2e8b6a4c7f1359", None)
         .await;
     assert_eq!(backoffice.status(), 400);
     assert_eq!(

@@ -12,17 +12,9 @@ async fn jwks_publishes_only_public_key_members_rfc7517_5_rfc7518_6() {
         ("ed", SigningAlgorithm::EdDsa),
     ] {
         server.realm(realm, alg, &[]).await;
-        let response = server
-            .http
-            .get(server.certs_url(realm))
-            .send()
-            .await
-            .unwrap();
+        let response = server.http.get(server.certs_url(realm)).send().await.unwrap();
         assert_eq!(response.status(), 200);
-        let cache = response.headers()[header::CACHE_CONTROL]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let cache = response.headers()[header::CACHE_CONTROL].to_str().unwrap().to_owned();
         assert!(cache.contains("max-age=300"), "{cache}");
         let jwks: Value = response.json().await.unwrap();
         let keys = jwks["keys"].as_array().unwrap();
@@ -70,9 +62,7 @@ async fn private_keys_are_sealed_in_the_database() {
     let realm = server.store.find_realm("rsa").await.unwrap().unwrap();
     let keys = server.store.signing_keys(&realm.id).await.unwrap();
     // A clear PKCS#8 RSA key carries the rsaEncryption OID (1.2.840.113549.1.1.1) in DER.
-    let oid = [
-        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
-    ];
+    let oid = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(&keys[0].sealed_private_key)
         .unwrap();

@@ -4,23 +4,12 @@ use serde_json::Value;
 use tessera_testkit::TestServer;
 
 /// Verifies `token` with the independent `jsonwebtoken` crate against the JWKS the server publishes.
-pub async fn verify_with_served_jwks(
-    server: &TestServer,
-    realm: &str,
-    token: &str,
-    alg: Algorithm,
-) -> Value {
+pub async fn verify_with_served_jwks(server: &TestServer, realm: &str, token: &str, alg: Algorithm) -> Value {
     verify_with_jwks_of(server, realm, token, alg, &server.issuer(realm)).await
 }
 
 /// As above, for a token whose issuer was another server's (e.g. before a restart on another port).
-pub async fn verify_with_jwks_of(
-    server: &TestServer,
-    realm: &str,
-    token: &str,
-    alg: Algorithm,
-    issuer: &str,
-) -> Value {
+pub async fn verify_with_jwks_of(server: &TestServer, realm: &str, token: &str, alg: Algorithm, issuer: &str) -> Value {
     let header = decode_header(token).unwrap();
     assert_eq!(header.alg, alg);
     // RFC 9068 §2.1; jsonwebtoken does not check typ.

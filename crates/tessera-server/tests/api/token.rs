@@ -11,11 +11,7 @@ use crate::support::{access_token, verify_with_served_jwks};
 async fn client_credentials_via_basic_answers_exactly_as_keycloak_rfc6749_4_4_3() {
     let server = TestServer::spawn().await;
     server
-        .realm(
-            "shop",
-            SigningAlgorithm::Rs256,
-            &["orders:read", "orders:write"],
-        )
+        .realm("shop", SigningAlgorithm::Rs256, &["orders:read", "orders:write"])
         .await;
     let c = server
         .service_client("shop", "billing", &["orders:read"], &["orders:write"])
@@ -33,12 +29,7 @@ async fn client_credentials_via_basic_answers_exactly_as_keycloak_rfc6749_4_4_3(
     assert_eq!(response.headers()[header::PRAGMA], "no-cache");
     assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
     let body: Value = response.json().await.unwrap();
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     assert_eq!(
         keys,
@@ -63,9 +54,7 @@ async fn client_secret_post_is_accepted_rfc6749_2_3_1() {
     let server = TestServer::spawn().await;
     server.realm("shop", SigningAlgorithm::Es256, &[]).await;
     let c = server.service_client("shop", "svc", &[], &[]).await;
-    let response = server
-        .client_credentials("shop", "svc", &c.secret, None)
-        .await;
+    let response = server.client_credentials("shop", "svc", &c.secret, None).await;
     assert_eq!(response.status(), 200);
 }
 
@@ -90,11 +79,7 @@ async fn basic_credentials_are_form_url_decoded_before_checking_rfc6749_2_3_1() 
 async fn access_token_is_an_rfc9068_jwt_verified_by_jsonwebtoken_against_served_jwks() {
     let server = TestServer::spawn().await;
     server
-        .realm(
-            "shop",
-            SigningAlgorithm::Rs256,
-            &["orders:read", "orders:write"],
-        )
+        .realm("shop", SigningAlgorithm::Rs256, &["orders:read", "orders:write"])
         .await;
     let c = server
         .service_client("shop", "billing", &["orders:read"], &["orders:write"])
@@ -108,35 +93,21 @@ async fn access_token_is_an_rfc9068_jwt_verified_by_jsonwebtoken_against_served_
     let claims = verify_with_served_jwks(&server, "shop", &token, Algorithm::RS256).await;
     // RFC 9068 §2.2
     assert_eq!(claims["iss"], server.issuer("shop"));
-    assert_eq!(
-        claims["sub"],
-        c.client.service_account_user_id.clone().unwrap()
-    );
+    assert_eq!(claims["sub"], c.client.service_account_user_id.clone().unwrap());
     assert_eq!(claims["aud"], server.issuer("shop"));
     assert_eq!(claims["client_id"], "billing");
     assert_eq!(claims["azp"], "billing");
     assert_eq!(claims["scope"], "orders:read orders:write");
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        300
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 300);
     assert!(claims["jti"].as_str().unwrap().len() >= 22);
     // Keycloak's claims that its users' APIs read.
     assert_eq!(claims["typ"], "Bearer");
     assert_eq!(claims["clientId"], "billing");
     assert_eq!(claims["preferred_username"], "service-account-billing");
 
-    let again = access_token(
-        server
-            .client_credentials("shop", "billing", &c.secret, None)
-            .await,
-    )
-    .await;
+    let again = access_token(server.client_credentials("shop", "billing", &c.secret, None).await).await;
     let again = verify_with_served_jwks(&server, "shop", &again, Algorithm::RS256).await;
-    assert_ne!(
-        claims["jti"], again["jti"],
-        "jti is unique (RFC 7519 §4.1.7)"
-    );
+    assert_ne!(claims["jti"], again["jti"], "jti is unique (RFC 7519 §4.1.7)");
 }
 
 #[tokio::test]
@@ -148,12 +119,7 @@ async fn es256_and_eddsa_realms_sign_with_their_algorithm_rfc7518_3_4_rfc8037_3_
     ] {
         server.realm(realm, alg, &[]).await;
         let c = server.service_client(realm, "svc", &[], &[]).await;
-        let token = access_token(
-            server
-                .client_credentials(realm, "svc", &c.secret, None)
-                .await,
-        )
-        .await;
+        let token = access_token(server.client_credentials(realm, "svc", &c.secret, None).await).await;
         let claims = verify_with_served_jwks(&server, realm, &token, jwt_alg).await;
         assert_eq!(claims["client_id"], "svc");
     }
@@ -170,37 +136,23 @@ async fn registered_audiences_become_aud_rfc9068_3() {
         ..NewClient::default()
     };
     let c = server.client("shop", spec).await;
-    let token = access_token(
-        server
-            .client_credentials("shop", "svc", &c.secret, None)
-            .await,
-    )
-    .await;
+    let token = access_token(server.client_credentials("shop", "svc", &c.secret, None).await).await;
     let claims = verify_with_served_jwks(&server, "shop", &token, Algorithm::ES256).await;
-    assert_eq!(
-        claims["aud"],
-        serde_json::json!(["orders-api", "billing-api"])
-    );
+    assert_eq!(claims["aud"], serde_json::json!(["orders-api", "billing-api"]));
 }
 
 #[tokio::test]
 async fn default_scopes_always_optional_on_request_openid_accepted_keycloak_client_scopes() {
     let server = TestServer::spawn().await;
-    server
-        .realm("shop", SigningAlgorithm::Es256, &["a", "b", "c"])
-        .await;
-    let c = server
-        .service_client("shop", "svc", &["a"], &["b", "c"])
-        .await;
+    server.realm("shop", SigningAlgorithm::Es256, &["a", "b", "c"]).await;
+    let c = server.service_client("shop", "svc", &["a"], &["b", "c"]).await;
     for (requested, granted) in [
         (None, "a"),
         (Some("b"), "a b"),
         (Some("c b"), "a c b"),
         (Some("openid a"), "openid a"),
     ] {
-        let response = server
-            .client_credentials("shop", "svc", &c.secret, requested)
-            .await;
+        let response = server.client_credentials("shop", "svc", &c.secret, requested).await;
         assert_eq!(response.status(), 200, "{requested:?}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["scope"], granted, "{requested:?}");
@@ -213,25 +165,13 @@ async fn issuing_a_token_writes_nothing_to_the_database() {
     server.realm("shop", SigningAlgorithm::Es256, &[]).await;
     let c = server.service_client("shop", "svc", &[], &[]).await;
     // Warm the caches, then let any checkpoint settle.
-    access_token(
-        server
-            .client_credentials("shop", "svc", &c.secret, None)
-            .await,
-    )
-    .await;
+    access_token(server.client_credentials("shop", "svc", &c.secret, None).await).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let snapshot = || {
-        ["tessera.db", "tessera.db-wal"]
-            .map(|f| std::fs::read(server.data_dir.join(f)).unwrap_or_default())
-    };
+    let snapshot =
+        || ["tessera.db", "tessera.db-wal"].map(|f| std::fs::read(server.data_dir.join(f)).unwrap_or_default());
     let before = snapshot();
     for _ in 0..25 {
-        access_token(
-            server
-                .client_credentials("shop", "svc", &c.secret, None)
-                .await,
-        )
-        .await;
+        access_token(server.client_credentials("shop", "svc", &c.secret, None).await).await;
     }
     assert!(
         before == snapshot(),

@@ -22,20 +22,10 @@ fn realistic_export_maps_realm_scopes_clients_and_users() {
     assert_eq!(b.keys.len(), 1);
     assert_eq!(
         b.scopes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-        [
-            "profile",
-            "email",
-            "offline_access",
-            "orders:read",
-            "orders:write"
-        ]
+        ["profile", "email", "offline_access", "orders:read", "orders:write"]
     );
 
-    let billing = b
-        .clients
-        .iter()
-        .find(|c| c.client_id == "billing-service")
-        .unwrap();
+    let billing = b.clients.iter().find(|c| c.client_id == "billing-service").unwrap();
     assert!(billing.service_accounts_enabled && !billing.public_client);
     assert_eq!(billing.default_scopes, ["orders:read"]);
     assert_eq!(billing.optional_scopes, ["orders:write"]);
@@ -46,11 +36,7 @@ fn realistic_export_maps_realm_scopes_clients_and_users() {
     // Keycloak's service-account user (u3) keeps its id: it is the `sub` of billing's tokens.
     assert_eq!(billing.service_account_user_id.as_deref(), Some("u3"));
 
-    let storefront = b
-        .clients
-        .iter()
-        .find(|c| c.client_id == "storefront")
-        .unwrap();
+    let storefront = b.clients.iter().find(|c| c.client_id == "storefront").unwrap();
     assert!(storefront.public_client && storefront.secrets.is_empty());
     assert_eq!(
         storefront.redirect_uris,
@@ -58,11 +44,7 @@ fn realistic_export_maps_realm_scopes_clients_and_users() {
     );
     assert_eq!(storefront.attributes["pkce.code.challenge.method"], "S256");
 
-    let legacy = b
-        .clients
-        .iter()
-        .find(|c| c.client_id == "legacy-importer")
-        .unwrap();
+    let legacy = b.clients.iter().find(|c| c.client_id == "legacy-importer").unwrap();
     assert!(!legacy.enabled && legacy.direct_access_grants_enabled);
 
     let wile = b.users.iter().find(|u| u.username == "wile").unwrap();

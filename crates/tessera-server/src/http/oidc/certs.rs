@@ -6,22 +6,13 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::RealmName;
+use crate::http::extract::RealmInPath;
 
-pub async fn certs(
-    State(state): State<AppState>,
-    RealmName(realm): RealmName,
-) -> Result<Response, ApiError> {
-    let realm = state
-        .directory
-        .realm(&realm)
-        .await?
-        .ok_or(ApiError::RealmNotFound)?;
+pub async fn certs(State(state): State<AppState>, RealmInPath(realm): RealmInPath) -> Response {
     let mut response = Json(realm.keys.jwks()).into_response();
     let cache = format!("public, max-age={}", state.jwks_max_age);
     if let Ok(value) = HeaderValue::from_str(&cache) {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
-    Ok(response)
+    response
 }

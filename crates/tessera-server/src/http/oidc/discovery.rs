@@ -9,8 +9,7 @@ use tessera_core::scope::OPENID;
 use tessera_proto::ServerMetadata;
 
 use crate::app::AppState;
-use crate::http::error::ApiError;
-use crate::http::extract::RealmName;
+use crate::http::extract::RealmInPath;
 use crate::routes::Endpoint;
 
 fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
@@ -46,29 +45,18 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
 /// RFC 8414 §3
 pub async fn oauth_server_metadata(
     State(state): State<AppState>,
-    RealmName(realm): RealmName,
-) -> Result<Json<ServerMetadata>, ApiError> {
-    let realm = state
-        .directory
-        .realm(&realm)
-        .await?
-        .ok_or(ApiError::RealmNotFound)?;
-    Ok(Json(metadata(state.directory.public_url(), &realm)))
+    RealmInPath(realm): RealmInPath,
+) -> Json<ServerMetadata> {
+    Json(metadata(state.directory.public_url(), &realm))
 }
 
 /// OIDC Discovery §3: also names the subject types and ID-token algorithms it requires.
 pub async fn openid_configuration(
     State(state): State<AppState>,
-    RealmName(realm): RealmName,
-) -> Result<Json<ServerMetadata>, ApiError> {
-    let realm = state
-        .directory
-        .realm(&realm)
-        .await?
-        .ok_or(ApiError::RealmNotFound)?;
+    RealmInPath(realm): RealmInPath,
+) -> Json<ServerMetadata> {
     let mut document = metadata(state.directory.public_url(), &realm);
     document.subject_types_supported = vec!["public".to_owned()];
-    document.id_token_signing_alg_values_supported =
-        vec![realm.realm.signing_alg.as_str().to_owned()];
-    Ok(Json(document))
+    document.id_token_signing_alg_values_supported = vec![realm.realm.signing_alg.as_str().to_owned()];
+    Json(document)
 }

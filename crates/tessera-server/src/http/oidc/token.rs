@@ -8,22 +8,15 @@ use tessera_core::token_endpoint::TokenEndpoint;
 
 use crate::app::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, RealmName};
+use crate::http::extract::{OAuthForm, RealmInPath};
 
 pub async fn token(
     State(state): State<AppState>,
-    RealmName(realm): RealmName,
+    RealmInPath(realm): RealmInPath,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
-    let realm = state
-        .directory
-        .realm(&realm)
-        .await?
-        .ok_or(ApiError::RealmNotFound)?;
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let endpoint = TokenEndpoint {
         realm: &realm,
         clients: state.directory.as_ref(),
