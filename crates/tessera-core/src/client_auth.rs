@@ -40,9 +40,7 @@ pub struct PresentedCredentials {
 
 impl PresentedCredentials {
     fn invalid(&self) -> OAuthError {
-        OAuthError::InvalidClient {
-            basic_challenge: self.method == ClientAuthMethod::ClientSecretBasic,
-        }
+        OAuthError::InvalidClient { basic_challenge: self.method == ClientAuthMethod::ClientSecretBasic }
     }
 
     /// Reads the credentials from the `Authorization` header and the form. Using two methods at once is an
@@ -55,36 +53,22 @@ impl PresentedCredentials {
             return Ok(Self {
                 client_id: client_id.to_owned(),
                 secret: form_secret.map(|s| SecretString::from(s.to_owned())),
-                method: if form_secret.is_some() {
-                    ClientAuthMethod::ClientSecretPost
-                } else {
-                    ClientAuthMethod::None
-                },
+                method: if form_secret.is_some() { ClientAuthMethod::ClientSecretPost } else { ClientAuthMethod::None },
             });
         };
         let (scheme, value) = header.trim().split_once(' ').unwrap_or((header, ""));
         if !scheme.eq_ignore_ascii_case("basic") {
-            return Err(OAuthError::invalid_request(
-                "only the Basic authorization scheme is accepted here",
-            ));
+            return Err(OAuthError::invalid_request("only the Basic authorization scheme is accepted here"));
         }
         if form_secret.is_some() {
-            return Err(OAuthError::invalid_request(
-                "more than one client authentication method was used",
-            ));
+            return Err(OAuthError::invalid_request("more than one client authentication method was used"));
         }
         let (client_id, secret) =
             decode_basic(value.trim()).ok_or(OAuthError::InvalidClient { basic_challenge: true })?;
         if form_id.is_some_and(|id| id != client_id) {
-            return Err(OAuthError::invalid_request(
-                "client_id does not match the Authorization header",
-            ));
+            return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
         }
-        Ok(Self {
-            client_id,
-            secret: Some(SecretString::from(secret)),
-            method: ClientAuthMethod::ClientSecretBasic,
-        })
+        Ok(Self { client_id, secret: Some(SecretString::from(secret)), method: ClientAuthMethod::ClientSecretBasic })
     }
 }
 
@@ -95,10 +79,7 @@ fn decode_basic(value: &str) -> Option<(String, String)> {
     let (id, secret) = text.split_once(':')?;
     let decode = |s: &str| -> Option<String> {
         let plus_as_space = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&plus_as_space)
-            .decode_utf8()
-            .ok()
-            .map(Cow::into_owned)
+        percent_encoding::percent_decode_str(&plus_as_space).decode_utf8().ok().map(Cow::into_owned)
     };
     let id = decode(id)?;
     (!id.is_empty()).then_some(())?;
@@ -130,11 +111,7 @@ pub fn authenticate(
         return Err(presented.invalid());
     };
     let valid = client.secrets.iter().filter(|s| s.is_valid_at(now)).map(|s| &s.hash);
-    if hasher.matches_any(secret, valid) {
-        Ok(client)
-    } else {
-        Err(presented.invalid())
-    }
+    if hasher.matches_any(secret, valid) { Ok(client) } else { Err(presented.invalid()) }
 }
 
 #[cfg(test)]
@@ -153,10 +130,7 @@ mod tests {
     fn basic_credentials_are_form_url_decoded_rfc6749_2_3_1() {
         let p = PresentedCredentials::extract(Some(&basic("my%3Aclient", "s%2Bx+y")), &form(&[])).unwrap();
         assert_eq!(p.client_id, "my:client");
-        assert_eq!(
-            secrecy::ExposeSecret::expose_secret(p.secret.as_ref().unwrap()),
-            "s+x y"
-        );
+        assert_eq!(secrecy::ExposeSecret::expose_secret(p.secret.as_ref().unwrap()), "s+x y");
         assert_eq!(p.method, ClientAuthMethod::ClientSecretBasic);
     }
 

@@ -87,10 +87,7 @@ pub struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg)
-            .finish()
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish()
     }
 }
 
@@ -113,13 +110,7 @@ impl SigningKey {
         // RFC 9068 §2.1: typ "at+jwt".
         let header = serde_json::json!({ "alg": alg.as_str(), "typ": "at+jwt", "kid": kid });
         let at_jwt_header = b64(header.to_string().as_bytes());
-        Self {
-            kid,
-            alg,
-            pair,
-            at_jwt_header,
-            rng: SystemRandom::new(),
-        }
+        Self { kid, alg, pair, at_jwt_header, rng: SystemRandom::new() }
     }
 
     pub fn kid(&self) -> &str {
@@ -134,15 +125,10 @@ impl SigningKey {
         match &self.pair {
             Pair::Rsa(k) => {
                 let mut sig = vec![0u8; k.public_modulus_len()];
-                k.sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut sig)
-                    .map_err(|_| KeyError::Sign)?;
+                k.sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut sig).map_err(|_| KeyError::Sign)?;
                 Ok(sig)
             }
-            Pair::Ec(k) => Ok(k
-                .sign(&self.rng, message)
-                .map_err(|_| KeyError::Sign)?
-                .as_ref()
-                .to_vec()),
+            Pair::Ec(k) => Ok(k.sign(&self.rng, message).map_err(|_| KeyError::Sign)?.as_ref().to_vec()),
             Pair::Ed(k) => Ok(k.sign(message).as_ref().to_vec()),
         }
     }
@@ -176,30 +162,18 @@ impl SigningKey {
                 let y = point.get(33..65).unwrap_or_default();
                 ("EC", None, None, Some("P-256"), Some(b64(x)), Some(b64(y)))
             }
-            Pair::Ed(k) => (
-                "OKP",
-                None,
-                None,
-                Some("Ed25519"),
-                Some(b64(k.public_key().as_ref())),
-                None,
-            ),
+            Pair::Ed(k) => ("OKP", None, None, Some("Ed25519"), Some(b64(k.public_key().as_ref())), None),
         };
         let thumbprint_input = match kty {
-            "RSA" => format!(
-                r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
-                e.as_deref().unwrap_or(""),
-                n.as_deref().unwrap_or("")
-            ),
+            "RSA" => {
+                format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, e.as_deref().unwrap_or(""), n.as_deref().unwrap_or(""))
+            }
             "EC" => format!(
                 r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
                 x.as_deref().unwrap_or(""),
                 y.as_deref().unwrap_or("")
             ),
-            _ => format!(
-                r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
-                x.as_deref().unwrap_or("")
-            ),
+            _ => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, x.as_deref().unwrap_or("")),
         };
         let kid = b64(digest::digest(&digest::SHA256, thumbprint_input.as_bytes()).as_ref());
         Jwk {
@@ -251,18 +225,46 @@ pub fn generate_signing_key(
         sealed_private_key,
         public_jwk,
         created_at: now,
+        retired_at: None,
+        not_after: None,
     })
 }
 
-/// A realm's keys as the server uses them: the one that signs, and the set it publishes.
-#[derive(Debug, Clone)]
+/// A public key ready to verify our own tokens (introspection, revocation).
+#[derive(Clone)]
+pub struct VerifyingKey {
+    pub alg: jsonwebtoken::Algorithm,
+    pub key: jsonwebtoken::DecodingKey,
+}
+
+/// A realm's keys as the server uses them: the one that signs, the set it publishes, and the parsed public
+/// keys that verify what it signed.
+#[derive(Clone)]
 pub struct KeyRing {
     active: Arc<SigningKey>,
     published: JwkSet,
+    verifying: Arc<std::collections::HashMap<String, VerifyingKey>>,
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing").field("active", &self.active).field("published", &self.published.keys.len()).finish()
+    }
+}
+
+fn verifying_key(jwk: &Jwk, alg: SigningAlgorithm) -> Option<VerifyingKey> {
+    let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(serde_json::to_value(jwk).ok()?).ok()?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(&parsed).ok()?;
+    let alg = match alg {
+        SigningAlgorithm::Rs256 => jsonwebtoken::Algorithm::RS256,
+        SigningAlgorithm::Es256 => jsonwebtoken::Algorithm::ES256,
+        SigningAlgorithm::EdDsa => jsonwebtoken::Algorithm::EdDSA,
+    };
+    Some(VerifyingKey { alg, key })
 }
 
 impl KeyRing {
-    /// Opens the realm's active key and publishes every key that is next, active or retired.
+    /// Opens the realm's active key and publishes every stored key: next, active and retired alike.
     pub fn load(stored: &[StoredSigningKey], master: &MasterKey) -> Result<Self, KeyError> {
         let active = stored
             .iter()
@@ -272,13 +274,21 @@ impl KeyRing {
         let pkcs8 = master.open(&active.sealed_private_key, &active.kid)?;
         let pair = SigningKey::from_pkcs8(active.alg, &pkcs8).ok_or_else(|| KeyError::Load(active.kid.clone()))?;
         let signing = SigningKey::new(active.kid.clone(), active.alg, pair);
-        let published = JwkSet {
-            keys: stored.iter().map(|k| k.public_jwk.clone()).collect(),
-        };
-        Ok(Self {
-            active: Arc::new(signing),
-            published,
-        })
+        let published = JwkSet { keys: stored.iter().map(|k| k.public_jwk.clone()).collect() };
+        let verifying = stored
+            .iter()
+            .map(|k| {
+                verifying_key(&k.public_jwk, k.alg)
+                    .map(|v| (k.kid.clone(), v))
+                    .ok_or_else(|| KeyError::Load(k.kid.clone()))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { active: Arc::new(signing), published, verifying: Arc::new(verifying) })
+    }
+
+    /// The published key with this id, parsed for verification.
+    pub fn verifying(&self, kid: &str) -> Option<&VerifyingKey> {
+        self.verifying.get(kid)
     }
 
     pub fn active(&self) -> &SigningKey {
@@ -308,10 +318,7 @@ mod tests {
         let master = ServerSecrets::generate().unwrap().master_key();
         let stored = generate_signing_key("r", alg, KeyState::Active, &master, 1).unwrap();
         let ring = KeyRing::load(std::slice::from_ref(&stored), &master).unwrap();
-        let token = ring
-            .active()
-            .sign_access_token(&serde_json::json!({"sub": "x", "exp": 4_000_000_000u64}))
-            .unwrap();
+        let token = ring.active().sign_access_token(&serde_json::json!({"sub": "x", "exp": 4_000_000_000u64})).unwrap();
         let header = decode_header(&token).unwrap();
         assert_eq!(header.kid.as_deref(), Some(stored.kid.as_str()));
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
@@ -337,10 +344,7 @@ mod tests {
         let master = ServerSecrets::generate().unwrap().master_key();
         let stored = generate_signing_key("r", SigningAlgorithm::Es256, KeyState::Active, &master, 1).unwrap();
         let other = ServerSecrets::generate().unwrap().master_key();
-        assert!(matches!(
-            KeyRing::load(&[stored], &other),
-            Err(KeyError::Secret(SecretError::Unseal))
-        ));
+        assert!(matches!(KeyRing::load(&[stored], &other), Err(KeyError::Secret(SecretError::Unseal))));
     }
 
     #[test]

@@ -3,16 +3,20 @@
 //! No HTTP and no SQL here: the HTTP adapter extracts requests into the types of this crate and maps
 //! [`OAuthError`] to the wire once; storage sits behind the ports in [`store`].
 
+pub mod audit;
 pub mod client_auth;
 pub mod clock;
 pub mod error;
 pub mod grant;
 pub mod import;
+pub mod introspection;
+pub mod key_rotation;
 pub mod keys;
 pub mod model;
 pub mod password;
 pub mod provisioning;
 pub mod request;
+pub mod revocation;
 pub mod scope;
 pub mod secret;
 pub mod store;

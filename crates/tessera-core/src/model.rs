@@ -32,9 +32,7 @@ impl Realm {
     pub fn is_valid_name(name: &str) -> bool {
         !name.is_empty()
             && name.len() <= 64
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     }
 
     /// `{public_url}/realms/{name}`, as Keycloak.
@@ -55,12 +53,7 @@ pub struct ClientScope {
 
 impl ClientScope {
     pub fn new(name: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            description: None,
-            include_in_token_scope: true,
-            attributes: BTreeMap::new(),
-        }
+        Self { name: name.to_owned(), description: None, include_in_token_scope: true, attributes: BTreeMap::new() }
     }
 }
 
@@ -111,16 +104,15 @@ pub struct Client {
     /// The `sub` of client-credentials tokens: the service-account user, as in Keycloak.
     pub service_account_user_id: Option<String>,
     pub secrets: Vec<ClientSecret>,
+    /// Tokens issued to this client before this instant are invalid (revoke-all); 0 means none.
+    pub not_before: i64,
     pub created_at: i64,
 }
 
 impl Client {
     /// Keycloak's per-client override `access.token.lifespan`, in seconds.
     pub fn access_token_lifespan(&self) -> Option<u64> {
-        self.attributes
-            .get("access.token.lifespan")
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|v| *v > 0)
+        self.attributes.get("access.token.lifespan").and_then(|v| v.parse::<u64>().ok()).filter(|v| *v > 0)
     }
 
     /// A client id is printable ASCII without spaces (RFC 6749 Appendix A.1 allows VSCHAR; we are stricter).
@@ -184,6 +176,9 @@ pub struct StoredSigningKey {
     pub sealed_private_key: String,
     pub public_jwk: Jwk,
     pub created_at: i64,
+    pub retired_at: Option<i64>,
+    /// No token this key signed is valid after this instant; once past, the key is unpublished.
+    pub not_after: Option<i64>,
 }
 
 /// Everything that makes up a realm, written in one transaction (create and import).
@@ -194,4 +189,14 @@ pub struct RealmBundle {
     pub clients: Vec<Client>,
     pub users: Vec<User>,
     pub keys: Vec<StoredSigningKey>,
+}
+
+/// A revoked access token, remembered by `jti` until `exp` (RFC 7009 §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedToken {
+    pub jti: String,
+    pub realm_id: String,
+    pub client_id: String,
+    pub exp: i64,
+    pub revoked_at: i64,
 }

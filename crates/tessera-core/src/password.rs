@@ -9,10 +9,7 @@ use argon2::{Argon2, PasswordVerifier};
 pub struct PasswordError;
 
 pub fn hash_password(password: &str) -> Result<String, PasswordError> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|_| PasswordError)
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|_| PasswordError)
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {

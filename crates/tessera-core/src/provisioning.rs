@@ -39,7 +39,7 @@ pub struct NewRealm {
     pub access_token_lifespan: Option<u64>,
 }
 
-/// A new, empty realm with one active signing key.
+/// A new, empty realm with an active signing key and a published next one.
 pub fn new_realm(spec: &NewRealm, master: &MasterKey, now: i64) -> Result<RealmBundle, ProvisioningError> {
     if !Realm::is_valid_name(&spec.name) {
         return Err(ProvisioningError::RealmName(spec.name.clone()));
@@ -55,24 +55,17 @@ pub fn new_realm(spec: &NewRealm, master: &MasterKey, now: i64) -> Result<RealmB
         attributes: BTreeMap::new(),
         created_at: now,
     };
-    let key = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Active, master, now)?;
-    Ok(RealmBundle {
-        realm,
-        scopes: Vec::new(),
-        clients: Vec::new(),
-        users: Vec::new(),
-        keys: vec![key],
-    })
+    // A next key from the start: published now, so the first rotation is already safe for verifiers.
+    let active = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Active, master, now)?;
+    let next = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Next, master, now)?;
+    Ok(RealmBundle { realm, scopes: Vec::new(), clients: Vec::new(), users: Vec::new(), keys: vec![active, next] })
 }
 
 pub fn new_scope(name: &str, description: Option<String>) -> Result<ClientScope, ProvisioningError> {
     if !tessera_proto::ScopeSet::is_valid_token(name) {
         return Err(ProvisioningError::ScopeName(name.to_owned()));
     }
-    Ok(ClientScope {
-        description,
-        ..ClientScope::new(name)
-    })
+    Ok(ClientScope { description, ..ClientScope::new(name) })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -98,27 +91,15 @@ pub fn new_client(
     if !Client::is_valid_client_id(&spec.client_id) {
         return Err(ProvisioningError::ClientId(spec.client_id.clone()));
     }
-    if let Some(unknown) = spec
-        .default_scopes
-        .iter()
-        .chain(&spec.optional_scopes)
-        .find(|s| !known_scopes.iter().any(|k| &k.name == *s))
+    if let Some(unknown) =
+        spec.default_scopes.iter().chain(&spec.optional_scopes).find(|s| !known_scopes.iter().any(|k| &k.name == *s))
     {
         return Err(ProvisioningError::UnknownScope(unknown.clone()));
     }
-    let secret = if spec.public_client {
-        None
-    } else {
-        Some(generate_client_secret()?)
-    };
+    let secret = if spec.public_client { None } else { Some(generate_client_secret()?) };
     let secrets = secret
         .iter()
-        .map(|s| ClientSecret {
-            id: new_id(),
-            hash: hasher.hash(s),
-            created_at: now,
-            expires_at: None,
-        })
+        .map(|s| ClientSecret { id: new_id(), hash: hasher.hash(s), created_at: now, expires_at: None })
         .collect();
     let client = Client {
         id: new_id(),
@@ -139,6 +120,7 @@ pub fn new_client(
         attributes: BTreeMap::new(),
         service_account_user_id: (spec.service_accounts_enabled && !spec.public_client).then(new_id),
         secrets,
+        not_before: 0,
         created_at: now,
     };
     Ok((client, secret))
@@ -184,11 +166,7 @@ pub(crate) mod tests {
     fn confidential_clients_get_a_secret_that_is_stored_hashed() {
         let secrets = ServerSecrets::generate().unwrap();
         let hasher = secrets.secret_hasher();
-        let spec = NewClient {
-            client_id: "svc".into(),
-            service_accounts_enabled: true,
-            ..NewClient::default()
-        };
+        let spec = NewClient { client_id: "svc".into(), service_accounts_enabled: true, ..NewClient::default() };
         let (client, secret) = new_client("r", &spec, &[], &hasher, 7).unwrap();
         let secret = secret.unwrap();
         assert_eq!(client.secrets.len(), 1);
@@ -206,27 +184,11 @@ pub(crate) mod tests {
             signing_alg: SigningAlgorithm::EdDsa,
             access_token_lifespan: None,
         };
-        assert!(matches!(
-            new_realm(&spec, &master, 0),
-            Err(ProvisioningError::RealmName(_))
-        ));
+        assert!(matches!(new_realm(&spec, &master, 0), Err(ProvisioningError::RealmName(_))));
         let hasher = ServerSecrets::generate().unwrap().secret_hasher();
-        let spec = NewClient {
-            client_id: "svc".into(),
-            default_scopes: vec!["nope".into()],
-            ..NewClient::default()
-        };
-        assert!(matches!(
-            new_client("r", &spec, &[], &hasher, 0),
-            Err(ProvisioningError::UnknownScope(_))
-        ));
-        let spec = NewClient {
-            client_id: "has space".into(),
-            ..NewClient::default()
-        };
-        assert!(matches!(
-            new_client("r", &spec, &[], &hasher, 0),
-            Err(ProvisioningError::ClientId(_))
-        ));
+        let spec = NewClient { client_id: "svc".into(), default_scopes: vec!["nope".into()], ..NewClient::default() };
+        assert!(matches!(new_client("r", &spec, &[], &hasher, 0), Err(ProvisioningError::UnknownScope(_))));
+        let spec = NewClient { client_id: "has space".into(), ..NewClient::default() };
+        assert!(matches!(new_client("r", &spec, &[], &hasher, 0), Err(ProvisioningError::ClientId(_))));
     }
 }

@@ -15,24 +15,18 @@ impl FormParams {
     pub fn new(pairs: Vec<(String, String)>) -> Result<Self, OAuthError> {
         for (i, (name, _)) in pairs.iter().enumerate() {
             if pairs.iter().skip(i + 1).any(|(other, _)| other == name) {
-                return Err(OAuthError::InvalidRequest(Cow::Owned(format!(
-                    "parameter {name} is repeated"
-                ))));
+                return Err(OAuthError::InvalidRequest(Cow::Owned(format!("parameter {name} is repeated"))));
             }
         }
         Ok(Self(pairs))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, v)| n == name && !v.is_empty())
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
     }
 
     fn require(&self, name: &'static str) -> Result<&str, OAuthError> {
-        self.get(name)
-            .ok_or_else(|| OAuthError::InvalidRequest(Cow::Owned(format!("missing parameter {name}"))))
+        self.get(name).ok_or_else(|| OAuthError::InvalidRequest(Cow::Owned(format!("missing parameter {name}"))))
     }
 }
 
@@ -46,9 +40,7 @@ pub enum TokenRequest {
 impl TokenRequest {
     pub fn parse(form: &FormParams) -> Result<Self, OAuthError> {
         match form.require("grant_type")? {
-            "client_credentials" => Ok(Self::ClientCredentials {
-                scope: parse_scope(form)?,
-            }),
+            "client_credentials" => Ok(Self::ClientCredentials { scope: parse_scope(form)? }),
             other => Err(OAuthError::UnsupportedGrantType(Cow::Owned(format!(
                 "grant type {} is not supported",
                 other.chars().take(64).collect::<String>()
@@ -76,21 +68,14 @@ mod tests {
 
     #[test]
     fn repeated_parameters_are_refused_rfc6749_3_2() {
-        let err = form(&[
-            ("grant_type", "client_credentials"),
-            ("grant_type", "client_credentials"),
-        ])
-        .unwrap_err();
+        let err = form(&[("grant_type", "client_credentials"), ("grant_type", "client_credentials")]).unwrap_err();
         assert!(matches!(err, OAuthError::InvalidRequest(_)));
     }
 
     #[test]
     fn empty_values_count_as_omitted_rfc6749_3_2() {
         let f = form(&[("grant_type", "client_credentials"), ("scope", "")]).unwrap();
-        assert_eq!(
-            TokenRequest::parse(&f).unwrap(),
-            TokenRequest::ClientCredentials { scope: None }
-        );
+        assert_eq!(TokenRequest::parse(&f).unwrap(), TokenRequest::ClientCredentials { scope: None });
         let f = form(&[("grant_type", "")]).unwrap();
         assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidRequest(_))));
     }
@@ -98,10 +83,7 @@ mod tests {
     #[test]
     fn unknown_grant_type_is_unsupported_rfc6749_5_2() {
         let f = form(&[("grant_type", "urn:example:nothing")]).unwrap();
-        assert!(matches!(
-            TokenRequest::parse(&f),
-            Err(OAuthError::UnsupportedGrantType(_))
-        ));
+        assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::UnsupportedGrantType(_))));
     }
 
     #[test]

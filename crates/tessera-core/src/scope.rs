@@ -30,11 +30,7 @@ pub fn grant_scopes(
             granted.insert(OPENID);
         }
         for scope in requested.iter().filter(|s| *s != OPENID) {
-            let assigned = client
-                .default_scopes
-                .iter()
-                .chain(&client.optional_scopes)
-                .any(|a| a == scope);
+            let assigned = client.default_scopes.iter().chain(&client.optional_scopes).any(|a| a == scope);
             if !assigned {
                 return Err(OAuthError::InvalidScope(Cow::Owned(format!(
                     "scope {} is not allowed for this client",
@@ -47,21 +43,13 @@ pub fn grant_scopes(
         granted.insert(scope);
     }
     if let Some(requested) = requested {
-        for scope in requested
-            .iter()
-            .filter(|s| client.optional_scopes.iter().any(|o| o == s))
-        {
+        for scope in requested.iter().filter(|s| client.optional_scopes.iter().any(|o| o == s)) {
             granted.insert(scope);
         }
     }
     let in_token = granted
         .iter()
-        .filter(|s| {
-            realm_scopes
-                .iter()
-                .find(|d| d.name == *s)
-                .is_none_or(|d| d.include_in_token_scope)
-        })
+        .filter(|s| realm_scopes.iter().find(|d| d.name == *s).is_none_or(|d| d.include_in_token_scope))
         .collect();
     Ok(GrantedScopes { granted, in_token })
 }
@@ -82,10 +70,7 @@ mod tests {
         let both = grant_scopes(&client, Some(&req), &[hidden]).unwrap();
         assert_eq!(both.granted.to_string(), "openid orders:read orders:write");
         let bad = ScopeSet::parse("admin").unwrap();
-        assert!(matches!(
-            grant_scopes(&client, Some(&bad), &[]),
-            Err(OAuthError::InvalidScope(_))
-        ));
+        assert!(matches!(grant_scopes(&client, Some(&bad), &[]), Err(OAuthError::InvalidScope(_))));
     }
 
     #[test]

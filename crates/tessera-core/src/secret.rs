@@ -65,10 +65,7 @@ struct KeyFile {
 
 impl ServerSecrets {
     pub fn generate() -> Result<Self, SecretError> {
-        Ok(Self {
-            master_key: random_bytes()?,
-            pepper: random_bytes()?,
-        })
+        Ok(Self { master_key: random_bytes()?, pepper: random_bytes()? })
     }
 
     pub fn to_file_contents(&self) -> String {
@@ -90,10 +87,7 @@ impl ServerSecrets {
                 .ok_or_else(|| SecretError::MalformedKeyFile(format!("{name} is not 32 base64 bytes")))
         };
         if file.version != 1 {
-            return Err(SecretError::MalformedKeyFile(format!(
-                "unknown version {}",
-                file.version
-            )));
+            return Err(SecretError::MalformedKeyFile(format!("unknown version {}", file.version)));
         }
         Ok(Self {
             master_key: decode("master_key", &file.master_key)?,
@@ -141,9 +135,8 @@ impl MasterKey {
         let (nonce, ct) = raw.split_at(aead::NONCE_LEN);
         let nonce = aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| SecretError::Unseal)?;
         let mut buf = ct.to_vec();
-        let plain = key
-            .open_in_place(nonce, aead::Aad::from(aad.as_bytes()), &mut buf)
-            .map_err(|_| SecretError::Unseal)?;
+        let plain =
+            key.open_in_place(nonce, aead::Aad::from(aad.as_bytes()), &mut buf).map_err(|_| SecretError::Unseal)?;
         Ok(plain.to_vec())
     }
 }

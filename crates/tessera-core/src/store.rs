@@ -4,7 +4,8 @@
 
 use async_trait::async_trait;
 
-use crate::model::{Client, ClientScope, Realm, RealmBundle, StoredSigningKey};
+use crate::audit::{AuditEvent, AuditQuery};
+use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, RevokedToken, StoredSigningKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -35,6 +36,8 @@ pub trait RealmStore: Send + Sync {
     async fn create_realm(&self, bundle: &RealmBundle) -> Result<(), StoreError>;
     async fn find_realm(&self, name: &str) -> Result<Option<Realm>, StoreError>;
     async fn list_realms(&self) -> Result<Vec<Realm>, StoreError>;
+    /// Realm-wide revoke-all: tokens issued before `at` are invalid.
+    async fn set_realm_not_before(&self, realm_id: &str, at: i64) -> Result<(), StoreError>;
 }
 
 #[async_trait]
@@ -52,14 +55,57 @@ pub trait ClientStore: Send + Sync {
     async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError>;
     /// True when a client was deleted.
     async fn delete_client(&self, realm_id: &str, client_id: &str) -> Result<bool, StoreError>;
+    /// Revoke-all for one client: its tokens issued before `at` are invalid. False when there is no client.
+    async fn set_client_not_before(&self, realm_id: &str, client_id: &str, at: i64) -> Result<bool, StoreError>;
+    /// Adds `new` and makes every other secret of the client expire at `old_expire_at` at the latest, in one
+    /// transaction. False when there is no client.
+    async fn rotate_client_secret(
+        &self,
+        realm_id: &str,
+        client_id: &str,
+        new: &ClientSecret,
+        old_expire_at: i64,
+    ) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
 pub trait KeyStore: Send + Sync {
+    /// The realm's keys that are not removed.
     async fn signing_keys(&self, realm_id: &str) -> Result<Vec<StoredSigningKey>, StoreError>;
+    /// One atomic claim: promotes `promote` from next to active, retires the active key (no token it signed
+    /// outlives `retired_not_after`) and adds `new_next`. False when another process promoted it first.
+    async fn rotate_signing_keys(
+        &self,
+        realm_id: &str,
+        promote: &str,
+        new_next: &StoredSigningKey,
+        now: i64,
+        retired_not_after: i64,
+    ) -> Result<bool, StoreError>;
+    /// Unpublishes retired keys; returns how many went.
+    async fn remove_retired_keys(&self, realm_id: &str, kids: &[String]) -> Result<u64, StoreError>;
+}
+
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Idempotent: revoking a token twice keeps one record.
+    async fn insert_revocation(&self, token: &RevokedToken) -> Result<(), StoreError>;
+    /// Revocations recorded after `seq`, oldest first, with their sequence numbers.
+    async fn revocations_since(&self, seq: i64, limit: i64) -> Result<Vec<(i64, RevokedToken)>, StoreError>;
+    /// Forgets revocations of tokens that expired before `now`; returns how many.
+    async fn purge_expired_revocations(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
+    async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
 /// Every port the server needs, behind one `Arc<dyn Store>`.
-pub trait Store: RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore {}
+pub trait Store:
+    RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore
+{
+}
 
-impl<T: RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore> Store for T {}
+impl<T: RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore> Store for T {}

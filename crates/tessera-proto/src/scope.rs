@@ -41,9 +41,7 @@ impl ScopeSet {
     /// RFC 6749 §3.3 `scope-token`.
     pub fn is_valid_token(token: &str) -> bool {
         !token.is_empty()
-            && token
-                .bytes()
-                .all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
+            && token.bytes().all(|b| b == 0x21 || (0x23..=0x5B).contains(&b) || (0x5D..=0x7E).contains(&b))
     }
 
     pub fn insert(&mut self, token: &str) {

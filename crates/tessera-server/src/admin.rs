@@ -5,10 +5,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use secrecy::SecretString;
+use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::import::keycloak::{ImportError, parse_realm_export};
-use tessera_core::keys::SigningAlgorithm;
-use tessera_core::provisioning::{NewClient, NewRealm, ProvisioningError, new_client, new_realm, new_scope};
-use tessera_core::secret::ServerSecrets;
+use tessera_core::key_rotation::{
+    RotationPolicy, expired_retired_keys, max_token_lifetime, promotable, scheduled_rotation,
+};
+use tessera_core::keys::{SigningAlgorithm, generate_signing_key};
+use tessera_core::model::{ClientSecret, KeyState, Realm};
+use tessera_core::provisioning::{NewClient, NewRealm, ProvisioningError, new_client, new_id, new_realm, new_scope};
+use tessera_core::secret::{ServerSecrets, generate_client_secret};
 use tessera_core::store::{Store, StoreError};
 use tessera_store::SqlStore;
 
@@ -35,9 +40,7 @@ pub enum AdminError {
 /// (the server's first start); the CLI passes false only where it must not invent one.
 pub async fn open(config: &Config, create: bool) -> Result<(SqlStore, ServerSecrets), AdminError> {
     let secrets = load_or_create_secrets(&config.data_dir, create).map_err(AdminError::Setup)?;
-    let store = SqlStore::connect(&config.database_url())
-        .await
-        .map_err(|e| AdminError::Setup(e.to_string()))?;
+    let store = SqlStore::connect(&config.database_url()).await.map_err(|e| AdminError::Setup(e.to_string()))?;
     Ok((store, secrets))
 }
 
@@ -49,7 +52,9 @@ pub enum ImportOutcome {
         generated_secrets: Vec<(String, SecretString)>,
     },
     /// The realm exists; left as it is (Keycloak's `--import-realm` behaviour).
-    Skipped { realm: String },
+    Skipped {
+        realm: String,
+    },
 }
 
 /// Imports a Keycloak realm export in one transaction.
@@ -61,10 +66,8 @@ pub async fn import_realm_file(
     now: i64,
 ) -> Result<ImportOutcome, AdminError> {
     let shown = path.display().to_string();
-    let json = std::fs::read_to_string(path).map_err(|e| AdminError::Read {
-        path: shown.clone(),
-        reason: e.to_string(),
-    })?;
+    let json =
+        std::fs::read_to_string(path).map_err(|e| AdminError::Read { path: shown.clone(), reason: e.to_string() })?;
     let imported = parse_realm_export(&json, &secrets.master_key(), &secrets.secret_hasher(), now)
         .map_err(|error| AdminError::Import { path: shown, error })?;
     let name = imported.bundle.realm.name.clone();
@@ -76,16 +79,23 @@ pub async fn import_realm_file(
         };
     }
     match store.create_realm(&imported.bundle).await {
-        Ok(()) => Ok(ImportOutcome::Imported {
-            realm: name,
-            warnings: imported.warnings,
-            generated_secrets: imported.generated_secrets,
-        }),
+        Ok(()) => {
+            record(store, &[AuditEvent::new(now, &name, AuditKind::RealmImported).reason(shown_file(path))]).await;
+            Ok(ImportOutcome::Imported {
+                realm: name,
+                warnings: imported.warnings,
+                generated_secrets: imported.generated_secrets,
+            })
+        }
         // Another process imported it between our check and our write.
         Err(StoreError::Conflict(_)) if skip_existing => Ok(ImportOutcome::Skipped { realm: name }),
         Err(StoreError::Conflict(_)) => Err(AdminError::RealmExists(name)),
         Err(e) => Err(e.into()),
     }
+}
+
+fn shown_file(path: &Path) -> String {
+    format!("from {}", path.display())
 }
 
 pub const DEMO_REALM: &str = "demo";
@@ -130,4 +140,127 @@ pub async fn bootstrap_demo(
         Err(StoreError::Conflict(_)) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Appends admin events directly: the CLI and background jobs are off any request path.
+pub async fn record(store: &dyn Store, events: &[AuditEvent]) {
+    for e in events {
+        crate::audit_trail::log_event(e);
+    }
+    if let Err(e) = store.append_audit(events).await {
+        tracing::error!(error = %e, "could not write audit events");
+    }
+}
+
+#[derive(Debug)]
+pub enum RotationOutcome {
+    /// `promoted` now signs; `next` is the new published-but-idle key.
+    Rotated { promoted: String, next: String },
+    /// Another process rotated first.
+    LostRace,
+}
+
+/// Promotes the realm's next key (after its publication lead, unless `force`), retires the active one and
+/// publishes a fresh next key, as one atomic claim in the store.
+pub async fn rotate_realm_keys(
+    store: &dyn Store,
+    secrets: &ServerSecrets,
+    realm: &Realm,
+    policy: &RotationPolicy,
+    force: bool,
+    now: i64,
+) -> Result<RotationOutcome, AdminError> {
+    let keys = store.signing_keys(&realm.id).await?;
+    let promote = promotable(&keys, now, policy, force).map_err(|e| AdminError::Setup(e.to_string()))?;
+    rotate_to(store, secrets, realm, &promote, now).await
+}
+
+async fn rotate_to(
+    store: &dyn Store,
+    secrets: &ServerSecrets,
+    realm: &Realm,
+    promote: &str,
+    now: i64,
+) -> Result<RotationOutcome, AdminError> {
+    let next = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Next, &secrets.master_key(), now)
+        .map_err(ProvisioningError::from)?;
+    let clients = store.list_clients(&realm.id).await?;
+    // Tokens the retiring key signed stay verifiable until the longest of them has expired.
+    let not_after = now + max_token_lifetime(realm, &clients);
+    if !store.rotate_signing_keys(&realm.id, promote, &next, now, not_after).await? {
+        return Ok(RotationOutcome::LostRace);
+    }
+    record(store, &[AuditEvent::new(now, &realm.name, AuditKind::KeyRotated).reason(format!("{promote} now signs"))])
+        .await;
+    Ok(RotationOutcome::Rotated { promoted: promote.to_owned(), next: next.kid })
+}
+
+/// The scheduled work on one realm's keys: rotate when due, unpublish retired keys whose tokens expired.
+pub async fn maintain_realm_keys(
+    store: &dyn Store,
+    secrets: &ServerSecrets,
+    realm: &Realm,
+    policy: &RotationPolicy,
+    now: i64,
+) -> Result<(), AdminError> {
+    let keys = store.signing_keys(&realm.id).await?;
+    if let Some(promote) = scheduled_rotation(&keys, now, policy) {
+        rotate_to(store, secrets, realm, &promote, now).await?;
+    }
+    let expired = expired_retired_keys(&keys, now);
+    if !expired.is_empty() && store.remove_retired_keys(&realm.id, &expired).await? > 0 {
+        let events: Vec<_> = expired
+            .iter()
+            .map(|kid| AuditEvent::new(now, &realm.name, AuditKind::KeyRemoved).reason(format!("{kid} unpublished")))
+            .collect();
+        record(store, &events).await;
+    }
+    Ok(())
+}
+
+/// Revoke-all: tokens issued before `now` to the client (or, with `None`, in the whole realm) are invalid.
+pub async fn revoke_all(
+    store: &dyn Store,
+    realm: &Realm,
+    client_id: Option<&str>,
+    reason: &str,
+    now: i64,
+) -> Result<(), AdminError> {
+    match client_id {
+        Some(id) => {
+            if !store.set_client_not_before(&realm.id, id, now).await? {
+                return Err(AdminError::Setup(format!("client {id:?} does not exist in realm {}", realm.name)));
+            }
+        }
+        None => store.set_realm_not_before(&realm.id, now).await?,
+    }
+    let mut event = AuditEvent::new(now, &realm.name, AuditKind::RevokeAll).reason(reason);
+    event.client_id = client_id.map(str::to_owned);
+    record(store, &[event]).await;
+    Ok(())
+}
+
+/// A new secret for the client; the old ones keep working until `now + grace`, then fail.
+pub async fn rotate_client_secret(
+    store: &dyn Store,
+    secrets: &ServerSecrets,
+    realm: &Realm,
+    client_id: &str,
+    grace: i64,
+    now: i64,
+) -> Result<SecretString, AdminError> {
+    let secret = generate_client_secret().map_err(ProvisioningError::from)?;
+    let new =
+        ClientSecret { id: new_id(), hash: secrets.secret_hasher().hash(&secret), created_at: now, expires_at: None };
+    if !store.rotate_client_secret(&realm.id, client_id, &new, now + grace.max(0)).await? {
+        return Err(AdminError::Setup(format!("client {client_id:?} does not exist in realm {}", realm.name)));
+    }
+    record(
+        store,
+        &[AuditEvent::new(now, &realm.name, AuditKind::SecretRotated)
+            .client(client_id)
+            .reason(format!("grace {grace} s"))],
+    )
+    .await;
+    Ok(secret)
 }

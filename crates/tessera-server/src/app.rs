@@ -9,7 +9,8 @@ use axum::routing::{get, post};
 use secrecy::SecretString;
 use tessera_core::OAuthError;
 use tessera_core::clock::{Clock, SystemClock};
-use tessera_core::secret::ClientSecretHasher;
+use tessera_core::key_rotation::RotationPolicy;
+use tessera_core::secret::{ClientSecretHasher, ServerSecrets};
 use tessera_core::store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -17,16 +18,20 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::{self, AdminError, ImportOutcome};
+use crate::audit_trail::AuditTrail;
 use crate::config::Config;
+use crate::denylist::RevocationList;
 use crate::directory::Directory;
 use crate::http::error::{self, ApiError};
-use crate::http::oidc::{certs, discovery, token};
+use crate::http::oidc::{certs, discovery, introspect, revoke, token};
 use crate::routes::Endpoint;
 
 /// What every handler may use. State is passed in, never global.
 #[derive(Clone)]
 pub struct AppState {
     pub directory: Arc<Directory>,
+    pub revocations: Arc<RevocationList>,
+    pub audit: Arc<AuditTrail>,
     pub hasher: Arc<ClientSecretHasher>,
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
@@ -61,8 +66,14 @@ pub struct Application {
     router: Router,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     directory: Arc<Directory>,
+    revocations: Arc<RevocationList>,
+    audit: Arc<AuditTrail>,
     store: tessera_store::SqlStore,
+    secrets: ServerSecrets,
+    clock: Arc<dyn Clock>,
+    rotation: RotationPolicy,
     refresh_interval: std::time::Duration,
+    key_check_interval: std::time::Duration,
     /// Secrets created during start-up, for the operator to see once.
     pub startup_secrets: Vec<StartupSecret>,
     /// One line per import, for the operator.
@@ -76,6 +87,7 @@ impl Application {
 
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         config.check_transport().map_err(StartError::Config)?;
+        let rotation = config.rotation_policy().map_err(StartError::Config)?;
         let (store, secrets) = admin::open(&config, true).await?;
         let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
         let mut startup_secrets = Vec::new();
@@ -83,11 +95,7 @@ impl Application {
 
         for path in &config.import_realms {
             match admin::import_realm_file(dyn_store.as_ref(), &secrets, path, true, clock.now()).await? {
-                ImportOutcome::Imported {
-                    realm,
-                    warnings,
-                    generated_secrets,
-                } => {
+                ImportOutcome::Imported { realm, warnings, generated_secrets } => {
                     startup_notes.push(format!("imported realm {realm} from {}", path.display()));
                     startup_notes.extend(warnings.into_iter().map(|w| format!("realm {realm}: {w}")));
                     startup_secrets.extend(generated_secrets.into_iter().map(|(client_id, secret)| StartupSecret {
@@ -111,18 +119,10 @@ impl Application {
             });
         }
 
-        let listener = std::net::TcpListener::bind(config.listen).map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-        listener.set_nonblocking(true).map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
-        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let listener = std::net::TcpListener::bind(config.listen)
+            .map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        listener.set_nonblocking(true).map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
         let tls = match &config.tls {
             Some(files) => Some(
                 axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
@@ -139,17 +139,19 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
 
-        let directory = Arc::new(Directory::new(dyn_store, secrets.master_key(), public_url.clone()));
-        directory
-            .refresh_if_changed()
-            .await
-            .map_err(|e| StartError::Config(e.to_string()))?;
+        let directory = Arc::new(Directory::new(dyn_store.clone(), secrets.master_key(), public_url.clone()));
+        directory.refresh_if_changed().await.map_err(|e| StartError::Config(e.to_string()))?;
+        let revocations = Arc::new(RevocationList::new(dyn_store.clone(), clock.clone()));
+        revocations.catch_up().await.map_err(|e| StartError::Config(e.to_string()))?;
+        let audit = AuditTrail::start(dyn_store, config.audit_flush_interval, clock.clone());
         tessera_core::keys::warm_up();
 
         let state = AppState {
             directory: directory.clone(),
+            revocations: revocations.clone(),
+            audit: audit.clone(),
             hasher: Arc::new(secrets.secret_hasher()),
-            clock,
+            clock: clock.clone(),
             max_body_bytes: config.max_body_bytes,
             jwks_max_age: config.jwks_max_age.as_secs(),
         };
@@ -160,8 +162,14 @@ impl Application {
             router: router(state),
             tls,
             directory,
+            revocations,
+            audit,
             store,
+            secrets,
+            clock,
+            rotation,
             refresh_interval: config.refresh_interval,
+            key_check_interval: config.key_check_interval,
             startup_secrets,
             startup_notes,
         })
@@ -181,7 +189,18 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let refresher = self.directory.spawn_refresh(self.refresh_interval);
+        let tasks = [
+            self.directory.spawn_refresh(self.refresh_interval),
+            self.revocations.spawn_feed(self.refresh_interval),
+            spawn_key_schedule(
+                Arc::new(self.store.clone()),
+                self.secrets.clone(),
+                self.clock.clone(),
+                self.rotation,
+                self.key_check_interval,
+            ),
+        ];
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = match self.tls {
             Some(tls) => {
                 let handle = axum_server::Handle::new();
@@ -190,22 +209,51 @@ impl Application {
                     shutdown.await;
                     stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
                 });
-                axum_server::from_tcp_rustls(self.listener, tls)?
-                    .handle(handle)
-                    .serve(self.router.into_make_service())
-                    .await
+                axum_server::from_tcp_rustls(self.listener, tls)?.handle(handle).serve(service).await
             }
             None => {
                 let listener = tokio::net::TcpListener::from_std(self.listener)?;
-                axum::serve(listener, self.router)
-                    .with_graceful_shutdown(shutdown)
-                    .await
+                axum::serve(listener, service).with_graceful_shutdown(shutdown).await
             }
         };
-        refresher.abort();
+        for task in tasks {
+            task.abort();
+        }
+        // Everything recorded before the stop is written before we return.
+        self.audit.close().await;
         self.store.close().await;
         result
     }
+}
+
+/// Every node runs the schedule; the store's atomic claim makes each rotation happen once.
+fn spawn_key_schedule(
+    store: Arc<dyn Store>,
+    secrets: ServerSecrets,
+    clock: Arc<dyn Clock>,
+    policy: RotationPolicy,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let realms = match store.list_realms().await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "key schedule: cannot list realms");
+                    continue;
+                }
+            };
+            for realm in realms {
+                if let Err(e) = admin::maintain_realm_keys(store.as_ref(), &secrets, &realm, &policy, clock.now()).await
+                {
+                    tracing::warn!(realm = %realm.name, error = %e, "key schedule failed");
+                }
+            }
+        }
+    })
 }
 
 fn router(state: AppState) -> Router {
@@ -213,6 +261,8 @@ fn router(state: AppState) -> Router {
     for endpoint in Endpoint::ALL {
         let method_router = match endpoint {
             Endpoint::Token => post(token::token),
+            Endpoint::Introspect => post(introspect::introspect),
+            Endpoint::Revoke => post(revoke::revoke),
             Endpoint::Certs => get(certs::certs),
             Endpoint::OpenIdConfiguration => get(discovery::openid_configuration),
             Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
@@ -228,10 +278,7 @@ fn router(state: AppState) -> Router {
             ApiError::OAuth(OAuthError::Internal("a handler panicked".into())).into_response()
         }))
         .layer(TraceLayer::new_for_http())
-        .layer(SetSensitiveRequestHeadersLayer::new([
-            header::AUTHORIZATION,
-            header::COOKIE,
-        ]))
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

@@ -25,6 +25,14 @@ pub struct Config {
     pub refresh_interval: Duration,
     /// `Cache-Control: max-age` sent with the JWKS.
     pub jwks_max_age: Duration,
+    /// Rotate signing keys automatically this often; `None`: only with `tessera keys rotate`.
+    pub key_rotation_period: Option<Duration>,
+    /// How long a next key is published before it signs; at least `jwks_max_age` (defaults to it).
+    pub key_publication_lead: Option<Duration>,
+    /// How often each node checks the rotation schedule.
+    pub key_check_interval: Duration,
+    /// How often batched audit events are written.
+    pub audit_flush_interval: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -47,13 +55,41 @@ impl Config {
             max_body_bytes: 64 * 1024,
             refresh_interval: Duration::from_secs(1),
             jwks_max_age: Duration::from_secs(300),
+            key_rotation_period: None,
+            key_publication_lead: None,
+            key_check_interval: Duration::from_secs(30),
+            audit_flush_interval: Duration::from_secs(1),
         }
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| tessera_store::SqlStore::sqlite_url_for_dir(&self.data_dir))
+        self.database_url.clone().unwrap_or_else(|| tessera_store::SqlStore::sqlite_url_for_dir(&self.data_dir))
+    }
+
+    /// The rotation policy; a publication lead shorter than the JWKS max-age would let a key sign before
+    /// verifiers that cached the key set have seen it.
+    pub fn rotation_policy(&self) -> Result<tessera_core::key_rotation::RotationPolicy, String> {
+        let lead = self.key_publication_lead.unwrap_or(self.jwks_max_age);
+        if lead < self.jwks_max_age {
+            return Err(format!(
+                "key_publication_lead ({} s) must be at least jwks_max_age ({} s)",
+                lead.as_secs(),
+                self.jwks_max_age.as_secs()
+            ));
+        }
+        if let Some(period) = self.key_rotation_period
+            && period <= lead
+        {
+            return Err(format!(
+                "key_rotation_period ({} s) must be longer than the publication lead ({} s)",
+                period.as_secs(),
+                lead.as_secs()
+            ));
+        }
+        Ok(tessera_core::key_rotation::RotationPolicy {
+            period: self.key_rotation_period.map(|p| p.as_secs() as i64),
+            publication_lead: lead.as_secs() as i64,
+        })
     }
 
     /// RFC 6749 §3.1/§3.2 and RFC 9700 §2.6: credentials and tokens travel only over TLS. Refuse to

@@ -34,9 +34,7 @@ pub struct Directory {
 
 impl std::fmt::Debug for Directory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Directory")
-            .field("public_url", &self.public_url)
-            .finish()
+        f.debug_struct("Directory").field("public_url", &self.public_url).finish()
     }
 }
 
@@ -69,10 +67,7 @@ impl Directory {
 
     /// The enabled realm of that name, with its parsed keys; `None` when there is none.
     pub async fn realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
-        self.realms
-            .try_get_with_by_ref(name, self.load_realm(name))
-            .await
-            .map_err(unshare)
+        self.realms.try_get_with_by_ref(name, self.load_realm(name)).await.map_err(unshare)
     }
 
     async fn load_realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
@@ -84,12 +79,7 @@ impl Directory {
         let keys = KeyRing::load(&stored, &self.master)
             .map_err(|e| StoreError::Corrupt(format!("realm {}: {e}", realm.name)))?;
         let issuer = realm.issuer(&self.public_url);
-        Ok(Some(Arc::new(RealmContext {
-            realm,
-            issuer,
-            scopes,
-            keys,
-        })))
+        Ok(Some(Arc::new(RealmContext { realm, issuer, scopes, keys })))
     }
 
     /// Empties the caches when the store's change counter moved. Returns whether it did.

@@ -20,9 +20,7 @@ pub fn load_or_create_secrets(data_dir: &Path, create: bool) -> Result<ServerSec
             options.write(true).create_new(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options
-                .open(&path)
-                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let mut file = options.open(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
             file.write_all(secrets.to_file_contents().as_bytes())
                 .and_then(|_| file.sync_all())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -3,7 +3,9 @@
 
 pub mod admin;
 mod app;
+mod audit_trail;
 mod config;
+mod denylist;
 mod directory;
 mod http;
 mod keyfile;

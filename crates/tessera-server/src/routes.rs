@@ -6,6 +6,10 @@
 pub enum Endpoint {
     /// RFC 6749 §3.2
     Token,
+    /// RFC 7662 §2
+    Introspect,
+    /// RFC 7009 §2
+    Revoke,
     /// RFC 7517 §5, OIDC Discovery `jwks_uri`
     Certs,
     /// OIDC Discovery §4
@@ -17,8 +21,10 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 5] = [
+    pub const ALL: [Endpoint; 7] = [
         Endpoint::Token,
+        Endpoint::Introspect,
+        Endpoint::Revoke,
         Endpoint::Certs,
         Endpoint::OpenIdConfiguration,
         Endpoint::OAuthServerMetadata,
@@ -29,6 +35,8 @@ impl Endpoint {
     pub fn route(self) -> &'static str {
         match self {
             Endpoint::Token => "/realms/{realm}/protocol/openid-connect/token",
+            Endpoint::Introspect => "/realms/{realm}/protocol/openid-connect/token/introspect",
+            Endpoint::Revoke => "/realms/{realm}/protocol/openid-connect/revoke",
             Endpoint::Certs => "/realms/{realm}/protocol/openid-connect/certs",
             Endpoint::OpenIdConfiguration => "/realms/{realm}/.well-known/openid-configuration",
             Endpoint::OAuthServerMetadata => "/realms/{realm}/.well-known/oauth-authorization-server",
@@ -38,10 +46,6 @@ impl Endpoint {
 
     /// The absolute URL of this endpoint for a realm.
     pub fn url(self, public_url: &str, realm: &str) -> String {
-        format!(
-            "{}{}",
-            public_url.trim_end_matches('/'),
-            self.route().replace("{realm}", realm)
-        )
+        format!("{}{}", public_url.trim_end_matches('/'), self.route().replace("{realm}", realm))
     }
 }

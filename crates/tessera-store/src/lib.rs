@@ -12,11 +12,19 @@ use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Any, AnyPool, Row, SqlSafeStr, Transaction};
-use tessera_core::model::{Client, ClientScope, Realm, RealmBundle, StoredSigningKey, User};
+use tessera_core::audit::{AuditEvent, AuditQuery};
+use tessera_core::model::{
+    Client, ClientScope, ClientSecret, Realm, RealmBundle, RevokedToken, StoredSigningKey, User,
+};
 use tessera_core::provisioning::service_account_user;
-use tessera_core::store::{ClientStore, KeyStore, RealmStore, RevisionStore, ScopeStore, StoreError};
+use tessera_core::store::{
+    AuditStore, ClientStore, KeyStore, RealmStore, RevisionStore, RevocationStore, ScopeStore, StoreError,
+};
 
-use rows::{client_from_row, json, realm_from_row, scope_from_row, secret_from_row, signing_key_from_row};
+use rows::{
+    audit_from_row, client_from_row, json, realm_from_row, revocation_from_row, scope_from_row, secret_from_row,
+    signing_key_from_row,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -90,10 +98,7 @@ impl SqlStore {
                 })
             });
         let pool = options.connect(url).await.map_err(map_err)?;
-        migrations(dialect)
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
+        migrations(dialect).run(&pool).await.map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
         Ok(Self { pool, dialect })
     }
 
@@ -116,10 +121,7 @@ impl SqlStore {
 }
 
 async fn bump_revision(tx: &mut Transaction<'static, Any>) -> Result<(), StoreError> {
-    sqlx::query(sql::BUMP_REVISION)
-        .execute(&mut **tx)
-        .await
-        .map_err(map_err)?;
+    sqlx::query(sql::BUMP_REVISION).execute(&mut **tx).await.map_err(map_err)?;
     Ok(())
 }
 
@@ -178,6 +180,7 @@ async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Result
         .bind(json(&c.audiences))
         .bind(json(&c.attributes))
         .bind(c.service_account_user_id.clone())
+        .bind(c.not_before)
         .bind(c.created_at)
         .execute(&mut **tx)
         .await
@@ -205,6 +208,8 @@ async fn insert_key(tx: &mut Transaction<'static, Any>, k: &StoredSigningKey) ->
         .bind(k.sealed_private_key.clone())
         .bind(json(&k.public_jwk))
         .bind(k.created_at)
+        .bind(k.retired_at)
+        .bind(k.not_after)
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
@@ -221,10 +226,7 @@ fn conflict(what: String) -> impl FnOnce(StoreError) -> StoreError {
 #[async_trait]
 impl RevisionStore for SqlStore {
     async fn revision(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query(sql::SELECT_REVISION)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = sqlx::query(sql::SELECT_REVISION).fetch_one(&self.pool).await.map_err(map_err)?;
         row.try_get::<i64, _>(0).map_err(map_err)
     }
 }
@@ -274,11 +276,20 @@ impl RealmStore for SqlStore {
     }
 
     async fn list_realms(&self) -> Result<Vec<Realm>, StoreError> {
-        let rows = sqlx::query(sql::SELECT_REALMS)
-            .fetch_all(&self.pool)
+        let rows = sqlx::query(sql::SELECT_REALMS).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(realm_from_row).collect()
+    }
+
+    async fn set_realm_not_before(&self, realm_id: &str, at: i64) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query(sql::SET_REALM_NOT_BEFORE)
+            .bind(realm_id.to_owned())
+            .bind(at)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        rows.iter().map(realm_from_row).collect()
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)
     }
 }
 
@@ -286,19 +297,14 @@ impl RealmStore for SqlStore {
 impl ScopeStore for SqlStore {
     async fn create_scope(&self, realm_id: &str, scope: &ClientScope) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        insert_scope(&mut tx, realm_id, scope)
-            .await
-            .map_err(conflict(format!("scope {:?} exists", scope.name)))?;
+        insert_scope(&mut tx, realm_id, scope).await.map_err(conflict(format!("scope {:?} exists", scope.name)))?;
         bump_revision(&mut tx).await?;
         tx.commit().await.map_err(map_err)
     }
 
     async fn list_scopes(&self, realm_id: &str) -> Result<Vec<ClientScope>, StoreError> {
-        let rows = sqlx::query(sql::SELECT_SCOPES)
-            .bind(realm_id.to_owned())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows =
+            sqlx::query(sql::SELECT_SCOPES).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter().map(scope_from_row).collect()
     }
 }
@@ -307,9 +313,7 @@ impl ScopeStore for SqlStore {
 impl ClientStore for SqlStore {
     async fn create_client(&self, client: &Client) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        insert_client(&mut tx, client)
-            .await
-            .map_err(conflict(format!("client {:?} exists", client.client_id)))?;
+        insert_client(&mut tx, client).await.map_err(conflict(format!("client {:?} exists", client.client_id)))?;
         if let Some(user) = service_account_user(client) {
             insert_user(&mut tx, &user).await?;
         }
@@ -328,24 +332,15 @@ impl ClientStore for SqlStore {
             return Ok(None);
         };
         let mut client = client_from_row(&row)?;
-        let secrets = sqlx::query(sql::SELECT_SECRETS)
-            .bind(client.id.clone())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        client.secrets = secrets
-            .iter()
-            .map(|r| secret_from_row(r).map(|(_, s)| s))
-            .collect::<Result<_, _>>()?;
+        let secrets =
+            sqlx::query(sql::SELECT_SECRETS).bind(client.id.clone()).fetch_all(&self.pool).await.map_err(map_err)?;
+        client.secrets = secrets.iter().map(|r| secret_from_row(r).map(|(_, s)| s)).collect::<Result<_, _>>()?;
         Ok(Some(client))
     }
 
     async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError> {
-        let rows = sqlx::query(sql::SELECT_CLIENTS)
-            .bind(realm_id.to_owned())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows =
+            sqlx::query(sql::SELECT_CLIENTS).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
         let mut clients = rows.iter().map(client_from_row).collect::<Result<Vec<_>, _>>()?;
         let secret_rows = sqlx::query(sql::SELECT_REALM_SECRETS)
             .bind(realm_id.to_owned())
@@ -363,6 +358,62 @@ impl ClientStore for SqlStore {
         Ok(clients)
     }
 
+    async fn set_client_not_before(&self, realm_id: &str, client_id: &str, at: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(sql::SET_CLIENT_NOT_BEFORE)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn rotate_client_secret(
+        &self,
+        realm_id: &str,
+        client_id: &str,
+        new: &ClientSecret,
+        old_expire_at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(row) = sqlx::query(sql::SELECT_CLIENT_PK)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+        else {
+            return Ok(false);
+        };
+        let pk: String = row.try_get(0).map_err(map_err)?;
+        sqlx::query(sql::EXPIRE_OLD_SECRETS)
+            .bind(pk.clone())
+            .bind(old_expire_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(sql::INSERT_SECRET)
+            .bind(new.id.clone())
+            .bind(pk)
+            .bind(new.hash.0.clone())
+            .bind(new.created_at)
+            .bind(new.expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
     async fn delete_client(&self, realm_id: &str, client_id: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(sql::SELECT_CLIENT_PK)
@@ -376,16 +427,8 @@ impl ClientStore for SqlStore {
         };
         let pk: String = row.try_get(0).map_err(map_err)?;
         let sa_user: Option<String> = row.try_get(1).map_err(map_err)?;
-        sqlx::query(sql::DELETE_SECRETS)
-            .bind(pk.clone())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        sqlx::query(sql::DELETE_CLIENT)
-            .bind(pk)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        sqlx::query(sql::DELETE_SECRETS).bind(pk.clone()).execute(&mut *tx).await.map_err(map_err)?;
+        sqlx::query(sql::DELETE_CLIENT).bind(pk).execute(&mut *tx).await.map_err(map_err)?;
         if let Some(user) = sa_user {
             sqlx::query(sql::DELETE_USER)
                 .bind(realm_id.to_owned())
@@ -403,11 +446,128 @@ impl ClientStore for SqlStore {
 #[async_trait]
 impl KeyStore for SqlStore {
     async fn signing_keys(&self, realm_id: &str) -> Result<Vec<StoredSigningKey>, StoreError> {
-        let rows = sqlx::query(sql::SELECT_KEYS)
+        let rows =
+            sqlx::query(sql::SELECT_KEYS).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(signing_key_from_row).collect()
+    }
+
+    async fn rotate_signing_keys(
+        &self,
+        realm_id: &str,
+        promote: &str,
+        new_next: &StoredSigningKey,
+        now: i64,
+        retired_not_after: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let claimed = sqlx::query(sql::PROMOTE_KEY)
             .bind(realm_id.to_owned())
+            .bind(promote.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        if claimed != 1 {
+            // Another process promoted it first; rolling back discards nothing of ours.
+            return Ok(false);
+        }
+        sqlx::query(sql::RETIRE_ACTIVE_KEYS)
+            .bind(realm_id.to_owned())
+            .bind(promote.to_owned())
+            .bind(now)
+            .bind(retired_not_after)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        insert_key(&mut tx, new_next).await?;
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn remove_retired_keys(&self, realm_id: &str, kids: &[String]) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut removed = 0;
+        for kid in kids {
+            removed += sqlx::query(sql::DELETE_RETIRED_KEY)
+                .bind(realm_id.to_owned())
+                .bind(kid.clone())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+        }
+        if removed > 0 {
+            bump_revision(&mut tx).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(removed)
+    }
+}
+
+#[async_trait]
+impl RevocationStore for SqlStore {
+    async fn insert_revocation(&self, t: &RevokedToken) -> Result<(), StoreError> {
+        sqlx::query(sql::INSERT_REVOCATION)
+            .bind(t.jti.clone())
+            .bind(t.realm_id.clone())
+            .bind(t.client_id.clone())
+            .bind(t.exp)
+            .bind(t.revoked_at)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn revocations_since(&self, seq: i64, limit: i64) -> Result<Vec<(i64, RevokedToken)>, StoreError> {
+        let rows = sqlx::query(sql::SELECT_REVOCATIONS_SINCE)
+            .bind(seq)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await
             .map_err(map_err)?;
-        rows.iter().map(signing_key_from_row).collect()
+        rows.iter().map(revocation_from_row).collect()
+    }
+
+    async fn purge_expired_revocations(&self, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(sql::PURGE_REVOCATIONS).bind(now).execute(&self.pool).await.map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn append_audit(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for e in events {
+            sqlx::query(sql::INSERT_AUDIT)
+                .bind(e.at)
+                .bind(e.realm.clone())
+                .bind(e.kind.as_str())
+                .bind(e.client_id.clone())
+                .bind(e.subject.clone())
+                .bind(e.source_ip.clone())
+                .bind(e.outcome.as_str())
+                .bind(e.reason.clone())
+                .bind(i64::try_from(e.count).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn audit_events(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        let rows = sqlx::query(sql::SELECT_AUDIT)
+            .bind(q.realm.clone())
+            .bind(q.since)
+            .bind(q.kind.map(|k| k.as_str()))
+            .bind(q.client_id.clone())
+            .bind(if q.limit > 0 { q.limit } else { i64::MAX })
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(audit_from_row).collect()
     }
 }

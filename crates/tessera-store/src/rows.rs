@@ -4,8 +4,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
 use tessera_core::keys::SigningAlgorithm;
-use tessera_core::model::{Client, ClientScope, ClientSecret, KeyState, Realm, SecretHash, StoredSigningKey};
+use tessera_core::model::{
+    Client, ClientScope, ClientSecret, KeyState, Realm, RevokedToken, SecretHash, StoredSigningKey,
+};
 use tessera_core::store::StoreError;
 
 use crate::map_err;
@@ -75,6 +78,7 @@ pub fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         attributes: get_json(row, "attributes")?,
         service_account_user_id: get(row, "service_account_user_id")?,
         secrets: Vec::new(),
+        not_before: get(row, "not_before")?,
         created_at: get(row, "created_at")?,
     })
 }
@@ -103,5 +107,37 @@ pub fn signing_key_from_row(row: &AnyRow) -> Result<StoredSigningKey, StoreError
         sealed_private_key: get(row, "sealed_private_key")?,
         public_jwk: get_json(row, "public_jwk")?,
         created_at: get(row, "created_at")?,
+        retired_at: get(row, "retired_at")?,
+        not_after: get(row, "not_after")?,
+    })
+}
+
+/// (sequence number, revocation)
+pub fn revocation_from_row(row: &AnyRow) -> Result<(i64, RevokedToken), StoreError> {
+    Ok((
+        get(row, "seq")?,
+        RevokedToken {
+            jti: get(row, "jti")?,
+            realm_id: get(row, "realm_id")?,
+            client_id: get(row, "client_id")?,
+            exp: get(row, "exp")?,
+            revoked_at: get(row, "revoked_at")?,
+        },
+    ))
+}
+
+pub fn audit_from_row(row: &AnyRow) -> Result<AuditEvent, StoreError> {
+    let kind: String = get(row, "kind")?;
+    let outcome: String = get(row, "outcome")?;
+    Ok(AuditEvent {
+        at: get(row, "at")?,
+        realm: get(row, "realm")?,
+        kind: AuditKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("audit kind {kind}")))?,
+        client_id: get(row, "client_id")?,
+        subject: get(row, "subject")?,
+        source_ip: get(row, "source_ip")?,
+        outcome: if outcome == "failure" { Outcome::Failure } else { Outcome::Success },
+        reason: get(row, "reason")?,
+        count: u64::try_from(get::<i64>(row, "count")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }

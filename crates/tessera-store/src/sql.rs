@@ -14,9 +14,9 @@ pub const SELECT_SCOPES: &str =
 pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 pub const DELETE_USER: &str = "DELETE FROM users WHERE realm_id = $1 AND id = $2";
 
-pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
-pub const SELECT_CLIENT: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, created_at FROM clients WHERE realm_id = $1 AND client_id = $2";
-pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, created_at FROM clients WHERE realm_id = $1 ORDER BY client_id";
+pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+pub const SELECT_CLIENT: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at FROM clients WHERE realm_id = $1 AND client_id = $2";
+pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at FROM clients WHERE realm_id = $1 ORDER BY client_id";
 pub const SELECT_CLIENT_PK: &str =
     "SELECT id, service_account_user_id FROM clients WHERE realm_id = $1 AND client_id = $2";
 pub const DELETE_CLIENT: &str = "DELETE FROM clients WHERE id = $1";
@@ -27,5 +27,23 @@ pub const SELECT_SECRETS: &str = "SELECT id, client_pk, secret_hash, created_at,
 pub const SELECT_REALM_SECRETS: &str = "SELECT s.id, s.client_pk, s.secret_hash, s.created_at, s.expires_at FROM client_secrets s JOIN clients c ON c.id = s.client_pk WHERE c.realm_id = $1 ORDER BY s.created_at";
 pub const DELETE_SECRETS: &str = "DELETE FROM client_secrets WHERE client_pk = $1";
 
-pub const INSERT_KEY: &str = "INSERT INTO signing_keys (kid, realm_id, alg, state, sealed_private_key, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-pub const SELECT_KEYS: &str = "SELECT kid, realm_id, alg, state, sealed_private_key, public_jwk, created_at FROM signing_keys WHERE realm_id = $1 ORDER BY created_at";
+pub const INSERT_KEY: &str = "INSERT INTO signing_keys (kid, realm_id, alg, state, sealed_private_key, public_jwk, created_at, retired_at, not_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+pub const SELECT_KEYS: &str = "SELECT kid, realm_id, alg, state, sealed_private_key, public_jwk, created_at, retired_at, not_after FROM signing_keys WHERE realm_id = $1 ORDER BY created_at";
+/// The atomic claim: only one process can move this key from next to active.
+pub const PROMOTE_KEY: &str =
+    "UPDATE signing_keys SET state = 'active' WHERE realm_id = $1 AND kid = $2 AND state = 'next'";
+pub const RETIRE_ACTIVE_KEYS: &str = "UPDATE signing_keys SET state = 'retired', retired_at = $3, not_after = $4 WHERE realm_id = $1 AND state = 'active' AND kid <> $2";
+pub const DELETE_RETIRED_KEY: &str = "DELETE FROM signing_keys WHERE realm_id = $1 AND kid = $2 AND state = 'retired'";
+
+pub const SET_REALM_NOT_BEFORE: &str = "UPDATE realms SET not_before = $2 WHERE id = $1";
+pub const SET_CLIENT_NOT_BEFORE: &str = "UPDATE clients SET not_before = $3 WHERE realm_id = $1 AND client_id = $2";
+pub const EXPIRE_OLD_SECRETS: &str =
+    "UPDATE client_secrets SET expires_at = $2 WHERE client_pk = $1 AND (expires_at IS NULL OR expires_at > $2)";
+
+pub const INSERT_REVOCATION: &str = "INSERT INTO revoked_tokens (jti, realm_id, client_id, exp, revoked_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (jti) DO NOTHING";
+pub const SELECT_REVOCATIONS_SINCE: &str =
+    "SELECT seq, jti, realm_id, client_id, exp, revoked_at FROM revoked_tokens WHERE seq > $1 ORDER BY seq LIMIT $2";
+pub const PURGE_REVOCATIONS: &str = "DELETE FROM revoked_tokens WHERE exp < $1";
+
+pub const INSERT_AUDIT: &str = "INSERT INTO audit_events (at, realm, kind, client_id, subject, source_ip, outcome, reason, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+pub const SELECT_AUDIT: &str = "SELECT at, realm, kind, client_id, subject, source_ip, outcome, reason, count FROM audit_events WHERE realm = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR client_id = $4) ORDER BY id LIMIT $5";

@@ -18,14 +18,8 @@ struct Fixture {
 
 async fn sqlite() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::connect(&SqlStore::sqlite_url_for_dir(dir.path()))
-        .await
-        .unwrap();
-    Fixture {
-        store,
-        secrets: ServerSecrets::generate().unwrap(),
-        _dir: Some(dir),
-    }
+    let store = SqlStore::connect(&SqlStore::sqlite_url_for_dir(dir.path())).await.unwrap();
+    Fixture { store, secrets: ServerSecrets::generate().unwrap(), _dir: Some(dir) }
 }
 
 fn realm_spec(name: &str) -> NewRealm {
@@ -43,10 +37,7 @@ async fn realm_round_trips_and_names_are_unique(f: Fixture) {
     assert_eq!(f.store.find_realm("shop").await.unwrap().as_ref(), Some(&bundle.realm));
     assert_eq!(f.store.find_realm("nope").await.unwrap(), None);
     let again = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 11).unwrap();
-    assert!(matches!(
-        f.store.create_realm(&again).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(f.store.create_realm(&again).await, Err(StoreError::Conflict(_))));
     assert_eq!(f.store.list_realms().await.unwrap().len(), 1);
     let keys = f.store.signing_keys(&bundle.realm.id).await.unwrap();
     assert_eq!(keys, bundle.keys);
@@ -56,10 +47,7 @@ async fn clients_round_trip_with_secrets_and_delete(f: Fixture) {
     let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
     let realm_id = bundle.realm.id.clone();
     f.store.create_realm(&bundle).await.unwrap();
-    f.store
-        .create_scope(&realm_id, &ClientScope::new("api:read"))
-        .await
-        .unwrap();
+    f.store.create_scope(&realm_id, &ClientScope::new("api:read")).await.unwrap();
     assert!(matches!(
         f.store.create_scope(&realm_id, &ClientScope::new("api:read")).await,
         Err(StoreError::Conflict(_))
@@ -74,14 +62,8 @@ async fn clients_round_trip_with_secrets_and_delete(f: Fixture) {
     };
     let (client, _) = new_client(&realm_id, &spec, &scopes, &f.secrets.secret_hasher(), 20).unwrap();
     f.store.create_client(&client).await.unwrap();
-    assert_eq!(
-        f.store.find_client(&realm_id, "svc").await.unwrap().as_ref(),
-        Some(&client)
-    );
-    assert!(matches!(
-        f.store.create_client(&client).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert_eq!(f.store.find_client(&realm_id, "svc").await.unwrap().as_ref(), Some(&client));
+    assert!(matches!(f.store.create_client(&client).await, Err(StoreError::Conflict(_))));
     assert_eq!(f.store.list_clients(&realm_id).await.unwrap(), vec![client.clone()]);
     assert!(f.store.delete_client(&realm_id, "svc").await.unwrap());
     assert!(!f.store.delete_client(&realm_id, "svc").await.unwrap());
@@ -94,10 +76,7 @@ async fn every_write_bumps_the_revision(f: Fixture) {
     f.store.create_realm(&bundle).await.unwrap();
     let r1 = f.store.revision().await.unwrap();
     assert!(r1 > r0);
-    f.store
-        .create_scope(&bundle.realm.id, &ClientScope::new("x"))
-        .await
-        .unwrap();
+    f.store.create_scope(&bundle.realm.id, &ClientScope::new("x")).await.unwrap();
     assert!(f.store.revision().await.unwrap() > r1);
 }
 

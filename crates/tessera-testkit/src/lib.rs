@@ -51,7 +51,7 @@ impl TestServerBuilder {
     }
 
     pub async fn spawn(self) -> TestServer {
-        let app = match Application::build_with_clock(self.config.clone(), self.clock).await {
+        let app = match Application::build_with_clock(self.config.clone(), self.clock.clone()).await {
             Ok(app) => app,
             Err(e) => panic!("test server failed to start: {e}"),
         };
@@ -60,9 +60,8 @@ impl TestServerBuilder {
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
-        let store = SqlStore::connect(&self.config.database_url())
-            .await
-            .expect("test store");
+        let clock = self.clock.clone();
+        let store = SqlStore::connect(&self.config.database_url()).await.expect("test store");
         let secrets = load_or_create_secrets(&self.config.data_dir, false).expect("key file");
         TestServer {
             base_url,
@@ -70,6 +69,7 @@ impl TestServerBuilder {
             store,
             secrets,
             data_dir: self.config.data_dir.clone(),
+            clock,
             _dir: self.dir,
             stop: Some(stop),
             task: Some(task),
@@ -85,6 +85,8 @@ pub struct TestServer {
     pub store: SqlStore,
     pub secrets: ServerSecrets,
     pub data_dir: PathBuf,
+    /// The server's clock: fixtures made here carry its instants.
+    pub clock: Arc<dyn Clock>,
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -103,11 +105,10 @@ impl TestServer {
         config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         config.allow_plain_http = true;
         config.refresh_interval = Duration::from_millis(100);
-        TestServerBuilder {
-            config,
-            clock: Arc::new(SystemClock),
-            dir: Some(dir),
-        }
+        config.key_check_interval = Duration::from_millis(100);
+        config.audit_flush_interval = Duration::from_millis(100);
+
+        TestServerBuilder { config, clock: Arc::new(SystemClock), dir: Some(dir) }
     }
 
     pub async fn spawn() -> Self {
@@ -132,13 +133,8 @@ impl TestServer {
 
     /// A realm with the given scopes.
     pub async fn realm(&self, name: &str, alg: SigningAlgorithm, scopes: &[&str]) -> Realm {
-        let spec = NewRealm {
-            name: name.into(),
-            display_name: None,
-            signing_alg: alg,
-            access_token_lifespan: None,
-        };
-        let mut bundle = new_realm(&spec, &self.secrets.master_key(), SystemClock.now()).expect("realm");
+        let spec = NewRealm { name: name.into(), display_name: None, signing_alg: alg, access_token_lifespan: None };
+        let mut bundle = new_realm(&spec, &self.secrets.master_key(), self.clock.now()).expect("realm");
         bundle.scopes = scopes.iter().map(|s| new_scope(s, None).expect("scope")).collect();
         self.store.create_realm(&bundle).await.expect("store realm");
         bundle.realm
@@ -146,26 +142,12 @@ impl TestServer {
 
     /// A client built from `spec` in `realm`.
     pub async fn client(&self, realm: &str, spec: NewClient) -> TestClient {
-        let realm = self
-            .store
-            .find_realm(realm)
-            .await
-            .expect("find realm")
-            .expect("realm exists");
+        let realm = self.store.find_realm(realm).await.expect("find realm").expect("realm exists");
         let scopes = self.store.list_scopes(&realm.id).await.expect("scopes");
-        let (client, secret) = new_client(
-            &realm.id,
-            &spec,
-            &scopes,
-            &self.secrets.secret_hasher(),
-            SystemClock.now(),
-        )
-        .expect("client");
+        let (client, secret) =
+            new_client(&realm.id, &spec, &scopes, &self.secrets.secret_hasher(), self.clock.now()).expect("client");
         self.store.create_client(&client).await.expect("store client");
-        TestClient {
-            client,
-            secret: secret.map(|s| s.expose_secret().to_owned()).unwrap_or_default(),
-        }
+        TestClient { client, secret: secret.map(|s| s.expose_secret().to_owned()).unwrap_or_default() }
     }
 
     /// A confidential client allowed client credentials.
@@ -188,20 +170,11 @@ impl TestServer {
         secret: &str,
         scope: Option<&str>,
     ) -> reqwest::Response {
-        let mut form = vec![
-            ("grant_type", "client_credentials"),
-            ("client_id", id),
-            ("client_secret", secret),
-        ];
+        let mut form = vec![("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret)];
         if let Some(scope) = scope {
             form.push(("scope", scope));
         }
-        self.http
-            .post(self.token_url(realm))
-            .form(&form)
-            .send()
-            .await
-            .expect("token request")
+        self.http.post(self.token_url(realm)).form(&form).send().await.expect("token request")
     }
 
     /// Waits until `check` holds, polling every 50 ms for at most `limit`; returns how long it took.

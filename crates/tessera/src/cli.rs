@@ -40,6 +40,59 @@ pub enum Command {
     /// Manage client scopes.
     #[command(subcommand)]
     Scope(ScopeCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Revoke all tokens of a client, or of the whole realm, issued before now (not-before policy).
+    Revoke {
+        #[arg(long)]
+        realm: String,
+        /// The client whose tokens to revoke.
+        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        client: Option<String>,
+        /// Every token of the realm.
+        #[arg(long)]
+        all: bool,
+        /// Why, for the audit trail.
+        #[arg(long, default_value = "revoked by an administrator")]
+        reason: String,
+    },
+    /// List audit events.
+    Events {
+        #[arg(long)]
+        realm: String,
+        /// Unix seconds, or a duration ago (`90s`, `15m`, `2h`, `7d`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Event type (e.g. `token_issued`, `client_auth_failed`, `revoke_all`).
+        #[arg(long = "type")]
+        kind: Option<String>,
+        #[arg(long)]
+        client: Option<String>,
+        /// At most this many events.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List a realm's signing keys and their states.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Promote the next key (published for at least the JWKS max-age), retire the active one, publish a new next.
+    Rotate {
+        #[arg(long)]
+        realm: String,
+        /// Rotate even if the next key was published too recently for every verifier to have it.
+        #[arg(long)]
+        force: bool,
+        /// The publication lead to respect, in seconds [default: 300, the JWKS max-age].
+        #[arg(long, default_value_t = 300)]
+        lead: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +194,15 @@ pub enum ClientCommand {
         #[arg(long)]
         realm: String,
         client_id: String,
+    },
+    /// Give the client a new secret (printed once); the old ones keep working for the grace period.
+    RotateSecret {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// How long old secrets keep working (`0s`, `90s`, `15m`, `24h`, `7d`).
+        #[arg(long, default_value = "24h")]
+        grace: String,
     },
 }
 

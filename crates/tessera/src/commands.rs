@@ -1,14 +1,16 @@
 use secrecy::ExposeSecret;
+use tessera_core::audit::{AuditEvent, AuditKind, AuditQuery};
 use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::key_rotation::RotationPolicy;
 use tessera_core::keys::SigningAlgorithm;
 use tessera_core::model::Realm;
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm, new_scope};
-use tessera_core::store::{ClientStore, RealmStore, ScopeStore};
-use tessera_server::admin::{self, ImportOutcome};
+use tessera_core::store::{AuditStore, ClientStore, KeyStore, RealmStore, ScopeStore};
+use tessera_server::admin::{self, ImportOutcome, RotationOutcome};
 use tessera_server::{Application, Config};
 use tessera_store::SqlStore;
 
-use crate::cli::{Alg, Cli, ClientCommand, Command, RealmCommand, ScopeCommand, ServeArgs};
+use crate::cli::{Alg, Cli, ClientCommand, Command, KeysCommand, RealmCommand, ScopeCommand, ServeArgs};
 use crate::settings::{admin_config, serve_config};
 
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -17,15 +19,115 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Realm(cmd) => realm(admin_config(&cli.global)?, cmd).await,
         Command::Client(cmd) => client(admin_config(&cli.global)?, cmd).await,
         Command::Scope(cmd) => scope(admin_config(&cli.global)?, cmd).await,
+        Command::Keys(cmd) => keys(admin_config(&cli.global)?, cmd).await,
+        Command::Revoke { realm, client, all: _, reason } => {
+            revoke(admin_config(&cli.global)?, &realm, client.as_deref(), &reason).await
+        }
+        Command::Events { realm, since, kind, client, limit } => {
+            events(admin_config(&cli.global)?, realm, since, kind, client, limit).await
+        }
     }
+}
+
+/// `90s`, `15m`, `24h`, `7d` or plain seconds.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c),
+        _ => (text, 's'),
+    };
+    let n: i64 = number.parse().map_err(|_| format!("invalid duration {text:?} (use e.g. 90s, 15m, 24h, 7d)"))?;
+    let unit = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(format!("invalid duration {text:?} (use e.g. 90s, 15m, 24h, 7d)")),
+    };
+    n.checked_mul(unit).filter(|v| *v >= 0).ok_or_else(|| format!("invalid duration {text:?}"))
+}
+
+async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {
+    let (store, secrets) = open(&config).await?;
+    let now = SystemClock.now();
+    match cmd {
+        KeysCommand::List { realm } => {
+            let realm = find_realm(&store, &realm).await?;
+            println!("{:<44} {:<6} {:<8} {:>12} {:>12}", "KID", "ALG", "STATE", "CREATED", "NOT AFTER");
+            for k in store.signing_keys(&realm.id).await.map_err(|e| e.to_string())? {
+                let not_after = k.not_after.map(|t| t.to_string()).unwrap_or_else(|| "-".to_owned());
+                println!("{:<44} {:<6} {:<8} {:>12} {:>12}", k.kid, k.alg, k.state.as_str(), k.created_at, not_after);
+            }
+        }
+        KeysCommand::Rotate { realm, force, lead } => {
+            let realm = find_realm(&store, &realm).await?;
+            let policy = RotationPolicy { period: None, publication_lead: lead as i64 };
+            match admin::rotate_realm_keys(&store, &secrets, &realm, &policy, force, now)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                RotationOutcome::Rotated { promoted, next } => {
+                    println!("realm {}: key {promoted} now signs; {next} is published as the next key", realm.name)
+                }
+                RotationOutcome::LostRace => {
+                    println!("realm {}: another process rotated the keys just now", realm.name)
+                }
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn revoke(config: Config, realm: &str, client: Option<&str>, reason: &str) -> Result<(), String> {
+    let (store, _) = open(&config).await?;
+    let realm = find_realm(&store, realm).await?;
+    let now = SystemClock.now();
+    admin::revoke_all(&store, &realm, client, reason, now).await.map_err(|e| e.to_string())?;
+    match client {
+        Some(c) => println!("tokens issued to {c} in realm {} before {now} are revoked", realm.name),
+        None => println!("every token of realm {} issued before {now} is revoked", realm.name),
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn events(
+    config: Config,
+    realm: String,
+    since: Option<String>,
+    kind: Option<String>,
+    client: Option<String>,
+    limit: i64,
+) -> Result<(), String> {
+    let since = match since {
+        None => None,
+        Some(s) => Some(match s.parse::<i64>() {
+            Ok(t) => t,
+            Err(_) => SystemClock.now() - parse_duration(&s)?,
+        }),
+    };
+    let kind = match kind {
+        None => None,
+        Some(k) => Some(AuditKind::parse(&k).ok_or_else(|| {
+            let known: Vec<&str> = AuditKind::ALL.iter().map(|k| k.as_str()).collect();
+            format!("unknown event type {k:?}; one of {}", known.join(", "))
+        })?),
+    };
+    let (store, _) = open(&config).await?;
+    find_realm(&store, &realm).await?;
+    let query = AuditQuery { realm, since, kind, client_id: client, limit };
+    for e in store.audit_events(&query).await.map_err(|e| e.to_string())? {
+        println!("{}", serde_json::to_string(&e).map_err(|e| e.to_string())?);
+    }
+    store.close().await;
+    Ok(())
 }
 
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sqlx=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -81,9 +183,7 @@ async fn serve(global: &crate::cli::GlobalArgs, args: &ServeArgs) -> Result<(), 
             client = admin::DEMO_CLIENT,
         );
     }
-    app.run_until_stopped(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    app.run_until_stopped(shutdown_signal()).await.map_err(|e| e.to_string())
 }
 
 async fn open(config: &Config) -> Result<(SqlStore, tessera_core::secret::ServerSecrets), String> {
@@ -91,11 +191,7 @@ async fn open(config: &Config) -> Result<(SqlStore, tessera_core::secret::Server
 }
 
 async fn find_realm(store: &SqlStore, name: &str) -> Result<Realm, String> {
-    store
-        .find_realm(name)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("realm {name:?} does not exist"))
+    store.find_realm(name).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("realm {name:?} does not exist"))
 }
 
 fn alg(a: Alg) -> SigningAlgorithm {
@@ -110,20 +206,11 @@ async fn realm(config: Config, cmd: RealmCommand) -> Result<(), String> {
     let (store, secrets) = open(&config).await?;
     let now = SystemClock.now();
     match cmd {
-        RealmCommand::Create {
-            name,
-            display_name,
-            alg: a,
-            token_lifespan,
-        } => {
-            let spec = NewRealm {
-                name,
-                display_name,
-                signing_alg: alg(a),
-                access_token_lifespan: token_lifespan,
-            };
+        RealmCommand::Create { name, display_name, alg: a, token_lifespan } => {
+            let spec = NewRealm { name, display_name, signing_alg: alg(a), access_token_lifespan: token_lifespan };
             let bundle = new_realm(&spec, &secrets.master_key(), now).map_err(|e| e.to_string())?;
             store.create_realm(&bundle).await.map_err(|e| e.to_string())?;
+            admin::record(&store, &[AuditEvent::new(now, &bundle.realm.name, AuditKind::RealmCreated)]).await;
             println!("created realm {} ({})", bundle.realm.name, bundle.realm.signing_alg);
         }
         RealmCommand::List => {
@@ -139,24 +226,14 @@ async fn realm(config: Config, cmd: RealmCommand) -> Result<(), String> {
             }
         }
         RealmCommand::Import { file } => {
-            match admin::import_realm_file(&store, &secrets, &file, false, now)
-                .await
-                .map_err(|e| e.to_string())?
-            {
-                ImportOutcome::Imported {
-                    realm,
-                    warnings,
-                    generated_secrets,
-                } => {
+            match admin::import_realm_file(&store, &secrets, &file, false, now).await.map_err(|e| e.to_string())? {
+                ImportOutcome::Imported { realm, warnings, generated_secrets } => {
                     for w in warnings {
                         eprintln!("warning: {w}");
                     }
                     println!("imported realm {realm}");
                     for (client, secret) in generated_secrets {
-                        println!(
-                            "client {client}: new secret (shown only now): {}",
-                            secret.expose_secret()
-                        );
+                        println!("client {client}: new secret (shown only now): {}", secret.expose_secret());
                     }
                 }
                 ImportOutcome::Skipped { realm } => println!("realm {realm} exists; skipped"),
@@ -197,6 +274,11 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
             let (client, secret) =
                 new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now).map_err(|e| e.to_string())?;
             store.create_client(&client).await.map_err(|e| e.to_string())?;
+            admin::record(
+                &store,
+                &[AuditEvent::new(now, &realm.name, AuditKind::ClientCreated).client(&client.client_id)],
+            )
+            .await;
             println!("created client {} in realm {}", client.client_id, realm.name);
             if let Some(secret) = secret {
                 println!("client_secret: {}", secret.expose_secret());
@@ -226,33 +308,34 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
             println!("client_id:        {}", c.client_id);
             println!("name:             {}", c.name.unwrap_or_default());
             println!("enabled:          {}", c.enabled);
-            println!(
-                "type:             {}",
-                if c.public_client { "public" } else { "confidential" }
-            );
+            println!("type:             {}", if c.public_client { "public" } else { "confidential" });
             println!("client_credentials: {}", c.service_accounts_enabled);
             println!("default scopes:   {}", c.default_scopes.join(" "));
             println!("optional scopes:  {}", c.optional_scopes.join(" "));
             println!("audiences:        {}", c.audiences.join(" "));
             println!("redirect URIs:    {}", c.redirect_uris.join(" "));
             for s in &c.secrets {
-                let expires = s
-                    .expires_at
-                    .map(|e| e.to_string())
-                    .unwrap_or_else(|| "never".to_owned());
+                let expires = s.expires_at.map(|e| e.to_string()).unwrap_or_else(|| "never".to_owned());
                 println!("secret:           created {} expires {expires}", s.created_at);
             }
         }
         ClientCommand::Delete { realm, client_id } => {
             let realm = find_realm(&store, &realm).await?;
-            if !store
-                .delete_client(&realm.id, &client_id)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            if !store.delete_client(&realm.id, &client_id).await.map_err(|e| e.to_string())? {
                 return Err(format!("client {client_id:?} does not exist in realm {}", realm.name));
             }
+            admin::record(&store, &[AuditEvent::new(now, &realm.name, AuditKind::ClientDeleted).client(&client_id)])
+                .await;
             println!("deleted client {client_id}");
+        }
+        ClientCommand::RotateSecret { realm, client_id, grace } => {
+            let grace = parse_duration(&grace)?;
+            let realm = find_realm(&store, &realm).await?;
+            let secret = admin::rotate_client_secret(&store, &secrets, &realm, &client_id, grace, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("client_secret: {}", secret.expose_secret());
+            println!("(shown only now; the previous secret keeps working until {})", now + grace);
         }
     }
     store.close().await;
@@ -262,12 +345,7 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
 async fn scope(config: Config, cmd: ScopeCommand) -> Result<(), String> {
     let (store, _) = open(&config).await?;
     match cmd {
-        ScopeCommand::Create {
-            realm,
-            name,
-            description,
-            hidden,
-        } => {
+        ScopeCommand::Create { realm, name, description, hidden } => {
             let realm = find_realm(&store, &realm).await?;
             let mut scope = new_scope(&name, description).map_err(|e| e.to_string())?;
             scope.include_in_token_scope = !hidden;

@@ -23,6 +23,10 @@ pub struct FileConfig {
     pub max_body_bytes: Option<usize>,
     pub refresh_interval_ms: Option<u64>,
     pub jwks_max_age_secs: Option<u64>,
+    /// Rotate signing keys automatically this often (seconds); unset: only `tessera keys rotate`.
+    pub key_rotation_period_secs: Option<u64>,
+    /// How long a next key is published before it signs (seconds); at least `jwks_max_age_secs`.
+    pub key_publication_lead_secs: Option<u64>,
     pub log_json: Option<bool>,
 }
 
@@ -37,28 +41,22 @@ pub fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
     })
 }
 
-/// The configuration for admin commands: only where the data is.
-pub fn admin_config(global: &GlobalArgs) -> Result<Config, String> {
-    let file = read_file(global.config.as_deref())?;
-    let data_dir = global
-        .data_dir
-        .clone()
-        .or(file.data_dir)
-        .unwrap_or_else(|| PathBuf::from("tessera-data"));
+/// Where the data is: all that admin commands need.
+fn data_config(global: &GlobalArgs, file: &FileConfig) -> Config {
+    let data_dir =
+        global.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("tessera-data"));
     let mut config = Config::new(data_dir);
-    config.database_url = global.database_url.clone().or(file.database_url);
-    Ok(config)
+    config.database_url = global.database_url.clone().or_else(|| file.database_url.clone());
+    config
+}
+
+pub fn admin_config(global: &GlobalArgs) -> Result<Config, String> {
+    Ok(data_config(global, &read_file(global.config.as_deref())?))
 }
 
 pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bool), String> {
     let file = read_file(global.config.as_deref())?;
-    let data_dir = global
-        .data_dir
-        .clone()
-        .or(file.data_dir)
-        .unwrap_or_else(|| PathBuf::from("tessera-data"));
-    let mut config = Config::new(data_dir);
-    config.database_url = global.database_url.clone().or(file.database_url);
+    let mut config = data_config(global, &file);
     if let Some(listen) = args.listen.or(file.listen) {
         config.listen = listen;
     }
@@ -81,6 +79,8 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     if let Some(s) = file.jwks_max_age_secs {
         config.jwks_max_age = std::time::Duration::from_secs(s);
     }
+    config.key_rotation_period = file.key_rotation_period_secs.map(std::time::Duration::from_secs);
+    config.key_publication_lead = file.key_publication_lead_secs.map(std::time::Duration::from_secs);
     config.allow_plain_http = args.dev;
     config.bootstrap_demo = args.dev;
     Ok((config, args.log_json || file.log_json.unwrap_or(false)))

@@ -18,13 +18,7 @@ fn acme() -> PathBuf {
 fn tessera(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tessera"));
     c.arg("--data-dir").arg(dir);
-    for var in [
-        "TESSERA_CONFIG",
-        "TESSERA_DATA_DIR",
-        "TESSERA_DATABASE_URL",
-        "TESSERA_LISTEN",
-        "TESSERA_PUBLIC_URL",
-    ] {
+    for var in ["TESSERA_CONFIG", "TESSERA_DATA_DIR", "TESSERA_DATABASE_URL", "TESSERA_LISTEN", "TESSERA_PUBLIC_URL"] {
         c.env_remove(var);
     }
     c
@@ -58,51 +52,20 @@ fn fails_with(dir: &Path, args: &[&str], needle: &str) {
 }
 
 fn secret_from(out: &str) -> String {
-    out.lines()
-        .find_map(|l| l.strip_prefix("client_secret: "))
-        .expect("secret printed")
-        .to_owned()
+    out.lines().find_map(|l| l.strip_prefix("client_secret: ")).expect("secret printed").to_owned()
 }
 
 #[test]
 fn admin_commands_create_list_show_and_delete() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        d,
-        &["realm", "create", "shop", "--alg", "ES256", "--display-name", "Shop"],
-    );
-    assert!(
-        ok(d, &["realm", "list"])
-            .lines()
-            .any(|l| l.starts_with("shop ") && l.contains("ES256"))
-    );
-    ok(
-        d,
-        &[
-            "scope",
-            "create",
-            "--realm",
-            "shop",
-            "orders:read",
-            "--description",
-            "Read orders",
-        ],
-    );
+    ok(d, &["realm", "create", "shop", "--alg", "ES256", "--display-name", "Shop"]);
+    assert!(ok(d, &["realm", "list"]).lines().any(|l| l.starts_with("shop ") && l.contains("ES256")));
+    ok(d, &["scope", "create", "--realm", "shop", "orders:read", "--description", "Read orders"]);
     assert!(ok(d, &["scope", "list", "--realm", "shop"]).contains("orders:read"));
     let created = ok(
         d,
-        &[
-            "client",
-            "create",
-            "--realm",
-            "shop",
-            "svc",
-            "--default-scope",
-            "orders:read",
-            "--audience",
-            "orders-api",
-        ],
+        &["client", "create", "--realm", "shop", "svc", "--default-scope", "orders:read", "--audience", "orders-api"],
     );
     let secret = secret_from(&created);
     assert_eq!(secret.len(), 43, "256-bit secret, base64url");
@@ -113,10 +76,7 @@ fn admin_commands_create_list_show_and_delete() {
     let db = std::fs::read(d.join("tessera.db")).unwrap();
     let wal = std::fs::read(d.join("tessera.db-wal")).unwrap_or_default();
     let needle = secret.as_bytes();
-    assert!(
-        ![db, wal].iter().any(|f| f.windows(needle.len()).any(|w| w == needle)),
-        "secret stored in clear"
-    );
+    assert!(![db, wal].iter().any(|f| f.windows(needle.len()).any(|w| w == needle)), "secret stored in clear");
     ok(d, &["client", "delete", "--realm", "shop", "svc"]);
     fails_with(d, &["client", "show", "--realm", "shop", "svc"], "does not exist");
 }
@@ -125,11 +85,7 @@ fn admin_commands_create_list_show_and_delete() {
 fn errors_are_one_line_naming_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    fails_with(
-        d,
-        &["client", "create", "--realm", "nope", "svc"],
-        "realm \"nope\" does not exist",
-    );
+    fails_with(d, &["client", "create", "--realm", "nope", "svc"], "realm \"nope\" does not exist");
     fails_with(d, &["realm", "create", "bad/name"], "invalid realm name");
     ok(d, &["realm", "create", "shop"]);
     fails_with(d, &["realm", "create", "shop"], "exists");
@@ -141,18 +97,10 @@ fn errors_are_one_line_naming_what_is_wrong() {
     let bad = d.join("bad.json");
     std::fs::write(&bad, r#"{"realm":"r","clients":[{"clientId":"a"},{"clientId":5}]}"#).unwrap();
     fails_with(d, &["realm", "import", bad.to_str().unwrap()], "clients[1].clientId");
-    fails_with(
-        d,
-        &["realm", "import", "/no/such/file.json"],
-        "cannot read /no/such/file.json",
-    );
+    fails_with(d, &["realm", "import", "/no/such/file.json"], "cannot read /no/such/file.json");
     let config = d.join("tessera.toml");
     std::fs::write(&config, "listen = \"127.0.0.1:0\"\nlisten_port = 3\n").unwrap();
-    fails_with(
-        d,
-        &["--config", config.to_str().unwrap(), "realm", "list"],
-        "unknown field `listen_port`",
-    );
+    fails_with(d, &["--config", config.to_str().unwrap(), "realm", "list"], "unknown field `listen_port`");
 }
 
 #[test]
@@ -164,27 +112,15 @@ fn realm_import_hashes_secrets_warns_once_and_refuses_a_second_import() {
     assert!(stdout(&o).contains("imported realm acme"));
     let warnings: Vec<String> = stderr(&o).lines().map(str::to_owned).collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].starts_with("warning: ignored fields Tessera does not use: "),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("warning: ignored fields Tessera does not use: "), "{warnings:?}");
     assert!(warnings[0].contains("bruteForceProtected"));
-    let db = [
-        std::fs::read(d.join("tessera.db")).unwrap(),
-        std::fs::read(d.join("tessera.db-wal")).unwrap_or_default(),
-    ]
-    .concat();
+    let db =
+        [std::fs::read(d.join("tessera.db")).unwrap(), std::fs::read(d.join("tessera.db-wal")).unwrap_or_default()]
+            .concat();
     for secret in ["billing-service-secret-77f0c2b5d1e94a3c", "Super-Genius-1949"] {
-        assert!(
-            !db.windows(secret.len()).any(|w| w == secret.as_bytes()),
-            "{secret} stored in clear"
-        );
+        assert!(!db.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} stored in clear");
     }
-    fails_with(
-        d,
-        &["realm", "import", acme().to_str().unwrap()],
-        "realm \"acme\" already exists",
-    );
+    fails_with(d, &["realm", "import", acme().to_str().unwrap()], "realm \"acme\" already exists");
 }
 
 #[tokio::test]
@@ -192,11 +128,8 @@ async fn cli_changes_reach_a_running_server_within_5_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_path_buf();
     // The default poll interval, as a real deployment has it.
-    let server = TestServer::builder()
-        .data_dir(&d)
-        .configure(|c| c.refresh_interval = Duration::from_secs(1))
-        .spawn()
-        .await;
+    let server =
+        TestServer::builder().data_dir(&d).configure(|c| c.refresh_interval = Duration::from_secs(1)).spawn().await;
     // Ask first, so the server has cached "no such realm".
     assert_eq!(server.client_credentials("live", "svc", "x", None).await.status(), 404);
     ok(&d, &["realm", "create", "live"]);
@@ -267,22 +200,11 @@ fn serve_refuses_plain_http_unless_dev_https_public_url_or_tls_rfc9700_2_6() {
     fails_with(d, &["serve", "--listen", "127.0.0.1:0"], "refusing to serve plain HTTP");
     fails_with(
         d,
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--public-url",
-            "http://auth.example",
-        ],
+        &["serve", "--listen", "127.0.0.1:0", "--public-url", "http://auth.example"],
         "refusing to serve plain HTTP",
     );
-    let serve = Serve::start(tessera(d).args([
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--public-url",
-        "https://auth.example",
-    ]));
+    let serve =
+        Serve::start(tessera(d).args(["serve", "--listen", "127.0.0.1:0", "--public-url", "https://auth.example"]));
     assert_eq!(serve.public_url(), "https://auth.example");
 }
 
@@ -295,18 +217,8 @@ async fn serve_dev_prints_a_curl_command_that_gets_a_token() {
         let serve = Serve::start(tessera(d).args(["serve", "--dev", "--listen", "127.0.0.1:0"]));
         let base = serve.public_url();
         let curl = serve.line("-d grant_type=client_credentials");
-        secret = curl
-            .split("client_secret=")
-            .nth(1)
-            .unwrap()
-            .split(' ')
-            .next()
-            .unwrap()
-            .to_owned();
-        assert!(
-            d.join("master.key").exists(),
-            "the master key is generated in the data dir"
-        );
+        secret = curl.split("client_secret=").nth(1).unwrap().split(' ').next().unwrap().to_owned();
+        assert!(d.join("master.key").exists(), "the master key is generated in the data dir");
         let response = reqwest::Client::new()
             .post(format!("{base}/realms/demo/protocol/openid-connect/token"))
             .form(&[
@@ -334,11 +246,7 @@ fn flags_beat_environment_which_beats_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let config = d.join("tessera.toml");
-    std::fs::write(
-        &config,
-        "listen = \"127.0.0.1:0\"\npublic_url = \"https://file.example\"\n",
-    )
-    .unwrap();
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\npublic_url = \"https://file.example\"\n").unwrap();
     let base = || {
         let mut c = tessera(d);
         c.args(["--config", config.to_str().unwrap(), "serve"]);
@@ -350,9 +258,7 @@ fn flags_beat_environment_which_beats_the_config_file() {
         "https://env.example"
     );
     let flagged = Serve::start(
-        base()
-            .env("TESSERA_PUBLIC_URL", "https://env.example")
-            .args(["--public-url", "https://flag.example"]),
+        base().env("TESSERA_PUBLIC_URL", "https://env.example").args(["--public-url", "https://flag.example"]),
     );
     assert_eq!(flagged.public_url(), "https://flag.example");
 }
@@ -383,9 +289,7 @@ async fn serve_speaks_https_directly_with_a_configured_certificate() {
         .build()
         .unwrap();
     let response = client
-        .post(format!(
-            "https://localhost:{port}/realms/acme/protocol/openid-connect/token"
-        ))
+        .post(format!("https://localhost:{port}/realms/acme/protocol/openid-connect/token"))
         .basic_auth("billing-service", Some("billing-service-secret-77f0c2b5d1e94a3c"))
         .form(&[("grant_type", "client_credentials")])
         .send()

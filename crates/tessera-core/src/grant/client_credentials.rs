@@ -41,15 +41,8 @@ impl ClientCredentialsGrant<'_> {
             )));
         }
         let scopes = grant_scopes(self.client, self.scope, &self.realm.scopes)?;
-        let lifetime = self
-            .client
-            .access_token_lifespan()
-            .unwrap_or(self.realm.realm.access_token_lifespan);
-        let subject = self
-            .client
-            .service_account_user_id
-            .as_deref()
-            .unwrap_or(&self.client.id);
+        let lifetime = self.client.access_token_lifespan().unwrap_or(self.realm.realm.access_token_lifespan);
+        let subject = self.client.service_account_user_id.as_deref().unwrap_or(&self.client.id);
         let grant = AccessTokenGrant {
             issuer: &self.realm.issuer,
             realm: &self.realm.realm,
@@ -60,9 +53,8 @@ impl ClientCredentialsGrant<'_> {
             issued_at: self.now,
             lifetime,
         };
-        let (access_token, _) = grant
-            .sign(self.realm.keys.active())
-            .map_err(|e| OAuthError::Internal(e.to_string()))?;
+        let (access_token, _) =
+            grant.sign(self.realm.keys.active()).map_err(|e| OAuthError::Internal(e.to_string()))?;
         Ok(TokenResponse {
             access_token,
             expires_in: lifetime,

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::keys::{SigningAlgorithm, generate_signing_key};
-use crate::model::{Client, ClientScope, ClientSecret, KeyState, Realm, RealmBundle, User};
+use crate::keys::SigningAlgorithm;
+use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, User};
 use crate::password::hash_password;
 use crate::provisioning::{NewRealm, new_id, new_realm, service_account_user};
 use crate::secret::{ClientSecretHasher, MasterKey, generate_client_secret};
@@ -27,10 +27,7 @@ pub struct ImportError {
 
 impl ImportError {
     fn at(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            message: message.into(),
-        }
+        Self { path: path.into(), message: message.into() }
     }
 }
 
@@ -202,10 +199,7 @@ pub fn parse_realm_export(
     let signing_alg = match kc.default_signature_algorithm.as_deref() {
         None => SigningAlgorithm::default(),
         Some(a) => SigningAlgorithm::parse(a).ok_or_else(|| {
-            ImportError::at(
-                "defaultSignatureAlgorithm",
-                format!("unsupported algorithm {a:?} (RS256, ES256, EdDSA)"),
-            )
+            ImportError::at("defaultSignatureAlgorithm", format!("unsupported algorithm {a:?} (RS256, ES256, EdDSA)"))
         })?,
     };
     let spec = NewRealm {
@@ -217,24 +211,13 @@ pub fn parse_realm_export(
     let mut bundle = new_realm(&spec, master, now).map_err(|e| ImportError::at("realm", e.to_string()))?;
     let realm_id = bundle.realm.id.clone();
     apply_realm_settings(&mut bundle.realm, &kc);
-    if bundle.keys.is_empty() {
-        let key = generate_signing_key(&realm_id, signing_alg, KeyState::Active, master, now)
-            .map_err(|e| ImportError::at("realm", e.to_string()))?;
-        bundle.keys.push(key);
-    }
 
     for (i, s) in kc.client_scopes.iter().enumerate() {
         if !tessera_proto::ScopeSet::is_valid_token(&s.name) {
-            return Err(ImportError::at(
-                format!("clientScopes[{i}].name"),
-                "not a valid scope token (RFC 6749 §3.3)",
-            ));
+            return Err(ImportError::at(format!("clientScopes[{i}].name"), "not a valid scope token (RFC 6749 §3.3)"));
         }
         if bundle.scopes.iter().any(|d| d.name == s.name) {
-            return Err(ImportError::at(
-                format!("clientScopes[{i}].name"),
-                format!("duplicate scope {:?}", s.name),
-            ));
+            return Err(ImportError::at(format!("clientScopes[{i}].name"), format!("duplicate scope {:?}", s.name)));
         }
         bundle.scopes.push(ClientScope {
             name: s.name.clone(),
@@ -257,15 +240,9 @@ pub fn parse_realm_export(
             return Err(ImportError::at(path("clientId"), "not a valid client id"));
         }
         if bundle.clients.iter().any(|d| d.client_id == c.client_id) {
-            return Err(ImportError::at(
-                path("clientId"),
-                format!("duplicate client {:?}", c.client_id),
-            ));
+            return Err(ImportError::at(path("clientId"), format!("duplicate client {:?}", c.client_id)));
         }
-        if c.client_authenticator_type
-            .as_deref()
-            .is_some_and(|t| t != "client-secret")
-        {
+        if c.client_authenticator_type.as_deref().is_some_and(|t| t != "client-secret") {
             warnings.push(format!(
                 "clients[{i}] ({}): authenticator {:?} is not supported; the client authenticates with a secret",
                 c.client_id,
@@ -273,10 +250,7 @@ pub fn parse_realm_export(
             ));
         }
         if c.implicit_flow_enabled == Some(true) {
-            warnings.push(format!(
-                "clients[{i}] ({}): the implicit flow is refused (RFC 9700 §2.1.2)",
-                c.client_id
-            ));
+            warnings.push(format!("clients[{i}] ({}): the implicit flow is refused (RFC 9700 §2.1.2)", c.client_id));
         }
         let bearer_only = c.bearer_only == Some(true);
         let public_client = c.public_client == Some(true);
@@ -294,9 +268,7 @@ pub fn parse_realm_export(
             .iter()
             .filter(|m| m.protocol_mapper == "oidc-audience-mapper")
             .filter_map(|m| {
-                m.config
-                    .get("included.custom.audience")
-                    .or_else(|| m.config.get("included.client.audience"))
+                m.config.get("included.custom.audience").or_else(|| m.config.get("included.client.audience"))
             })
             .filter(|a| !a.is_empty())
             .cloned()
@@ -312,12 +284,7 @@ pub fn parse_realm_export(
                     s
                 }
             };
-            secrets.push(ClientSecret {
-                id: new_id(),
-                hash: hasher.hash(&secret),
-                created_at: now,
-                expires_at: None,
-            });
+            secrets.push(ClientSecret { id: new_id(), hash: hasher.hash(&secret), created_at: now, expires_at: None });
         }
         let service_account_user_id = service_accounts_enabled.then(|| {
             users
@@ -345,11 +312,10 @@ pub fn parse_realm_export(
             attributes: c.attributes.clone(),
             service_account_user_id,
             secrets,
+            not_before: 0,
             created_at: now,
         };
-        if !users
-            .iter()
-            .any(|u| Some(&u.id) == client.service_account_user_id.as_ref())
+        if !users.iter().any(|u| Some(&u.id) == client.service_account_user_id.as_ref())
             && let Some(user) = service_account_user(&client)
         {
             users.push(user);
@@ -363,11 +329,7 @@ pub fn parse_realm_export(
         ));
     }
     bundle.users = users;
-    Ok(ImportedRealm {
-        bundle,
-        warnings,
-        generated_secrets,
-    })
+    Ok(ImportedRealm { bundle, warnings, generated_secrets })
 }
 
 fn apply_realm_settings(realm: &mut Realm, kc: &KcRealm) {
@@ -378,27 +340,12 @@ fn apply_realm_settings(realm: &mut Realm, kc: &KcRealm) {
             realm.attributes.insert(k.to_owned(), v);
         }
     };
-    put(
-        "ssoSessionIdleTimeout",
-        kc.sso_session_idle_timeout.map(|v| v.to_string()),
-    );
-    put(
-        "ssoSessionMaxLifespan",
-        kc.sso_session_max_lifespan.map(|v| v.to_string()),
-    );
+    put("ssoSessionIdleTimeout", kc.sso_session_idle_timeout.map(|v| v.to_string()));
+    put("ssoSessionMaxLifespan", kc.sso_session_max_lifespan.map(|v| v.to_string()));
     put("revokeRefreshToken", kc.revoke_refresh_token.map(|v| v.to_string()));
-    put(
-        "refreshTokenMaxReuse",
-        kc.refresh_token_max_reuse.map(|v| v.to_string()),
-    );
-    put(
-        "defaultDefaultClientScopes",
-        Some(kc.default_default_client_scopes.join(" ")).filter(|s| !s.is_empty()),
-    );
-    put(
-        "defaultOptionalClientScopes",
-        Some(kc.default_optional_client_scopes.join(" ")).filter(|s| !s.is_empty()),
-    );
+    put("refreshTokenMaxReuse", kc.refresh_token_max_reuse.map(|v| v.to_string()));
+    put("defaultDefaultClientScopes", Some(kc.default_default_client_scopes.join(" ")).filter(|s| !s.is_empty()));
+    put("defaultOptionalClientScopes", Some(kc.default_optional_client_scopes.join(" ")).filter(|s| !s.is_empty()));
 }
 
 fn import_user(

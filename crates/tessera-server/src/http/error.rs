@@ -42,26 +42,14 @@ impl ApiError {
                 };
                 (status, e.code(), e.description().into_owned())
             }
-            ApiError::RealmNotFound => (
-                StatusCode::NOT_FOUND,
-                ErrorCode::InvalidRequest,
-                "realm not found".into(),
-            ),
-            ApiError::NotFound => (
-                StatusCode::NOT_FOUND,
-                ErrorCode::InvalidRequest,
-                "no such endpoint".into(),
-            ),
-            ApiError::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                ErrorCode::InvalidRequest,
-                "method not allowed".into(),
-            ),
-            ApiError::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::InvalidRequest,
-                "request body too large".into(),
-            ),
+            ApiError::RealmNotFound => (StatusCode::NOT_FOUND, ErrorCode::InvalidRequest, "realm not found".into()),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::InvalidRequest, "no such endpoint".into()),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::InvalidRequest, "method not allowed".into())
+            }
+            ApiError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidRequest, "request body too large".into())
+            }
             ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, (*d).into()),
         }
     }
@@ -73,20 +61,14 @@ impl IntoResponse for ApiError {
         if let ApiError::OAuth(e @ (OAuthError::Store(_) | OAuthError::Internal(_))) = &self {
             tracing::error!(error = %e, "request failed");
         }
-        let body = ErrorResponse {
-            error,
-            error_description: Some(description),
-        };
+        let body = ErrorResponse { error, error_description: Some(description) };
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         if let ApiError::OAuth(OAuthError::InvalidClient { basic_challenge: true }) = &self {
             // RFC 6749 §5.2: answer a failed Basic attempt with the scheme the client used.
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"tessera\""),
-            );
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tessera\""));
         }
         response
     }

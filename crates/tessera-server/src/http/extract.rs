@@ -1,12 +1,13 @@
 //! Our own extractors for protocol endpoints: every rejection becomes `invalid_request` (or 413) through
 //! [`ApiError`], never axum's plain-text 4xx that OAuth clients cannot parse.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::header;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tessera_core::grant::client_credentials::RealmContext;
 use tessera_core::request::FormParams;
@@ -28,9 +29,7 @@ impl FromRequest<AppState> for OAuthForm {
             .and_then(|v| v.split(';').next())
             .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(ApiError::BadRequest(
-                "the body must be application/x-www-form-urlencoded",
-            ));
+            return Err(ApiError::BadRequest("the body must be application/x-www-form-urlencoded"));
         }
         let limit = state.max_body_bytes;
         let declared = req
@@ -63,10 +62,25 @@ impl FromRequestParts<AppState> for RealmInPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Path(name) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::RealmNotFound)?;
+        let Path(name) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::RealmNotFound)?;
         let realm = state.directory.realm(&name).await?.ok_or(ApiError::RealmNotFound)?;
         Ok(RealmInPath(realm))
     }
+}
+
+/// The peer address, for the audit trail (the proxy's address when one is in front).
+pub struct SourceIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+        Ok(SourceIp(peer))
+    }
+}
+
+/// The `Authorization` header, when it is visible ASCII.
+pub fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
 }

@@ -23,20 +23,15 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
             doc["token_endpoint_auth_methods_supported"],
             serde_json::json!(["client_secret_basic", "client_secret_post"])
         );
-        assert!(
-            doc["scopes_supported"]
-                .as_array()
-                .unwrap()
-                .contains(&Value::from("orders:read"))
-        );
-        // Advertise only what works: no authorization, introspection or revocation endpoints yet.
-        for absent in [
-            "authorization_endpoint",
-            "introspection_endpoint",
-            "revocation_endpoint",
-            "userinfo_endpoint",
-        ] {
+        assert!(doc["scopes_supported"].as_array().unwrap().contains(&Value::from("orders:read")));
+        // Advertise only what works: no authorization or userinfo endpoints yet.
+        for absent in ["authorization_endpoint", "userinfo_endpoint", "end_session_endpoint"] {
             assert!(doc.get(absent).is_none(), "{path} advertises {absent}");
+        }
+        assert_eq!(doc["introspection_endpoint"], server.url("/realms/shop/protocol/openid-connect/token/introspect"));
+        assert_eq!(doc["revocation_endpoint"], server.url("/realms/shop/protocol/openid-connect/revoke"));
+        for methods in ["introspection_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"] {
+            assert_eq!(doc[methods], serde_json::json!(["client_secret_basic", "client_secret_post"]), "{methods}");
         }
         let jwks = server.http.get(doc["jwks_uri"].as_str().unwrap()).send().await.unwrap();
         assert_eq!(jwks.status(), 200);
@@ -50,31 +45,15 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
             .unwrap();
         assert_eq!(token.status(), 200);
     }
-    let oidc: Value = server
-        .http
-        .get(server.url(paths[0]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let oidc: Value = server.http.get(server.url(paths[0])).send().await.unwrap().json().await.unwrap();
     assert_eq!(oidc["subject_types_supported"], serde_json::json!(["public"]));
-    assert_eq!(
-        oidc["id_token_signing_alg_values_supported"],
-        serde_json::json!(["ES256"])
-    );
+    assert_eq!(oidc["id_token_signing_alg_values_supported"], serde_json::json!(["ES256"]));
 }
 
 #[tokio::test]
 async fn metadata_of_an_unknown_realm_is_404_json() {
     let server = TestServer::spawn().await;
-    let response = server
-        .http
-        .get(server.url("/realms/none/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap();
+    let response = server.http.get(server.url("/realms/none/.well-known/openid-configuration")).send().await.unwrap();
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "invalid_request");

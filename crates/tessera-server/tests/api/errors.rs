@@ -26,11 +26,7 @@ fn cc(server: &TestServer) -> RequestBuilder {
 const CASES: &[Case] = &[
     Case {
         name: "wrong secret via Basic",
-        request: |s, _| {
-            cc(s)
-                .basic_auth("svc", Some("wrong"))
-                .form(&[("grant_type", "client_credentials")])
-        },
+        request: |s, _| cc(s).basic_auth("svc", Some("wrong")).form(&[("grant_type", "client_credentials")]),
         status: 401,
         error: "invalid_client",
         basic_challenge: true,
@@ -38,11 +34,7 @@ const CASES: &[Case] = &[
     Case {
         name: "wrong secret via post",
         request: |s, _| {
-            cc(s).form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "svc"),
-                ("client_secret", "wrong"),
-            ])
+            cc(s).form(&[("grant_type", "client_credentials"), ("client_id", "svc"), ("client_secret", "wrong")])
         },
         status: 401,
         error: "invalid_client",
@@ -50,11 +42,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "unknown client via Basic",
-        request: |s, c| {
-            cc(s)
-                .basic_auth("nobody", Some(&c.secret))
-                .form(&[("grant_type", "client_credentials")])
-        },
+        request: |s, c| cc(s).basic_auth("nobody", Some(&c.secret)).form(&[("grant_type", "client_credentials")]),
         status: 401,
         error: "invalid_client",
         basic_challenge: true,
@@ -68,11 +56,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "malformed Basic credentials",
-        request: |s, _| {
-            cc(s)
-                .header(header::AUTHORIZATION, "Basic %%%")
-                .form(&[("grant_type", "client_credentials")])
-        },
+        request: |s, _| cc(s).header(header::AUTHORIZATION, "Basic %%%").form(&[("grant_type", "client_credentials")]),
         status: 401,
         error: "invalid_client",
         basic_challenge: true,
@@ -87,11 +71,7 @@ const CASES: &[Case] = &[
     Case {
         name: "disabled client",
         request: |s, c| {
-            cc(s).form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "off"),
-                ("client_secret", &c.secret),
-            ])
+            cc(s).form(&[("grant_type", "client_credentials"), ("client_id", "off"), ("client_secret", &c.secret)])
         },
         status: 401,
         error: "invalid_client",
@@ -99,22 +79,14 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "unknown grant type",
-        request: |s, c| {
-            cc(s)
-                .basic_auth("svc", Some(&c.secret))
-                .form(&[("grant_type", "urn:example:magic")])
-        },
+        request: |s, c| cc(s).basic_auth("svc", Some(&c.secret)).form(&[("grant_type", "urn:example:magic")]),
         status: 400,
         error: "unsupported_grant_type",
         basic_challenge: false,
     },
     Case {
         name: "implicit is not a token grant",
-        request: |s, c| {
-            cc(s)
-                .basic_auth("svc", Some(&c.secret))
-                .form(&[("grant_type", "implicit")])
-        },
+        request: |s, c| cc(s).basic_auth("svc", Some(&c.secret)).form(&[("grant_type", "implicit")]),
         status: 400,
         error: "unsupported_grant_type",
         basic_challenge: false,
@@ -152,9 +124,7 @@ const CASES: &[Case] = &[
     Case {
         name: "JSON body instead of a form",
         request: |s, c| {
-            cc(s)
-                .basic_auth("svc", Some(&c.secret))
-                .json(&serde_json::json!({"grant_type": "client_credentials"}))
+            cc(s).basic_auth("svc", Some(&c.secret)).json(&serde_json::json!({"grant_type": "client_credentials"}))
         },
         status: 400,
         error: "invalid_request",
@@ -162,11 +132,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "no content type",
-        request: |s, c| {
-            cc(s)
-                .basic_auth("svc", Some(&c.secret))
-                .body("grant_type=client_credentials")
-        },
+        request: |s, c| cc(s).basic_auth("svc", Some(&c.secret)).body("grant_type=client_credentials"),
         status: 400,
         error: "invalid_request",
         basic_challenge: false,
@@ -194,11 +160,7 @@ const CASES: &[Case] = &[
     Case {
         name: "client not allowed client_credentials",
         request: |s, c| {
-            cc(s).form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "web"),
-                ("client_secret", &c.web_secret),
-            ])
+            cc(s).form(&[("grant_type", "client_credentials"), ("client_id", "web"), ("client_secret", &c.web_secret)])
         },
         status: 400,
         error: "unauthorized_client",
@@ -214,9 +176,7 @@ const CASES: &[Case] = &[
     Case {
         name: "scope the client is not assigned",
         request: |s, c| {
-            cc(s)
-                .basic_auth("svc", Some(&c.secret))
-                .form(&[("grant_type", "client_credentials"), ("scope", "admin")])
+            cc(s).basic_auth("svc", Some(&c.secret)).form(&[("grant_type", "client_credentials"), ("scope", "admin")])
         },
         status: 400,
         error: "invalid_scope",
@@ -225,9 +185,7 @@ const CASES: &[Case] = &[
     Case {
         name: "malformed scope (§3.3)",
         request: |s, c| {
-            cc(s)
-                .basic_auth("svc", Some(&c.secret))
-                .form(&[("grant_type", "client_credentials"), ("scope", "a\"b")])
+            cc(s).basic_auth("svc", Some(&c.secret)).form(&[("grant_type", "client_credentials"), ("scope", "a\"b")])
         },
         status: 400,
         error: "invalid_scope",
@@ -265,30 +223,13 @@ async fn fixture() -> (TestServer, Ctx) {
     let server = TestServer::spawn().await;
     server.realm("shop", SigningAlgorithm::Es256, &["a"]).await;
     let svc = server.service_client("shop", "svc", &["a"], &[]).await;
-    let spec = |id: &str| NewClient {
-        client_id: id.into(),
-        ..NewClient::default()
-    };
+    let spec = |id: &str| NewClient { client_id: id.into(), ..NewClient::default() };
     let web = server.client("shop", spec("web")).await;
-    server
-        .client(
-            "shop",
-            NewClient {
-                public_client: true,
-                ..spec("spa")
-            },
-        )
-        .await;
+    server.client("shop", NewClient { public_client: true, ..spec("spa") }).await;
     let off = server.service_client("shop", "off", &[], &[]).await;
     disable_client(&server, "off").await;
     assert_ne!(off.secret, svc.secret);
-    (
-        server,
-        Ctx {
-            secret: svc.secret,
-            web_secret: web.secret,
-        },
-    )
+    (server, Ctx { secret: svc.secret, web_secret: web.secret })
 }
 
 /// Disables a client through the store, as an admin would.
@@ -332,9 +273,7 @@ async fn every_error_case_has_its_rfc6749_5_2_code_status_and_headers() {
         if headers.get(header::CACHE_CONTROL).map(|v| v.as_bytes()) != Some(b"no-store") {
             problems.push("no Cache-Control: no-store".into());
         }
-        let challenge = headers
-            .get(header::WWW_AUTHENTICATE)
-            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        let challenge = headers.get(header::WWW_AUTHENTICATE).map(|v| v.to_str().unwrap_or_default().to_owned());
         match (case.basic_challenge, challenge) {
             (true, Some(c)) if c.starts_with("Basic ") => {}
             (false, None) => {}
@@ -382,11 +321,7 @@ async fn garbage_input_never_gives_a_500() {
             .send()
             .await
             .unwrap();
-        assert!(
-            (400..500).contains(&response.status().as_u16()),
-            "{auth}: {}",
-            response.status()
-        );
+        assert!((400..500).contains(&response.status().as_u16()), "{auth}: {}", response.status());
     }
     for realm in ["%00", "..", "a%2Fb", &"r".repeat(5000)] {
         let response = server.http.get(server.certs_url(realm)).send().await.unwrap();

@@ -14,15 +14,7 @@ pub async fn verify_with_jwks_of(server: &TestServer, realm: &str, token: &str, 
     assert_eq!(header.alg, alg);
     // RFC 9068 §2.1; jsonwebtoken does not check typ.
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
-    let jwks: JwkSet = server
-        .http
-        .get(server.certs_url(realm))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: JwkSet = server.http.get(server.certs_url(realm)).send().await.unwrap().json().await.unwrap();
     let kid = header.kid.expect("kid");
     let jwk = jwks.find(&kid).expect("signing key is published");
     let key = DecodingKey::from_jwk(jwk).unwrap();
@@ -30,9 +22,7 @@ pub async fn verify_with_jwks_of(server: &TestServer, realm: &str, token: &str, 
     validation.set_issuer(&[issuer]);
     validation.validate_aud = false;
     validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
-    decode::<Value>(token, &key, &validation)
-        .expect("token verifies against served JWKS")
-        .claims
+    decode::<Value>(token, &key, &validation).expect("token verifies against served JWKS").claims
 }
 
 pub async fn access_token(response: reqwest::Response) -> String {

@@ -47,8 +47,5 @@ async fn unknown_client_ids_take_as_long_as_known_ones_with_a_wrong_secret_rfc67
     }
     let (k, u) = (median(known[40..].to_vec()), median(unknown[40..].to_vec()));
     let ratio = u.as_secs_f64() / k.as_secs_f64();
-    assert!(
-        (0.8..1.25).contains(&ratio),
-        "median known {k:?}, unknown {u:?}, ratio {ratio:.2}"
-    );
+    assert!((0.8..1.25).contains(&ratio), "median known {k:?}, unknown {u:?}, ratio {ratio:.2}");
 }

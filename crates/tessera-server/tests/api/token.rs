@@ -10,12 +10,8 @@ use crate::support::{access_token, verify_with_served_jwks};
 #[tokio::test]
 async fn client_credentials_via_basic_answers_exactly_as_keycloak_rfc6749_4_4_3() {
     let server = TestServer::spawn().await;
-    server
-        .realm("shop", SigningAlgorithm::Rs256, &["orders:read", "orders:write"])
-        .await;
-    let c = server
-        .service_client("shop", "billing", &["orders:read"], &["orders:write"])
-        .await;
+    server.realm("shop", SigningAlgorithm::Rs256, &["orders:read", "orders:write"]).await;
+    let c = server.service_client("shop", "billing", &["orders:read"], &["orders:write"]).await;
     let response = server
         .http
         .post(server.token_url("shop"))
@@ -31,17 +27,7 @@ async fn client_credentials_via_basic_answers_exactly_as_keycloak_rfc6749_4_4_3(
     let body: Value = response.json().await.unwrap();
     let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(
-        keys,
-        [
-            "access_token",
-            "expires_in",
-            "not-before-policy",
-            "refresh_expires_in",
-            "scope",
-            "token_type"
-        ]
-    );
+    assert_eq!(keys, ["access_token", "expires_in", "not-before-policy", "refresh_expires_in", "scope", "token_type"]);
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 300);
     assert_eq!(body["refresh_expires_in"], 0);
@@ -78,18 +64,9 @@ async fn basic_credentials_are_form_url_decoded_before_checking_rfc6749_2_3_1() 
 #[tokio::test]
 async fn access_token_is_an_rfc9068_jwt_verified_by_jsonwebtoken_against_served_jwks() {
     let server = TestServer::spawn().await;
-    server
-        .realm("shop", SigningAlgorithm::Rs256, &["orders:read", "orders:write"])
-        .await;
-    let c = server
-        .service_client("shop", "billing", &["orders:read"], &["orders:write"])
-        .await;
-    let token = access_token(
-        server
-            .client_credentials("shop", "billing", &c.secret, Some("orders:write"))
-            .await,
-    )
-    .await;
+    server.realm("shop", SigningAlgorithm::Rs256, &["orders:read", "orders:write"]).await;
+    let c = server.service_client("shop", "billing", &["orders:read"], &["orders:write"]).await;
+    let token = access_token(server.client_credentials("shop", "billing", &c.secret, Some("orders:write")).await).await;
     let claims = verify_with_served_jwks(&server, "shop", &token, Algorithm::RS256).await;
     // RFC 9068 §2.2
     assert_eq!(claims["iss"], server.issuer("shop"));
@@ -113,10 +90,9 @@ async fn access_token_is_an_rfc9068_jwt_verified_by_jsonwebtoken_against_served_
 #[tokio::test]
 async fn es256_and_eddsa_realms_sign_with_their_algorithm_rfc7518_3_4_rfc8037_3_1() {
     let server = TestServer::spawn().await;
-    for (realm, alg, jwt_alg) in [
-        ("ec", SigningAlgorithm::Es256, Algorithm::ES256),
-        ("ed", SigningAlgorithm::EdDsa, Algorithm::EdDSA),
-    ] {
+    for (realm, alg, jwt_alg) in
+        [("ec", SigningAlgorithm::Es256, Algorithm::ES256), ("ed", SigningAlgorithm::EdDsa, Algorithm::EdDSA)]
+    {
         server.realm(realm, alg, &[]).await;
         let c = server.service_client(realm, "svc", &[], &[]).await;
         let token = access_token(server.client_credentials(realm, "svc", &c.secret, None).await).await;
@@ -146,12 +122,9 @@ async fn default_scopes_always_optional_on_request_openid_accepted_keycloak_clie
     let server = TestServer::spawn().await;
     server.realm("shop", SigningAlgorithm::Es256, &["a", "b", "c"]).await;
     let c = server.service_client("shop", "svc", &["a"], &["b", "c"]).await;
-    for (requested, granted) in [
-        (None, "a"),
-        (Some("b"), "a b"),
-        (Some("c b"), "a c b"),
-        (Some("openid a"), "openid a"),
-    ] {
+    for (requested, granted) in
+        [(None, "a"), (Some("b"), "a b"), (Some("c b"), "a c b"), (Some("openid a"), "openid a")]
+    {
         let response = server.client_credentials("shop", "svc", &c.secret, requested).await;
         assert_eq!(response.status(), 200, "{requested:?}");
         let body: Value = response.json().await.unwrap();
@@ -173,8 +146,5 @@ async fn issuing_a_token_writes_nothing_to_the_database() {
     for _ in 0..25 {
         access_token(server.client_credentials("shop", "svc", &c.secret, None).await).await;
     }
-    assert!(
-        before == snapshot(),
-        "the database or its WAL changed while issuing tokens"
-    );
+    assert!(before == snapshot(), "the database or its WAL changed while issuing tokens");
 }

@@ -45,6 +45,7 @@ CREATE TABLE clients (
     audiences TEXT NOT NULL,
     attributes TEXT NOT NULL,
     service_account_user_id TEXT,
+    not_before BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     UNIQUE (realm_id, client_id)
 );
@@ -81,6 +82,36 @@ CREATE TABLE signing_keys (
     state TEXT NOT NULL,
     sealed_private_key TEXT NOT NULL,
     public_jwk TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    retired_at BIGINT,
+    -- No token this key signed is valid after this instant; the key is unpublished then.
+    not_after BIGINT
 );
 CREATE INDEX signing_keys_by_realm ON signing_keys (realm_id);
+
+-- Revoked access tokens, remembered until they expire. `seq` orders them so that every node can tail the
+-- table into its in-memory denylist.
+CREATE TABLE revoked_tokens (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    jti TEXT NOT NULL UNIQUE,
+    realm_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    exp BIGINT NOT NULL,
+    revoked_at BIGINT NOT NULL
+);
+CREATE INDEX revoked_tokens_by_exp ON revoked_tokens (exp);
+
+-- Append-only security events.
+CREATE TABLE audit_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at BIGINT NOT NULL,
+    realm TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    client_id TEXT,
+    subject TEXT,
+    source_ip TEXT,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    count BIGINT NOT NULL
+);
+CREATE INDEX audit_events_by_realm_time ON audit_events (realm, at);

@@ -19,7 +19,7 @@ fn realistic_export_maps_realm_scopes_clients_and_users() {
     assert_eq!(b.realm.name, "acme");
     assert_eq!(b.realm.display_name.as_deref(), Some("ACME Corp"));
     assert_eq!(b.realm.access_token_lifespan, 600);
-    assert_eq!(b.keys.len(), 1);
+    assert_eq!(b.keys.len(), 2, "an active and a next key");
     assert_eq!(
         b.scopes.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
         ["profile", "email", "offline_access", "orders:read", "orders:write"]
@@ -38,10 +38,7 @@ fn realistic_export_maps_realm_scopes_clients_and_users() {
 
     let storefront = b.clients.iter().find(|c| c.client_id == "storefront").unwrap();
     assert!(storefront.public_client && storefront.secrets.is_empty());
-    assert_eq!(
-        storefront.redirect_uris,
-        ["https://shop.acme.test/callback", "http://127.0.0.1:5173/*"]
-    );
+    assert_eq!(storefront.redirect_uris, ["https://shop.acme.test/callback", "http://127.0.0.1:5173/*"]);
     assert_eq!(storefront.attributes["pkce.code.challenge.method"], "S256");
 
     let legacy = b.clients.iter().find(|c| c.client_id == "legacy-importer").unwrap();
@@ -49,25 +46,12 @@ fn realistic_export_maps_realm_scopes_clients_and_users() {
 
     let wile = b.users.iter().find(|u| u.username == "wile").unwrap();
     assert_eq!(wile.id, "u1");
-    assert!(crate::password::verify_password(
-        "Super-Genius-1949",
-        wile.password_hash.as_deref().unwrap()
-    ));
+    assert!(crate::password::verify_password("Super-Genius-1949", wile.password_hash.as_deref().unwrap()));
     assert_eq!(b.users.len(), 3);
     assert!(imported.generated_secrets.is_empty());
 
-    let warning = imported
-        .warnings
-        .iter()
-        .find(|w| w.starts_with("ignored fields"))
-        .unwrap();
-    for field in [
-        "sslRequired",
-        "roles",
-        "clientScopes[].protocolMappers",
-        "users[].realmRoles",
-        "smtpServer",
-    ] {
+    let warning = imported.warnings.iter().find(|w| w.starts_with("ignored fields")).unwrap();
+    for field in ["sslRequired", "roles", "clientScopes[].protocolMappers", "users[].realmRoles", "smtpServer"] {
         assert!(warning.contains(field), "{field} missing from {warning}");
     }
 }

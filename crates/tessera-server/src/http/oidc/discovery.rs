@@ -16,26 +16,26 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
     let name = &realm.realm.name;
     let mut scopes: Vec<String> = vec![OPENID.to_owned()];
     scopes.extend(realm.scopes.iter().map(|s| s.name.clone()));
+    let secret_methods: Vec<String> = [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost]
+        .iter()
+        .map(|m| m.as_str().to_owned())
+        .collect();
     ServerMetadata {
         issuer: realm.issuer.clone(),
         authorization_endpoint: None,
         token_endpoint: Endpoint::Token.url(public_url, name),
         jwks_uri: Endpoint::Certs.url(public_url, name),
-        introspection_endpoint: None,
-        revocation_endpoint: None,
+        introspection_endpoint: Some(Endpoint::Introspect.url(public_url, name)),
+        introspection_endpoint_auth_methods_supported: secret_methods.clone(),
+        revocation_endpoint: Some(Endpoint::Revoke.url(public_url, name)),
+        revocation_endpoint_auth_methods_supported: secret_methods.clone(),
         userinfo_endpoint: None,
         end_session_endpoint: None,
         scopes_supported: scopes,
         // No authorization endpoint yet, so no response type works.
         response_types_supported: Vec::new(),
         grant_types_supported: vec!["client_credentials".to_owned()],
-        token_endpoint_auth_methods_supported: [
-            ClientAuthMethod::ClientSecretBasic,
-            ClientAuthMethod::ClientSecretPost,
-        ]
-        .iter()
-        .map(|m| m.as_str().to_owned())
-        .collect(),
+        token_endpoint_auth_methods_supported: secret_methods,
         subject_types_supported: Vec::new(),
         id_token_signing_alg_values_supported: Vec::new(),
         code_challenge_methods_supported: Vec::new(),

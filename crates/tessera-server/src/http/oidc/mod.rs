@@ -2,4 +2,6 @@
 
 pub mod certs;
 pub mod discovery;
+pub mod introspect;
+pub mod revoke;
 pub mod token;

@@ -8,29 +8,27 @@ use tessera_core::token_endpoint::TokenEndpoint;
 
 use crate::app::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, RealmInPath};
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
 
 pub async fn token(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
+    SourceIp(ip): SourceIp,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let endpoint = TokenEndpoint {
         realm: &realm,
         clients: state.directory.as_ref(),
         hasher: &state.hasher,
+        audit: state.audit.as_ref(),
+        source_ip: ip.as_deref(),
         now: state.clock.now(),
     };
-    let body = endpoint.exchange(authorization, &form).await?;
+    let body = endpoint.exchange(authorization(&headers), &form).await?;
     let mut response = Json(body).into_response();
     // RFC 6749 §5.1
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-        .headers_mut()
-        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     Ok(response)
 }

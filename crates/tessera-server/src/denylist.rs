@@ -1,0 +1,124 @@
+//! The revocation denylist: every revoked `jti` until its token expires, in memory, so that introspection
+//! is a lookup. The database is the durable record; each node tails it by sequence number, which is how a
+//! revocation made on another node (or process) arrives here within the poll interval.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tessera_core::clock::Clock;
+use tessera_core::introspection::Denylist;
+use tessera_core::model::RevokedToken;
+use tessera_core::revocation::Revocations;
+use tessera_core::store::{Store, StoreError};
+
+/// How many revocations one poll reads at most.
+const PAGE: i64 = 10_000;
+
+/// Our `jti`s are 128 random bits; keeping them as integers keeps 10^6 entries in a few tens of MiB.
+fn jti_key(jti: &str) -> u128 {
+    match URL_SAFE_NO_PAD.decode(jti).ok().and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok()) {
+        Some(bytes) => u128::from_be_bytes(bytes),
+        None => {
+            let d = digest::digest(&digest::SHA256, jti.as_bytes());
+            let mut first = [0u8; 16];
+            first.copy_from_slice(&d.as_ref()[..16]);
+            u128::from_be_bytes(first)
+        }
+    }
+}
+
+pub struct RevocationList {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    /// jti → exp
+    entries: std::sync::RwLock<HashMap<u128, i64>>,
+    last_seq: AtomicI64,
+}
+
+impl RevocationList {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, clock, entries: Default::default(), last_seq: AtomicI64::new(0) }
+    }
+
+    fn remember(&self, jti: &str, exp: i64) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.insert(jti_key(jti), exp);
+        }
+    }
+
+    /// Reads every revocation recorded since the last call. Returns how many arrived.
+    pub async fn catch_up(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let since = self.last_seq.load(Ordering::SeqCst);
+            let page = self.store.revocations_since(since, PAGE).await?;
+            let Some((last, _)) = page.last() else { return Ok(total) };
+            let last = *last;
+            let now = self.clock.now();
+            if let Ok(mut entries) = self.entries.write() {
+                for (_, t) in page.iter().filter(|(_, t)| t.exp > now) {
+                    entries.insert(jti_key(&t.jti), t.exp);
+                }
+            }
+            total += page.len();
+            self.last_seq.fetch_max(last, Ordering::SeqCst);
+            if (page.len() as i64) < PAGE {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Forgets tokens that have expired anyway, here and in the database: the list never grows without bound.
+    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        if let Ok(mut entries) = self.entries.write() {
+            entries.retain(|_, exp| *exp > now);
+        }
+        self.store.purge_expired_revocations(now).await
+    }
+
+    /// Tails the database every `every` and purges once a minute, until the task is dropped.
+    pub fn spawn_feed(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let this = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut last_purge = std::time::Instant::now();
+            loop {
+                tick.tick().await;
+                let Some(list) = this.upgrade() else { return };
+                if let Err(e) = list.catch_up().await {
+                    tracing::warn!(error = %e, "could not read new revocations");
+                }
+                if last_purge.elapsed() >= Duration::from_secs(60) {
+                    last_purge = std::time::Instant::now();
+                    if let Err(e) = list.purge_expired().await {
+                        tracing::warn!(error = %e, "could not purge expired revocations");
+                    }
+                }
+            }
+        })
+    }
+}
+
+impl Denylist for RevocationList {
+    fn is_revoked(&self, jti: &str) -> bool {
+        self.entries.read().map(|e| e.contains_key(&jti_key(jti))).unwrap_or(true)
+    }
+}
+
+#[async_trait]
+impl Revocations for RevocationList {
+    /// Durable first: a revocation is acknowledged only once the database holds it.
+    async fn revoke(&self, token: RevokedToken) -> Result<(), StoreError> {
+        self.store.insert_revocation(&token).await?;
+        self.remember(&token.jti, token.exp);
+        Ok(())
+    }
+}

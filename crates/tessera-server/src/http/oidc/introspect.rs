@@ -1,0 +1,33 @@
+//! `POST /realms/{realm}/protocol/openid-connect/token/introspect` (RFC 7662 §2).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tessera_core::introspection::TokenIntrospection;
+
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+
+pub async fn introspect(
+    State(state): State<AppState>,
+    RealmInPath(realm): RealmInPath,
+    SourceIp(ip): SourceIp,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, ApiError> {
+    let introspection = TokenIntrospection {
+        realm: &realm,
+        clients: state.directory.as_ref(),
+        denylist: state.revocations.as_ref(),
+        hasher: &state.hasher,
+        audit: state.audit.as_ref(),
+        source_ip: ip.as_deref(),
+        now: state.clock.now(),
+    };
+    let body = introspection.handle(authorization(&headers), &form).await?;
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

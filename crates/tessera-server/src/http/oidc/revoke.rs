@@ -1,0 +1,30 @@
+//! `POST /realms/{realm}/protocol/openid-connect/revoke` (RFC 7009 §2).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use tessera_core::revocation::TokenRevocation;
+
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    RealmInPath(realm): RealmInPath,
+    SourceIp(ip): SourceIp,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm,
+) -> Result<StatusCode, ApiError> {
+    let revocation = TokenRevocation {
+        realm: &realm,
+        clients: state.directory.as_ref(),
+        revocations: state.revocations.as_ref(),
+        hasher: &state.hasher,
+        audit: state.audit.as_ref(),
+        source_ip: ip.as_deref(),
+        now: state.clock.now(),
+    };
+    // §2.2: 200 whether or not there was anything to revoke.
+    revocation.handle(authorization(&headers), &form).await?;
+    Ok(StatusCode::OK)
+}
