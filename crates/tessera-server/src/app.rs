@@ -74,6 +74,7 @@ pub struct Application {
     rotation: RotationPolicy,
     refresh_interval: std::time::Duration,
     key_check_interval: std::time::Duration,
+    revocation_purge_interval: std::time::Duration,
     /// Secrets created during start-up, for the operator to see once.
     pub startup_secrets: Vec<StartupSecret>,
     /// One line per import, for the operator.
@@ -170,6 +171,8 @@ impl Application {
             rotation,
             refresh_interval: config.refresh_interval,
             key_check_interval: config.key_check_interval,
+            revocation_purge_interval: config.revocation_purge_interval,
+
             startup_secrets,
             startup_notes,
         })
@@ -191,7 +194,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let tasks = [
             self.directory.spawn_refresh(self.refresh_interval),
-            self.revocations.spawn_feed(self.refresh_interval),
+            self.revocations.spawn_feed(self.refresh_interval, self.revocation_purge_interval),
             spawn_key_schedule(
                 Arc::new(self.store.clone()),
                 self.secrets.clone(),

@@ -33,6 +33,8 @@ pub struct Config {
     pub key_check_interval: Duration,
     /// How often batched audit events are written.
     pub audit_flush_interval: Duration,
+    /// How often revocations of expired tokens are forgotten.
+    pub revocation_purge_interval: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +61,7 @@ impl Config {
             key_publication_lead: None,
             key_check_interval: Duration::from_secs(30),
             audit_flush_interval: Duration::from_secs(1),
+            revocation_purge_interval: Duration::from_secs(60),
         }
     }
 

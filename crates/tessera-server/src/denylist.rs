@@ -83,8 +83,8 @@ impl RevocationList {
         self.store.purge_expired_revocations(now).await
     }
 
-    /// Tails the database every `every` and purges once a minute, until the task is dropped.
-    pub fn spawn_feed(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+    /// Tails the database every `every` and purges every `purge_every`, until the task is dropped.
+    pub fn spawn_feed(self: &Arc<Self>, every: Duration, purge_every: Duration) -> tokio::task::JoinHandle<()> {
         let this = Arc::downgrade(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -96,7 +96,7 @@ impl RevocationList {
                 if let Err(e) = list.catch_up().await {
                     tracing::warn!(error = %e, "could not read new revocations");
                 }
-                if last_purge.elapsed() >= Duration::from_secs(60) {
+                if last_purge.elapsed() >= purge_every {
                     last_purge = std::time::Instant::now();
                     if let Err(e) = list.purge_expired().await {
                         tracing::warn!(error = %e, "could not purge expired revocations");

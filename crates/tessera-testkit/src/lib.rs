@@ -55,7 +55,8 @@ impl TestServerBuilder {
             Ok(app) => app,
             Err(e) => panic!("test server failed to start: {e}"),
         };
-        let base_url = app.public_url().to_owned();
+        let base_url = format!("http://{}", app.local_addr());
+        let public_url = app.public_url().to_owned();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
@@ -65,6 +66,7 @@ impl TestServerBuilder {
         let secrets = load_or_create_secrets(&self.config.data_dir, false).expect("key file");
         TestServer {
             base_url,
+            public_url,
             http: reqwest::Client::new(),
             store,
             secrets,
@@ -79,7 +81,10 @@ impl TestServerBuilder {
 
 /// A running server and a client to talk to it.
 pub struct TestServer {
+    /// Where to connect.
     pub base_url: String,
+    /// What issuers derive from (the same as `base_url` unless configured).
+    pub public_url: String,
     pub http: reqwest::Client,
     /// A second handle on the server's database, as the CLI would have.
     pub store: SqlStore,
@@ -107,6 +112,7 @@ impl TestServer {
         config.refresh_interval = Duration::from_millis(100);
         config.key_check_interval = Duration::from_millis(100);
         config.audit_flush_interval = Duration::from_millis(100);
+        config.revocation_purge_interval = Duration::from_millis(200);
 
         TestServerBuilder { config, clock: Arc::new(SystemClock), dir: Some(dir) }
     }
@@ -120,7 +126,7 @@ impl TestServer {
     }
 
     pub fn issuer(&self, realm: &str) -> String {
-        self.url(&format!("/realms/{realm}"))
+        format!("{}/realms/{realm}", self.public_url)
     }
 
     pub fn token_url(&self, realm: &str) -> String {
@@ -175,6 +181,39 @@ impl TestServer {
             form.push(("scope", scope));
         }
         self.http.post(self.token_url(realm)).form(&form).send().await.expect("token request")
+    }
+
+    /// RFC 7662 introspection of `token` by the client `id`; the JSON body (after asserting 200).
+    pub async fn introspect(&self, realm: &str, id: &str, secret: &str, token: &str) -> serde_json::Value {
+        let response = self
+            .http
+            .post(self.url(&format!("/realms/{realm}/protocol/openid-connect/token/introspect")))
+            .basic_auth(id, Some(secret))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("introspection request");
+        assert_eq!(response.status(), 200, "introspection failed");
+        response.json().await.expect("introspection JSON")
+    }
+
+    /// RFC 7009 revocation of `token` by the client `id`; the response.
+    pub async fn revoke(&self, realm: &str, id: &str, secret: &str, token: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/realms/{realm}/protocol/openid-connect/revoke")))
+            .basic_auth(id, Some(secret))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("revocation request")
+    }
+
+    /// A client-credentials access token (asserting success).
+    pub async fn access_token(&self, realm: &str, id: &str, secret: &str) -> String {
+        let response = self.client_credentials(realm, id, secret, None).await;
+        assert_eq!(response.status(), 200, "token request failed");
+        let body: serde_json::Value = response.json().await.expect("token JSON");
+        body["access_token"].as_str().expect("access_token").to_owned()
     }
 
     /// Waits until `check` holds, polling every 50 ms for at most `limit`; returns how long it took.

@@ -7,6 +7,7 @@ mod discovery;
 mod errors;
 mod import;
 mod jwks;
+mod lifecycle;
 mod support;
 mod timing;
 mod token;

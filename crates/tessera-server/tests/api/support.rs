@@ -30,3 +30,26 @@ pub async fn access_token(response: reqwest::Response) -> String {
     let body: Value = response.json().await.unwrap();
     body["access_token"].as_str().unwrap().to_owned()
 }
+
+/// Signs arbitrary claims with the realm's active key, as only the server could: for tokens the server
+/// would never issue itself (not yet valid, other typ).
+pub async fn sign_as_realm(server: &TestServer, realm: &str, claims: &Value) -> String {
+    use tessera_core::keys::KeyRing;
+    use tessera_core::store::{KeyStore, RealmStore};
+    let realm = server.store.find_realm(realm).await.unwrap().unwrap();
+    let keys = server.store.signing_keys(&realm.id).await.unwrap();
+    let ring = KeyRing::load(&keys, &server.secrets.master_key()).unwrap();
+    ring.active().sign_access_token(claims).unwrap()
+}
+
+/// The claims of a token, unverified.
+pub fn claims_of(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
