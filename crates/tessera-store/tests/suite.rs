@@ -91,6 +91,96 @@ async fn a_failed_realm_write_leaves_nothing_behind(f: Fixture) {
     assert_eq!(f.store.revision().await.unwrap(), before);
 }
 
+async fn key_rotation_is_one_atomic_claim(f: Fixture) {
+    use tessera_core::keys::generate_signing_key;
+    use tessera_core::model::KeyState;
+    let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
+    let realm_id = bundle.realm.id.clone();
+    f.store.create_realm(&bundle).await.unwrap();
+    let next = bundle.keys.iter().find(|k| k.state == KeyState::Next).unwrap().kid.clone();
+    let fresh = |t| {
+        generate_signing_key(&realm_id, SigningAlgorithm::Es256, KeyState::Next, &f.secrets.master_key(), t).unwrap()
+    };
+    assert!(f.store.rotate_signing_keys(&realm_id, &next, &fresh(20), 20, 320).await.unwrap());
+    // The same claim again loses: the key is no longer next.
+    assert!(!f.store.rotate_signing_keys(&realm_id, &next, &fresh(21), 21, 321).await.unwrap());
+    let keys = f.store.signing_keys(&realm_id).await.unwrap();
+    assert_eq!(keys.len(), 3);
+    let states: Vec<_> = keys.iter().map(|k| (k.state, k.not_after)).collect();
+    assert!(states.contains(&(KeyState::Retired, Some(320))));
+    assert_eq!(keys.iter().filter(|k| k.state == KeyState::Active).count(), 1);
+    let retired: Vec<String> = keys.iter().filter(|k| k.state == KeyState::Retired).map(|k| k.kid.clone()).collect();
+    // Only retired keys can be removed.
+    let active = keys.iter().find(|k| k.state == KeyState::Active).unwrap().kid.clone();
+    assert_eq!(f.store.remove_retired_keys(&realm_id, &[active]).await.unwrap(), 0);
+    assert_eq!(f.store.remove_retired_keys(&realm_id, &retired).await.unwrap(), 1);
+    assert_eq!(f.store.signing_keys(&realm_id).await.unwrap().len(), 2);
+}
+
+async fn revocations_are_idempotent_sequenced_and_purged(f: Fixture) {
+    use tessera_core::model::RevokedToken;
+    use tessera_core::store::RevocationStore;
+    let token = |jti: &str, exp| RevokedToken {
+        jti: jti.into(),
+        realm_id: "r".into(),
+        client_id: "c".into(),
+        exp,
+        revoked_at: 1,
+    };
+    f.store.insert_revocation(&token("a", 100)).await.unwrap();
+    f.store.insert_revocation(&token("a", 100)).await.unwrap();
+    f.store.insert_revocation(&token("b", 200)).await.unwrap();
+    let all = f.store.revocations_since(0, 10).await.unwrap();
+    assert_eq!(all.iter().map(|(_, t)| t.jti.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert!(all[0].0 < all[1].0);
+    assert_eq!(f.store.revocations_since(all[0].0, 10).await.unwrap().len(), 1);
+    assert_eq!(f.store.purge_expired_revocations(150).await.unwrap(), 1);
+    assert_eq!(f.store.revocations_since(0, 10).await.unwrap()[0].1.jti, "b");
+}
+
+async fn secret_rotation_and_not_before_change_the_client(f: Fixture) {
+    use tessera_core::model::{ClientSecret, SecretHash};
+    let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
+    let realm_id = bundle.realm.id.clone();
+    f.store.create_realm(&bundle).await.unwrap();
+    let spec = NewClient { client_id: "svc".into(), service_accounts_enabled: true, ..NewClient::default() };
+    let (client, _) = new_client(&realm_id, &spec, &[], &f.secrets.secret_hasher(), 20).unwrap();
+    f.store.create_client(&client).await.unwrap();
+    let new = ClientSecret { id: "s2".into(), hash: SecretHash("h2".into()), created_at: 30, expires_at: None };
+    assert!(f.store.rotate_client_secret(&realm_id, "svc", &new, 90).await.unwrap());
+    assert!(!f.store.rotate_client_secret(&realm_id, "ghost", &new, 90).await.unwrap());
+    let found = f.store.find_client(&realm_id, "svc").await.unwrap().unwrap();
+    assert_eq!(found.secrets.iter().map(|s| s.expires_at).collect::<Vec<_>>(), [Some(90), None]);
+    assert!(f.store.set_client_not_before(&realm_id, "svc", 55).await.unwrap());
+    assert!(!f.store.set_client_not_before(&realm_id, "ghost", 55).await.unwrap());
+    assert_eq!(f.store.find_client(&realm_id, "svc").await.unwrap().unwrap().not_before, 55);
+    f.store.set_realm_not_before(&realm_id, 66).await.unwrap();
+    assert_eq!(f.store.find_realm("shop").await.unwrap().unwrap().not_before, 66);
+}
+
+async fn audit_events_append_and_filter(f: Fixture) {
+    use tessera_core::audit::{AuditEvent, AuditKind, AuditQuery};
+    use tessera_core::store::AuditStore;
+    let events = [
+        AuditEvent::new(10, "shop", AuditKind::ClientCreated).client("a"),
+        AuditEvent::new(20, "shop", AuditKind::ClientAuthFailed).client("a").failed().source(Some("10.0.0.1")),
+        AuditEvent::new(30, "shop", AuditKind::ClientCreated).client("b"),
+        AuditEvent::new(40, "other", AuditKind::ClientCreated).client("a"),
+    ];
+    f.store.append_audit(&events).await.unwrap();
+    let q = |kind, client: Option<&str>, since| AuditQuery {
+        realm: "shop".into(),
+        since,
+        kind,
+        client_id: client.map(str::to_owned),
+        limit: 0,
+    };
+    assert_eq!(f.store.audit_events(&q(None, None, None)).await.unwrap(), events[..3].to_vec());
+    assert_eq!(f.store.audit_events(&q(Some(AuditKind::ClientCreated), None, None)).await.unwrap().len(), 2);
+    assert_eq!(f.store.audit_events(&q(None, Some("a"), None)).await.unwrap().len(), 2);
+    assert_eq!(f.store.audit_events(&q(None, None, Some(20))).await.unwrap().len(), 2);
+}
+
 macro_rules! backend_suite {
     ($backend:ident: $($case:ident),* $(,)?) => {
         mod $backend {
@@ -109,4 +199,8 @@ backend_suite!(sqlite:
     clients_round_trip_with_secrets_and_delete,
     every_write_bumps_the_revision,
     a_failed_realm_write_leaves_nothing_behind,
+    key_rotation_is_one_atomic_claim,
+    revocations_are_idempotent_sequenced_and_purged,
+    secret_rotation_and_not_before_change_the_client,
+    audit_events_append_and_filter,
 );

@@ -151,12 +151,23 @@ async fn cli_changes_reach_a_running_server_within_5_seconds() {
 struct Serve {
     child: Child,
     lines: Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Serve {
     fn start(cmd: &mut Command) -> Self {
         let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let mut all = sink.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
         let (tx, lines) = channel();
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
@@ -165,7 +176,7 @@ impl Serve {
                 }
             }
         });
-        Serve { child, lines }
+        Serve { child, lines, stderr }
     }
 
     /// The first line containing `needle`.
@@ -296,4 +307,163 @@ async fn serve_speaks_https_directly_with_a_configured_certificate() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+}
+
+fn shared_url(c: &mut tessera_server::Config) {
+    c.public_url = Some("http://tessera.test".into());
+}
+
+fn kid_of(token: &str) -> String {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap();
+    let header: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn two_servers_on_one_sqlite_file_follow_a_cli_key_rotation_within_5_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let a = TestServer::builder()
+        .data_dir(&d)
+        .configure(shared_url)
+        .configure(|c| c.refresh_interval = Duration::from_secs(1))
+        .spawn()
+        .await;
+    let b = TestServer::builder()
+        .data_dir(&d)
+        .configure(shared_url)
+        .configure(|c| c.refresh_interval = Duration::from_secs(1))
+        .spawn()
+        .await;
+    ok(&d, &["realm", "create", "shop"]);
+    let secret = secret_from(&ok(&d, &["client", "create", "--realm", "shop", "svc"]));
+    let before = a.access_token("shop", "svc", &secret).await;
+    let listed = ok(&d, &["keys", "list", "--realm", "shop"]);
+    assert!(listed.contains(" active ") && listed.contains(" next "), "{listed}");
+    // Without --force the CLI refuses: the next key is younger than the JWKS max-age.
+    fails_with(&d, &["keys", "rotate", "--realm", "shop"], "wait, or force it");
+    let out = ok(&d, &["keys", "rotate", "--realm", "shop", "--force"]);
+    assert!(out.contains("now signs"), "{out}");
+    for server in [&a, &b] {
+        let followed = TestServer::eventually(Duration::from_secs(5), || async {
+            let jwks: Value = server.http.get(server.certs_url("shop")).send().await.unwrap().json().await.unwrap();
+            jwks["keys"].as_array().unwrap().len() == 3
+                && kid_of(&server.access_token("shop", "svc", &secret).await) != kid_of(&before)
+        })
+        .await;
+        assert!(followed.is_some(), "a server did not follow the rotation within 5 s");
+        assert_eq!(server.introspect("shop", "svc", &secret, &before).await["active"], true);
+    }
+}
+
+#[test]
+fn rotate_secret_prints_the_new_secret_once_and_show_lists_only_instants() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["realm", "create", "shop"]);
+    let first = secret_from(&ok(d, &["client", "create", "--realm", "shop", "svc"]));
+    let second = secret_from(&ok(d, &["client", "rotate-secret", "--realm", "shop", "svc", "--grace", "1h"]));
+    assert_ne!(first, second);
+    let shown = ok(d, &["client", "show", "--realm", "shop", "svc"]);
+    let secrets: Vec<&str> = shown.lines().filter(|l| l.starts_with("secret:")).collect();
+    assert_eq!(secrets.len(), 2, "{shown}");
+    assert_eq!(secrets.iter().filter(|l| l.ends_with("expires never")).count(), 1, "{shown}");
+    assert!(!shown.contains(&first) && !shown.contains(&second));
+    fails_with(d, &["client", "rotate-secret", "--realm", "shop", "svc", "--grace", "soon"], "invalid duration");
+    fails_with(d, &["client", "rotate-secret", "--realm", "shop", "ghost"], "does not exist");
+}
+
+#[test]
+fn revoke_and_admin_acts_are_listed_by_events_with_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["realm", "create", "shop"]);
+    ok(d, &["client", "create", "--realm", "shop", "svc"]);
+    ok(d, &["client", "create", "--realm", "shop", "gone"]);
+    ok(d, &["client", "delete", "--realm", "shop", "gone"]);
+    ok(d, &["revoke", "--realm", "shop", "--client", "svc", "--reason", "laptop stolen"]);
+    ok(d, &["revoke", "--realm", "shop", "--all"]);
+    fails_with(d, &["revoke", "--realm", "shop", "--client", "ghost"], "does not exist");
+    let all: Vec<Value> =
+        ok(d, &["events", "--realm", "shop"]).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = all.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["realm_created", "client_created", "client_created", "client_deleted", "revoke_all", "revoke_all"]
+    );
+    let revokes = ok(d, &["events", "--realm", "shop", "--type", "revoke_all", "--client", "svc", "--since", "1h"]);
+    let revokes: Vec<Value> = revokes.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(revokes.len(), 1);
+    assert_eq!(revokes[0]["reason"], "laptop stolen");
+    fails_with(d, &["events", "--realm", "shop", "--type", "bogus"], "unknown event type \"bogus\"");
+}
+
+#[tokio::test]
+async fn logs_carry_audit_lines_but_never_a_secret_or_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let serve = Serve::start(tessera(d).env("RUST_LOG", "debug").args([
+        "serve",
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+        "--log-json",
+    ]));
+    let base = serve.public_url();
+    let curl = serve.line("-d grant_type=client_credentials");
+    let secret = curl.split("client_secret=").nth(1).unwrap().split(' ').next().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let token_url = format!("{base}/realms/demo/protocol/openid-connect/token");
+    let body: Value = http
+        .post(&token_url)
+        .basic_auth("demo-service", Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let wrong = "wrong-secret-that-must-not-be-logged";
+    let failed = http
+        .post(&token_url)
+        .basic_auth("demo-service", Some(wrong))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 401);
+    let introspected = http
+        .post(format!("{token_url}/introspect"))
+        .basic_auth("demo-service", Some(&secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(introspected.status(), 200);
+    let revoked = http
+        .post(format!("{base}/realms/demo/protocol/openid-connect/revoke"))
+        .basic_auth("demo-service", Some(&secret))
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    // SIGTERM: a clean shutdown that must flush the batched audit events.
+    let pid = serve.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let mut serve = serve;
+    let status = serve.child.wait().unwrap();
+    assert!(status.success(), "serve exited with {status}");
+    let logs = serve.stderr.lock().unwrap().clone();
+    assert!(logs.contains("client_auth_failed"), "no audit line for the failed authentication");
+    assert!(logs.contains("token_revoked"));
+    for needle in [secret.as_str(), wrong, token.as_str(), token.split('.').nth(2).unwrap()] {
+        assert!(!logs.contains(needle), "a secret or token reached the logs");
+    }
+    let issued = ok(d, &["events", "--realm", "demo", "--type", "token_issued"]);
+    assert!(issued.contains("\"count\":1"), "the token count was lost on shutdown: {issued}");
 }

@@ -3,11 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod audit;
 mod discovery;
 mod errors;
 mod import;
 mod jwks;
 mod lifecycle;
+mod rotation;
 mod support;
 mod timing;
 mod token;
