@@ -102,10 +102,22 @@ pub trait AuditStore: Send + Sync {
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
+/// Background work that must happen once across nodes, and the readiness probe.
+#[async_trait]
+pub trait Operations: Send + Sync {
+    /// True when this node won the job `name` until `until`: only one node can hold it at a time.
+    async fn claim_job(&self, name: &str, node: &str, now: i64, until: i64) -> Result<bool, StoreError>;
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
 /// Every port the server needs, behind one `Arc<dyn Store>`.
 pub trait Store:
-    RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore
+    RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore + Operations
 {
 }
 
-impl<T: RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore> Store for T {}
+impl<T> Store for T where
+    T: RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore + Operations
+{
+}

@@ -18,7 +18,7 @@ use tessera_core::model::{
 };
 use tessera_core::provisioning::service_account_user;
 use tessera_core::store::{
-    AuditStore, ClientStore, KeyStore, RealmStore, RevisionStore, RevocationStore, ScopeStore, StoreError,
+    AuditStore, ClientStore, KeyStore, Operations, RealmStore, RevisionStore, RevocationStore, ScopeStore, StoreError,
 };
 
 use rows::{
@@ -39,12 +39,22 @@ pub struct SqlStore {
     dialect: Dialect,
 }
 
+/// SQLSTATE classes that mean "the database is not there right now": connection exceptions (08), operator
+/// intervention such as a restart (57P), insufficient resources (53).
+fn is_outage(code: &str) -> bool {
+    code.starts_with("08") || code.starts_with("57P") || code.starts_with("53")
+}
+
 fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_owned()),
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
-            StoreError::Unavailable(e.to_string())
-        }
+        sqlx::Error::Database(db) if db.code().is_some_and(|c| is_outage(&c)) => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::Io(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
         sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
             StoreError::Corrupt(e.to_string())
         }
@@ -55,7 +65,7 @@ fn map_err(e: sqlx::Error) -> StoreError {
 fn migrations(dialect: Dialect) -> Migrator {
     let files: &[(i64, &str, &'static str)] = match dialect {
         Dialect::Sqlite => &[(1, "core", include_str!("../migrations/sqlite/0001_core.sql"))],
-        Dialect::Postgres => &[],
+        Dialect::Postgres => &[(1, "core", include_str!("../migrations/postgres/0001_core.sql"))],
     };
     Migrator::with_migrations(
         files
@@ -68,13 +78,16 @@ fn migrations(dialect: Dialect) -> Migrator {
 impl SqlStore {
     /// Connects and applies the embedded migrations. `sqlite://PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_timeout(url, Duration::from_secs(5)).await
+    }
+
+    /// As `connect`; no database call waits longer than `timeout` for a connection.
+    pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         install_default_drivers();
         let dialect = if url.starts_with("sqlite:") {
             Dialect::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            return Err(StoreError::Other(
-                "the PostgreSQL backend is not available in this build yet; use sqlite://".to_owned(),
-            ));
+            Dialect::Postgres
         } else {
             return Err(StoreError::Other(format!(
                 "unsupported database URL scheme in {:?}",
@@ -83,7 +96,7 @@ impl SqlStore {
         };
         let options = AnyPoolOptions::new()
             .max_connections(if dialect == Dialect::Sqlite { 4 } else { 16 })
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(timeout)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
@@ -570,4 +583,39 @@ impl AuditStore for SqlStore {
             .map_err(map_err)?;
         rows.iter().map(audit_from_row).collect()
     }
+}
+
+#[async_trait]
+impl Operations for SqlStore {
+    async fn claim_job(&self, name: &str, node: &str, now: i64, until: i64) -> Result<bool, StoreError> {
+        sqlx::query(sql::ENSURE_JOB).bind(name.to_owned()).execute(&self.pool).await.map_err(map_err)?;
+        // The conditional update is the claim: of nodes racing for one expired claim, one row update wins.
+        let won = sqlx::query(sql::CLAIM_JOB)
+            .bind(name.to_owned())
+            .bind(now)
+            .bind(until)
+            .bind(node.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        Ok(won == 1)
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query(sql::PING).execute(&self.pool).await.map_err(map_err)?;
+        Ok(())
+    }
+}
+
+/// For tests: a fresh, empty schema in the PostgreSQL database at `base_url`, and the URL that uses it,
+/// so that tests run in parallel without seeing each other's rows.
+pub async fn fresh_postgres_schema(base_url: &str) -> Result<String, StoreError> {
+    install_default_drivers();
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let pool = AnyPoolOptions::new().max_connections(1).connect(base_url).await.map_err(map_err)?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.map_err(map_err)?;
+    pool.close().await;
+    let separator = if base_url.contains('?') { '&' } else { '?' };
+    Ok(format!("{base_url}{separator}options=-c%20search_path%3D{schema}"))
 }

@@ -47,3 +47,9 @@ pub const PURGE_REVOCATIONS: &str = "DELETE FROM revoked_tokens WHERE exp < $1";
 
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_events (at, realm, kind, client_id, subject, source_ip, outcome, reason, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub const SELECT_AUDIT: &str = "SELECT at, realm, kind, client_id, subject, source_ip, outcome, reason, count FROM audit_events WHERE realm = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR client_id = $4) ORDER BY id LIMIT $5";
+
+pub const ENSURE_JOB: &str =
+    "INSERT INTO job_claims (name, claimed_until, node) VALUES ($1, 0, '') ON CONFLICT (name) DO NOTHING";
+pub const CLAIM_JOB: &str =
+    "UPDATE job_claims SET claimed_until = $3, node = $4 WHERE name = $1 AND claimed_until <= $2";
+pub const PING: &str = "SELECT 1";

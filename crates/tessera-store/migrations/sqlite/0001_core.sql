@@ -115,3 +115,10 @@ CREATE TABLE audit_events (
     count BIGINT NOT NULL
 );
 CREATE INDEX audit_events_by_realm_time ON audit_events (realm, at);
+
+-- Background work that must happen once across nodes: a node claims a job by moving `claimed_until` forward.
+CREATE TABLE job_claims (
+    name TEXT PRIMARY KEY,
+    claimed_until BIGINT NOT NULL,
+    node TEXT NOT NULL
+);
