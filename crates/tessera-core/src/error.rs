@@ -23,7 +23,8 @@ pub enum OAuthError {
     UnsupportedGrantType(Cow<'static, str>),
     #[error("invalid_scope: {0}")]
     InvalidScope(Cow<'static, str>),
-    #[error("storage failed")]
+    /// Logged with its cause; the client sees only the RFC code.
+    #[error("storage failed: {0}")]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]
     Internal(String),

@@ -18,6 +18,10 @@ use crate::token_endpoint::ClientDirectory;
 /// The in-memory set of revoked token ids.
 pub trait Denylist: Send + Sync {
     fn is_revoked(&self, jti: &str) -> bool;
+    /// False while revocations made elsewhere may not be reaching this list (the feed is down).
+    fn is_current(&self) -> bool {
+        true
+    }
 }
 
 pub struct TokenIntrospection<'a> {
@@ -27,6 +31,8 @@ pub struct TokenIntrospection<'a> {
     pub hasher: &'a ClientSecretHasher,
     pub audit: &'a dyn AuditSink,
     pub source_ip: Option<&'a str>,
+    /// While the revocation feed is down: answer from what we know (open), or refuse with 503 (closed).
+    pub fail_open: bool,
     pub now: i64,
 }
 
@@ -68,6 +74,9 @@ impl TokenIntrospection<'_> {
         let Ok(claims) = verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now) else {
             return Ok(IntrospectionResponse::inactive());
         };
+        if !self.fail_open && !self.denylist.is_current() {
+            return Err(StoreError::Unavailable("the revocation feed is down".to_owned()));
+        }
         if self.denylist.is_revoked(&claims.jti) || claims.iat < self.realm.realm.not_before {
             return Ok(IntrospectionResponse::inactive());
         }

@@ -14,7 +14,7 @@ use tessera_core::keys::{SigningAlgorithm, generate_signing_key};
 use tessera_core::model::{ClientSecret, KeyState, Realm};
 use tessera_core::provisioning::{NewClient, NewRealm, ProvisioningError, new_client, new_id, new_realm, new_scope};
 use tessera_core::secret::{ServerSecrets, generate_client_secret};
-use tessera_core::store::{Store, StoreError};
+use tessera_core::store::{KeyStore, RealmStore, Store, StoreError};
 use tessera_store::SqlStore;
 
 use crate::config::Config;
@@ -39,9 +39,26 @@ pub enum AdminError {
 /// The store and the server secrets for a configuration. `create` makes the key file when missing
 /// (the server's first start); the CLI passes false only where it must not invent one.
 pub async fn open(config: &Config, create: bool) -> Result<(SqlStore, ServerSecrets), AdminError> {
-    let secrets = load_or_create_secrets(&config.data_dir, create).map_err(AdminError::Setup)?;
-    let store = SqlStore::connect(&config.database_url()).await.map_err(|e| AdminError::Setup(e.to_string()))?;
+    let secrets = load_or_create_secrets(&config.master_key_file(), create).map_err(AdminError::Setup)?;
+    let store = SqlStore::connect_with_timeout(&config.database_url(), config.dependency_timeout)
+        .await
+        .map_err(|e| AdminError::Setup(e.to_string()))?;
+    check_key_file_matches(&store, &secrets, &config.master_key_file()).await?;
     Ok((store, secrets))
+}
+
+/// A key file that cannot open the database's signing keys would turn every request into an error later:
+/// refuse now, and say why (nodes sharing a database must share one key file).
+async fn check_key_file_matches(store: &SqlStore, secrets: &ServerSecrets, path: &Path) -> Result<(), AdminError> {
+    let Some(realm) = store.list_realms().await?.into_iter().next() else { return Ok(()) };
+    let Some(key) = store.signing_keys(&realm.id).await?.into_iter().next() else { return Ok(()) };
+    if secrets.master_key().open(&key.sealed_private_key, &key.kid).is_err() {
+        return Err(AdminError::Setup(format!(
+            "the master key file {} does not open this database's keys: every node (and the CLI) sharing a database must use the same key file",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug)]

@@ -23,7 +23,9 @@ use crate::config::Config;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
 use crate::http::error::{self, ApiError};
+use crate::http::health;
 use crate::http::oidc::{certs, discovery, introspect, revoke, token};
+use crate::redis_fanout::RedisFanout;
 use crate::routes::Endpoint;
 
 /// What every handler may use. State is passed in, never global.
@@ -36,6 +38,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
     pub jwks_max_age: u64,
+    pub introspection_fail_open: bool,
+    pub store: Arc<dyn Store>,
+    pub redis: Option<Arc<RedisFanout>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +73,7 @@ pub struct Application {
     directory: Arc<Directory>,
     revocations: Arc<RevocationList>,
     audit: Arc<AuditTrail>,
+    redis: Option<Arc<RedisFanout>>,
     store: tessera_store::SqlStore,
     secrets: ServerSecrets,
     clock: Arc<dyn Clock>,
@@ -142,9 +148,18 @@ impl Application {
 
         let directory = Arc::new(Directory::new(dyn_store.clone(), secrets.master_key(), public_url.clone()));
         directory.refresh_if_changed().await.map_err(|e| StartError::Config(e.to_string()))?;
-        let revocations = Arc::new(RevocationList::new(dyn_store.clone(), clock.clone()));
+        let redis = match &config.redis_url {
+            Some(url) => Some(Arc::new(
+                RedisFanout::connect(url, config.dependency_timeout, clock.clone())
+                    .await
+                    .map_err(StartError::Config)?,
+            )),
+            None => None,
+        };
+        let revocations =
+            Arc::new(RevocationList::new(dyn_store.clone(), clock.clone(), redis.clone(), config.refresh_interval));
         revocations.catch_up().await.map_err(|e| StartError::Config(e.to_string()))?;
-        let audit = AuditTrail::start(dyn_store, config.audit_flush_interval, clock.clone());
+        let audit = AuditTrail::start(dyn_store.clone(), config.audit_flush_interval, clock.clone());
         tessera_core::keys::warm_up();
 
         let state = AppState {
@@ -155,6 +170,9 @@ impl Application {
             clock: clock.clone(),
             max_body_bytes: config.max_body_bytes,
             jwks_max_age: config.jwks_max_age.as_secs(),
+            introspection_fail_open: config.introspection_fail_open,
+            store: dyn_store,
+            redis: redis.clone(),
         };
         Ok(Self {
             listener,
@@ -165,6 +183,7 @@ impl Application {
             directory,
             revocations,
             audit,
+            redis,
             store,
             secrets,
             clock,
@@ -192,7 +211,7 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let tasks = [
+        let mut tasks = vec![
             self.directory.spawn_refresh(self.refresh_interval),
             self.revocations.spawn_feed(self.refresh_interval, self.revocation_purge_interval),
             spawn_key_schedule(
@@ -203,6 +222,9 @@ impl Application {
                 self.key_check_interval,
             ),
         ];
+        if let Some(redis) = &self.redis {
+            tasks.push(redis.spawn_subscriber(Arc::downgrade(&self.revocations)));
+        }
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = match self.tls {
             Some(tls) => {
@@ -271,6 +293,8 @@ fn router(state: AppState) -> Router {
             Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
                 get(discovery::oauth_server_metadata)
             }
+            Endpoint::HealthLive => get(health::live),
+            Endpoint::HealthReady => get(health::ready),
         };
         router = router.route(endpoint.route(), method_router.fallback(error::method_not_allowed));
     }

@@ -11,8 +11,17 @@ pub struct Config {
     /// listening address over http (allowed only with `allow_plain_http`).
     pub public_url: Option<String>,
     pub data_dir: PathBuf,
-    /// Defaults to `sqlite://{data_dir}/tessera.db`.
+    /// The master key file; defaults to `{data_dir}/master.key`. Nodes sharing a database share this file.
+    pub master_key_file: Option<PathBuf>,
+    /// Defaults to `sqlite://{data_dir}/tessera.db`; `postgres://…` for several nodes.
     pub database_url: Option<String>,
+    /// No request waits longer than this for the database or Redis.
+    pub dependency_timeout: Duration,
+    /// Redis for the shared revocation feed, when several nodes run.
+    pub redis_url: Option<String>,
+    /// While the revocation feed is down, introspection answers from what this node knows (true) or
+    /// refuses with 503 `temporarily_unavailable` (false, the default: fail closed).
+    pub introspection_fail_open: bool,
     pub tls: Option<TlsFiles>,
     /// `--dev`: plain HTTP on any URL.
     pub allow_plain_http: bool,
@@ -49,7 +58,11 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             data_dir,
+            master_key_file: None,
             database_url: None,
+            dependency_timeout: Duration::from_secs(3),
+            redis_url: None,
+            introspection_fail_open: false,
             tls: None,
             allow_plain_http: false,
             bootstrap_demo: false,
@@ -63,6 +76,10 @@ impl Config {
             audit_flush_interval: Duration::from_secs(1),
             revocation_purge_interval: Duration::from_secs(60),
         }
+    }
+
+    pub fn master_key_file(&self) -> PathBuf {
+        self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join(crate::keyfile::KEY_FILE_NAME))
     }
 
     pub fn database_url(&self) -> String {

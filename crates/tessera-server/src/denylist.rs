@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_lc_rs::digest;
@@ -17,8 +17,13 @@ use tessera_core::model::RevokedToken;
 use tessera_core::revocation::Revocations;
 use tessera_core::store::{Store, StoreError};
 
+use crate::redis_fanout::RedisFanout;
+
 /// How many revocations one poll reads at most.
 const PAGE: i64 = 10_000;
+/// Each poll re-reads this many sequence numbers behind the newest seen: on PostgreSQL a transaction that
+/// took a lower number can commit after a higher one, and must not be skipped. Re-reading is harmless.
+const OVERLAP: i64 = 256;
 
 /// Our `jti`s are 128 random bits; keeping them as integers keeps 10^6 entries in a few tens of MiB.
 fn jti_key(jti: &str) -> u128 {
@@ -36,17 +41,41 @@ fn jti_key(jti: &str) -> u128 {
 pub struct RevocationList {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    redis: Option<Arc<RedisFanout>>,
     /// jti → exp
     entries: std::sync::RwLock<HashMap<u128, i64>>,
     last_seq: AtomicI64,
+    /// When the database was last read successfully.
+    last_poll: std::sync::Mutex<Option<Instant>>,
+    /// How stale the database view may get before the list no longer counts as current.
+    stale_after: Duration,
+    node: String,
 }
 
 impl RevocationList {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock, entries: Default::default(), last_seq: AtomicI64::new(0) }
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, redis: Option<Arc<RedisFanout>>, poll: Duration) -> Self {
+        Self {
+            store,
+            clock,
+            redis,
+            entries: Default::default(),
+            last_seq: AtomicI64::new(0),
+            last_poll: std::sync::Mutex::new(None),
+            stale_after: (poll * 5).max(Duration::from_secs(5)),
+            node: uuid_like_node_id(),
+        }
     }
 
-    fn remember(&self, jti: &str, exp: i64) {
+    /// Whether revocations from other nodes are reaching us: through Redis when configured, else through
+    /// recent successful database polls.
+    pub fn is_current(&self) -> bool {
+        match &self.redis {
+            Some(redis) => redis.is_subscribed(),
+            None => self.last_poll.lock().ok().and_then(|t| *t).is_some_and(|t| t.elapsed() < self.stale_after),
+        }
+    }
+
+    pub(crate) fn remember(&self, jti: &str, exp: i64) {
         if let Ok(mut entries) = self.entries.write() {
             entries.insert(jti_key(jti), exp);
         }
@@ -56,8 +85,11 @@ impl RevocationList {
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
         let mut total = 0;
         loop {
-            let since = self.last_seq.load(Ordering::SeqCst);
+            let since = (self.last_seq.load(Ordering::SeqCst) - OVERLAP).max(0);
             let page = self.store.revocations_since(since, PAGE).await?;
+            if let Ok(mut polled) = self.last_poll.lock() {
+                *polled = Some(Instant::now());
+            }
             let Some((last, _)) = page.last() else { return Ok(total) };
             let last = *last;
             let now = self.clock.now();
@@ -74,11 +106,16 @@ impl RevocationList {
         }
     }
 
-    /// Forgets tokens that have expired anyway, here and in the database: the list never grows without bound.
-    pub async fn purge_expired(&self) -> Result<u64, StoreError> {
+    /// Forgets tokens that have expired anyway, here and (on one node at a time) in the database: the list
+    /// never grows without bound.
+    pub async fn purge_expired(&self, every: Duration) -> Result<u64, StoreError> {
         let now = self.clock.now();
         if let Ok(mut entries) = self.entries.write() {
             entries.retain(|_, exp| *exp > now);
+        }
+        let until = now + i64::try_from(every.as_secs()).unwrap_or(60).max(1);
+        if !self.store.claim_job("purge-revocations", &self.node, now, until).await? {
+            return Ok(0);
         }
         self.store.purge_expired_revocations(now).await
     }
@@ -98,7 +135,7 @@ impl RevocationList {
                 }
                 if last_purge.elapsed() >= purge_every {
                     last_purge = std::time::Instant::now();
-                    if let Err(e) = list.purge_expired().await {
+                    if let Err(e) = list.purge_expired(purge_every).await {
                         tracing::warn!(error = %e, "could not purge expired revocations");
                     }
                 }
@@ -111,6 +148,15 @@ impl Denylist for RevocationList {
     fn is_revoked(&self, jti: &str) -> bool {
         self.entries.read().map(|e| e.contains_key(&jti_key(jti))).unwrap_or(true)
     }
+
+    fn is_current(&self) -> bool {
+        RevocationList::is_current(self)
+    }
+}
+
+/// Names this process in job claims.
+fn uuid_like_node_id() -> String {
+    tessera_core::secret::random_token(9).unwrap_or_else(|_| format!("pid-{}", std::process::id()))
 }
 
 #[async_trait]
@@ -119,6 +165,12 @@ impl Revocations for RevocationList {
     async fn revoke(&self, token: RevokedToken) -> Result<(), StoreError> {
         self.store.insert_revocation(&token).await?;
         self.remember(&token.jti, token.exp);
+        if let Some(redis) = &self.redis
+            && let Err(e) = redis.publish(&token).await
+        {
+            // Durable already; the other nodes will read it from the database within a poll.
+            tracing::warn!(error = %e, "could not publish a revocation to redis");
+        }
         Ok(())
     }
 }

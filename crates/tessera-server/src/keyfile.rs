@@ -9,12 +9,13 @@ use tessera_core::secret::ServerSecrets;
 pub const KEY_FILE_NAME: &str = "master.key";
 
 /// Reads the key file, or creates it (with a fresh master key and pepper) when `create` is set.
-pub fn load_or_create_secrets(data_dir: &Path, create: bool) -> Result<ServerSecrets, String> {
-    let path = data_dir.join(KEY_FILE_NAME);
+pub fn load_or_create_secrets(path: &Path, create: bool) -> Result<ServerSecrets, String> {
+    let path = path.to_path_buf();
+    let data_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     match std::fs::read_to_string(&path) {
         Ok(contents) => ServerSecrets::from_file_contents(&contents).map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+            std::fs::create_dir_all(&data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
             let secrets = ServerSecrets::generate().map_err(|e| e.to_string())?;
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);

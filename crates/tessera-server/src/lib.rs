@@ -9,6 +9,7 @@ mod denylist;
 mod directory;
 mod http;
 mod keyfile;
+mod redis_fanout;
 mod routes;
 
 pub use app::{Application, StartError};

@@ -18,10 +18,14 @@ pub enum Endpoint {
     OAuthServerMetadata,
     /// RFC 8414 §3.1: the well-known segment inserted before the issuer's path
     OAuthServerMetadataWellKnown,
+    /// The process runs.
+    HealthLive,
+    /// The database (and Redis, when configured) answer.
+    HealthReady,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 7] = [
+    pub const ALL: [Endpoint; 9] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -29,6 +33,8 @@ impl Endpoint {
         Endpoint::OpenIdConfiguration,
         Endpoint::OAuthServerMetadata,
         Endpoint::OAuthServerMetadataWellKnown,
+        Endpoint::HealthLive,
+        Endpoint::HealthReady,
     ];
 
     /// The axum route path; `{realm}` is the realm name.
@@ -41,6 +47,8 @@ impl Endpoint {
             Endpoint::OpenIdConfiguration => "/realms/{realm}/.well-known/openid-configuration",
             Endpoint::OAuthServerMetadata => "/realms/{realm}/.well-known/oauth-authorization-server",
             Endpoint::OAuthServerMetadataWellKnown => "/.well-known/oauth-authorization-server/realms/{realm}",
+            Endpoint::HealthLive => "/health/live",
+            Endpoint::HealthReady => "/health/ready",
         }
     }
 

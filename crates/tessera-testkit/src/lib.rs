@@ -20,6 +20,25 @@ use tessera_store::SqlStore;
 
 pub use reqwest;
 
+mod proxy;
+pub use proxy::CuttableProxy;
+
+/// The PostgreSQL to test against, when `TESSERA_TEST_DATABASE_URL` is set (`.ci/run` sets it).
+pub fn postgres_url() -> Option<String> {
+    std::env::var("TESSERA_TEST_DATABASE_URL").ok()
+}
+
+/// The Redis to test against, when `TESSERA_TEST_REDIS_URL` is set (`.ci/run` sets it).
+pub fn redis_url() -> Option<String> {
+    std::env::var("TESSERA_TEST_REDIS_URL").ok()
+}
+
+/// A fresh schema in the test PostgreSQL; the URL that uses it.
+pub async fn fresh_postgres() -> Option<String> {
+    let base = postgres_url()?;
+    Some(tessera_store::fresh_postgres_schema(&base).await.expect("fresh schema"))
+}
+
 /// How to start a test server.
 pub struct TestServerBuilder {
     config: Config,
@@ -40,6 +59,12 @@ impl TestServerBuilder {
         self
     }
 
+    /// Use this database (e.g. a fresh PostgreSQL schema) instead of SQLite in the data dir.
+    pub fn database_url(mut self, url: impl Into<String>) -> Self {
+        self.config.database_url = Some(url.into());
+        self
+    }
+
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -51,6 +76,10 @@ impl TestServerBuilder {
     }
 
     pub async fn spawn(self) -> TestServer {
+        if let Ok(filter) = std::env::var("TESSERA_TEST_LOG") {
+            // Opt-in server logs for debugging a test; a second init in the same process is a no-op.
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
         let app = match Application::build_with_clock(self.config.clone(), self.clock.clone()).await {
             Ok(app) => app,
             Err(e) => panic!("test server failed to start: {e}"),
@@ -63,7 +92,7 @@ impl TestServerBuilder {
         }));
         let clock = self.clock.clone();
         let store = SqlStore::connect(&self.config.database_url()).await.expect("test store");
-        let secrets = load_or_create_secrets(&self.config.data_dir, false).expect("key file");
+        let secrets = load_or_create_secrets(&self.config.master_key_file(), false).expect("key file");
         TestServer {
             base_url,
             public_url,
@@ -248,5 +277,54 @@ impl Drop for TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// A private `redis-server` on a free loopback port, for tests that stop Redis; killed on drop.
+pub struct PrivateRedis {
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    pub async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+        let mut redis = PrivateRedis { port, child: None };
+        redis.restart().await;
+        redis
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// (Re)starts it on the same port and waits until it answers.
+    pub async fn restart(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
     }
 }

@@ -22,9 +22,12 @@ pub struct GlobalArgs {
     /// Data directory: the SQLite database and the master key file [default: ./tessera-data].
     #[arg(long, global = true, env = "TESSERA_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Database URL (sqlite://PATH); defaults to the SQLite file in the data directory.
+    /// Database URL (sqlite://PATH or postgres://…); defaults to the SQLite file in the data directory.
     #[arg(long, global = true, env = "TESSERA_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The master key file [default: DATA_DIR/master.key]; nodes sharing a database share it.
+    #[arg(long, global = true, env = "TESSERA_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +118,9 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "TESSERA_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Redis URL for the shared revocation feed across nodes.
+    #[arg(long, env = "TESSERA_REDIS_URL")]
+    pub redis_url: Option<String>,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TESSERA_LOG_JSON")]
     pub log_json: bool,

@@ -16,6 +16,7 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
+    pub master_key_file: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     #[serde(default)]
@@ -28,6 +29,11 @@ pub struct FileConfig {
     /// How long a next key is published before it signs (seconds); at least `jwks_max_age_secs`.
     pub key_publication_lead_secs: Option<u64>,
     pub log_json: Option<bool>,
+    pub redis_url: Option<String>,
+    /// No request waits longer than this for the database or Redis (milliseconds).
+    pub dependency_timeout_ms: Option<u64>,
+    /// While the revocation feed is down, answer introspection from local knowledge instead of 503.
+    pub introspection_fail_open: Option<bool>,
 }
 
 pub fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
@@ -47,6 +53,7 @@ fn data_config(global: &GlobalArgs, file: &FileConfig) -> Config {
         global.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("tessera-data"));
     let mut config = Config::new(data_dir);
     config.database_url = global.database_url.clone().or_else(|| file.database_url.clone());
+    config.master_key_file = global.master_key_file.clone().or_else(|| file.master_key_file.clone());
     config
 }
 
@@ -81,6 +88,11 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     }
     config.key_rotation_period = file.key_rotation_period_secs.map(std::time::Duration::from_secs);
     config.key_publication_lead = file.key_publication_lead_secs.map(std::time::Duration::from_secs);
+    config.redis_url = args.redis_url.clone().or(file.redis_url);
+    if let Some(ms) = file.dependency_timeout_ms {
+        config.dependency_timeout = std::time::Duration::from_millis(ms.max(100));
+    }
+    config.introspection_fail_open = file.introspection_fail_open.unwrap_or(false);
     config.allow_plain_http = args.dev;
     config.bootstrap_demo = args.dev;
     Ok((config, args.log_json || file.log_json.unwrap_or(false)))

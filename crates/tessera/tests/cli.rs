@@ -101,6 +101,13 @@ fn errors_are_one_line_naming_what_is_wrong() {
     let config = d.join("tessera.toml");
     std::fs::write(&config, "listen = \"127.0.0.1:0\"\nlisten_port = 3\n").unwrap();
     fails_with(d, &["--config", config.to_str().unwrap(), "realm", "list"], "unknown field `listen_port`");
+    // A key file that cannot open this database's keys is refused up front, not discovered by a 500 later.
+    let other_key = d.join("other.key");
+    fails_with(
+        d,
+        &["--master-key-file", other_key.to_str().unwrap(), "realm", "list"],
+        "does not open this database's keys",
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod errors;
 mod import;
 mod jwks;
 mod lifecycle;
+mod multinode;
 mod rotation;
 mod support;
 mod timing;

@@ -24,6 +24,7 @@ pub async fn introspect(
         hasher: &state.hasher,
         audit: state.audit.as_ref(),
         source_ip: ip.as_deref(),
+        fail_open: state.introspection_fail_open,
         now: state.clock.now(),
     };
     let body = introspection.handle(authorization(&headers), &form).await?;

@@ -1,0 +1,119 @@
+//! Redis for what several nodes must share fast: every revocation is published on a channel that every
+//! node subscribes to (so it is inactive everywhere within milliseconds) and kept in a sorted set scored by
+//! expiry, which a node reads whole when it (re)connects. The database stays the durable record: Redis here
+//! may run without persistence, and a node that misses a message still sees the row within a poll.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tessera_core::clock::Clock;
+use tessera_core::model::RevokedToken;
+
+use crate::denylist::RevocationList;
+
+const CHANNEL: &str = "tessera:revocations";
+const SET: &str = "tessera:revoked";
+
+pub struct RedisFanout {
+    client: redis::Client,
+    conn: ConnectionManager,
+    subscribed: AtomicBool,
+    clock: Arc<dyn Clock>,
+}
+
+impl RedisFanout {
+    pub async fn connect(url: &str, timeout: Duration, clock: Arc<dyn Clock>) -> Result<Self, String> {
+        let client = redis::Client::open(url).map_err(|e| format!("redis URL: {e}"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1);
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
+            .await
+            .map_err(|e| format!("cannot reach redis: {e}"))?;
+        Ok(Self { client, conn, subscribed: AtomicBool::new(false), clock })
+    }
+
+    /// Shares a revocation with every node; returns once Redis has it.
+    pub async fn publish(&self, t: &RevokedToken) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        redis::pipe()
+            .atomic()
+            .zadd(SET, &t.jti, t.exp)
+            .zrembyscore(SET, "-inf", self.clock.now())
+            .publish(CHANNEL, format!("{} {}", t.jti, t.exp))
+            .query_async::<()>(&mut conn)
+            .await
+    }
+
+    /// Whether this node currently hears revocations from the others.
+    pub fn is_subscribed(&self) -> bool {
+        self.subscribed.load(Ordering::SeqCst)
+    }
+
+    pub async fn ping(&self) -> bool {
+        let mut conn = self.conn.clone();
+        redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+    }
+
+    /// Every revocation still alive, from the shared set.
+    async fn resync(&self) -> redis::RedisResult<Vec<(String, i64)>> {
+        let mut conn = self.conn.clone();
+        redis::cmd("ZRANGEBYSCORE")
+            .arg(SET)
+            .arg(format!("({}", self.clock.now()))
+            .arg("+inf")
+            .arg("WITHSCORES")
+            .query_async::<Vec<(String, i64)>>(&mut conn)
+            .await
+    }
+
+    /// Subscribes, reads the whole set after every (re)connect, and feeds `list` until it is dropped.
+    pub fn spawn_subscriber(self: &Arc<Self>, list: Weak<RevocationList>) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                if list.strong_count() == 0 {
+                    return;
+                }
+                match this.listen(&list).await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        this.subscribed.store(false, Ordering::SeqCst);
+                        tracing::warn!(error = %e, "redis revocation feed lost; retrying");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+        })
+    }
+
+    /// Ok when the list is gone; Err when the connection dropped.
+    async fn listen(&self, list: &Weak<RevocationList>) -> redis::RedisResult<()> {
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(CHANNEL).await?;
+        // Subscribed first, then read the set: nothing published in between is missed.
+        let alive = self.resync().await?;
+        match list.upgrade() {
+            Some(l) => alive.iter().for_each(|(jti, exp)| l.remember(jti, *exp)),
+            None => return Ok(()),
+        }
+        self.subscribed.store(true, Ordering::SeqCst);
+        let mut messages = pubsub.into_on_message();
+        while let Some(msg) = messages.next().await {
+            let Some(l) = list.upgrade() else { return Ok(()) };
+            let payload: String = msg.get_payload().unwrap_or_default();
+            if let Some((jti, exp)) = payload.split_once(' ')
+                && let Ok(exp) = exp.parse::<i64>()
+            {
+                l.remember(jti, exp);
+            }
+        }
+        Err(redis::RedisError::from((redis::ErrorKind::Io, "subscription closed")))
+    }
+}
