@@ -159,7 +159,7 @@ impl Application {
         let revocations =
             Arc::new(RevocationList::new(dyn_store.clone(), clock.clone(), redis.clone(), config.refresh_interval));
         revocations.catch_up().await.map_err(|e| StartError::Config(e.to_string()))?;
-        let audit = AuditTrail::start(dyn_store.clone(), config.audit_flush_interval, clock.clone());
+        let audit = AuditTrail::start(dyn_store.clone(), config.audit_flush_interval, clock.clone(), redis.clone());
         tessera_core::keys::warm_up();
 
         let state = AppState {

@@ -10,6 +10,8 @@ use tessera_core::audit::{AuditEvent, AuditKind, AuditSink};
 use tessera_core::store::Store;
 use tokio::sync::mpsc;
 
+use crate::redis_fanout::RedisFanout;
+
 /// One JSON log line per event (target `tessera::audit`).
 pub fn log_event(e: &AuditEvent) {
     let line = serde_json::to_string(e).unwrap_or_default();
@@ -26,7 +28,12 @@ pub struct AuditTrail {
 
 impl AuditTrail {
     /// Starts the writer task: it flushes every `every`.
-    pub fn start(store: Arc<dyn Store>, every: Duration, clock: Arc<dyn tessera_core::clock::Clock>) -> Arc<Self> {
+    pub fn start(
+        store: Arc<dyn Store>,
+        every: Duration,
+        clock: Arc<dyn tessera_core::clock::Clock>,
+        redis: Option<Arc<RedisFanout>>,
+    ) -> Arc<Self> {
         let (tx, mut rx) = mpsc::unbounded_channel::<AuditEvent>();
         let issued: Arc<Mutex<HashMap<Minute, u64>>> = Arc::default();
         let counts = issued.clone();
@@ -49,7 +56,19 @@ impl AuditTrail {
                 };
                 // Counts of minutes that are over; everything when closing.
                 let current_minute = clock.now().div_euclid(60);
-                batch.extend(take_counts(&counts, |minute| !open || minute < current_minute));
+                let issued = take_counts(&counts, |minute| !open || minute < current_minute);
+                if let Some(redis) = &redis {
+                    let usage: Vec<_> = issued
+                        .iter()
+                        .map(|e| {
+                            (e.realm.clone(), e.client_id.clone().unwrap_or_default(), e.at.div_euclid(60), e.count)
+                        })
+                        .collect();
+                    if let Err(e) = redis.add_usage(&usage).await {
+                        tracing::warn!(error = %e, "could not add usage counts to redis");
+                    }
+                }
+                batch.extend(issued);
                 flush(store.as_ref(), &mut batch).await;
                 if !open {
                     return;

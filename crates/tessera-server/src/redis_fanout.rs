@@ -117,3 +117,24 @@ impl RedisFanout {
         Err(redis::RedisError::from((redis::ErrorKind::Io, "subscription closed")))
     }
 }
+
+impl RedisFanout {
+    /// Adds per-client token counts to the shared usage hashes `tessera:usage:{realm}:{minute}` (field: client
+    /// id), kept for two days, so usage is one read for every node's traffic together.
+    pub async fn add_usage(&self, counts: &[(String, String, i64, u64)]) -> redis::RedisResult<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (realm, client, minute, n) in counts {
+            let key = usage_key(realm, *minute);
+            pipe.hincr(&key, client, *n).ignore().expire(&key, 2 * 86_400).ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await
+    }
+}
+
+pub fn usage_key(realm: &str, minute: i64) -> String {
+    format!("tessera:usage:{realm}:{minute}")
+}

@@ -69,6 +69,36 @@ async fn a_revocation_reaches_the_other_node_through_redis_well_within_a_second(
 }
 
 #[tokio::test]
+async fn per_client_usage_from_every_node_adds_up_in_redis() {
+    let (Some(db), Some(redis)) = (fresh_postgres().await, redis_url()) else { return eprintln!("skipped") };
+    let node = |db: &str| {
+        let redis = redis.clone();
+        TestServer::builder().database_url(db).configure(shared).configure(move |c| c.redis_url = Some(redis)).spawn()
+    };
+    let a = node(&db).await;
+    let b = node(&db).await;
+    let realm = format!("usage-{}", std::process::id());
+    a.realm(&realm, SigningAlgorithm::Es256, &[]).await;
+    let secret = a.service_client(&realm, "svc", &[], &[]).await.secret;
+    for server in [&a, &a, &b] {
+        server.access_token(&realm, "svc", &secret).await;
+    }
+    // Counts are written when a minute ends or the node stops.
+    a.stop().await;
+    b.stop().await;
+    let client = redis::Client::open(redis.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("tessera:usage:{realm}:*")).query_async(&mut conn).await.unwrap();
+    let mut total = 0;
+    for key in keys {
+        let n: Option<u64> = redis::cmd("HGET").arg(&key).arg("svc").query_async(&mut conn).await.unwrap();
+        total += n.unwrap_or(0);
+    }
+    assert_eq!(total, 3);
+}
+
+#[tokio::test]
 async fn while_the_revocation_feed_is_down_introspection_fails_closed_unless_told_open() {
     let Some(db) = fresh_postgres().await else { return eprintln!("no PostgreSQL: skipped") };
     let mut redis = PrivateRedis::start().await;
