@@ -1,0 +1,30 @@
+/// Why a request was not let through. Maps to RFC 6750 §3.1 in the axum adapter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    /// No bearer token was sent (RFC 6750 §3.1: answered without an error code).
+    #[error("no bearer token")]
+    Missing,
+    /// `invalid_token`: expired, forged, for another audience, …; the text says which.
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    /// `insufficient_scope`: the scopes the route needs.
+    #[error("insufficient scope: requires {0}")]
+    InsufficientScope(String),
+    /// The issuer's keys (or its introspection endpoint) cannot be reached and no usable copy is left.
+    #[error("cannot validate tokens now: {0}")]
+    Unavailable(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("set an issuer or a JWKS URL")]
+    NoKeySource,
+    #[error("algorithm {0:?} is not allowed: only asymmetric signatures are accepted")]
+    SymmetricAlgorithm(jsonwebtoken::Algorithm),
+    #[error("discovery at {url} failed: {reason}")]
+    Discovery { url: String, reason: String },
+    #[error("the JWKS at {url} could not be fetched: {reason}")]
+    Jwks { url: String, reason: String },
+    #[error("introspection needs an endpoint: set one or use an issuer that advertises it")]
+    NoIntrospectionEndpoint,
+}

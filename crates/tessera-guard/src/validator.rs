@@ -1,0 +1,280 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
+use serde_json::{Map, Value};
+use tessera_proto::{ScopeSet, ServerMetadata};
+
+use crate::introspection::{IntrospectionConfig, Introspector};
+use crate::jwks::JwksCache;
+use crate::{BuildError, ScopeRequirement, ValidationError};
+
+/// A validated token: its claims and its scopes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedToken {
+    pub claims: Map<String, Value>,
+    pub scopes: ScopeSet,
+}
+
+impl VerifiedToken {
+    pub fn subject(&self) -> Option<&str> {
+        self.claims.get("sub").and_then(Value::as_str)
+    }
+
+    pub fn client_id(&self) -> Option<&str> {
+        self.claims.get("client_id").or_else(|| self.claims.get("azp")).and_then(Value::as_str)
+    }
+
+    pub fn require(&self, requirement: &ScopeRequirement) -> Result<(), ValidationError> {
+        requirement.check(&self.scopes)
+    }
+}
+
+/// Checks tokens of one issuer: signature against its JWKS, `iss` exact, `aud`, `exp`/`nbf` with leeway,
+/// `typ`, and optionally RFC 7662 introspection.
+pub struct Validator {
+    issuer: String,
+    audiences: Vec<String>,
+    algorithms: Vec<Algorithm>,
+    leeway: u64,
+    typ: Option<String>,
+    jwks: Arc<JwksCache>,
+    introspection: Option<Introspector>,
+    refresher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Validator {
+    fn drop(&mut self) {
+        self.refresher.abort();
+    }
+}
+
+impl std::fmt::Debug for Validator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validator").field("issuer", &self.issuer).field("jwks", &self.jwks.url()).finish()
+    }
+}
+
+/// How to build a [`Validator`]; see [`Validator::builder`].
+#[derive(Debug, Clone)]
+pub struct ValidatorBuilder {
+    issuer: Option<String>,
+    jwks_url: Option<String>,
+    audiences: Vec<String>,
+    algorithms: Vec<Algorithm>,
+    leeway: Duration,
+    typ: Option<String>,
+    min_refetch: Duration,
+    max_stale: Duration,
+    http: Option<reqwest::Client>,
+    introspection: Option<IntrospectionConfig>,
+}
+
+impl Validator {
+    /// Defaults: RS256, ES256 and EdDSA accepted; 30 s leeway; `typ` must be `at+jwt` (RFC 9068 §4); an unknown
+    /// `kid` refetches the JWKS at most every 10 s; keys are served stale up to 24 h while the issuer is down.
+    pub fn builder() -> ValidatorBuilder {
+        ValidatorBuilder {
+            issuer: None,
+            jwks_url: None,
+            audiences: Vec::new(),
+            algorithms: vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA],
+            leeway: Duration::from_secs(30),
+            typ: Some("at+jwt".to_owned()),
+            min_refetch: Duration::from_secs(10),
+            max_stale: Duration::from_secs(24 * 3600),
+            http: None,
+            introspection: None,
+        }
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// How many times the JWKS has been fetched (for monitoring).
+    pub fn jwks_fetches(&self) -> u64 {
+        self.jwks.fetch_count()
+    }
+
+    pub async fn validate(&self, token: &str) -> Result<VerifiedToken, ValidationError> {
+        let invalid = |why: &str| ValidationError::InvalidToken(why.to_owned());
+        let header = decode_header(token).map_err(|_| invalid("the token is not a JWT"))?;
+        if !self.algorithms.contains(&header.alg) {
+            return Err(invalid("the token's algorithm is not accepted"));
+        }
+        if let Some(want) = &self.typ {
+            let typ = header.typ.as_deref().unwrap_or_default();
+            let typ = typ.strip_prefix("application/").unwrap_or(typ);
+            if !typ.eq_ignore_ascii_case(want) {
+                return Err(invalid("the token type is not an access token"));
+            }
+        }
+        let kid = header.kid.as_deref().ok_or_else(|| invalid("the token names no key"))?;
+        let key = self.jwks.key(kid).await?;
+        if key.alg.is_some_and(|a| a != header.alg) {
+            return Err(invalid("the token's algorithm does not match its key"));
+        }
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.leeway = self.leeway;
+        validation.validate_nbf = true;
+        if self.audiences.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(&self.audiences);
+        }
+        validation.set_required_spec_claims(&["exp", "iss"]);
+        let claims = decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind;
+                ValidationError::InvalidToken(
+                    match e.kind() {
+                        ErrorKind::ExpiredSignature => "the token has expired",
+                        ErrorKind::ImmatureSignature => "the token is not valid yet",
+                        ErrorKind::InvalidAudience => "the token is for another audience",
+                        ErrorKind::InvalidIssuer => "the token is from another issuer",
+                        ErrorKind::InvalidSignature => "the token's signature does not verify",
+                        ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim",
+                        _ => "the token could not be verified",
+                    }
+                    .to_owned(),
+                )
+            })?
+            .claims;
+        let scopes =
+            claims.get("scope").and_then(Value::as_str).and_then(|s| ScopeSet::parse(s).ok()).unwrap_or_default();
+        if let Some(introspection) = &self.introspection {
+            introspection.check(token, claims.get("exp").and_then(Value::as_i64)).await?;
+        }
+        Ok(VerifiedToken { claims, scopes })
+    }
+}
+
+impl ValidatorBuilder {
+    /// The issuer (`iss`), exact. Without `jwks_url`, its discovery document supplies the JWKS URL.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// An accepted audience; a token must name at least one of those given. None given: `aud` is not checked.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// The accepted algorithms (an allow-list; symmetric ones are refused at build).
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The required `typ` header (`at+jwt` by default); `None` for issuers that send `JWT` or nothing.
+    pub fn required_typ(mut self, typ: Option<&str>) -> Self {
+        self.typ = typ.map(str::to_owned);
+        self
+    }
+
+    /// The least time between two JWKS fetches caused by unknown key ids.
+    pub fn min_refetch_interval(mut self, interval: Duration) -> Self {
+        self.min_refetch = interval;
+        self
+    }
+
+    /// How long keys are used after the issuer stopped answering.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
+    }
+
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    pub fn introspection(mut self, config: IntrospectionConfig) -> Self {
+        self.introspection = Some(config);
+        self
+    }
+
+    pub async fn build(self) -> Result<Validator, BuildError> {
+        if let Some(alg) =
+            self.algorithms.iter().find(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+        {
+            return Err(BuildError::SymmetricAlgorithm(*alg));
+        }
+        let http = self.http.unwrap_or_default();
+        let issuer = self.issuer.clone();
+        let metadata = match (&self.issuer, &self.jwks_url, &self.introspection) {
+            (Some(issuer), None, _) | (Some(issuer), _, Some(IntrospectionConfig { endpoint: None, .. })) => {
+                Some(discover(&http, issuer).await?)
+            }
+            _ => None,
+        };
+        let jwks_url = match (self.jwks_url, &metadata) {
+            (Some(url), _) => url,
+            (None, Some(m)) => m.jwks_uri.clone(),
+            (None, None) => return Err(BuildError::NoKeySource),
+        };
+        let issuer = issuer.ok_or(BuildError::NoKeySource)?;
+        let jwks = Arc::new(JwksCache::new(http.clone(), jwks_url.clone(), self.min_refetch, self.max_stale));
+        jwks.refresh().await.map_err(|reason| BuildError::Jwks { url: jwks_url, reason })?;
+        let refresher = JwksCache::spawn_refresher(Arc::downgrade(&jwks));
+        let introspection = match self.introspection {
+            None => None,
+            Some(config) => {
+                let endpoint = config
+                    .endpoint
+                    .clone()
+                    .or_else(|| metadata.as_ref().and_then(|m| m.introspection_endpoint.clone()))
+                    .ok_or(BuildError::NoIntrospectionEndpoint)?;
+                Some(Introspector::new(http, endpoint, config))
+            }
+        };
+        Ok(Validator {
+            issuer,
+            audiences: self.audiences,
+            algorithms: self.algorithms,
+            leeway: self.leeway.as_secs(),
+            typ: self.typ,
+            jwks,
+            introspection,
+            refresher,
+        })
+    }
+}
+
+/// OIDC Discovery §4, falling back to RFC 8414 §3.
+async fn discover(http: &reqwest::Client, issuer: &str) -> Result<ServerMetadata, BuildError> {
+    let base = issuer.trim_end_matches('/');
+    let mut last = String::new();
+    for url in
+        [format!("{base}/.well-known/openid-configuration"), format!("{base}/.well-known/oauth-authorization-server")]
+    {
+        match http.get(&url).send().await {
+            Ok(r) if r.status().is_success() => {
+                let metadata: ServerMetadata =
+                    r.json().await.map_err(|e| BuildError::Discovery { url: url.clone(), reason: e.to_string() })?;
+                // OIDC Discovery §4.3 / RFC 8414 §3.3: the document must name the issuer we asked about.
+                if metadata.issuer != issuer {
+                    return Err(BuildError::Discovery { url, reason: format!("it names issuer {}", metadata.issuer) });
+                }
+                return Ok(metadata);
+            }
+            Ok(r) => last = format!("HTTP {}", r.status()),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(BuildError::Discovery { url: format!("{base}/.well-known/…"), reason: last })
+}
