@@ -1,0 +1,195 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use tessera_client::{ClientSecret, Clock, ErrorCode, TokenError, TokenSource};
+use tessera_core::audit::{AuditKind, AuditQuery};
+use tessera_core::keys::SigningAlgorithm;
+use tessera_core::store::{AuditStore, RealmStore};
+use tessera_testkit::TestServer;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[derive(Debug)]
+struct ManualClock(AtomicI64);
+
+impl Clock for ManualClock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+async fn shop() -> (TestServer, String) {
+    shop_in(TestServer::spawn().await).await
+}
+
+async fn shop_in(server: TestServer) -> (TestServer, String) {
+    server.realm("shop", SigningAlgorithm::Es256, &["api:read"]).await;
+    let secret = server.service_client("shop", "svc", &["api:read"], &[]).await.secret;
+    (server, secret)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_callers_cause_one_token_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, secret) = shop_in(TestServer::builder().data_dir(dir.path()).spawn().await).await;
+    let data_dir = dir.path().to_path_buf();
+    let source = TokenSource::builder()
+        .issuer(server.issuer("shop"))
+        .client_id("svc")
+        .client_secret(ClientSecret::Value(secret))
+        .build()
+        .await
+        .unwrap();
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let s = source.clone();
+            tokio::spawn(async move { s.token().await })
+        })
+        .collect();
+    let mut tokens = std::collections::BTreeSet::new();
+    for c in calls {
+        tokens.insert(c.await.unwrap().unwrap());
+    }
+    assert_eq!(tokens.len(), 1, "every caller got the same token");
+    // The server's audit trail counts issued tokens; stopping it flushes the count.
+    server.stop().await;
+    let store =
+        tessera_store::SqlStore::connect(&tessera_store::SqlStore::sqlite_url_for_dir(&data_dir)).await.unwrap();
+    let q = AuditQuery { realm: "shop".into(), kind: Some(AuditKind::TokenIssued), ..AuditQuery::default() };
+    let issued: u64 = store.audit_events(&q).await.unwrap().iter().map(|e| e.count).sum();
+    assert_eq!(issued, 1, "one token request for a hundred callers");
+}
+
+#[tokio::test]
+async fn a_token_is_renewed_before_it_expires() {
+    let (server, secret) = shop().await;
+    let clock = Arc::new(ManualClock(AtomicI64::new(1_000)));
+    let source = TokenSource::builder()
+        .token_url(server.token_url("shop"))
+        .client_id("svc")
+        .client_secret(ClientSecret::Value(secret))
+        .skew(Duration::from_secs(30))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    let first = source.token().await.unwrap();
+    clock.0.fetch_add(269, Ordering::SeqCst);
+    assert_eq!(source.token().await.unwrap(), first, "cached until 30 s before expiry");
+    clock.0.fetch_add(1, Ordering::SeqCst);
+    assert_ne!(source.token().await.unwrap(), first, "renewed 30 s before expiry (expires_in 300)");
+}
+
+#[tokio::test]
+async fn a_changed_secret_file_is_picked_up() {
+    let (server, old) = shop().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret");
+    std::fs::write(&file, format!("{old}\n")).unwrap();
+    let clock = Arc::new(ManualClock(AtomicI64::new(1_000)));
+    let source = TokenSource::builder()
+        .token_url(server.token_url("shop"))
+        .client_id("svc")
+        .client_secret(ClientSecret::File(file.clone()))
+        .clock(clock.clone())
+        .build()
+        .await
+        .unwrap();
+    source.token().await.unwrap();
+    // The secret is rotated with no grace: the old one stops working at once.
+    let realm = server.store.find_realm("shop").await.unwrap().unwrap();
+    let now = tessera_core::clock::Clock::now(&tessera_core::clock::SystemClock);
+    let new = tessera_server::admin::rotate_client_secret(&server.store, &server.secrets, &realm, "svc", 0, now - 1)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    clock.0.fetch_add(400, Ordering::SeqCst);
+    let refused = source.token().await.unwrap_err();
+    assert!(matches!(refused, TokenError::OAuth { status: 401, error: ErrorCode::InvalidClient, .. }), "{refused:?}");
+    // Ensure a new modification time even on coarse file systems.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(&file, secrecy::ExposeSecret::expose_secret(&new)).unwrap();
+    let t = std::time::SystemTime::now() + Duration::from_secs(5);
+    std::fs::File::options().write(true).open(&file).unwrap().set_modified(t).unwrap();
+    source.token().await.expect("the new secret from the file works");
+}
+
+#[tokio::test]
+async fn errors_are_typed_with_the_rfc_code() {
+    let (server, _) = shop().await;
+    let source = TokenSource::builder()
+        .token_url(server.token_url("shop"))
+        .client_id("svc")
+        .client_secret(ClientSecret::Env("TESSERA_CLIENT_TEST_UNSET_VARIABLE".into()))
+        .build()
+        .await;
+    assert!(matches!(source, Err(TokenError::Secret(_))));
+    let source = TokenSource::builder()
+        .token_url(server.token_url("shop"))
+        .client_id("svc")
+        .client_secret(ClientSecret::Value("wrong".into()))
+        .scope("api:read")
+        .build()
+        .await
+        .unwrap();
+    let err = source.token().await.unwrap_err();
+    assert_eq!(
+        err,
+        TokenError::OAuth {
+            status: 401,
+            error: ErrorCode::InvalidClient,
+            description: Some("client authentication failed".into())
+        }
+    );
+}
+
+#[tokio::test]
+async fn only_5xx_and_connection_errors_are_retried_and_the_bearer_header_is_added() {
+    let idp = MockServer::start().await;
+    let ok = serde_json::json!({"access_token": "abc", "expires_in": 300, "refresh_expires_in": 0,
+        "token_type": "Bearer", "not-before-policy": 0, "scope": ""});
+    Mock::given(method("POST"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .mount(&idp)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&ok))
+        .mount(&idp)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/refuses"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "invalid_scope"})))
+        .mount(&idp)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api"))
+        .and(header("authorization", "Bearer abc"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&idp)
+        .await;
+    let source = |p: &str| {
+        TokenSource::builder()
+            .token_url(format!("{}{p}", idp.uri()))
+            .client_id("c")
+            .client_secret(ClientSecret::Value("s".into()))
+            .build()
+    };
+    let flaky = source("/flaky").await.unwrap();
+    assert_eq!(flaky.token().await.unwrap(), "abc");
+    let refusing = source("/refuses").await.unwrap();
+    assert!(matches!(refusing.token().await, Err(TokenError::OAuth { error: ErrorCode::InvalidScope, .. })));
+    let count = |p: &'static str| {
+        let idp = &idp;
+        async move { idp.received_requests().await.unwrap().iter().filter(|r| r.url.path() == p).count() }
+    };
+    assert_eq!(count("/flaky").await, 3, "two 503s retried, then success");
+    assert_eq!(count("/refuses").await, 1, "a 4xx is not retried");
+    let api = flaky.authorize(reqwest::Client::new().get(format!("{}/api", idp.uri()))).await.unwrap();
+    assert_eq!(api.send().await.unwrap().status(), 204);
+}
