@@ -140,6 +140,11 @@ impl TokenSource {
         }
     }
 
+    /// A new token response straight from the server (retries included), bypassing the cache.
+    pub async fn request_token(&self) -> Result<TokenResponse, TokenError> {
+        self.fetch().await
+    }
+
     /// Adds `Authorization: Bearer <token>` to a request.
     pub async fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, TokenError> {
         Ok(request.bearer_auth(self.token().await?))

@@ -60,6 +60,8 @@ pub enum Command {
         #[arg(long, default_value = "revoked by an administrator")]
         reason: String,
     },
+    /// Get an access token (client credentials), or decode and verify one.
+    Token(TokenArgs),
     /// List audit events.
     Events {
         #[arg(long)]
@@ -76,6 +78,35 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: i64,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The issuer (its discovery document names the token endpoint and the keys).
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// The token endpoint, instead of discovery.
+    #[arg(long, conflicts_with = "decode")]
+    pub token_url: Option<String>,
+    #[arg(long, conflicts_with = "decode")]
+    pub client_id: Option<String>,
+    /// A file holding the client secret (as Vault Agent or Kubernetes mount them).
+    #[arg(long, conflicts_with = "decode")]
+    pub client_secret_file: Option<PathBuf>,
+    #[arg(long, conflicts_with = "decode")]
+    pub scope: Option<String>,
+    /// Print the whole token response as JSON.
+    #[arg(long, conflicts_with = "decode")]
+    pub json: bool,
+    /// Show a token's header and claims.
+    #[arg(long, value_name = "TOKEN")]
+    pub decode: Option<String>,
+    /// With --decode: check signature, issuer and expiry against --issuer's keys.
+    #[arg(long, requires_all = ["decode", "issuer"])]
+    pub verify: bool,
+    /// With --verify: the audience the token must carry.
+    #[arg(long, requires = "verify")]
+    pub audience: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

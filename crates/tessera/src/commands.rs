@@ -10,7 +10,9 @@ use tessera_server::admin::{self, ImportOutcome, RotationOutcome};
 use tessera_server::{Application, Config};
 use tessera_store::SqlStore;
 
-use crate::cli::{Alg, Cli, ClientCommand, Command, KeysCommand, RealmCommand, ScopeCommand, ServeArgs};
+use tessera_client::{ClientSecret, TokenSource};
+
+use crate::cli::{Alg, Cli, ClientCommand, Command, KeysCommand, RealmCommand, ScopeCommand, ServeArgs, TokenArgs};
 use crate::settings::{admin_config, serve_config};
 
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -23,6 +25,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Revoke { realm, client, all: _, reason } => {
             revoke(admin_config(&cli.global)?, &realm, client.as_deref(), &reason).await
         }
+        Command::Token(args) => token(args).await,
         Command::Events { realm, since, kind, client, limit } => {
             events(admin_config(&cli.global)?, realm, since, kind, client, limit).await
         }
@@ -45,6 +48,51 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         _ => return Err(format!("invalid duration {text:?} (use e.g. 90s, 15m, 24h, 7d)")),
     };
     n.checked_mul(unit).filter(|v| *v >= 0).ok_or_else(|| format!("invalid duration {text:?}"))
+}
+
+async fn token(args: TokenArgs) -> Result<(), String> {
+    if let Some(token) = &args.decode {
+        let part = |i: usize| -> Result<serde_json::Value, String> {
+            use base64::Engine;
+            let raw = token.split('.').nth(i).ok_or("not a JWT: expected header.payload.signature")?;
+            let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(raw.trim_end_matches('='))
+                .map_err(|_| "not a JWT: a part is not base64url")?;
+            serde_json::from_slice(&bytes).map_err(|_| "not a JWT: a part is not JSON".to_owned())
+        };
+        let shown = serde_json::json!({"header": part(0)?, "claims": part(1)?});
+        println!("{}", serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())?);
+        if args.verify {
+            let issuer = args.issuer.clone().ok_or("--verify needs --issuer")?;
+            let mut builder = tessera_guard::Validator::builder().issuer(&issuer);
+            if let Some(aud) = &args.audience {
+                builder = builder.audience(aud);
+            }
+            let validator = builder.build().await.map_err(|e| e.to_string())?;
+            validator.validate(token).await.map_err(|e| format!("not verified: {e}"))?;
+            println!("verified: signature by {issuer}'s published key, issuer, expiry, type at+jwt");
+        }
+        return Ok(());
+    }
+    let client_id = args.client_id.ok_or("--client-id is required to get a token")?;
+    let secret_file = args.client_secret_file.ok_or("--client-secret-file is required to get a token")?;
+    let mut builder = TokenSource::builder().client_id(client_id).client_secret(ClientSecret::File(secret_file));
+    builder = match (args.token_url, args.issuer) {
+        (Some(url), _) => builder.token_url(url),
+        (None, Some(issuer)) => builder.issuer(issuer),
+        (None, None) => return Err("give --issuer or --token-url".to_owned()),
+    };
+    if let Some(scope) = args.scope {
+        builder = builder.scope(scope);
+    }
+    let source = builder.build().await.map_err(|e| e.to_string())?;
+    let response = source.request_token().await.map_err(|e| e.to_string())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response).map_err(|e| e.to_string())?);
+    } else {
+        println!("{}", response.access_token);
+    }
+    Ok(())
 }
 
 async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {

@@ -405,3 +405,53 @@ async fn logs_carry_audit_lines_but_never_a_secret_or_a_token() {
     let issued = ok(d, &["events", "--realm", "demo", "--type", "token_issued"]);
     assert!(issued.contains("\"count\":1"), "the token count was lost on shutdown: {issued}");
 }
+
+// Multi-threaded: the test blocks on child processes that call the in-process server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tessera_token_fetches_decodes_and_verifies() {
+    let server = TestServer::spawn().await;
+    server.realm("shop", tessera_core::keys::SigningAlgorithm::Es256, &["api:read"]).await;
+    let secret = server.service_client("shop", "svc", &["api:read"], &[]).await.secret;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret_file = d.join("svc.secret");
+    std::fs::write(&secret_file, format!("{secret}\n")).unwrap();
+    let issuer = server.issuer("shop");
+    let fetch = |extra: &[&str]| {
+        let mut args = vec![
+            "token",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "svc",
+            "--client-secret-file",
+            secret_file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(d, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let token = fetch(&[]).trim().to_owned();
+    assert_eq!(token.split('.').count(), 3);
+    let json: Value = serde_json::from_str(&fetch(&["--json", "--scope", "api:read"])).unwrap();
+    assert_eq!(json["token_type"], "Bearer");
+    assert_eq!(json["scope"], "api:read");
+
+    let decoded = ok(d, &["token", "--decode", &token]);
+    assert!(decoded.contains("\"typ\": \"at+jwt\"") && decoded.contains("\"client_id\": \"svc\""), "{decoded}");
+    let verified = ok(d, &["token", "--decode", &token, "--verify", "--issuer", &issuer]);
+    assert!(verified.contains("verified:"), "{verified}");
+    let tampered = format!("{}x", &token[..token.len() - 1]);
+    let o = run(d, &["token", "--decode", &tampered, "--verify", "--issuer", &issuer]);
+    assert!(!o.status.success());
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1);
+    assert!(stderr(&o).contains("not verified"), "{}", stderr(&o));
+    fails_with(d, &["token", "--decode", "nonsense"], "not a JWT");
+    std::fs::write(&secret_file, "wrong").unwrap();
+    fails_with(
+        d,
+        &["token", "--issuer", &issuer, "--client-id", "svc", "--client-secret-file", secret_file.to_str().unwrap()],
+        "invalid_client",
+    );
+}
