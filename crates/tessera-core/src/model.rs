@@ -7,6 +7,9 @@ use tessera_proto::Jwk;
 
 use crate::keys::SigningAlgorithm;
 
+/// The client attribute that turns the token reuse window on (a fraction of the lifetime, 0 to 1).
+pub const TOKEN_REUSE_ATTRIBUTE: &str = "tessera.token.reuse";
+
 /// Keycloak's default access-token lifespan, in seconds.
 pub const DEFAULT_ACCESS_TOKEN_LIFESPAN: u64 = 300;
 
@@ -113,6 +116,12 @@ impl Client {
     /// Keycloak's per-client override `access.token.lifespan`, in seconds.
     pub fn access_token_lifespan(&self) -> Option<u64> {
         self.attributes.get("access.token.lifespan").and_then(|v| v.parse::<u64>().ok()).filter(|v| *v > 0)
+    }
+
+    /// The opt-in token reuse window (attribute `tessera.token.reuse`): the fraction of a token's lifetime
+    /// during which the same token is handed back for the same request.
+    pub fn token_reuse_fraction(&self) -> Option<f64> {
+        self.attributes.get(TOKEN_REUSE_ATTRIBUTE).and_then(|v| v.parse::<f64>().ok()).filter(|f| *f > 0.0 && *f <= 1.0)
     }
 
     /// A client id is printable ASCII without spaces (RFC 6749 Appendix A.1 allows VSCHAR; we are stricter).

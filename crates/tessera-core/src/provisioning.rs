@@ -78,6 +78,8 @@ pub struct NewClient {
     pub optional_scopes: Vec<String>,
     pub audiences: Vec<String>,
     pub redirect_uris: Vec<String>,
+    /// The token reuse window, as a fraction of the token lifetime (see [`Client::token_reuse_fraction`]).
+    pub token_reuse: Option<f64>,
 }
 
 /// A new client; a confidential one comes with a fresh secret, returned here and never stored in clear.
@@ -117,7 +119,10 @@ pub fn new_client(
         default_scopes: spec.default_scopes.clone(),
         optional_scopes: spec.optional_scopes.clone(),
         audiences: spec.audiences.clone(),
-        attributes: BTreeMap::new(),
+        attributes: spec
+            .token_reuse
+            .map(|f| BTreeMap::from([(crate::model::TOKEN_REUSE_ATTRIBUTE.to_owned(), f.to_string())]))
+            .unwrap_or_default(),
         service_account_user_id: (spec.service_accounts_enabled && !spec.public_client).then(new_id),
         secrets,
         not_before: 0,

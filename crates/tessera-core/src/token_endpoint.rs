@@ -5,6 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tessera_proto::TokenResponse;
 
+use crate::introspection::Denylist;
+
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind, AuditSink};
 use crate::client_auth::{PresentedCredentials, authenticate};
@@ -13,6 +15,21 @@ use crate::model::Client;
 use crate::request::{FormParams, TokenRequest};
 use crate::secret::ClientSecretHasher;
 use crate::store::StoreError;
+
+/// A token handed out under the reuse window, with what is needed to decide whether it may go out again.
+#[derive(Debug, Clone)]
+pub struct ReusableToken {
+    pub response: TokenResponse,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Tokens recently issued to clients that opted into reuse, by realm, client and requested scope.
+pub trait IssuedTokens: Send + Sync {
+    fn get(&self, key: &str) -> Option<ReusableToken>;
+    fn put(&self, key: String, token: ReusableToken);
+}
 
 /// Finds clients by id; the server answers from its cache.
 #[async_trait]
@@ -25,6 +42,8 @@ pub struct TokenEndpoint<'a> {
     pub clients: &'a dyn ClientDirectory,
     pub hasher: &'a ClientSecretHasher,
     pub audit: &'a dyn AuditSink,
+    pub issued: &'a dyn IssuedTokens,
+    pub denylist: &'a dyn Denylist,
     pub source_ip: Option<&'a str>,
     pub now: i64,
 }
@@ -47,11 +66,46 @@ impl TokenEndpoint<'_> {
         })?;
         let response = match request {
             TokenRequest::ClientCredentials { scope } => {
-                ClientCredentialsGrant { realm: self.realm, client: &client, scope: scope.as_ref(), now: self.now }
-                    .issue()?
+                let grant =
+                    ClientCredentialsGrant { realm: self.realm, client: &client, scope: scope.as_ref(), now: self.now };
+                match client.token_reuse_fraction() {
+                    None => grant.issue()?.0,
+                    Some(fraction) => self.issue_or_reuse(&grant, &client, scope.as_ref(), fraction)?,
+                }
             }
         };
         self.audit.token_issued(&self.realm.realm.name, &client.client_id, self.now);
+        Ok(response)
+    }
+
+    /// The opt-in reuse window: a client that calls the token endpoint before every request gets the same
+    /// still-fresh token back for the same scope until `fraction` of its lifetime has passed, unless it was
+    /// revoked or a not-before policy came after it.
+    fn issue_or_reuse(
+        &self,
+        grant: &ClientCredentialsGrant<'_>,
+        client: &Client,
+        scope: Option<&tessera_proto::ScopeSet>,
+        fraction: f64,
+    ) -> Result<TokenResponse, OAuthError> {
+        let requested = scope.map(|s| s.to_string()).unwrap_or_default();
+        let key = format!("{}\n{}\n{requested}", self.realm.realm.id, client.client_id);
+        if let Some(t) = self.issued.get(&key) {
+            let reuse_until = t.iat + ((t.exp - t.iat) as f64 * fraction) as i64;
+            let still_good = self.now < reuse_until
+                && !self.denylist.is_revoked(&t.jti)
+                && t.iat >= self.realm.realm.not_before
+                && t.iat >= client.not_before;
+            if still_good {
+                let mut response = t.response;
+                response.expires_in = u64::try_from(t.exp - self.now).unwrap_or(0);
+                response.not_before_policy = self.realm.realm.not_before;
+                return Ok(response);
+            }
+        }
+        let (response, claims) = grant.issue()?;
+        self.issued
+            .put(key, ReusableToken { response: response.clone(), jti: claims.jti, iat: claims.iat, exp: claims.exp });
         Ok(response)
     }
 }

@@ -25,6 +25,7 @@ use crate::directory::Directory;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
 use crate::http::oidc::{certs, discovery, introspect, revoke, token};
+use crate::issued_tokens::IssuedTokenCache;
 use crate::redis_fanout::RedisFanout;
 use crate::routes::Endpoint;
 
@@ -41,6 +42,7 @@ pub struct AppState {
     pub introspection_fail_open: bool,
     pub store: Arc<dyn Store>,
     pub redis: Option<Arc<RedisFanout>>,
+    pub issued: Arc<IssuedTokenCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -173,6 +175,7 @@ impl Application {
             introspection_fail_open: config.introspection_fail_open,
             store: dyn_store,
             redis: redis.clone(),
+            issued: Arc::default(),
         };
         Ok(Self {
             listener,

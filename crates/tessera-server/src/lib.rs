@@ -8,6 +8,7 @@ mod config;
 mod denylist;
 mod directory;
 mod http;
+mod issued_tokens;
 mod keyfile;
 mod redis_fanout;
 mod routes;

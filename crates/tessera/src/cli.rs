@@ -214,6 +214,9 @@ pub enum ClientCommand {
         /// Redirect URI for the authorization code flow. Repeatable.
         #[arg(long = "redirect-uri", value_name = "URI")]
         redirect_uris: Vec<String>,
+        /// Hand the same token back to this client until this fraction of its lifetime has passed (0 to 1).
+        #[arg(long, value_name = "FRACTION")]
+        token_reuse: Option<f64>,
     },
     /// List a realm's clients.
     List {

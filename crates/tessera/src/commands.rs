@@ -306,7 +306,11 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
             public,
             no_service_account,
             redirect_uris,
+            token_reuse,
         } => {
+            if token_reuse.is_some_and(|f| !(f > 0.0 && f <= 1.0)) {
+                return Err("--token-reuse takes a fraction greater than 0 and at most 1".to_owned());
+            }
             let realm = find_realm(&store, &realm).await?;
             let scopes = store.list_scopes(&realm.id).await.map_err(|e| e.to_string())?;
             let spec = NewClient {
@@ -318,6 +322,7 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
                 optional_scopes,
                 audiences,
                 redirect_uris,
+                token_reuse,
             };
             let (client, secret) =
                 new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now).map_err(|e| e.to_string())?;

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use tessera_proto::{ScopeSet, TokenResponse};
+use tessera_proto::{AccessTokenClaims, ScopeSet, TokenResponse};
 
 use crate::OAuthError;
 use crate::keys::KeyRing;
@@ -28,7 +28,7 @@ pub struct ClientCredentialsGrant<'a> {
 }
 
 impl ClientCredentialsGrant<'_> {
-    pub fn issue(&self) -> Result<TokenResponse, OAuthError> {
+    pub fn issue(&self) -> Result<(TokenResponse, AccessTokenClaims), OAuthError> {
         // §4.4: "MUST only be used by confidential clients".
         if self.client.public_client {
             return Err(OAuthError::UnauthorizedClient(Cow::Borrowed(
@@ -53,9 +53,9 @@ impl ClientCredentialsGrant<'_> {
             issued_at: self.now,
             lifetime,
         };
-        let (access_token, _) =
+        let (access_token, claims) =
             grant.sign(self.realm.keys.active()).map_err(|e| OAuthError::Internal(e.to_string()))?;
-        Ok(TokenResponse {
+        let response = TokenResponse {
             access_token,
             expires_in: lifetime,
             // Keycloak's shape: no refresh token for client credentials (RFC 6749 §4.4.3 "SHOULD NOT").
@@ -65,6 +65,7 @@ impl ClientCredentialsGrant<'_> {
             id_token: None,
             not_before_policy: self.realm.realm.not_before,
             scope: scopes.in_token.to_string(),
-        })
+        };
+        Ok((response, claims))
     }
 }

@@ -148,3 +148,43 @@ async fn issuing_a_token_writes_nothing_to_the_database() {
     }
     assert!(before == snapshot(), "the database or its WAL changed while issuing tokens");
 }
+
+#[tokio::test]
+async fn the_opt_in_reuse_window_hands_back_the_same_fresh_token_and_never_a_revoked_one() {
+    use std::sync::Arc;
+    use tessera_core::clock::ManualClock;
+    let clock = Arc::new(ManualClock::new(1_900_000_000));
+    let server = TestServer::builder().clock(clock.clone()).spawn().await;
+    server.realm("shop", SigningAlgorithm::Es256, &["a"]).await;
+    let spec = |id: &str, reuse| NewClient {
+        client_id: id.into(),
+        service_accounts_enabled: true,
+        default_scopes: vec!["a".into()],
+        token_reuse: reuse,
+        ..NewClient::default()
+    };
+    let reuser = server.client("shop", spec("reuser", Some(0.5))).await.secret;
+    let plain = server.client("shop", spec("plain", None)).await.secret;
+    let body = |r: reqwest::Response| async move { r.json::<Value>().await.unwrap() };
+
+    let first = body(server.client_credentials("shop", "reuser", &reuser, None).await).await;
+    clock.advance(100);
+    let again = body(server.client_credentials("shop", "reuser", &reuser, None).await).await;
+    assert_eq!(again["access_token"], first["access_token"], "same token within the window");
+    assert_eq!(again["expires_in"], 200, "expires_in counts down");
+    // Another scope request is another token.
+    let scoped = body(server.client_credentials("shop", "reuser", &reuser, Some("a")).await).await;
+    assert_ne!(scoped["access_token"], first["access_token"]);
+    clock.advance(50);
+    let after = body(server.client_credentials("shop", "reuser", &reuser, None).await).await;
+    assert_ne!(after["access_token"], first["access_token"], "half the lifetime passed: a new token");
+    // A revoked token is never handed out again.
+    let token = after["access_token"].as_str().unwrap();
+    assert_eq!(server.revoke("shop", "reuser", &reuser, token).await.status(), 200);
+    let fresh = body(server.client_credentials("shop", "reuser", &reuser, None).await).await;
+    assert_ne!(fresh["access_token"], after["access_token"]);
+    // Off by default.
+    let a = body(server.client_credentials("shop", "plain", &plain, None).await).await;
+    let b = body(server.client_credentials("shop", "plain", &plain, None).await).await;
+    assert_ne!(a["access_token"], b["access_token"]);
+}

@@ -22,6 +22,8 @@ pub async fn token(
         clients: state.directory.as_ref(),
         hasher: &state.hasher,
         audit: state.audit.as_ref(),
+        issued: state.issued.as_ref(),
+        denylist: state.revocations.as_ref(),
         source_ip: ip.as_deref(),
         now: state.clock.now(),
     };

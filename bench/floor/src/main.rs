@@ -1,0 +1,63 @@
+//! The floor for `bench/run.sh`: `POST /token/{RS256|ES256|EdDSA}` parses the form, checks the grant type,
+//! and signs a JWT with a key parsed once at start. No client lookup, no secret check, no scopes, no
+//! storage: whatever Tessera spends beyond this is the price of being a real authorization server.
+//!   tessera-floor [ADDR]     (default 127.0.0.1:3100)
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use tessera_core::keys::{KeyRing, SigningAlgorithm, generate_signing_key};
+use tessera_core::model::KeyState;
+use tessera_core::secret::{ServerSecrets, random_token};
+
+type Keys = Arc<HashMap<&'static str, KeyRing>>;
+
+async fn token(State(keys): State<Keys>, Path(alg): Path<String>, body: Bytes) -> Response {
+    let Some(ring) = keys.get(alg.as_str()) else { return StatusCode::NOT_FOUND.into_response() };
+    let form: HashMap<_, _> = form_urlencoded::parse(&body).collect();
+    if form.get("grant_type").map(|g| g.as_ref()) != Some("client_credentials") {
+        return (StatusCode::BAD_REQUEST, r#"{"error":"unsupported_grant_type"}"#).into_response();
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let claims = serde_json::json!({
+        "iss": "http://floor", "sub": "bench", "aud": "urn:bench:api", "exp": now + 300, "iat": now,
+        "jti": random_token(16).unwrap_or_default(), "client_id": "bench", "scope": "api:read",
+    });
+    match ring.active().sign_access_token(&claims) {
+        Ok(jwt) => {
+            let body = serde_json::json!({"access_token": jwt, "expires_in": 300, "token_type": "Bearer"});
+            ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:3100".to_owned());
+    let Ok(secrets) = ServerSecrets::generate() else { return std::process::ExitCode::FAILURE };
+    let mut keys = HashMap::new();
+    for alg in [SigningAlgorithm::Rs256, SigningAlgorithm::Es256, SigningAlgorithm::EdDsa] {
+        let stored = generate_signing_key("floor", alg, KeyState::Active, &secrets.master_key(), 0);
+        let ring = stored.and_then(|k| KeyRing::load(&[k], &secrets.master_key()));
+        let Ok(ring) = ring else { return std::process::ExitCode::FAILURE };
+        keys.insert(alg.as_str(), ring);
+    }
+    tessera_core::keys::warm_up();
+    let app = Router::new().route("/token/{alg}", post(token)).with_state(Arc::new(keys));
+    let Ok(listener) = tokio::net::TcpListener::bind(&addr).await else {
+        eprintln!("tessera-floor: cannot listen on {addr}");
+        return std::process::ExitCode::FAILURE;
+    };
+    println!("floor listening on {addr}");
+    match axum::serve(listener, app).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(_) => std::process::ExitCode::FAILURE,
+    }
+}
