@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Tessera, node-oidc-provider (../shared/peers/node-oidc) and the sign-only floor
+# (bench/floor), started in turn (never at once), each driven by wrk at concurrency 1, 16 and 64.
+#   bench/run.sh            20 s per point (about 15 minutes)
+#   bench/run.sh --quick    3 s per point (about 2 minutes)
+#   bench/run.sh --smoke    1 s per point, c=16 only (checks the harness in under a minute after the build)
+# Prints one markdown table (req/s, p50, p99, errors, server CPU ms per request, peak RSS), the ratios
+# Tessera/node-oidc-provider and Tessera/floor per row, and the time from process start to first token.
+# Loopback only; every run is bounded in time.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+peer="${PEER_DIR:-$root/../shared/peers/node-oidc}"
+duration=20 concurrency="1 16 64" starts=5
+case "${1:-}" in
+  --quick) duration=3 ;;
+  --smoke) duration=1 concurrency="16" starts=1 ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--quick|--smoke]" >&2; exit 2 ;;
+esac
+
+command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
+(cd "$root" && cargo build --release --quiet -p tessera -p tessera-floor)
+tessera="$root/target/release/tessera"
+floor="$root/target/release/tessera-floor"
+work="$(mktemp -d)"
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+tck=$(getconf CLK_TCK)
+rows="$work/rows.tsv"
+: >"$rows"
+
+wait_http() { # url: the server we just started (pid) answers there
+  for _ in $(seq 1 600); do
+    kill -0 "$pid" 2>/dev/null || { echo "the server exited; is the port taken?" >&2; exit 1; }
+    curl -s -o /dev/null "$1" && return 0
+    sleep 0.05
+  done
+  echo "server at $1 did not come up" >&2; exit 1
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+stop() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=""; }
+
+lua() { # file method body auth
+  {
+    echo "wrk.method = \"$2\""
+    if [ -n "$3" ]; then
+      echo "wrk.body = \"$3\""
+      echo 'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"'
+    fi
+    if [ -n "$4" ]; then echo "wrk.headers[\"Authorization\"] = \"Basic $4\""; fi
+  } >"$1"
+}
+
+measure() { # server row url luafile
+  local server="$1" row="$2" url="$3" script="$4" c before after out
+  for c in $concurrency; do
+    before=$(cpu_ticks "$pid")
+    out=$(wrk -t2 -c"$c" -d"${duration}s" --latency -s "$script" "$url")
+    after=$(cpu_ticks "$pid")
+    local requests rps p50 p99 errors rss cpu
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+    errors=$(awk '/Non-2xx/ {n+=$5} /Socket errors/ {gsub(",","");n+=$4+$6+$8+$10} END {print n+0}' <<<"$out")
+    rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$pid/status")
+    cpu=$(awk -v a="$after" -v b="$before" -v n="$requests" -v t="$tck" 'BEGIN {printf "%.3f", (a-b)*1000/t/(n>0?n:1)}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$row" "$c" "$rps" "$p50" "$p99" "$errors" "$cpu" "$rss" >>"$rows"
+  done
+}
+
+first_token() { # label url auth body -- command...
+  local label="$1" url="$2" auth="$3" body="$4"; shift 5
+  python3 - "$starts" "$url" "$auth" "$body" "$@" <<'PY' | sed "s/^/$label\t/" >>"$work/starts.tsv"
+import subprocess, sys, time, urllib.request, statistics
+n, url, auth, body, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4].encode(), sys.argv[5:]
+times = []
+for _ in range(n):
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            req = urllib.request.Request(url, data=body, headers={"Authorization": "Basic " + auth,
+                "Content-Type": "application/x-www-form-urlencoded"})
+            if urllib.request.urlopen(req, timeout=2).status == 200:
+                break
+        except Exception:
+            time.sleep(0.002)
+        if time.monotonic() - t0 > 30:
+            break
+    times.append((time.monotonic() - t0) * 1000)
+    p.terminate(); p.wait()
+print(f"{statistics.median(times):.0f}")
+PY
+}
+
+# --- Tessera: one realm per algorithm, a client in each, plus a client with the token reuse window.
+data="$work/tessera"
+T() { "$tessera" --data-dir "$data" "$@"; }
+declare -A auth
+for alg in RS256 ES256 EdDSA; do
+  realm=$(tr 'A-Z' 'a-z' <<<"$alg")
+  T realm create "$realm" --alg "$alg" >/dev/null
+  T scope create --realm "$realm" api:read >/dev/null
+  secret=$(T client create --realm "$realm" bench --default-scope api:read | sed -n 's/^client_secret: //p')
+  auth[$alg]=$(printf 'bench:%s' "$secret" | base64 -w0)
+done
+secret=$(T client create --realm rs256 bench-reuse --default-scope api:read --token-reuse 0.5 | sed -n 's/^client_secret: //p')
+auth[reuse]=$(printf 'bench-reuse:%s' "$secret" | base64 -w0)
+tport=18510
+"$tessera" --data-dir "$data" serve --listen "127.0.0.1:$tport" --public-url https://bench.test >/dev/null 2>"$work/tessera.log" &
+pid=$!
+wait_http "http://127.0.0.1:$tport/health/live"
+base="http://127.0.0.1:$tport/realms"
+for alg in RS256 ES256 EdDSA; do
+  realm=$(tr 'A-Z' 'a-z' <<<"$alg")
+  lua "$work/t-$alg.lua" POST "grant_type=client_credentials" "${auth[$alg]}"
+  measure tessera "client_credentials $alg" "$base/$realm/protocol/openid-connect/token" "$work/t-$alg.lua"
+done
+lua "$work/t-reuse.lua" POST "grant_type=client_credentials" "${auth[reuse]}"
+measure tessera "client_credentials RS256, reuse window" "$base/rs256/protocol/openid-connect/token" "$work/t-reuse.lua"
+token=$(curl -s -H "Authorization: Basic ${auth[RS256]}" -d grant_type=client_credentials "$base/rs256/protocol/openid-connect/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+lua "$work/t-intro.lua" POST "token=$token" "${auth[RS256]}"
+measure tessera "introspection RS256" "$base/rs256/protocol/openid-connect/token/introspect" "$work/t-intro.lua"
+lua "$work/get.lua" GET "" ""
+measure tessera "JWKS" "$base/rs256/protocol/openid-connect/certs" "$work/get.lua"
+stop
+first_token tessera "$base/rs256/protocol/openid-connect/token" "${auth[RS256]}" "grant_type=client_credentials" -- \
+  "$tessera" --data-dir "$data" serve --listen "127.0.0.1:$tport" --public-url https://bench.test
+
+# --- node-oidc-provider (installs from npm into a cache folder on first use).
+nport=18520
+nbasic=$(printf 'bench-basic:bench-secret-0123456789abcdef' | base64 -w0)
+if [ -x "$peer/run.sh" ] && command -v node >/dev/null; then
+  for alg in RS256 ES256; do
+    ALG=$alg PORT=$nport "$peer/run.sh" >"$work/node.log" 2>&1 &
+    pid=$!
+    wait_http "http://127.0.0.1:$nport/.well-known/openid-configuration"
+    lua "$work/n.lua" POST "grant_type=client_credentials" "$nbasic"
+    measure node-oidc "client_credentials $alg" "http://127.0.0.1:$nport/token" "$work/n.lua"
+    if [ "$alg" = RS256 ]; then
+      ntoken=$(curl -s -H "Authorization: Basic $nbasic" -d grant_type=client_credentials "http://127.0.0.1:$nport/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
+      lua "$work/n-intro.lua" POST "token=$ntoken" "$nbasic"
+      measure node-oidc "introspection RS256" "http://127.0.0.1:$nport/token/introspection" "$work/n-intro.lua"
+      jwks=$(curl -s "http://127.0.0.1:$nport/.well-known/openid-configuration" | sed 's/.*"jwks_uri":"\([^"]*\)".*/\1/')
+      measure node-oidc "JWKS" "$jwks" "$work/get.lua"
+    fi
+    stop
+  done
+  cache="${NODE_OIDC_PEER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tessera-peer-node-oidc}"
+  first_token node-oidc "http://127.0.0.1:$nport/token" "$nbasic" "grant_type=client_credentials" -- \
+    env ALG=RS256 PORT=$nport node "$cache/server.mjs"
+else
+  echo "node-oidc-provider peer not available ($peer): its rows are left out" >&2
+fi
+
+# --- The floor.
+fport=18530
+"$floor" "127.0.0.1:$fport" >/dev/null 2>&1 &
+pid=$!
+wait_http "http://127.0.0.1:$fport/"
+lua "$work/f.lua" POST "grant_type=client_credentials" ""
+for alg in RS256 ES256 EdDSA; do
+  measure floor "client_credentials $alg" "http://127.0.0.1:$fport/token/$alg" "$work/f.lua"
+done
+stop
+first_token floor "http://127.0.0.1:$fport/token/RS256" "" "grant_type=client_credentials" -- "$floor" "127.0.0.1:$fport"
+
+# --- The table.
+echo "## $(date -u +%F) · $(nproc) cores · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') · wrk -t2, ${duration}s per point, keep-alive"
+echo
+python3 - "$rows" <<'PY'
+import sys, collections
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
+by = {(s, r, c): (float(rps), p50, p99, err, cpu, rss) for s, r, c, rps, p50, p99, err, cpu, rss in rows}
+print("| server | row | c | req/s | p50 | p99 | errors | CPU ms/req | peak RSS MiB | ÷ node-oidc | ÷ floor |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+def ratio(a, b):
+    return f"{a / b:.2f}x" if b else "–"
+for s, r, c, rps, p50, p99, err, cpu, rss in rows:
+    rps = float(rps)
+    alg_row = r.replace(", reuse window", "")
+    node = by.get(("node-oidc", alg_row, c), (0,))[0] if s == "tessera" else 0
+    floor = by.get(("floor", alg_row, c), (0,))[0] if s == "tessera" else 0
+    print(f"| {s} | {r} | {c} | {rps:,.0f} | {p50} | {p99} | {err} | {cpu} | {rss} | {ratio(rps, node) if node else '–'} | {ratio(rps, floor) if floor else '–'} |")
+PY
+echo
+echo "Process start to first token (median of $starts, existing data dir for Tessera):"
+awk -F'\t' '{printf "- %s: %s ms\n", $1, $2}' "$work/starts.tsv"

@@ -1,0 +1,130 @@
+//! The token endpoint's and introspection's hot paths, without HTTP or storage.
+//!   cargo bench -p tessera-core --bench hot_paths
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use secrecy::SecretString;
+use tessera_core::client_auth::{PresentedCredentials, authenticate};
+use tessera_core::grant::client_credentials::{ClientCredentialsGrant, RealmContext};
+use tessera_core::introspection::{Denylist, TokenIntrospection};
+use tessera_core::keys::{KeyRing, SigningAlgorithm};
+use tessera_core::model::{Client, ClientScope};
+use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
+use tessera_core::request::{FormParams, TokenRequest};
+use tessera_core::scope::grant_scopes;
+use tessera_core::secret::ServerSecrets;
+use tessera_core::store::StoreError;
+use tessera_core::token_endpoint::ClientDirectory;
+use tessera_proto::ScopeSet;
+
+struct OneClient(Arc<Client>);
+
+#[async_trait::async_trait]
+impl ClientDirectory for OneClient {
+    async fn client(&self, _: &str, _: &str) -> Result<Option<Arc<Client>>, StoreError> {
+        Ok(Some(self.0.clone()))
+    }
+}
+
+/// 10^6 revoked ids, as the server keeps them.
+struct BigDenylist(HashMap<u128, i64>);
+
+impl Denylist for BigDenylist {
+    fn is_revoked(&self, jti: &str) -> bool {
+        let mut h = [0u8; 16];
+        h.iter_mut().zip(jti.bytes()).for_each(|(d, s)| *d = s);
+        self.0.contains_key(&u128::from_be_bytes(h))
+    }
+}
+
+fn realm(alg: SigningAlgorithm, secrets: &ServerSecrets) -> RealmContext {
+    let spec = NewRealm { name: "bench".into(), display_name: None, signing_alg: alg, access_token_lifespan: None };
+    let bundle = new_realm(&spec, &secrets.master_key(), 0).unwrap();
+    let keys = KeyRing::load(&bundle.keys, &secrets.master_key()).unwrap();
+    let scopes = vec![ClientScope::new("api:read"), ClientScope::new("api:write")];
+    RealmContext { issuer: "https://auth.example/realms/bench".into(), realm: bundle.realm, scopes, keys }
+}
+
+fn hot_paths(c: &mut Criterion) {
+    let secrets = ServerSecrets::generate().unwrap();
+    let hasher = secrets.secret_hasher();
+    let scopes = [ClientScope::new("api:read"), ClientScope::new("api:write")];
+    let spec = NewClient {
+        client_id: "billing".into(),
+        service_accounts_enabled: true,
+        default_scopes: vec!["api:read".into()],
+        optional_scopes: vec!["api:write".into()],
+        ..NewClient::default()
+    };
+    let (client, secret) = new_client("r", &spec, &scopes, &hasher, 0).unwrap();
+    let client = Arc::new(client);
+    let secret = secret.unwrap();
+    let body = b"grant_type=client_credentials&scope=api%3Aread+api%3Awrite&client_id=billing&client_secret=x";
+
+    c.bench_function("form_parse_and_token_request", |b| {
+        b.iter(|| {
+            let pairs = form_urlencoded::parse(black_box(body)).into_owned().collect();
+            let form = FormParams::new(pairs).unwrap();
+            black_box(TokenRequest::parse(&form).unwrap())
+        })
+    });
+    let presented = PresentedCredentials {
+        client_id: "billing".into(),
+        secret: Some(SecretString::from(secrecy::ExposeSecret::expose_secret(&secret).to_owned())),
+        method: tessera_core::client_auth::ClientAuthMethod::ClientSecretPost,
+    };
+    c.bench_function("client_authentication_hmac", |b| {
+        b.iter(|| black_box(authenticate(&presented, Some(client.clone()), &hasher, 1).unwrap()))
+    });
+    let requested = ScopeSet::parse("api:read api:write").unwrap();
+    c.bench_function("scope_resolution", |b| {
+        b.iter(|| black_box(grant_scopes(&client, Some(&requested), &scopes).unwrap()))
+    });
+
+    for alg in [SigningAlgorithm::Rs256, SigningAlgorithm::Es256, SigningAlgorithm::EdDsa] {
+        let ctx = realm(alg, &secrets);
+        c.bench_function(&format!("client_credentials_grant_{alg}"), |b| {
+            b.iter(|| {
+                let grant = ClientCredentialsGrant {
+                    realm: &ctx,
+                    client: &client,
+                    scope: Some(&requested),
+                    now: 1_900_000_000,
+                };
+                black_box(grant.issue().unwrap())
+            })
+        });
+    }
+
+    let ctx = realm(SigningAlgorithm::Rs256, &secrets);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let token =
+        ClientCredentialsGrant { realm: &ctx, client: &client, scope: None, now }.issue().unwrap().0.access_token;
+    let denylist = BigDenylist((0..1_000_000u128).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i64::MAX)).collect());
+    let directory = OneClient(client.clone());
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    c.bench_function("introspection_rs256_with_1e6_denylist", |b| {
+        b.iter(|| {
+            let i = TokenIntrospection {
+                realm: &ctx,
+                clients: &directory,
+                denylist: &denylist,
+                hasher: &hasher,
+                audit: &tessera_core::audit::NoAudit,
+                source_ip: None,
+                fail_open: false,
+                now,
+            };
+            let answer = rt.block_on(i.inspect(black_box(&token))).unwrap();
+            assert!(answer.active);
+        })
+    });
+}
+
+criterion_group!(benches, hot_paths);
+criterion_main!(benches);
