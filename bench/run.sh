@@ -57,7 +57,7 @@ measure() { # server row url luafile
   local server="$1" row="$2" url="$3" script="$4" c before after out
   for c in $concurrency; do
     before=$(cpu_ticks "$pid")
-    out=$(wrk -t2 -c"$c" -d"${duration}s" --latency -s "$script" "$url")
+    out=$(wrk -t"$((c < 2 ? c : 2))" -c"$c" -d"${duration}s" --latency -s "$script" "$url")
     after=$(cpu_ticks "$pid")
     local requests rps p50 p99 errors rss cpu
     requests=$(awk '/requests in/ {print $1}' <<<"$out")
