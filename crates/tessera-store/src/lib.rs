@@ -22,7 +22,7 @@ use tessera_core::store::{
 };
 
 use rows::{
-    audit_from_row, client_from_row, json, realm_from_row, revocation_from_row, scope_from_row, secret_from_row,
+    audit_from_row, client_from_row, joined_secret_from_row, json, realm_from_row, revocation_from_row, scope_from_row, secret_from_row,
     signing_key_from_row,
 };
 
@@ -335,19 +335,15 @@ impl ClientStore for SqlStore {
     }
 
     async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError> {
-        let Some(row) = sqlx::query(sql::SELECT_CLIENT)
+        let rows = sqlx::query(sql::SELECT_CLIENT_WITH_SECRETS)
             .bind(realm_id.to_owned())
             .bind(client_id.to_owned())
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
-            .map_err(map_err)?
-        else {
-            return Ok(None);
-        };
-        let mut client = client_from_row(&row)?;
-        let secrets =
-            sqlx::query(sql::SELECT_SECRETS).bind(client.id.clone()).fetch_all(&self.pool).await.map_err(map_err)?;
-        client.secrets = secrets.iter().map(|r| secret_from_row(r).map(|(_, s)| s)).collect::<Result<_, _>>()?;
+            .map_err(map_err)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut client = client_from_row(first)?;
+        client.secrets = rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
         Ok(Some(client))
     }
 

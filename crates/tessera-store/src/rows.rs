@@ -141,3 +141,14 @@ pub fn audit_from_row(row: &AnyRow) -> Result<AuditEvent, StoreError> {
         count: u64::try_from(get::<i64>(row, "count")?).map_err(|e| StoreError::Corrupt(e.to_string()))?,
     })
 }
+
+/// The secret columns of a client-with-secrets row; `None` for a client without secrets.
+pub fn joined_secret_from_row(row: &AnyRow) -> Result<Option<ClientSecret>, StoreError> {
+    let Some(id) = get::<Option<String>>(row, "secret_id")? else { return Ok(None) };
+    Ok(Some(ClientSecret {
+        id,
+        hash: SecretHash(get(row, "secret_hash")?),
+        created_at: get(row, "secret_created_at")?,
+        expires_at: get(row, "secret_expires_at")?,
+    }))
+}

@@ -15,7 +15,8 @@ pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enable
 pub const DELETE_USER: &str = "DELETE FROM users WHERE realm_id = $1 AND id = $2";
 
 pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
-pub const SELECT_CLIENT: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at FROM clients WHERE realm_id = $1 AND client_id = $2";
+/// One round trip per cache miss: the client and its secrets (one row per secret, or one with NULL secret).
+pub const SELECT_CLIENT_WITH_SECRETS: &str = "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND c.client_id = $2 ORDER BY s.created_at";
 pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at FROM clients WHERE realm_id = $1 ORDER BY client_id";
 pub const SELECT_CLIENT_PK: &str =
     "SELECT id, service_account_user_id FROM clients WHERE realm_id = $1 AND client_id = $2";
@@ -23,7 +24,6 @@ pub const DELETE_CLIENT: &str = "DELETE FROM clients WHERE id = $1";
 
 pub const INSERT_SECRET: &str =
     "INSERT INTO client_secrets (id, client_pk, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-pub const SELECT_SECRETS: &str = "SELECT id, client_pk, secret_hash, created_at, expires_at FROM client_secrets WHERE client_pk = $1 ORDER BY created_at";
 pub const SELECT_REALM_SECRETS: &str = "SELECT s.id, s.client_pk, s.secret_hash, s.created_at, s.expires_at FROM client_secrets s JOIN clients c ON c.id = s.client_pk WHERE c.realm_id = $1 ORDER BY s.created_at";
 pub const DELETE_SECRETS: &str = "DELETE FROM client_secrets WHERE client_pk = $1";
 
