@@ -9,6 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use secrecy::SecretString;
 
 use crate::OAuthError;
+use crate::audit::{AuditEvent, AuditKind, AuditSink};
 use crate::model::Client;
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
@@ -112,6 +113,37 @@ pub fn authenticate(
     };
     let valid = client.secrets.iter().filter(|s| s.is_valid_at(now)).map(|s| &s.hash);
     if hasher.matches_any(secret, valid) { Ok(client) } else { Err(presented.invalid()) }
+}
+
+/// Where an authentication attempt happens, so that a failure leaves a `client_auth_failed` audit event.
+pub struct AuthAttempt<'a> {
+    pub realm: &'a str,
+    pub source_ip: Option<&'a str>,
+    pub audit: &'a dyn AuditSink,
+    pub now: i64,
+}
+
+impl AuthAttempt<'_> {
+    /// [`authenticate`], recording a failure with `context` (the endpoint or the method) as its reason.
+    pub fn check(
+        &self,
+        presented: &PresentedCredentials,
+        client: Option<Arc<Client>>,
+        hasher: &ClientSecretHasher,
+        context: &str,
+    ) -> Result<Arc<Client>, OAuthError> {
+        authenticate(presented, client, hasher, self.now).inspect_err(|e| {
+            if matches!(e, OAuthError::InvalidClient { .. }) {
+                self.audit.record(
+                    AuditEvent::new(self.now, self.realm, AuditKind::ClientAuthFailed)
+                        .client(&presented.client_id)
+                        .source(self.source_ip)
+                        .failed()
+                        .reason(context),
+                );
+            }
+        })
+    }
 }
 
 #[cfg(test)]

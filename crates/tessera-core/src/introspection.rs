@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use tessera_proto::IntrospectionResponse;
 
 use crate::OAuthError;
-use crate::audit::{AuditEvent, AuditKind, AuditSink};
-use crate::client_auth::{PresentedCredentials, authenticate};
+use crate::audit::AuditSink;
+use crate::client_auth::{AuthAttempt, PresentedCredentials};
 use crate::grant::client_credentials::RealmContext;
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
@@ -37,6 +37,10 @@ pub struct TokenIntrospection<'a> {
 }
 
 impl TokenIntrospection<'_> {
+    fn attempt(&self) -> AuthAttempt<'_> {
+        AuthAttempt { realm: &self.realm.realm.name, source_ip: self.source_ip, audit: self.audit, now: self.now }
+    }
+
     /// §2.1: the caller authenticates as a confidential client of the realm, then names the token.
     pub async fn handle(
         &self,
@@ -45,23 +49,11 @@ impl TokenIntrospection<'_> {
     ) -> Result<IntrospectionResponse, OAuthError> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
-        authenticate(&presented, found, self.hasher, self.now)
-            .and_then(
-                |c| {
-                    if c.public_client { Err(OAuthError::InvalidClient { basic_challenge: false }) } else { Ok(c) }
-                },
-            )
-            .inspect_err(|e| {
-                if matches!(e, OAuthError::InvalidClient { .. }) {
-                    self.audit.record(
-                        AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::ClientAuthFailed)
-                            .client(&presented.client_id)
-                            .source(self.source_ip)
-                            .failed()
-                            .reason("introspection"),
-                    );
-                }
-            })?;
+        // §2.1: only a confidential client may introspect; a public one counts as unauthenticated.
+        let caller = self.attempt().check(&presented, found, self.hasher, "introspection")?;
+        if caller.public_client {
+            return Err(OAuthError::InvalidClient { basic_challenge: false });
+        }
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
         // `token_type_hint` (§2.1) only orders the look-up; with access tokens the only kind we issue so far,
         // every token is checked as one whatever the hint says.

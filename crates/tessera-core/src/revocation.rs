@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind, AuditSink};
-use crate::client_auth::{PresentedCredentials, authenticate};
+use crate::client_auth::{AuthAttempt, PresentedCredentials};
 use crate::grant::client_credentials::RealmContext;
 use crate::introspection::Denylist;
 use crate::model::RevokedToken;
@@ -33,6 +33,10 @@ pub struct TokenRevocation<'a> {
 }
 
 impl TokenRevocation<'_> {
+    fn attempt(&self) -> AuthAttempt<'_> {
+        AuthAttempt { realm: &self.realm.realm.name, source_ip: self.source_ip, audit: self.audit, now: self.now }
+    }
+
     /// The revoked token, or `None` when there was nothing to do: the answer is 200 either way (§2.2).
     pub async fn handle(
         &self,
@@ -42,17 +46,7 @@ impl TokenRevocation<'_> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
         // §2.1: the client authenticates as at the token endpoint; a public client names itself.
-        let caller = authenticate(&presented, found, self.hasher, self.now).inspect_err(|e| {
-            if matches!(e, OAuthError::InvalidClient { .. }) {
-                self.audit.record(
-                    AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::ClientAuthFailed)
-                        .client(&presented.client_id)
-                        .source(self.source_ip)
-                        .failed()
-                        .reason("revocation"),
-                );
-            }
-        })?;
+        let caller = self.attempt().check(&presented, found, self.hasher, "revocation")?;
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
         // §2.2: an invalid, expired or unknown token is not an error; nor is one already revoked.
         let Ok(claims) = verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now) else {

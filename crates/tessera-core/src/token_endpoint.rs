@@ -8,8 +8,8 @@ use tessera_proto::TokenResponse;
 use crate::introspection::Denylist;
 
 use crate::OAuthError;
-use crate::audit::{AuditEvent, AuditKind, AuditSink};
-use crate::client_auth::{PresentedCredentials, authenticate};
+use crate::audit::AuditSink;
+use crate::client_auth::{AuthAttempt, PresentedCredentials};
 use crate::grant::client_credentials::{ClientCredentialsGrant, RealmContext};
 use crate::model::Client;
 use crate::request::{FormParams, TokenRequest};
@@ -49,21 +49,15 @@ pub struct TokenEndpoint<'a> {
 }
 
 impl TokenEndpoint<'_> {
+    fn attempt(&self) -> AuthAttempt<'_> {
+        AuthAttempt { realm: &self.realm.realm.name, source_ip: self.source_ip, audit: self.audit, now: self.now }
+    }
+
     pub async fn exchange(&self, authorization: Option<&str>, form: &FormParams) -> Result<TokenResponse, OAuthError> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let request = TokenRequest::parse(form)?;
         let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
-        let client = authenticate(&presented, found, self.hasher, self.now).inspect_err(|e| {
-            if matches!(e, OAuthError::InvalidClient { .. }) {
-                self.audit.record(
-                    AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::ClientAuthFailed)
-                        .client(&presented.client_id)
-                        .source(self.source_ip)
-                        .failed()
-                        .reason(presented.method.as_str()),
-                );
-            }
-        })?;
+        let client = self.attempt().check(&presented, found, self.hasher, presented.method.as_str())?;
         let response = match request {
             TokenRequest::ClientCredentials { scope } => {
                 let grant =

@@ -22,8 +22,8 @@ use tessera_core::store::{
 };
 
 use rows::{
-    audit_from_row, client_from_row, joined_secret_from_row, json, realm_from_row, revocation_from_row, scope_from_row, secret_from_row,
-    signing_key_from_row,
+    audit_from_row, client_from_row, joined_secret_from_row, json, realm_from_row, revocation_from_row, scope_from_row,
+    secret_from_row, signing_key_from_row,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,7 +343,8 @@ impl ClientStore for SqlStore {
             .map_err(map_err)?;
         let Some(first) = rows.first() else { return Ok(None) };
         let mut client = client_from_row(first)?;
-        client.secrets = rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        client.secrets =
+            rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
         Ok(Some(client))
     }
 
