@@ -13,10 +13,11 @@ pub struct FormParams(Vec<(String, String)>);
 
 impl FormParams {
     pub fn new(pairs: Vec<(String, String)>) -> Result<Self, OAuthError> {
-        for (i, (name, _)) in pairs.iter().enumerate() {
-            if pairs.iter().skip(i + 1).any(|(other, _)| other == name) {
-                return Err(OAuthError::InvalidRequest(Cow::Owned(format!("parameter {name} is repeated"))));
-            }
+        // A set, not pairwise comparison: a 64 KiB body can hold thousands of pairs.
+        let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+        if let Some((name, _)) = pairs.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+            let name: String = name.chars().take(64).collect();
+            return Err(OAuthError::InvalidRequest(Cow::Owned(format!("parameter {name} is repeated"))));
         }
         Ok(Self(pairs))
     }
