@@ -21,6 +21,10 @@ pub enum ProvisioningError {
     ScopeName(String),
     #[error("scope {0:?} does not exist in this realm")]
     UnknownScope(String),
+    #[error("invalid username {0:?}")]
+    Username(String),
+    #[error("the password could not be hashed")]
+    Password,
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error(transparent)]
@@ -129,6 +133,29 @@ pub fn new_client(
         created_at: now,
     };
     Ok((client, secret))
+}
+
+/// A new user with an Argon2id password hash (user passwords are chosen by people: a slow KDF is right here).
+pub fn new_user(realm_id: &str, username: &str, password: Option<&str>, now: i64) -> Result<User, ProvisioningError> {
+    let valid = !username.is_empty() && username.len() <= 255 && !username.chars().any(char::is_control);
+    if !valid {
+        return Err(ProvisioningError::Username(username.to_owned()));
+    }
+    let password_hash =
+        password.map(crate::password::hash_password).transpose().map_err(|_| ProvisioningError::Password)?;
+    Ok(User {
+        id: new_id(),
+        realm_id: realm_id.to_owned(),
+        username: username.to_owned(),
+        enabled: true,
+        email: None,
+        email_verified: false,
+        first_name: None,
+        last_name: None,
+        password_hash,
+        service_account_client_id: None,
+        created_at: now,
+    })
 }
 
 /// The service-account user Keycloak keeps for a client; its id is the `sub` of the client's tokens.

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 
 use crate::audit::{AuditEvent, AuditQuery};
-use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, RevokedToken, StoredSigningKey};
+use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, RevokedToken, StoredSigningKey, User};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -102,6 +102,18 @@ pub trait AuditStore: Send + Sync {
     async fn audit_events(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
 }
 
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// `Conflict` when the username is taken in the realm.
+    async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn find_user(&self, realm_id: &str, username: &str) -> Result<Option<User>, StoreError>;
+    async fn list_users(&self, realm_id: &str) -> Result<Vec<User>, StoreError>;
+    /// False when there is no such user.
+    async fn set_user_password(&self, realm_id: &str, username: &str, password_hash: &str) -> Result<bool, StoreError>;
+    /// False when there is no such user.
+    async fn set_user_enabled(&self, realm_id: &str, username: &str, enabled: bool) -> Result<bool, StoreError>;
+}
+
 /// Background work that must happen once across nodes, and the readiness probe.
 #[async_trait]
 pub trait Operations: Send + Sync {
@@ -113,11 +125,19 @@ pub trait Operations: Send + Sync {
 
 /// Every port the server needs, behind one `Arc<dyn Store>`.
 pub trait Store:
-    RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore + Operations
+    RevisionStore + RealmStore + ScopeStore + ClientStore + UserStore + KeyStore + RevocationStore + AuditStore + Operations
 {
 }
 
 impl<T> Store for T where
-    T: RevisionStore + RealmStore + ScopeStore + ClientStore + KeyStore + RevocationStore + AuditStore + Operations
+    T: RevisionStore
+        + RealmStore
+        + ScopeStore
+        + ClientStore
+        + UserStore
+        + KeyStore
+        + RevocationStore
+        + AuditStore
+        + Operations
 {
 }

@@ -19,11 +19,12 @@ use tessera_core::model::{
 use tessera_core::provisioning::service_account_user;
 use tessera_core::store::{
     AuditStore, ClientStore, KeyStore, Operations, RealmStore, RevisionStore, RevocationStore, ScopeStore, StoreError,
+    UserStore,
 };
 
 use rows::{
     audit_from_row, client_from_row, joined_secret_from_row, json, realm_from_row, revocation_from_row, scope_from_row,
-    secret_from_row, signing_key_from_row,
+    secret_from_row, signing_key_from_row, user_from_row,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -615,4 +616,51 @@ pub async fn fresh_postgres_schema(base_url: &str) -> Result<String, StoreError>
     pool.close().await;
     let separator = if base_url.contains('?') { '&' } else { '?' };
     Ok(format!("{base_url}{separator}options=-c%20search_path%3D{schema}"))
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        insert_user(&mut tx, user).await.map_err(conflict(format!("user {:?} exists", user.username)))?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn find_user(&self, realm_id: &str, username: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(sql::SELECT_USER)
+            .bind(realm_id.to_owned())
+            .bind(username.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn list_users(&self, realm_id: &str) -> Result<Vec<User>, StoreError> {
+        let rows =
+            sqlx::query(sql::SELECT_USERS).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn set_user_password(&self, realm_id: &str, username: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(sql::SET_USER_PASSWORD)
+            .bind(realm_id.to_owned())
+            .bind(username.to_owned())
+            .bind(password_hash.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_user_enabled(&self, realm_id: &str, username: &str, enabled: bool) -> Result<bool, StoreError> {
+        let done = sqlx::query(sql::SET_USER_ENABLED)
+            .bind(realm_id.to_owned())
+            .bind(username.to_owned())
+            .bind(flag(enabled))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
 }

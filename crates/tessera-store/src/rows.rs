@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
 use tessera_core::keys::SigningAlgorithm;
 use tessera_core::model::{
-    Client, ClientScope, ClientSecret, KeyState, Realm, RevokedToken, SecretHash, StoredSigningKey,
+    Client, ClientScope, ClientSecret, KeyState, Realm, RevokedToken, SecretHash, StoredSigningKey, User,
 };
 use tessera_core::store::StoreError;
 
@@ -151,4 +151,20 @@ pub fn joined_secret_from_row(row: &AnyRow) -> Result<Option<ClientSecret>, Stor
         created_at: get(row, "secret_created_at")?,
         expires_at: get(row, "secret_expires_at")?,
     }))
+}
+
+pub fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: get(row, "id")?,
+        realm_id: get(row, "realm_id")?,
+        username: get(row, "username")?,
+        enabled: get_flag(row, "enabled")?,
+        email: get(row, "email")?,
+        email_verified: get_flag(row, "email_verified")?,
+        first_name: get(row, "first_name")?,
+        last_name: get(row, "last_name")?,
+        password_hash: get(row, "password_hash")?,
+        service_account_client_id: get(row, "service_account_client_id")?,
+        created_at: get(row, "created_at")?,
+    })
 }

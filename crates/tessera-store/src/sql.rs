@@ -53,3 +53,8 @@ pub const ENSURE_JOB: &str =
 pub const CLAIM_JOB: &str =
     "UPDATE job_claims SET claimed_until = $3, node = $4 WHERE name = $1 AND claimed_until <= $2";
 pub const PING: &str = "SELECT 1";
+
+pub const SELECT_USER: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at FROM users WHERE realm_id = $1 AND username = $2";
+pub const SELECT_USERS: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at FROM users WHERE realm_id = $1 ORDER BY username";
+pub const SET_USER_PASSWORD: &str = "UPDATE users SET password_hash = $3 WHERE realm_id = $1 AND username = $2";
+pub const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $3 WHERE realm_id = $1 AND username = $2";

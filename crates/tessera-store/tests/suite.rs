@@ -228,6 +228,27 @@ async fn concurrent_key_rotations_make_exactly_one(f: Fixture) {
     assert_eq!(f.store.signing_keys(&realm_id).await.unwrap().len(), 3);
 }
 
+async fn users_are_created_found_listed_and_changed(f: Fixture) {
+    use tessera_core::provisioning::new_user;
+    use tessera_core::store::UserStore;
+    let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
+    let realm_id = bundle.realm.id.clone();
+    f.store.create_realm(&bundle).await.unwrap();
+    let mut wile = new_user(&realm_id, "wile", None, 20).unwrap();
+    wile.password_hash = Some("$argon2id$placeholder".into());
+    f.store.create_user(&wile).await.unwrap();
+    assert!(matches!(f.store.create_user(&wile).await, Err(StoreError::Conflict(_))));
+    assert_eq!(f.store.find_user(&realm_id, "wile").await.unwrap(), Some(wile.clone()));
+    assert_eq!(f.store.find_user(&realm_id, "nobody").await.unwrap(), None);
+    assert!(f.store.set_user_password(&realm_id, "wile", "$argon2id$other").await.unwrap());
+    assert!(f.store.set_user_enabled(&realm_id, "wile", false).await.unwrap());
+    assert!(!f.store.set_user_enabled(&realm_id, "nobody", false).await.unwrap());
+    let listed = f.store.list_users(&realm_id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(!listed[0].enabled);
+    assert_eq!(listed[0].password_hash.as_deref(), Some("$argon2id$other"));
+}
+
 macro_rules! backend_suite {
     ($backend:ident, $fixture:ident: $($case:ident),* $(,)?) => {
         mod $backend {
@@ -253,6 +274,7 @@ backend_suite!(sqlite, sqlite_fixture:
     secret_rotation_and_not_before_change_the_client,
     audit_events_append_and_filter,
     jobs_are_claimed_by_one_node_at_a_time,
+    users_are_created_found_listed_and_changed,
 );
 
 backend_suite!(postgres, postgres:
@@ -266,4 +288,5 @@ backend_suite!(postgres, postgres:
     audit_events_append_and_filter,
     jobs_are_claimed_by_one_node_at_a_time,
     concurrent_key_rotations_make_exactly_one,
+    users_are_created_found_listed_and_changed,
 );

@@ -46,6 +46,9 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Revoke all tokens of a client, or of the whole realm, issued before now (not-before policy).
     Revoke {
         #[arg(long)]
@@ -107,6 +110,47 @@ pub struct TokenArgs {
     /// With --verify: the audience the token must carry.
     #[arg(long, requires = "verify")]
     pub audience: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; with --password-stdin the password is read from standard input (never from argv).
+    Create {
+        #[arg(long)]
+        realm: String,
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List a realm's users.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Set a user's password, read from standard input.
+    SetPassword {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    /// Disable a user (they can no longer sign in).
+    Disable {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
+    /// Enable a disabled user.
+    Enable {
+        #[arg(long)]
+        realm: String,
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

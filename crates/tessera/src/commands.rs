@@ -4,15 +4,17 @@ use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::key_rotation::RotationPolicy;
 use tessera_core::keys::SigningAlgorithm;
 use tessera_core::model::Realm;
-use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm, new_scope};
-use tessera_core::store::{AuditStore, ClientStore, KeyStore, RealmStore, ScopeStore};
+use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm, new_scope, new_user};
+use tessera_core::store::{AuditStore, ClientStore, KeyStore, RealmStore, ScopeStore, UserStore};
 use tessera_server::admin::{self, ImportOutcome, RotationOutcome};
 use tessera_server::{Application, Config};
 use tessera_store::SqlStore;
 
 use tessera_client::{ClientSecret, TokenSource};
 
-use crate::cli::{Alg, Cli, ClientCommand, Command, KeysCommand, RealmCommand, ScopeCommand, ServeArgs, TokenArgs};
+use crate::cli::{
+    Alg, Cli, ClientCommand, Command, KeysCommand, RealmCommand, ScopeCommand, ServeArgs, TokenArgs, UserCommand,
+};
 use crate::settings::{admin_config, serve_config};
 
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -22,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Client(cmd) => client(admin_config(&cli.global)?, cmd).await,
         Command::Scope(cmd) => scope(admin_config(&cli.global)?, cmd).await,
         Command::Keys(cmd) => keys(admin_config(&cli.global)?, cmd).await,
+        Command::User(cmd) => user(admin_config(&cli.global)?, cmd).await,
         Command::Revoke { realm, client, all: _, reason } => {
             revoke(admin_config(&cli.global)?, &realm, client.as_deref(), &reason).await
         }
@@ -92,6 +95,64 @@ async fn token(args: TokenArgs) -> Result<(), String> {
     } else {
         println!("{}", response.access_token);
     }
+    Ok(())
+}
+
+/// One line from standard input, without its line ending; refused when empty.
+fn password_from_stdin() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err("the password on stdin is empty".to_owned());
+    }
+    Ok(password)
+}
+
+async fn user(config: Config, cmd: UserCommand) -> Result<(), String> {
+    let (store, _) = open(&config).await?;
+    let now = SystemClock.now();
+    match cmd {
+        UserCommand::Create { realm, username, email, first_name, last_name, password_stdin } => {
+            let realm = find_realm(&store, &realm).await?;
+            let password = if password_stdin { Some(password_from_stdin()?) } else { None };
+            let mut user = new_user(&realm.id, &username, password.as_deref(), now).map_err(|e| e.to_string())?;
+            user.email = email;
+            user.first_name = first_name;
+            user.last_name = last_name;
+            store.create_user(&user).await.map_err(|e| e.to_string())?;
+            println!("created user {} in realm {}", user.username, realm.name);
+        }
+        UserCommand::List { realm } => {
+            let realm = find_realm(&store, &realm).await?;
+            println!("{:<32} {:<8} {:<9} EMAIL", "USERNAME", "ENABLED", "PASSWORD");
+            for u in store.list_users(&realm.id).await.map_err(|e| e.to_string())? {
+                let password = if u.password_hash.is_some() { "set" } else { "-" };
+                println!("{:<32} {:<8} {:<9} {}", u.username, u.enabled, password, u.email.unwrap_or_default());
+            }
+        }
+        UserCommand::SetPassword { realm, username } => {
+            let realm = find_realm(&store, &realm).await?;
+            let password = password_from_stdin()?;
+            let hash = tessera_core::password::hash_password(&password).map_err(|e| e.to_string())?;
+            if !store.set_user_password(&realm.id, &username, &hash).await.map_err(|e| e.to_string())? {
+                return Err(format!("user {username:?} does not exist in realm {}", realm.name));
+            }
+            println!("password of {username} changed");
+        }
+        UserCommand::Disable { realm, username } => set_enabled(&store, &realm, &username, false).await?,
+        UserCommand::Enable { realm, username } => set_enabled(&store, &realm, &username, true).await?,
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn set_enabled(store: &SqlStore, realm: &str, username: &str, enabled: bool) -> Result<(), String> {
+    let realm = find_realm(store, realm).await?;
+    if !store.set_user_enabled(&realm.id, username, enabled).await.map_err(|e| e.to_string())? {
+        return Err(format!("user {username:?} does not exist in realm {}", realm.name));
+    }
+    println!("user {username} {}", if enabled { "enabled" } else { "disabled" });
     Ok(())
 }
 

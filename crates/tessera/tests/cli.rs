@@ -455,3 +455,47 @@ async fn tessera_token_fetches_decodes_and_verifies() {
         "invalid_client",
     );
 }
+
+fn run_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = tessera(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn users_are_managed_with_passwords_from_stdin_hashed_with_argon2id() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["realm", "create", "shop"]);
+    let o = run_with_stdin(
+        d,
+        &["user", "create", "--realm", "shop", "wile", "--email", "wile@acme.test", "--password-stdin"],
+        "Super-Genius-1949\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let listed = ok(d, &["user", "list", "--realm", "shop"]);
+    assert!(listed.lines().any(|l| l.starts_with("wile ") && l.contains("true") && l.contains("set")), "{listed}");
+    let o = run_with_stdin(d, &["user", "set-password", "--realm", "shop", "wile"], "Beep-Beep-2024\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    ok(d, &["user", "disable", "--realm", "shop", "wile"]);
+    assert!(ok(d, &["user", "list", "--realm", "shop"]).lines().any(|l| l.starts_with("wile ") && l.contains("false")));
+    ok(d, &["user", "enable", "--realm", "shop", "wile"]);
+    let db =
+        [std::fs::read(d.join("tessera.db")).unwrap(), std::fs::read(d.join("tessera.db-wal")).unwrap_or_default()]
+            .concat();
+    for clear in ["Super-Genius-1949", "Beep-Beep-2024"] {
+        assert!(!db.windows(clear.len()).any(|w| w == clear.as_bytes()), "a password is stored in clear");
+    }
+    assert!(db.windows(10).any(|w| w == b"$argon2id$"));
+    let empty = run_with_stdin(d, &["user", "set-password", "--realm", "shop", "wile"], "\n");
+    assert!(!empty.status.success() && stderr(&empty).contains("empty"));
+    fails_with(d, &["user", "disable", "--realm", "shop", "ghost"], "user \"ghost\" does not exist");
+    fails_with(d, &["user", "create", "--realm", "shop", "wile"], "exists");
+}
