@@ -17,10 +17,19 @@ pub enum AuditKind {
     RealmImported,
     ClientCreated,
     ClientDeleted,
+    /// A person signed in with a password.
+    Login,
+    LoginFailed,
+    UserLockedOut,
+    /// An authorization code was presented a second time (RFC 6749 §4.1.2).
+    CodeReplayed,
+    /// A rotated refresh token was presented again (RFC 9700 §4.14.2).
+    RefreshTokenReused,
+    Logout,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 11] = [
+    pub const ALL: [AuditKind; 17] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -32,6 +41,12 @@ impl AuditKind {
         Self::RealmImported,
         Self::ClientCreated,
         Self::ClientDeleted,
+        Self::Login,
+        Self::LoginFailed,
+        Self::UserLockedOut,
+        Self::CodeReplayed,
+        Self::RefreshTokenReused,
+        Self::Logout,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +62,12 @@ impl AuditKind {
             Self::RealmImported => "realm_imported",
             Self::ClientCreated => "client_created",
             Self::ClientDeleted => "client_deleted",
+            Self::Login => "login",
+            Self::LoginFailed => "login_failed",
+            Self::UserLockedOut => "user_locked_out",
+            Self::CodeReplayed => "code_replayed",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::Logout => "logout",
         }
     }
 

@@ -23,6 +23,13 @@ pub enum OAuthError {
     UnsupportedGrantType(Cow<'static, str>),
     #[error("invalid_scope: {0}")]
     InvalidScope(Cow<'static, str>),
+    /// RFC 6750 §3.1: a protected resource (userinfo) was called without a token.
+    #[error("no bearer token")]
+    BearerMissing,
+    #[error("invalid_token: {0}")]
+    InvalidToken(Cow<'static, str>),
+    #[error("insufficient_scope: {0}")]
+    InsufficientScope(Cow<'static, str>),
     /// Logged with its cause; the client sees only the RFC code.
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
@@ -39,6 +46,9 @@ impl OAuthError {
             Self::UnauthorizedClient(_) => ErrorCode::UnauthorizedClient,
             Self::UnsupportedGrantType(_) => ErrorCode::UnsupportedGrantType,
             Self::InvalidScope(_) => ErrorCode::InvalidScope,
+            Self::BearerMissing => ErrorCode::InvalidRequest,
+            Self::InvalidToken(_) => ErrorCode::InvalidToken,
+            Self::InsufficientScope(_) => ErrorCode::InsufficientScope,
             Self::Store(StoreError::Unavailable(_)) => ErrorCode::TemporarilyUnavailable,
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServerError,
         }
@@ -51,7 +61,10 @@ impl OAuthError {
             | Self::InvalidGrant(d)
             | Self::UnauthorizedClient(d)
             | Self::UnsupportedGrantType(d)
-            | Self::InvalidScope(d) => d.clone(),
+            | Self::InvalidScope(d)
+            | Self::InvalidToken(d)
+            | Self::InsufficientScope(d) => d.clone(),
+            Self::BearerMissing => Cow::Borrowed("a bearer token is required"),
             Self::InvalidClient { .. } => Cow::Borrowed("client authentication failed"),
             Self::Store(StoreError::Unavailable(_)) => Cow::Borrowed("the service is temporarily unavailable"),
             Self::Store(_) | Self::Internal(_) => Cow::Borrowed("the server could not complete the request"),

@@ -82,6 +82,7 @@ pub struct SigningKey {
     alg: SigningAlgorithm,
     pair: Pair,
     at_jwt_header: String,
+    jwt_header: String,
     rng: SystemRandom,
 }
 
@@ -110,7 +111,10 @@ impl SigningKey {
         // RFC 9068 §2.1: typ "at+jwt".
         let header = serde_json::json!({ "alg": alg.as_str(), "typ": "at+jwt", "kid": kid });
         let at_jwt_header = b64(header.to_string().as_bytes());
-        Self { kid, alg, pair, at_jwt_header, rng: SystemRandom::new() }
+        // OIDC Core §2: ID tokens are plain JWTs.
+        let id_header = serde_json::json!({ "alg": alg.as_str(), "typ": "JWT", "kid": kid });
+        let jwt_header = b64(id_header.to_string().as_bytes());
+        Self { kid, alg, pair, at_jwt_header, jwt_header, rng: SystemRandom::new() }
     }
 
     pub fn kid(&self) -> &str {
@@ -135,9 +139,18 @@ impl SigningKey {
 
     /// A JWS compact serialization of `claims` with the `at+jwt` header (RFC 9068 §2.1).
     pub fn sign_access_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
+        self.sign_with_header(&self.at_jwt_header, claims)
+    }
+
+    /// A JWS compact serialization of `claims` with `typ: JWT`, for ID tokens (OIDC Core §2).
+    pub fn sign_jwt(&self, claims: &impl Serialize) -> Result<String, KeyError> {
+        self.sign_with_header(&self.jwt_header, claims)
+    }
+
+    fn sign_with_header(&self, header: &str, claims: &impl Serialize) -> Result<String, KeyError> {
         let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
-        let mut token = String::with_capacity(self.at_jwt_header.len() + payload.len() * 4 / 3 + 400);
-        token.push_str(&self.at_jwt_header);
+        let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 400);
+        token.push_str(header);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
         let signature = self.sign(token.as_bytes())?;

@@ -194,6 +194,20 @@ pub(crate) mod tests {
         new_client("realm", &spec, &scopes, &hasher, 0).unwrap().0
     }
 
+    pub(crate) fn realm() -> Realm {
+        Realm {
+            id: "realm".into(),
+            name: "test".into(),
+            display_name: None,
+            enabled: true,
+            access_token_lifespan: 300,
+            signing_alg: SigningAlgorithm::EdDsa,
+            not_before: 0,
+            attributes: BTreeMap::new(),
+            created_at: 0,
+        }
+    }
+
     #[test]
     fn confidential_clients_get_a_secret_that_is_stored_hashed() {
         let secrets = ServerSecrets::generate().unwrap();

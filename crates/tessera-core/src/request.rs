@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use secrecy::SecretString;
 use tessera_proto::ScopeSet;
 
 use crate::OAuthError;
@@ -32,16 +33,36 @@ impl FormParams {
 }
 
 /// A token request, one variant per supported grant type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum TokenRequest {
     /// RFC 6749 §4.4.2
     ClientCredentials { scope: Option<ScopeSet> },
+    /// RFC 6749 §4.1.3, RFC 7636 §4.5
+    AuthorizationCode { code: String, redirect_uri: Option<String>, code_verifier: Option<String> },
+    /// RFC 6749 §6
+    RefreshToken { refresh_token: String, scope: Option<ScopeSet> },
+    /// RFC 6749 §4.3.2
+    Password { username: String, password: SecretString, scope: Option<ScopeSet> },
 }
 
 impl TokenRequest {
     pub fn parse(form: &FormParams) -> Result<Self, OAuthError> {
         match form.require("grant_type")? {
             "client_credentials" => Ok(Self::ClientCredentials { scope: parse_scope(form)? }),
+            "authorization_code" => Ok(Self::AuthorizationCode {
+                code: form.require("code")?.to_owned(),
+                redirect_uri: form.get("redirect_uri").map(str::to_owned),
+                code_verifier: form.get("code_verifier").map(str::to_owned),
+            }),
+            "refresh_token" => Ok(Self::RefreshToken {
+                refresh_token: form.require("refresh_token")?.to_owned(),
+                scope: parse_scope(form)?,
+            }),
+            "password" => Ok(Self::Password {
+                username: form.require("username")?.to_owned(),
+                password: SecretString::from(form.require("password")?.to_owned()),
+                scope: parse_scope(form)?,
+            }),
             other => Err(OAuthError::UnsupportedGrantType(Cow::Owned(format!(
                 "grant type {} is not supported",
                 other.chars().take(64).collect::<String>()
@@ -76,9 +97,21 @@ mod tests {
     #[test]
     fn empty_values_count_as_omitted_rfc6749_3_2() {
         let f = form(&[("grant_type", "client_credentials"), ("scope", "")]).unwrap();
-        assert_eq!(TokenRequest::parse(&f).unwrap(), TokenRequest::ClientCredentials { scope: None });
+        assert!(matches!(TokenRequest::parse(&f).unwrap(), TokenRequest::ClientCredentials { scope: None }));
         let f = form(&[("grant_type", "")]).unwrap();
         assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn code_grant_needs_a_code_rfc6749_4_1_3() {
+        let f = form(&[("grant_type", "authorization_code"), ("redirect_uri", "https://a/cb")]).unwrap();
+        assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidRequest(_))));
+        let f = form(&[("grant_type", "authorization_code"), ("code", "c"), ("code_verifier", "v")]).unwrap();
+        let TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } = TokenRequest::parse(&f).unwrap()
+        else {
+            panic!("a code request")
+        };
+        assert_eq!((code.as_str(), redirect_uri, code_verifier.as_deref()), ("c", None, Some("v")));
     }
 
     #[test]

@@ -47,11 +47,13 @@ pub fn grant_scopes(
             granted.insert(scope);
         }
     }
-    let in_token = granted
-        .iter()
-        .filter(|s| realm_scopes.iter().find(|d| d.name == *s).is_none_or(|d| d.include_in_token_scope))
-        .collect();
+    let in_token = in_token_scope(&granted, realm_scopes);
     Ok(GrantedScopes { granted, in_token })
+}
+
+/// The granted scopes that appear in the token's `scope` claim (Keycloak's `include.in.token.scope`).
+pub fn in_token_scope(granted: &ScopeSet, realm_scopes: &[ClientScope]) -> ScopeSet {
+    granted.iter().filter(|s| realm_scopes.iter().find(|d| d.name == *s).is_none_or(|d| d.include_in_token_scope)).collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 use async_trait::async_trait;
 
 use crate::audit::{AuditEvent, AuditQuery};
-use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, RevokedToken, StoredSigningKey, User};
+use crate::model::{
+    AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, LoginFailures, Realm, RealmBundle,
+    RefreshToken, RevokedToken, SsoSession, StoredSigningKey, User,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -107,11 +110,89 @@ pub trait UserStore: Send + Sync {
     /// `Conflict` when the username is taken in the realm.
     async fn create_user(&self, user: &User) -> Result<(), StoreError>;
     async fn find_user(&self, realm_id: &str, username: &str) -> Result<Option<User>, StoreError>;
+    async fn find_user_by_id(&self, realm_id: &str, id: &str) -> Result<Option<User>, StoreError>;
     async fn list_users(&self, realm_id: &str) -> Result<Vec<User>, StoreError>;
     /// False when there is no such user.
     async fn set_user_password(&self, realm_id: &str, username: &str, password_hash: &str) -> Result<bool, StoreError>;
     /// False when there is no such user.
     async fn set_user_enabled(&self, realm_id: &str, username: &str, enabled: bool) -> Result<bool, StoreError>;
+}
+
+/// An access token issued alongside a refresh token or from a code: revoked with them.
+pub type IssuedAccessToken = (String, i64);
+
+#[async_trait]
+pub trait AuthorizationCodeStore: Send + Sync {
+    async fn insert_code(&self, code: &AuthorizationCode) -> Result<(), StoreError>;
+    /// One atomic statement: marks the unexpired, unredeemed code of `client_id` redeemed and records what
+    /// the redemption issues. A code redeemed before answers `Replayed` with what that redemption issued.
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        now: i64,
+        issue: &CodeIssue,
+    ) -> Result<CodeRedemption, StoreError>;
+}
+
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync {
+    async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError>;
+    async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshToken>, StoreError>;
+    /// One transaction: marks `old_hash` rotated, keeping `successor` (the sealed response), and inserts
+    /// `new`, only when `old_hash` was neither rotated nor revoked. False when another rotation won.
+    async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        successor: &str,
+        new: &RefreshToken,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Revokes every token of the family; returns the access tokens issued with them that are unexpired.
+    async fn revoke_refresh_family(&self, family_id: &str, now: i64) -> Result<Vec<IssuedAccessToken>, StoreError>;
+    /// Revokes the session's refresh tokens (offline ones survive, as in Keycloak); returns the unexpired
+    /// access tokens issued with them.
+    async fn revoke_session_refresh_tokens(
+        &self,
+        session_id: &str,
+        now: i64,
+    ) -> Result<Vec<IssuedAccessToken>, StoreError>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, session: &SsoSession) -> Result<(), StoreError>;
+    async fn find_session_by_cookie(&self, realm_id: &str, cookie_hash: &str) -> Result<Option<SsoSession>, StoreError>;
+    async fn find_session(&self, realm_id: &str, id: &str) -> Result<Option<SsoSession>, StoreError>;
+    async fn touch_session(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    /// False when the session was already ended or does not exist.
+    async fn end_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;
+    /// The scopes the user consented to for the client.
+    async fn find_consent(&self, realm_id: &str, user_id: &str, client_id: &str)
+    -> Result<Option<Vec<String>>, StoreError>;
+    async fn grant_consent(
+        &self,
+        realm_id: &str,
+        user_id: &str,
+        client_id: &str,
+        scopes: &[String],
+        now: i64,
+    ) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait LoginFailureStore: Send + Sync {
+    /// One atomic upsert: counts a failure for `key`, starting a new window when the last one began before
+    /// `now - window`.
+    async fn record_login_failure(
+        &self,
+        realm_id: &str,
+        key: &str,
+        now: i64,
+        window: i64,
+    ) -> Result<LoginFailures, StoreError>;
+    async fn login_failures(&self, realm_id: &str, key: &str) -> Result<Option<LoginFailures>, StoreError>;
+    async fn clear_login_failures(&self, realm_id: &str, key: &str) -> Result<(), StoreError>;
 }
 
 /// Background work that must happen once across nodes, and the readiness probe.
@@ -125,7 +206,19 @@ pub trait Operations: Send + Sync {
 
 /// Every port the server needs, behind one `Arc<dyn Store>`.
 pub trait Store:
-    RevisionStore + RealmStore + ScopeStore + ClientStore + UserStore + KeyStore + RevocationStore + AuditStore + Operations
+    RevisionStore
+    + RealmStore
+    + ScopeStore
+    + ClientStore
+    + UserStore
+    + KeyStore
+    + RevocationStore
+    + AuditStore
+    + AuthorizationCodeStore
+    + RefreshTokenStore
+    + SessionStore
+    + LoginFailureStore
+    + Operations
 {
 }
 
@@ -138,6 +231,10 @@ impl<T> Store for T where
         + KeyStore
         + RevocationStore
         + AuditStore
+        + AuthorizationCodeStore
+        + RefreshTokenStore
+        + SessionStore
+        + LoginFailureStore
         + Operations
 {
 }

@@ -18,6 +18,8 @@ pub struct AccessTokenGrant<'a> {
     pub scope: &'a ScopeSet,
     pub issued_at: i64,
     pub lifetime: u64,
+    /// The SSO session of a person's token.
+    pub session_id: Option<&'a str>,
 }
 
 impl AccessTokenGrant<'_> {
@@ -42,6 +44,7 @@ impl AccessTokenGrant<'_> {
             typ: Some("Bearer".to_owned()),
             keycloak_client_id: Some(self.client.client_id.clone()),
             preferred_username: self.preferred_username.clone(),
+            sid: self.session_id.map(str::to_owned),
         })
     }
 

@@ -5,16 +5,21 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tessera_proto::TokenResponse;
 
-use crate::introspection::Denylist;
-
 use crate::OAuthError;
 use crate::audit::AuditSink;
 use crate::client_auth::{AuthAttempt, PresentedCredentials};
+use crate::grant::PersonGrantContext;
+use crate::grant::authorization_code::AuthorizationCodeGrant;
 use crate::grant::client_credentials::{ClientCredentialsGrant, RealmContext};
+use crate::grant::password::PasswordGrant;
+use crate::grant::refresh_token::RefreshTokenGrant;
 use crate::model::Client;
 use crate::request::{FormParams, TokenRequest};
-use crate::secret::ClientSecretHasher;
-use crate::store::StoreError;
+use crate::revocation::Revocations;
+use crate::secret::{ClientSecretHasher, MasterKey};
+use crate::sign_in::SignInPolicy;
+use crate::sign_in::login::PasswordVerifier;
+use crate::store::{Store, StoreError};
 
 /// A token handed out under the reuse window, with what is needed to decide whether it may go out again.
 #[derive(Debug, Clone)]
@@ -43,7 +48,10 @@ pub struct TokenEndpoint<'a> {
     pub hasher: &'a ClientSecretHasher,
     pub audit: &'a dyn AuditSink,
     pub issued: &'a dyn IssuedTokens,
-    pub denylist: &'a dyn Denylist,
+    pub revocations: &'a dyn Revocations,
+    pub store: &'a dyn Store,
+    pub master: &'a MasterKey,
+    pub passwords: &'a dyn PasswordVerifier,
     pub source_ip: Option<&'a str>,
     pub now: i64,
 }
@@ -51,6 +59,20 @@ pub struct TokenEndpoint<'a> {
 impl TokenEndpoint<'_> {
     fn attempt(&self) -> AuthAttempt<'_> {
         AuthAttempt { realm: &self.realm.realm.name, source_ip: self.source_ip, audit: self.audit, now: self.now }
+    }
+
+    fn person_context(&self) -> PersonGrantContext<'_> {
+        PersonGrantContext {
+            realm: self.realm,
+            policy: SignInPolicy::of(&self.realm.realm),
+            store: self.store,
+            revocations: self.revocations,
+            master: self.master,
+            audit: self.audit,
+            passwords: self.passwords,
+            source_ip: self.source_ip,
+            now: self.now,
+        }
     }
 
     pub async fn exchange(&self, authorization: Option<&str>, form: &FormParams) -> Result<TokenResponse, OAuthError> {
@@ -66,6 +88,29 @@ impl TokenEndpoint<'_> {
                     None => grant.issue()?.0,
                     Some(fraction) => self.issue_or_reuse(&grant, &client, scope.as_ref(), fraction)?,
                 }
+            }
+            TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+                let ctx = self.person_context();
+                let grant = AuthorizationCodeGrant {
+                    ctx: &ctx,
+                    client: &client,
+                    code: &code,
+                    redirect_uri: redirect_uri.as_deref(),
+                    code_verifier: code_verifier.as_deref(),
+                };
+                grant.issue().await?
+            }
+            TokenRequest::RefreshToken { refresh_token, scope } => {
+                let ctx = self.person_context();
+                RefreshTokenGrant { ctx: &ctx, client: &client, refresh_token: &refresh_token, scope: scope.as_ref() }
+                    .issue()
+                    .await?
+            }
+            TokenRequest::Password { username, password, scope } => {
+                let ctx = self.person_context();
+                PasswordGrant { ctx: &ctx, client: &client, username: &username, password, scope: scope.as_ref() }
+                    .issue()
+                    .await?
             }
         };
         self.audit.token_issued(&self.realm.realm.name, &client.client_id, self.now);
@@ -87,7 +132,7 @@ impl TokenEndpoint<'_> {
         if let Some(t) = self.issued.get(&key) {
             let reuse_until = t.iat + ((t.exp - t.iat) as f64 * fraction) as i64;
             let still_good = self.now < reuse_until
-                && !self.denylist.is_revoked(&t.jti)
+                && !self.revocations.is_revoked(&t.jti)
                 && t.iat >= self.realm.realm.not_before
                 && t.iat >= client.not_before;
             if still_good {

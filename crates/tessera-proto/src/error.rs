@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
-/// The error codes of RFC 6749 §5.2 and §4.1.2.1, RFC 6750 §3.1, RFC 7009 §2.2.1 and RFC 8707 §2.
+/// The error codes of RFC 6749 §5.2 and §4.1.2.1, RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8707 §2 and
+/// OpenID Connect Core §3.1.2.6.
 /// Clients branch on these strings, so no other vocabulary ever reaches the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -19,6 +20,9 @@ pub enum ErrorCode {
     InsufficientScope,
     UnsupportedTokenType,
     InvalidTarget,
+    LoginRequired,
+    ConsentRequired,
+    InteractionRequired,
 }
 
 impl ErrorCode {
@@ -39,6 +43,9 @@ impl ErrorCode {
             Self::InsufficientScope => "insufficient_scope",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::InvalidTarget => "invalid_target",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InteractionRequired => "interaction_required",
         }
     }
 }

@@ -58,6 +58,56 @@ pub struct AccessTokenClaims {
     pub keycloak_client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_username: Option<String>,
+    /// OIDC Front/Back-Channel Logout `sid`: the SSO session a user's token came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// The claims of an ID token (OpenID Connect Core §2, §3.1.3.6, §5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub auth_time: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    pub azp: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Keycloak's token type claim: `ID`.
+    pub typ: String,
+    #[serde(flatten)]
+    pub profile: UserClaims,
+}
+
+/// The standard claims about the user (OIDC Core §5.1), released per scope: `profile` and `email`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserClaims {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+}
+
+/// The UserInfo response (OIDC Core §5.3.2): `sub` and the claims the token's scopes release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub sub: String,
+    #[serde(flatten)]
+    pub claims: UserClaims,
 }
 
 /// An introspection response (RFC 7662 §2.2). An inactive token is `{"active": false}` and nothing else.

@@ -3,6 +3,7 @@
 //! chosen once, from the URL, when the store is built.
 
 mod rows;
+mod sign_in;
 mod sql;
 
 use std::collections::BTreeMap;
@@ -65,8 +66,14 @@ fn map_err(e: sqlx::Error) -> StoreError {
 
 fn migrations(dialect: Dialect) -> Migrator {
     let files: &[(i64, &str, &'static str)] = match dialect {
-        Dialect::Sqlite => &[(1, "core", include_str!("../migrations/sqlite/0001_core.sql"))],
-        Dialect::Postgres => &[(1, "core", include_str!("../migrations/postgres/0001_core.sql"))],
+        Dialect::Sqlite => &[
+            (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
+            (2, "sign in", include_str!("../migrations/sqlite/0002_sign_in.sql")),
+        ],
+        Dialect::Postgres => &[
+            (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
+            (2, "sign in", include_str!("../migrations/postgres/0002_sign_in.sql")),
+        ],
     };
     Migrator::with_migrations(
         files
@@ -630,6 +637,16 @@ impl UserStore for SqlStore {
         let row = sqlx::query(sql::SELECT_USER)
             .bind(realm_id.to_owned())
             .bind(username.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn find_user_by_id(&self, realm_id: &str, id: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(sql::SELECT_USER_BY_ID)
+            .bind(realm_id.to_owned())
+            .bind(id.to_owned())
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;

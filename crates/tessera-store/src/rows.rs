@@ -7,7 +7,8 @@ use sqlx::any::AnyRow;
 use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
 use tessera_core::keys::SigningAlgorithm;
 use tessera_core::model::{
-    Client, ClientScope, ClientSecret, KeyState, Realm, RevokedToken, SecretHash, StoredSigningKey, User,
+    AuthorizationCode, Client, ClientScope, ClientSecret, KeyState, LoginFailures, Realm, RefreshToken, RevokedToken,
+    SecretHash, SsoSession, StoredSigningKey, User,
 };
 use tessera_core::store::StoreError;
 
@@ -167,4 +168,66 @@ pub fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         service_account_client_id: get(row, "service_account_client_id")?,
         created_at: get(row, "created_at")?,
     })
+}
+
+pub fn code_from_row(row: &AnyRow) -> Result<AuthorizationCode, StoreError> {
+    Ok(AuthorizationCode {
+        code_hash: get(row, "code_hash")?,
+        realm_id: get(row, "realm_id")?,
+        client_id: get(row, "client_id")?,
+        user_id: get(row, "user_id")?,
+        session_id: get(row, "session_id")?,
+        redirect_uri: get(row, "redirect_uri")?,
+        scope: get(row, "scope")?,
+        nonce: get(row, "nonce")?,
+        code_challenge: get(row, "code_challenge")?,
+        auth_time: get(row, "auth_time")?,
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+    })
+}
+
+pub fn refresh_from_row(row: &AnyRow) -> Result<RefreshToken, StoreError> {
+    Ok(RefreshToken {
+        token_hash: get(row, "token_hash")?,
+        family_id: get(row, "family_id")?,
+        realm_id: get(row, "realm_id")?,
+        client_id: get(row, "client_id")?,
+        user_id: get(row, "user_id")?,
+        session_id: get(row, "session_id")?,
+        scope: get(row, "scope")?,
+        auth_time: get(row, "auth_time")?,
+        offline: get_flag(row, "offline")?,
+        issued_at: get(row, "issued_at")?,
+        expires_at: get(row, "expires_at")?,
+        access_jti: get(row, "access_jti")?,
+        access_exp: get(row, "access_exp")?,
+        rotated_at: get(row, "rotated_at")?,
+        revoked_at: get(row, "revoked_at")?,
+        successor: get(row, "successor")?,
+    })
+}
+
+pub fn session_from_row(row: &AnyRow) -> Result<SsoSession, StoreError> {
+    Ok(SsoSession {
+        id: get(row, "id")?,
+        cookie_hash: get(row, "cookie_hash")?,
+        realm_id: get(row, "realm_id")?,
+        user_id: get(row, "user_id")?,
+        auth_time: get(row, "auth_time")?,
+        last_seen_at: get(row, "last_seen_at")?,
+        ended_at: get(row, "ended_at")?,
+    })
+}
+
+pub fn login_failures_from_row(row: &AnyRow) -> Result<LoginFailures, StoreError> {
+    let failures: i64 = get(row, "failures")?;
+    Ok(LoginFailures {
+        failures: u32::try_from(failures).map_err(|_| StoreError::Corrupt("login_failures.failures".into()))?,
+        window_start: get(row, "window_start")?,
+    })
+}
+
+pub fn access_token_from_row(row: &AnyRow) -> Result<(String, i64), StoreError> {
+    Ok((get(row, "access_jti")?, get(row, "access_exp")?))
 }

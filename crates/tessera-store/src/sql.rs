@@ -58,3 +58,36 @@ pub const SELECT_USER: &str = "SELECT realm_id, id, username, enabled, email, em
 pub const SELECT_USERS: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at FROM users WHERE realm_id = $1 ORDER BY username";
 pub const SET_USER_PASSWORD: &str = "UPDATE users SET password_hash = $3 WHERE realm_id = $1 AND username = $2";
 pub const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $3 WHERE realm_id = $1 AND username = $2";
+pub const SELECT_USER_BY_ID: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at FROM users WHERE realm_id = $1 AND id = $2";
+
+pub const INSERT_CODE: &str = "INSERT INTO authorization_codes (code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+/// One statement: only an unexpired, unredeemed code of this client is redeemed, by exactly one caller.
+pub const REDEEM_CODE: &str = "UPDATE authorization_codes SET redeemed_at = $3, access_jti = $4, access_exp = $5, family_id = $6 WHERE code_hash = $1 AND client_id = $2 AND redeemed_at IS NULL AND expires_at > $3 RETURNING code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at";
+pub const SELECT_REDEEMED_CODE: &str = "SELECT access_jti, access_exp, family_id FROM authorization_codes WHERE code_hash = $1 AND client_id = $2 AND redeemed_at IS NOT NULL";
+
+pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+pub const SELECT_REFRESH: &str = "SELECT token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor FROM refresh_tokens WHERE token_hash = $1";
+pub const ROTATE_REFRESH: &str = "UPDATE refresh_tokens SET rotated_at = $2, successor = $3 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL";
+pub const REVOKE_FAMILY: &str = "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL";
+pub const FAMILY_ACCESS_TOKENS: &str =
+    "SELECT access_jti, access_exp FROM refresh_tokens WHERE family_id = $1 AND access_exp > $2";
+pub const REVOKE_SESSION_REFRESH: &str =
+    "UPDATE refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND offline = 0 AND revoked_at IS NULL";
+pub const SESSION_ACCESS_TOKENS: &str =
+    "SELECT access_jti, access_exp FROM refresh_tokens WHERE session_id = $1 AND offline = 0 AND access_exp > $2";
+
+pub const INSERT_SESSION: &str = "INSERT INTO sso_sessions (id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub const SELECT_SESSION_BY_COOKIE: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND cookie_hash = $2";
+pub const SELECT_SESSION: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND id = $2";
+pub const TOUCH_SESSION: &str = "UPDATE sso_sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL";
+pub const END_SESSION: &str = "UPDATE sso_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL";
+
+pub const SELECT_CONSENT: &str =
+    "SELECT scopes FROM user_consents WHERE realm_id = $1 AND user_id = $2 AND client_id = $3";
+pub const UPSERT_CONSENT: &str = "INSERT INTO user_consents (realm_id, user_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (realm_id, user_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at";
+
+/// One upsert: a failure outside the current window ($4 = now - window) starts a new one.
+pub const RECORD_LOGIN_FAILURE: &str = "INSERT INTO login_failures (realm_id, subject_key, failures, window_start) VALUES ($1, $2, 1, $3) ON CONFLICT (realm_id, subject_key) DO UPDATE SET failures = CASE WHEN login_failures.window_start <= $4 THEN 1 ELSE login_failures.failures + 1 END, window_start = CASE WHEN login_failures.window_start <= $4 THEN $3 ELSE login_failures.window_start END RETURNING failures, window_start";
+pub const SELECT_LOGIN_FAILURES: &str =
+    "SELECT failures, window_start FROM login_failures WHERE realm_id = $1 AND subject_key = $2";
+pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE realm_id = $1 AND subject_key = $2";

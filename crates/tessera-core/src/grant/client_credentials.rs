@@ -52,6 +52,7 @@ impl ClientCredentialsGrant<'_> {
             scope: &scopes.in_token,
             issued_at: self.now,
             lifetime,
+            session_id: None,
         };
         let (access_token, claims) =
             grant.sign(self.realm.keys.active()).map_err(|e| OAuthError::Internal(e.to_string()))?;

@@ -2,3 +2,48 @@
 //! [`crate::token_endpoint`].
 
 pub mod client_credentials;
+pub mod authorization_code;
+pub mod password;
+pub mod refresh_token;
+pub mod user_tokens;
+
+use crate::audit::AuditSink;
+use crate::grant::client_credentials::RealmContext;
+use crate::model::RevokedToken;
+use crate::revocation::Revocations;
+use crate::secret::MasterKey;
+use crate::sign_in::SignInPolicy;
+use crate::sign_in::login::PasswordVerifier;
+use crate::store::{IssuedAccessToken, Store, StoreError};
+
+/// What the grants of people (code, refresh, password) need besides the request: unlike client
+/// credentials, they read and write the store.
+pub struct PersonGrantContext<'a> {
+    pub realm: &'a RealmContext,
+    pub policy: SignInPolicy,
+    pub store: &'a dyn Store,
+    pub revocations: &'a dyn Revocations,
+    /// Seals the response kept for the refresh retry window.
+    pub master: &'a MasterKey,
+    pub audit: &'a dyn AuditSink,
+    pub passwords: &'a dyn PasswordVerifier,
+    pub source_ip: Option<&'a str>,
+    pub now: i64,
+}
+
+impl PersonGrantContext<'_> {
+    /// Puts still-valid access tokens on the denylist (RFC 7009 §2.1: revoking a grant revokes its tokens).
+    pub async fn revoke_access_tokens(&self, client_id: &str, tokens: &[IssuedAccessToken]) -> Result<(), StoreError> {
+        for (jti, exp) in tokens.iter().filter(|(_, exp)| *exp > self.now) {
+            let token = RevokedToken {
+                jti: jti.clone(),
+                realm_id: self.realm.realm.id.clone(),
+                client_id: client_id.to_owned(),
+                exp: *exp,
+                revoked_at: self.now,
+            };
+            self.revocations.revoke(token).await?;
+        }
+        Ok(())
+    }
+}

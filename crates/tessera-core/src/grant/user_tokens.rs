@@ -1,0 +1,124 @@
+//! The tokens a person's grant yields: an access token (RFC 9068), an ID token when `openid` was granted
+//! (OIDC Core §3.1.3.3), and a refresh token (RFC 6749 §6) for confidential clients, or for public ones
+//! granted `offline_access`. Refresh tokens are opaque, 256-bit, stored as their SHA-256.
+
+use tessera_proto::{ScopeSet, TokenResponse};
+
+use crate::OAuthError;
+use crate::grant::client_credentials::RealmContext;
+use crate::model::{Client, RefreshToken, User};
+use crate::scope::{OPENID, in_token_scope};
+use crate::secret::{random_token, token_hash};
+use crate::sign_in::SignInPolicy;
+use crate::sign_in::id_token::IdTokenGrant;
+use crate::token::AccessTokenGrant;
+
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+pub struct UserTokens<'a> {
+    pub realm: &'a RealmContext,
+    pub policy: &'a SignInPolicy,
+    pub client: &'a Client,
+    pub user: &'a User,
+    pub session_id: &'a str,
+    pub auth_time: i64,
+    pub granted: &'a ScopeSet,
+    pub nonce: Option<&'a str>,
+    pub now: i64,
+}
+
+pub struct IssuedTokens {
+    pub response: TokenResponse,
+    /// The record of the refresh token in `response`, to be stored.
+    pub refresh: Option<RefreshToken>,
+    pub access_jti: String,
+    pub access_exp: i64,
+}
+
+/// A fresh identifier for a jti, a refresh family or a session.
+pub fn new_identifier() -> Result<String, OAuthError> {
+    random_token(16).map_err(|e| OAuthError::Internal(e.to_string()))
+}
+
+impl UserTokens<'_> {
+    fn wants_refresh_token(&self) -> bool {
+        let enabled = self.client.attributes.get("use.refresh.tokens").is_none_or(|v| v != "false");
+        enabled && (!self.client.public_client || self.granted.contains(OFFLINE_ACCESS))
+    }
+
+    /// Signs the tokens; the access token's `jti` and the refresh family are chosen by the caller, who may
+    /// have had to record them first (a code's redemption).
+    pub fn issue(&self, jti: &str, family_id: &str) -> Result<IssuedTokens, OAuthError> {
+        let internal = |e: crate::keys::KeyError| OAuthError::Internal(e.to_string());
+        let lifetime = self.client.access_token_lifespan().unwrap_or(self.realm.realm.access_token_lifespan);
+        let in_token = in_token_scope(self.granted, &self.realm.scopes);
+        let grant = AccessTokenGrant {
+            issuer: &self.realm.issuer,
+            realm: &self.realm.realm,
+            client: self.client,
+            subject: &self.user.id,
+            preferred_username: Some(self.user.username.clone()),
+            scope: &in_token,
+            issued_at: self.now,
+            lifetime,
+            session_id: Some(self.session_id),
+        };
+        let mut claims = grant.claims().map_err(internal)?;
+        jti.clone_into(&mut claims.jti);
+        let key = self.realm.keys.active();
+        let access_token = key.sign_access_token(&claims).map_err(internal)?;
+        let id_token = if self.granted.contains(OPENID) {
+            let id = IdTokenGrant {
+                issuer: &self.realm.issuer,
+                client_id: &self.client.client_id,
+                user: self.user,
+                scopes: self.granted,
+                nonce: self.nonce,
+                auth_time: self.auth_time,
+                session_id: self.session_id,
+                access_token: &access_token,
+                issued_at: self.now,
+                lifetime,
+            };
+            Some(id.sign(key).map_err(internal)?)
+        } else {
+            None
+        };
+        let (refresh_token, refresh) = if self.wants_refresh_token() {
+            let offline = self.granted.contains(OFFLINE_ACCESS);
+            let value = random_token(32).map_err(|e| OAuthError::Internal(e.to_string()))?;
+            let record = RefreshToken {
+                token_hash: token_hash(&value),
+                family_id: family_id.to_owned(),
+                realm_id: self.realm.realm.id.clone(),
+                client_id: self.client.client_id.clone(),
+                user_id: self.user.id.clone(),
+                session_id: self.session_id.to_owned(),
+                scope: self.granted.to_string(),
+                auth_time: self.auth_time,
+                offline,
+                issued_at: self.now,
+                expires_at: self.policy.refresh_expiry(self.now, self.auth_time, offline),
+                access_jti: claims.jti.clone(),
+                access_exp: claims.exp,
+                rotated_at: None,
+                revoked_at: None,
+                successor: None,
+            };
+            (Some(value), Some(record))
+        } else {
+            (None, None)
+        };
+        let response = TokenResponse {
+            access_token,
+            expires_in: lifetime,
+            refresh_expires_in: refresh.as_ref().map_or(0, |r| u64::try_from(r.expires_at - self.now).unwrap_or(0)),
+            refresh_token,
+            token_type: "Bearer".to_owned(),
+            id_token,
+            not_before_policy: self.realm.realm.not_before,
+            scope: in_token.to_string(),
+        };
+        Ok(IssuedTokens { response, refresh, access_jti: claims.jti, access_exp: claims.exp })
+    }
+}

@@ -1,0 +1,319 @@
+//! The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1), checked in the order
+//! RFC 6749 §4.1.2.1 requires: while the client or the redirect URI is in doubt the user sees an error
+//! page and is never redirected; after that, errors go back to the client by redirect.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use tessera_proto::{ErrorCode, ScopeSet};
+
+use crate::model::{AuthorizationCode, Client};
+use crate::secret::{SecretError, random_token, token_hash};
+use crate::sign_in::policy::CODE_LIFETIME;
+use crate::pkce::{CodeChallenge, PkceError};
+use crate::redirect_uri::redirect_uri_matches;
+use crate::request::FormParams;
+use crate::scope::grant_scopes;
+use crate::sign_in::SignInPolicy;
+
+/// Keycloak's client attribute asking for PKCE.
+pub const CLIENT_PKCE_ATTRIBUTE: &str = "pkce.code.challenge.method";
+
+/// OIDC Core §3.1.2.1 `prompt`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    pub none: bool,
+    pub login: bool,
+    pub consent: bool,
+}
+
+/// A checked authorization request: what the login and consent pages carry (sealed) until the user is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    /// The scopes that will be granted, space-separated.
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub prompt: Prompt,
+    pub max_age: Option<i64>,
+    pub login_hint: Option<String>,
+}
+
+/// An error sent back to the client's redirect URI (RFC 6749 §4.1.2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRedirect {
+    pub redirect_uri: String,
+    pub error: ErrorCode,
+    pub description: Cow<'static, str>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorizationRefusal {
+    /// Shown to the user on an error page; never a redirect.
+    Page(Cow<'static, str>),
+    Redirect(ErrorRedirect),
+}
+
+impl ErrorRedirect {
+    /// The `Location`, with RFC 9207's `iss` so that the client can tell which server answered.
+    pub fn location(&self, issuer: &str) -> String {
+        let mut pairs = vec![("error", self.error.as_str()), ("error_description", self.description.as_ref())];
+        if let Some(state) = &self.state {
+            pairs.push(("state", state));
+        }
+        pairs.push(("iss", issuer));
+        append_query(&self.redirect_uri, &pairs)
+    }
+}
+
+/// The success redirect of RFC 6749 §4.1.2, with RFC 9207's `iss`.
+pub fn code_location(request: &AuthorizationRequest, code: &str, issuer: &str) -> String {
+    let mut pairs = vec![("code", code)];
+    if let Some(state) = &request.state {
+        pairs.push(("state", state));
+    }
+    pairs.push(("iss", issuer));
+    append_query(&request.redirect_uri, &pairs)
+}
+
+/// §3.1.2: the redirect URI's own query is kept; ours is added to it.
+fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    match url::Url::parse(uri) {
+        Ok(mut url) => {
+            url.query_pairs_mut().extend_pairs(pairs);
+            url.to_string()
+        }
+        Err(_) => uri.to_owned(),
+    }
+}
+
+impl AuthorizationRequest {
+    pub fn check(
+        params: &FormParams,
+        client: Option<&Client>,
+        policy: &SignInPolicy,
+        realm_scopes: &[crate::model::ClientScope],
+    ) -> Result<Self, AuthorizationRefusal> {
+        use AuthorizationRefusal::Page;
+        let Some(client) = client.filter(|c| c.enabled) else {
+            return Err(Page(Cow::Borrowed(if params.get("client_id").is_none() {
+                "The request does not name a client (client_id is missing)."
+            } else {
+                "The application that sent you here is not known to this server."
+            })));
+        };
+        let Some(redirect_uri) = params.get("redirect_uri") else {
+            return Err(Page(Cow::Borrowed("The request has no redirect_uri.")));
+        };
+        if !redirect_uri_matches(&client.redirect_uris, redirect_uri) {
+            return Err(Page(Cow::Borrowed(
+                "The redirect URI in the request is not registered for this application, so you were not sent back.",
+            )));
+        }
+        let state = params.get("state").map(str::to_owned);
+        let refuse = |error: ErrorCode, description: &'static str| {
+            AuthorizationRefusal::Redirect(ErrorRedirect {
+                redirect_uri: redirect_uri.to_owned(),
+                error,
+                description: Cow::Borrowed(description),
+                state: state.clone(),
+            })
+        };
+        match params.get("response_type") {
+            None => return Err(refuse(ErrorCode::InvalidRequest, "missing parameter response_type")),
+            Some("code") => {}
+            // Implicit and hybrid flows are not offered (RFC 9700 §2.1.2).
+            Some(_) => return Err(refuse(ErrorCode::UnsupportedResponseType, "only response_type=code is supported")),
+        }
+        if params.get("response_mode").is_some_and(|m| m != "query") {
+            return Err(refuse(ErrorCode::InvalidRequest, "only response_mode=query is supported"));
+        }
+        if params.get("request").is_some() || params.get("request_uri").is_some() {
+            return Err(refuse(ErrorCode::InvalidRequest, "request objects are not supported"));
+        }
+        if !client.standard_flow_enabled {
+            return Err(refuse(ErrorCode::UnauthorizedClient, "the client may not use the authorization code flow"));
+        }
+        let requested = match params.get("scope").map(ScopeSet::parse).transpose() {
+            Ok(s) => s,
+            Err(_) => return Err(refuse(ErrorCode::InvalidScope, "the scope parameter is malformed")),
+        };
+        let scopes = grant_scopes(client, requested.as_ref(), realm_scopes)
+            .map_err(|_| refuse(ErrorCode::InvalidScope, "a requested scope is not allowed for this client"))?;
+        let challenge = CodeChallenge::parse(params.get("code_challenge"), params.get("code_challenge_method"))
+            .map_err(|e| match e {
+                PkceError::UnsupportedMethod => {
+                    refuse(ErrorCode::InvalidRequest, "code_challenge_method must be S256 (plain is not accepted)")
+                }
+                PkceError::MalformedChallenge => refuse(ErrorCode::InvalidRequest, "the code_challenge is malformed"),
+                PkceError::MissingChallenge => refuse(ErrorCode::InvalidRequest, "missing parameter code_challenge"),
+            })?;
+        let pkce_required = client.public_client
+            || policy.pkce_required
+            || client.attributes.get(CLIENT_PKCE_ATTRIBUTE).is_some_and(|m| m == "S256");
+        if pkce_required && challenge.is_none() {
+            return Err(refuse(ErrorCode::InvalidRequest, "PKCE is required: send code_challenge with S256"));
+        }
+        let prompt = parse_prompt(params.get("prompt"))
+            .ok_or_else(|| refuse(ErrorCode::InvalidRequest, "prompt=none cannot be combined with other values"))?;
+        let max_age = match params.get("max_age").map(str::parse::<i64>).transpose() {
+            Ok(v) if v.is_none_or(|v| v >= 0) => v,
+            _ => return Err(refuse(ErrorCode::InvalidRequest, "max_age must be a number of seconds")),
+        };
+        Ok(Self {
+            client_id: client.client_id.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            scope: scopes.granted.to_string(),
+            state,
+            nonce: params.get("nonce").map(str::to_owned),
+            code_challenge: challenge.map(|c| c.as_str().to_owned()),
+            prompt,
+            max_age,
+            login_hint: params.get("login_hint").map(|h| h.chars().take(255).collect()),
+        })
+    }
+
+    /// An error for this request, sent back to the client.
+    pub fn refuse(&self, error: ErrorCode, description: &'static str) -> ErrorRedirect {
+        ErrorRedirect {
+            redirect_uri: self.redirect_uri.clone(),
+            error,
+            description: Cow::Borrowed(description),
+            state: self.state.clone(),
+        }
+    }
+
+    /// Mints the code (RFC 6749 §4.1.2): 256 bits, single use, [`CODE_LIFETIME`]; returns it with its record.
+    pub fn mint_code(
+        &self,
+        realm_id: &str,
+        user_id: &str,
+        session_id: &str,
+        auth_time: i64,
+        now: i64,
+    ) -> Result<(String, AuthorizationCode), SecretError> {
+        let code = random_token(32)?;
+        let record = AuthorizationCode {
+            code_hash: token_hash(&code),
+            realm_id: realm_id.to_owned(),
+            client_id: self.client_id.clone(),
+            user_id: user_id.to_owned(),
+            session_id: session_id.to_owned(),
+            redirect_uri: self.redirect_uri.clone(),
+            scope: self.scope.clone(),
+            nonce: self.nonce.clone(),
+            code_challenge: self.code_challenge.clone(),
+            auth_time,
+            created_at: now,
+            expires_at: now + CODE_LIFETIME,
+        };
+        Ok((code, record))
+    }
+
+    pub fn scopes(&self) -> Vec<String> {
+        self.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// Whether a sign-in at `auth_time` is recent enough for `max_age` (OIDC Core §3.1.2.1).
+    pub fn accepts_auth_time(&self, auth_time: i64, now: i64) -> bool {
+        self.max_age.is_none_or(|max| now - auth_time <= max)
+    }
+}
+
+/// Unknown values are ignored (`select_account`: we have one account per session); `none` must stand alone.
+fn parse_prompt(raw: Option<&str>) -> Option<Prompt> {
+    let mut prompt = Prompt::default();
+    let values: Vec<&str> = raw.unwrap_or("").split(' ').filter(|v| !v.is_empty()).collect();
+    for v in &values {
+        match *v {
+            "none" => prompt.none = true,
+            "login" => prompt.login = true,
+            "consent" => prompt.consent = true,
+            _ => {}
+        }
+    }
+    (!prompt.none || values.len() == 1).then_some(prompt)
+}
+
+/// Whether the user must be asked: only for clients that require consent (Keycloak's `consentRequired`),
+/// when a granted scope is not yet consented to, or when `prompt=consent` asks for it.
+pub fn needs_consent(client: &Client, request: &AuthorizationRequest, consented: Option<&[String]>) -> bool {
+    if !client.consent_required {
+        return false;
+    }
+    if request.prompt.consent {
+        return true;
+    }
+    let consented = consented.unwrap_or_default();
+    request.scopes().iter().filter(|s| *s != crate::scope::OPENID).any(|s| !consented.contains(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provisioning::tests::client_with_scopes;
+
+    fn params(pairs: &[(&str, &str)]) -> FormParams {
+        FormParams::new(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()).unwrap()
+    }
+
+    fn spa() -> Client {
+        let mut c = client_with_scopes(&["profile"], &["offline_access"]);
+        c.public_client = true;
+        c.standard_flow_enabled = true;
+        c.redirect_uris = vec!["https://app.test/cb".into()];
+        c
+    }
+
+    const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+    #[test]
+    fn unknown_client_and_bad_redirect_are_pages_never_redirects_rfc6749_4_1_2_1() {
+        let policy = SignInPolicy::of(&crate::provisioning::tests::realm());
+        let p = params(&[("client_id", "x"), ("redirect_uri", "https://app.test/cb"), ("response_type", "code")]);
+        assert!(matches!(AuthorizationRequest::check(&p, None, &policy, &[]), Err(AuthorizationRefusal::Page(_))));
+        let p = params(&[("client_id", "x"), ("redirect_uri", "https://evil.test/cb"), ("response_type", "token")]);
+        let c = spa();
+        assert!(matches!(AuthorizationRequest::check(&p, Some(&c), &policy, &[]), Err(AuthorizationRefusal::Page(_))));
+    }
+
+    #[test]
+    fn implicit_is_unsupported_response_type_by_redirect_rfc6749_4_1_2_1() {
+        let policy = SignInPolicy::of(&crate::provisioning::tests::realm());
+        let c = spa();
+        for rt in ["token", "id_token", "code id_token", "code token"] {
+            let p = params(&[("redirect_uri", "https://app.test/cb"), ("response_type", rt), ("state", "s1")]);
+            let Err(AuthorizationRefusal::Redirect(r)) = AuthorizationRequest::check(&p, Some(&c), &policy, &[]) else {
+                panic!("{rt} must be refused by redirect");
+            };
+            assert_eq!(r.error, ErrorCode::UnsupportedResponseType);
+            assert!(r.location("https://iss").starts_with("https://app.test/cb?error=unsupported_response_type"));
+            assert!(r.location("https://iss").contains("state=s1"));
+        }
+    }
+
+    #[test]
+    fn public_clients_need_s256_and_plain_is_refused_rfc7636_4_4_1() {
+        let policy = SignInPolicy::of(&crate::provisioning::tests::realm());
+        let c = spa();
+        let base = [("redirect_uri", "https://app.test/cb"), ("response_type", "code")];
+        let without = params(&base);
+        assert!(matches!(
+            AuthorizationRequest::check(&without, Some(&c), &policy, &[]),
+            Err(AuthorizationRefusal::Redirect(ErrorRedirect { error: ErrorCode::InvalidRequest, .. }))
+        ));
+        let mut plain = base.to_vec();
+        plain.extend([("code_challenge", CHALLENGE), ("code_challenge_method", "plain")]);
+        assert!(AuthorizationRequest::check(&params(&plain), Some(&c), &policy, &[]).is_err());
+        let mut s256 = base.to_vec();
+        s256.extend([("code_challenge", CHALLENGE), ("code_challenge_method", "S256"), ("prompt", "login")]);
+        let ok = AuthorizationRequest::check(&params(&s256), Some(&c), &policy, &[]).unwrap();
+        assert_eq!(ok.code_challenge.as_deref(), Some(CHALLENGE));
+        assert!(ok.prompt.login);
+        assert_eq!(ok.scope, "profile");
+    }
+}

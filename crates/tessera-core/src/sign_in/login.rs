@@ -1,0 +1,127 @@
+//! Password sign-in with temporary lockout per user and per source address (Keycloak's brute-force
+//! detection). Argon2 runs behind [`PasswordVerifier`] so the server can
+//! keep it off its async workers; unknown users cost one dummy verification, like known ones.
+
+use std::sync::OnceLock;
+
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::audit::{AuditEvent, AuditKind, AuditSink};
+use crate::model::{Realm, User};
+use crate::sign_in::SignInPolicy;
+use crate::store::{LoginFailureStore, StoreError, UserStore};
+
+/// Checks a password against an Argon2id PHC string.
+#[async_trait]
+pub trait PasswordVerifier: Send + Sync {
+    async fn verify(&self, password: SecretString, phc: String) -> bool;
+}
+
+/// A PHC string no password matches, verified for unknown users so that they take as long as known ones.
+pub fn dummy_hash() -> String {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let random = crate::secret::random_token(32).unwrap_or_else(|_| "tessera-dummy".to_owned());
+            crate::password::hash_password(&random).unwrap_or_default()
+        })
+        .clone()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefusal {
+    /// Wrong username or password: the page says which of the two never.
+    InvalidCredentials,
+    /// Too many failures for this user or address; try again at `until`.
+    LockedOut { until: i64 },
+    /// The password was right but the account is disabled.
+    Disabled,
+}
+
+pub struct PasswordLogin<'a> {
+    pub realm: &'a Realm,
+    pub policy: &'a SignInPolicy,
+    pub users: &'a dyn UserStore,
+    pub failures: &'a dyn LoginFailureStore,
+    pub verifier: &'a dyn PasswordVerifier,
+    pub audit: &'a dyn AuditSink,
+    pub client_id: &'a str,
+    pub source_ip: Option<&'a str>,
+    pub now: i64,
+}
+
+impl PasswordLogin<'_> {
+    fn user_key(username: &str) -> String {
+        format!("user:{}", username.to_lowercase())
+    }
+
+    fn address_key(&self) -> Option<String> {
+        self.source_ip.map(|ip| format!("ip:{ip}"))
+    }
+
+    /// The end of the lockout on `key`, if one is in force.
+    async fn locked_until(&self, key: &str, threshold: u32) -> Result<Option<i64>, StoreError> {
+        let Some(f) = self.failures.login_failures(&self.realm.id, key).await? else {
+            return Ok(None);
+        };
+        let until = f.window_start + self.policy.lockout_window;
+        Ok((f.failures >= threshold && self.now < until).then_some(until))
+    }
+
+    fn event(&self, kind: AuditKind, username: &str) -> AuditEvent {
+        AuditEvent::new(self.now, &self.realm.name, kind)
+            .client(self.client_id)
+            .subject(username)
+            .source(self.source_ip)
+    }
+
+    pub async fn attempt(&self, username: &str, password: SecretString) -> Result<Result<User, LoginRefusal>, StoreError> {
+        let username = username.trim();
+        let user_key = Self::user_key(username);
+        let address_key = self.address_key();
+        let mut locked = self.locked_until(&user_key, self.policy.user_failures).await?;
+        if let Some(key) = &address_key {
+            locked = locked.max(self.locked_until(key, self.policy.address_failures).await?);
+        }
+        if let Some(until) = locked {
+            self.audit.record(self.event(AuditKind::LoginFailed, username).failed().reason("locked out"));
+            return Ok(Err(LoginRefusal::LockedOut { until }));
+        }
+        let user = self.users.find_user(&self.realm.id, username).await?;
+        let phc = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(dummy_hash);
+        let password_ok = !password.expose_secret().is_empty() && self.verifier.verify(password, phc).await;
+        let user = match user {
+            Some(u) if password_ok && u.service_account_client_id.is_none() => u,
+            _ => return self.failed(username, &user_key, address_key.as_deref()).await.map(Err),
+        };
+        if !user.enabled {
+            self.audit.record(self.event(AuditKind::LoginFailed, username).failed().reason("user disabled"));
+            return Ok(Err(LoginRefusal::Disabled));
+        }
+        self.failures.clear_login_failures(&self.realm.id, &user_key).await?;
+        self.audit.record(self.event(AuditKind::Login, username));
+        Ok(Ok(user))
+    }
+
+    async fn failed(&self, username: &str, user_key: &str, address_key: Option<&str>) -> Result<LoginRefusal, StoreError> {
+        let window = self.policy.lockout_window;
+        let by_user = self.failures.record_login_failure(&self.realm.id, user_key, self.now, window).await?;
+        let mut refusal = LoginRefusal::InvalidCredentials;
+        self.audit.record(self.event(AuditKind::LoginFailed, username).failed().reason("invalid credentials"));
+        if by_user.failures == self.policy.user_failures {
+            self.audit.record(self.event(AuditKind::UserLockedOut, username).failed().reason("user"));
+        }
+        if let Some(key) = address_key {
+            let by_address = self.failures.record_login_failure(&self.realm.id, key, self.now, window).await?;
+            if by_address.failures == self.policy.address_failures {
+                self.audit.record(self.event(AuditKind::UserLockedOut, username).failed().reason("source address"));
+            }
+        }
+        // The attempt that reaches the threshold is told at once, not on the next try.
+        if by_user.failures >= self.policy.user_failures {
+            refusal = LoginRefusal::LockedOut { until: by_user.window_start + window };
+        }
+        Ok(refusal)
+    }
+}

@@ -1,0 +1,43 @@
+//! The UserInfo endpoint (OIDC Core §5.3): a Bearer access token (RFC 6750) with scope `openid`.
+
+use std::borrow::Cow;
+
+use tessera_proto::{ScopeSet, UserInfo};
+
+use crate::OAuthError;
+use crate::grant::client_credentials::RealmContext;
+use crate::introspection::Denylist;
+use crate::sign_in::id_token::user_claims;
+use crate::store::UserStore;
+use crate::token::verify_access_token;
+use crate::token_endpoint::ClientDirectory;
+
+pub struct UserInfoEndpoint<'a> {
+    pub realm: &'a RealmContext,
+    pub clients: &'a dyn ClientDirectory,
+    pub users: &'a dyn UserStore,
+    pub denylist: &'a dyn Denylist,
+    pub now: i64,
+}
+
+impl UserInfoEndpoint<'_> {
+    pub async fn handle(&self, token: &str) -> Result<UserInfo, OAuthError> {
+        let invalid = || OAuthError::InvalidToken(Cow::Borrowed("the access token is invalid or expired"));
+        let claims = verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now).map_err(|_| invalid())?;
+        if self.denylist.is_revoked(&claims.jti) || claims.iat < self.realm.realm.not_before {
+            return Err(invalid());
+        }
+        let client = self.clients.client(&self.realm.realm.id, &claims.client_id).await?;
+        if client.is_none_or(|c| !c.enabled || claims.iat < c.not_before) {
+            return Err(invalid());
+        }
+        let scopes = ScopeSet::parse(&claims.scope).unwrap_or_default();
+        // OIDC Core §5.3: UserInfo is for tokens obtained by an OpenID Connect request.
+        if !scopes.contains(crate::scope::OPENID) {
+            return Err(OAuthError::InsufficientScope(Cow::Borrowed("the access token lacks the openid scope")));
+        }
+        let user = self.users.find_user_by_id(&self.realm.realm.id, &claims.sub).await?;
+        let user = user.filter(|u| u.enabled).ok_or_else(invalid)?;
+        Ok(UserInfo { sub: user.id.clone(), claims: user_claims(&user, &scopes) })
+    }
+}
