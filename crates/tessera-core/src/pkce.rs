@@ -60,14 +60,14 @@ mod tests {
     use super::*;
 
     // RFC 7636 Appendix B.
-    const VERIFIER: &str = "dBjftJeZ4CVP-mJ92K3wp6EpKO4oo0Fqqn7uzhkmwK8";
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
     #[test]
     fn appendix_b_example_verifies_rfc7636_4_6() {
         let c = CodeChallenge::parse(Some(CHALLENGE), Some("S256")).unwrap().unwrap();
         assert!(c.is_satisfied_by(VERIFIER));
-        assert!(!c.is_satisfied_by("dBjftJeZ4CVP-mJ92K3wp6EpKO4oo0Fqqn7uzhkmwK9"));
+        assert!(!c.is_satisfied_by("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl"));
         assert!(!c.is_satisfied_by("short"));
     }
 
