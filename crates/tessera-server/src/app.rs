@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use tessera_core::OAuthError;
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::key_rotation::RotationPolicy;
-use tessera_core::secret::{ClientSecretHasher, ServerSecrets};
+use tessera_core::secret::{ClientSecretHasher, MasterKey, ServerSecrets};
 use tessera_core::store::Store;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -24,7 +24,8 @@ use crate::denylist::RevocationList;
 use crate::directory::Directory;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
-use crate::http::oidc::{certs, discovery, introspect, revoke, token};
+use crate::http::login::{self, BlockingArgon2};
+use crate::http::oidc::{certs, discovery, introspect, revoke, token, userinfo};
 use crate::issued_tokens::IssuedTokenCache;
 use crate::redis_fanout::RedisFanout;
 use crate::routes::Endpoint;
@@ -43,6 +44,11 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub redis: Option<Arc<RedisFanout>>,
     pub issued: Arc<IssuedTokenCache>,
+    /// Seals what pages carry between requests and the refresh retry window's responses.
+    pub master: Arc<MasterKey>,
+    pub passwords: Arc<BlockingArgon2>,
+    /// `Secure` on cookies: set whenever the public URL is https (not in `--dev`).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +182,9 @@ impl Application {
             store: dyn_store,
             redis: redis.clone(),
             issued: Arc::default(),
+            master: Arc::new(secrets.master_key()),
+            passwords: Arc::new(BlockingArgon2),
+            secure_cookies: public_url.starts_with("https://"),
         };
         Ok(Self {
             listener,
@@ -296,6 +305,12 @@ fn router(state: AppState) -> Router {
             Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
                 get(discovery::oauth_server_metadata)
             }
+            Endpoint::Authorize => get(login::authorize::authorize_get).post(login::authorize::authorize_post),
+            Endpoint::LoginAuthenticate => post(login::authorize::authenticate),
+            Endpoint::LoginConsent => post(login::authorize::consent),
+            Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
+            Endpoint::Logout => get(login::logout::logout_get).post(login::logout::logout_post),
+            Endpoint::LoginStylesheet => get(login::pages::stylesheet),
             Endpoint::HealthLive => get(health::live),
             Endpoint::HealthReady => get(health::ready),
         };

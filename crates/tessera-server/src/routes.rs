@@ -18,6 +18,18 @@ pub enum Endpoint {
     OAuthServerMetadata,
     /// RFC 8414 §3.1: the well-known segment inserted before the issuer's path
     OAuthServerMetadataWellKnown,
+    /// RFC 6749 §3.1, OIDC Core §3.1.2: GET and POST
+    Authorize,
+    /// The login form's target (Keycloak's `login-actions`)
+    LoginAuthenticate,
+    /// The consent form's target
+    LoginConsent,
+    /// OIDC Core §5.3: GET and POST
+    UserInfo,
+    /// OIDC RP-Initiated Logout §2: GET and POST
+    Logout,
+    /// The login pages' stylesheet (CSP allows styles from 'self' only)
+    LoginStylesheet,
     /// The process runs.
     HealthLive,
     /// The database (and Redis, when configured) answer.
@@ -25,7 +37,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 9] = [
+    pub const ALL: [Endpoint; 15] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -33,6 +45,12 @@ impl Endpoint {
         Endpoint::OpenIdConfiguration,
         Endpoint::OAuthServerMetadata,
         Endpoint::OAuthServerMetadataWellKnown,
+        Endpoint::Authorize,
+        Endpoint::LoginAuthenticate,
+        Endpoint::LoginConsent,
+        Endpoint::UserInfo,
+        Endpoint::Logout,
+        Endpoint::LoginStylesheet,
         Endpoint::HealthLive,
         Endpoint::HealthReady,
     ];
@@ -47,6 +65,12 @@ impl Endpoint {
             Endpoint::OpenIdConfiguration => "/realms/{realm}/.well-known/openid-configuration",
             Endpoint::OAuthServerMetadata => "/realms/{realm}/.well-known/oauth-authorization-server",
             Endpoint::OAuthServerMetadataWellKnown => "/.well-known/oauth-authorization-server/realms/{realm}",
+            Endpoint::Authorize => "/realms/{realm}/protocol/openid-connect/auth",
+            Endpoint::LoginAuthenticate => "/realms/{realm}/login-actions/authenticate",
+            Endpoint::LoginConsent => "/realms/{realm}/login-actions/consent",
+            Endpoint::UserInfo => "/realms/{realm}/protocol/openid-connect/userinfo",
+            Endpoint::Logout => "/realms/{realm}/protocol/openid-connect/logout",
+            Endpoint::LoginStylesheet => "/resources/tessera-login.css",
             Endpoint::HealthLive => "/health/live",
             Endpoint::HealthReady => "/health/ready",
         }

@@ -35,7 +35,9 @@ impl ApiError {
         match self {
             ApiError::OAuth(e) => {
                 let status = match e.code() {
-                    ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+                    ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
+                    _ if matches!(e, OAuthError::BearerMissing) => StatusCode::UNAUTHORIZED,
+                    ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
                     ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
                     _ => StatusCode::BAD_REQUEST,
@@ -66,9 +68,19 @@ impl IntoResponse for ApiError {
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        if let ApiError::OAuth(OAuthError::InvalidClient { basic_challenge: true }) = &self {
+        let challenge = match &self {
             // RFC 6749 §5.2: answer a failed Basic attempt with the scheme the client used.
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"tessera\""));
+            ApiError::OAuth(OAuthError::InvalidClient { basic_challenge: true }) => Some("Basic realm=\"tessera\""),
+            // RFC 6750 §3: no error code when the request carried no token at all (§3.1).
+            ApiError::OAuth(OAuthError::BearerMissing) => Some("Bearer realm=\"tessera\""),
+            ApiError::OAuth(OAuthError::InvalidToken(_)) => Some("Bearer realm=\"tessera\", error=\"invalid_token\""),
+            ApiError::OAuth(OAuthError::InsufficientScope(_)) => {
+                Some("Bearer realm=\"tessera\", error=\"insufficient_scope\", scope=\"openid\"")
+            }
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }
         response
     }

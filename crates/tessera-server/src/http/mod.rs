@@ -1,4 +1,5 @@
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod login;
 pub mod oidc;

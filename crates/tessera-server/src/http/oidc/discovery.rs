@@ -22,23 +22,31 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         .collect();
     ServerMetadata {
         issuer: realm.issuer.clone(),
-        authorization_endpoint: None,
+        authorization_endpoint: Some(Endpoint::Authorize.url(public_url, name)),
         token_endpoint: Endpoint::Token.url(public_url, name),
         jwks_uri: Endpoint::Certs.url(public_url, name),
         introspection_endpoint: Some(Endpoint::Introspect.url(public_url, name)),
         introspection_endpoint_auth_methods_supported: secret_methods.clone(),
         revocation_endpoint: Some(Endpoint::Revoke.url(public_url, name)),
         revocation_endpoint_auth_methods_supported: secret_methods.clone(),
-        userinfo_endpoint: None,
-        end_session_endpoint: None,
+        userinfo_endpoint: Some(Endpoint::UserInfo.url(public_url, name)),
+        end_session_endpoint: Some(Endpoint::Logout.url(public_url, name)),
         scopes_supported: scopes,
-        // No authorization endpoint yet, so no response type works.
-        response_types_supported: Vec::new(),
-        grant_types_supported: vec!["client_credentials".to_owned()],
-        token_endpoint_auth_methods_supported: secret_methods,
+        // Implicit and hybrid are refused (RFC 9700 §2.1.2).
+        response_types_supported: vec!["code".to_owned()],
+        grant_types_supported: ["authorization_code", "client_credentials", "refresh_token", "password"]
+            .map(str::to_owned)
+            .to_vec(),
+        token_endpoint_auth_methods_supported: secret_methods
+            .into_iter()
+            .chain([ClientAuthMethod::None.as_str().to_owned()])
+            .collect(),
         subject_types_supported: Vec::new(),
         id_token_signing_alg_values_supported: Vec::new(),
-        code_challenge_methods_supported: Vec::new(),
+        code_challenge_methods_supported: vec!["S256".to_owned()],
+        response_modes_supported: vec!["query".to_owned()],
+        authorization_response_iss_parameter_supported: true,
+        claims_supported: Vec::new(),
     }
 }
 
@@ -58,5 +66,11 @@ pub async fn openid_configuration(
     let mut document = metadata(state.directory.public_url(), &realm);
     document.subject_types_supported = vec!["public".to_owned()];
     document.id_token_signing_alg_values_supported = vec![realm.realm.signing_alg.as_str().to_owned()];
+    document.claims_supported = [
+        "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "sid", "preferred_username", "name",
+        "given_name", "family_name", "email", "email_verified",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     Json(document)
 }

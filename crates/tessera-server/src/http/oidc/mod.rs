@@ -5,3 +5,4 @@ pub mod discovery;
 pub mod introspect;
 pub mod revoke;
 pub mod token;
+pub mod userinfo;

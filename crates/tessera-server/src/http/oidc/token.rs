@@ -23,7 +23,10 @@ pub async fn token(
         hasher: &state.hasher,
         audit: state.audit.as_ref(),
         issued: state.issued.as_ref(),
-        denylist: state.revocations.as_ref(),
+        revocations: state.revocations.as_ref(),
+        store: state.store.as_ref(),
+        master: &state.master,
+        passwords: state.passwords.as_ref(),
         source_ip: ip.as_deref(),
         now: state.clock.now(),
     };

@@ -1,0 +1,58 @@
+//! `GET|POST /realms/{realm}/protocol/openid-connect/userinfo` (OIDC Core §5.3), Bearer per RFC 6750.
+
+use axum::Json;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use tessera_core::OAuthError;
+use tessera_core::sign_in::userinfo::UserInfoEndpoint;
+
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{OAuthForm, RealmInPath, authorization};
+
+/// RFC 6750 §2.1 (header) or §2.2 (form body); never both (§2: "MUST NOT use more than one method").
+async fn bearer_token(request: Request, state: &AppState) -> Result<String, ApiError> {
+    let header = authorization(request.headers()).map(str::to_owned);
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form_token = if request.method() == Method::POST && is_form {
+        let OAuthForm(form) = OAuthForm::from_request(request, state).await?;
+        form.get("access_token").map(str::to_owned)
+    } else {
+        None
+    };
+    match (header, form_token) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request("the token was sent in more than one way").into()),
+        (None, Some(token)) => Ok(token),
+        (Some(h), None) => match h.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+                Ok(token.trim().to_owned())
+            }
+            _ => Err(OAuthError::BearerMissing.into()),
+        },
+        (None, None) => Err(OAuthError::BearerMissing.into()),
+    }
+}
+
+pub async fn userinfo(
+    State(state): State<AppState>,
+    RealmInPath(realm): RealmInPath,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let token = bearer_token(request, &state).await?;
+    let endpoint = UserInfoEndpoint {
+        realm: &realm,
+        clients: state.directory.as_ref(),
+        users: state.store.as_ref(),
+        denylist: state.revocations.as_ref(),
+        now: state.clock.now(),
+    };
+    let info = endpoint.handle(&token).await?;
+    let mut response = Json(info).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
