@@ -82,6 +82,10 @@ pub struct NewClient {
     pub optional_scopes: Vec<String>,
     pub audiences: Vec<String>,
     pub redirect_uris: Vec<String>,
+    /// Allowed the password grant (Keycloak's `directAccessGrantsEnabled`): for migrations only.
+    pub direct_access_grants: bool,
+    /// Users are asked before the client gets their data (Keycloak's `consentRequired`).
+    pub consent_required: bool,
     /// The token reuse window, as a fraction of the token lifetime (see [`Client::token_reuse_fraction`]).
     pub token_reuse: Option<f64>,
 }
@@ -116,8 +120,8 @@ pub fn new_client(
         public_client: spec.public_client,
         service_accounts_enabled: spec.service_accounts_enabled && !spec.public_client,
         standard_flow_enabled: !spec.redirect_uris.is_empty(),
-        direct_access_grants_enabled: false,
-        consent_required: false,
+        direct_access_grants_enabled: spec.direct_access_grants,
+        consent_required: spec.consent_required,
         redirect_uris: spec.redirect_uris.clone(),
         web_origins: Vec::new(),
         default_scopes: spec.default_scopes.clone(),

@@ -53,7 +53,10 @@ pub fn grant_scopes(
 
 /// The granted scopes that appear in the token's `scope` claim (Keycloak's `include.in.token.scope`).
 pub fn in_token_scope(granted: &ScopeSet, realm_scopes: &[ClientScope]) -> ScopeSet {
-    granted.iter().filter(|s| realm_scopes.iter().find(|d| d.name == *s).is_none_or(|d| d.include_in_token_scope)).collect()
+    granted
+        .iter()
+        .filter(|s| realm_scopes.iter().find(|d| d.name == *s).is_none_or(|d| d.include_in_token_scope))
+        .collect()
 }
 
 #[cfg(test)]

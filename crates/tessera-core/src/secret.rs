@@ -188,6 +188,12 @@ impl ClientSecretHasher {
     }
 }
 
+/// The stored form of a high-entropy bearer value (authorization code, refresh token, session cookie):
+/// SHA-256, base64url. A keyed hash adds nothing for 256-bit random values; a dump of the table is useless.
+pub fn token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,10 +232,4 @@ mod tests {
         assert!(a.matches_any(&secret, [&stored]));
         assert!(!a.matches_any(&SecretString::from("wrong"), [&stored]));
     }
-}
-
-/// The stored form of a high-entropy bearer value (authorization code, refresh token, session cookie):
-/// SHA-256, base64url. A keyed hash adds nothing for 256-bit random values; a dump of the table is useless.
-pub fn token_hash(token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()))
 }

@@ -162,14 +162,19 @@ pub trait RefreshTokenStore: Send + Sync {
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn create_session(&self, session: &SsoSession) -> Result<(), StoreError>;
-    async fn find_session_by_cookie(&self, realm_id: &str, cookie_hash: &str) -> Result<Option<SsoSession>, StoreError>;
+    async fn find_session_by_cookie(&self, realm_id: &str, cookie_hash: &str)
+    -> Result<Option<SsoSession>, StoreError>;
     async fn find_session(&self, realm_id: &str, id: &str) -> Result<Option<SsoSession>, StoreError>;
     async fn touch_session(&self, id: &str, now: i64) -> Result<(), StoreError>;
     /// False when the session was already ended or does not exist.
     async fn end_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;
     /// The scopes the user consented to for the client.
-    async fn find_consent(&self, realm_id: &str, user_id: &str, client_id: &str)
-    -> Result<Option<Vec<String>>, StoreError>;
+    async fn find_consent(
+        &self,
+        realm_id: &str,
+        user_id: &str,
+        client_id: &str,
+    ) -> Result<Option<Vec<String>>, StoreError>;
     async fn grant_consent(
         &self,
         realm_id: &str,

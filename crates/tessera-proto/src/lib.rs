@@ -13,4 +13,6 @@ pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;
 pub use scope::{ScopeSet, ScopeSetError};
-pub use token::{AccessTokenClaims, Audience, IdTokenClaims, IntrospectionResponse, TokenResponse, UserClaims, UserInfo};
+pub use token::{
+    AccessTokenClaims, Audience, IdTokenClaims, IntrospectionResponse, TokenResponse, UserClaims, UserInfo,
+};

@@ -180,7 +180,11 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn find_session_by_cookie(&self, realm_id: &str, cookie_hash: &str) -> Result<Option<SsoSession>, StoreError> {
+    async fn find_session_by_cookie(
+        &self,
+        realm_id: &str,
+        cookie_hash: &str,
+    ) -> Result<Option<SsoSession>, StoreError> {
         let row = sqlx::query(sql::SELECT_SESSION_BY_COOKIE)
             .bind(realm_id.to_owned())
             .bind(cookie_hash.to_owned())

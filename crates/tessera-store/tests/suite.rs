@@ -310,7 +310,13 @@ async fn a_code_is_redeemed_once_and_replays_name_the_first_issue(f: Fixture) {
     assert_eq!(f.store.redeem_code("nope", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
 }
 
-fn refresh(realm_id: &str, hash: &str, family: &str, session: &str, offline: bool) -> tessera_core::model::RefreshToken {
+fn refresh(
+    realm_id: &str,
+    hash: &str,
+    family: &str,
+    session: &str,
+    offline: bool,
+) -> tessera_core::model::RefreshToken {
     tessera_core::model::RefreshToken {
         token_hash: hash.into(),
         family_id: family.into(),
@@ -390,7 +396,10 @@ async fn sessions_consent_and_login_failure_windows(f: Fixture) {
     assert_eq!(f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(), None);
     f.store.grant_consent(&realm_id, "u1", "spa", &["profile".into()], 100).await.unwrap();
     f.store.grant_consent(&realm_id, "u1", "spa", &["profile".into(), "email".into()], 110).await.unwrap();
-    assert_eq!(f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(), Some(vec!["profile".into(), "email".into()]));
+    assert_eq!(
+        f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(),
+        Some(vec!["profile".into(), "email".into()])
+    );
 
     for (now, expected) in [(100, 1), (110, 2), (150, 3)] {
         let counted = f.store.record_login_failure(&realm_id, "user:wile", now, 60).await.unwrap();

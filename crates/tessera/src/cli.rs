@@ -258,6 +258,12 @@ pub enum ClientCommand {
         /// Redirect URI for the authorization code flow. Repeatable.
         #[arg(long = "redirect-uri", value_name = "URI")]
         redirect_uris: Vec<String>,
+        /// Allow the password grant (migration only; RFC 9700 §2.4).
+        #[arg(long)]
+        direct_access_grants: bool,
+        /// Ask users for consent before the client gets their data.
+        #[arg(long)]
+        consent_required: bool,
         /// Hand the same token back to this client until this fraction of its lifetime has passed (0 to 1).
         #[arg(long, value_name = "FRACTION")]
         token_reuse: Option<f64>,

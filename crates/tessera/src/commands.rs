@@ -367,6 +367,8 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
             public,
             no_service_account,
             redirect_uris,
+            direct_access_grants,
+            consent_required,
             token_reuse,
         } => {
             if token_reuse.is_some_and(|f| !(f > 0.0 && f <= 1.0)) {
@@ -383,6 +385,8 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
                 optional_scopes,
                 audiences,
                 redirect_uris,
+                direct_access_grants,
+                consent_required,
                 token_reuse,
             };
             let (client, secret) =

@@ -65,7 +65,8 @@ impl AuthorizationCodeGrant<'_> {
             return Err(invalid_grant("redirect_uri does not match the authorization request"));
         }
         match (code.code_challenge.clone(), self.code_verifier) {
-            (Some(challenge), Some(verifier)) if CodeChallenge::from_stored(challenge.clone()).is_satisfied_by(verifier) => {}
+            (Some(challenge), Some(verifier))
+                if CodeChallenge::from_stored(challenge.clone()).is_satisfied_by(verifier) => {}
             (Some(_), _) => return Err(invalid_grant("the code_verifier does not match the code_challenge")),
             // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
             (None, Some(_)) => return Err(invalid_grant("a code_verifier was sent for a code issued without PKCE")),

@@ -1,8 +1,8 @@
 //! One module per grant type, named in the spec's words and dispatched by an exhaustive match in
 //! [`crate::token_endpoint`].
 
-pub mod client_credentials;
 pub mod authorization_code;
+pub mod client_credentials;
 pub mod password;
 pub mod refresh_token;
 pub mod user_tokens;

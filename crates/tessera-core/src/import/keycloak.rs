@@ -56,6 +56,13 @@ struct KcRealm {
     sso_session_max_lifespan: Option<u64>,
     revoke_refresh_token: Option<bool>,
     refresh_token_max_reuse: Option<u64>,
+    brute_force_protected: Option<bool>,
+    failure_factor: Option<u64>,
+    max_failure_wait_seconds: Option<u64>,
+    offline_session_idle_timeout: Option<u64>,
+    /// Realm attributes, kept as they are (Tessera's own settings live here too, e.g. the refresh retry window).
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
     #[serde(default)]
     default_default_client_scopes: Vec<String>,
     #[serde(default)]
@@ -344,6 +351,13 @@ fn apply_realm_settings(realm: &mut Realm, kc: &KcRealm) {
     put("ssoSessionMaxLifespan", kc.sso_session_max_lifespan.map(|v| v.to_string()));
     put("revokeRefreshToken", kc.revoke_refresh_token.map(|v| v.to_string()));
     put("refreshTokenMaxReuse", kc.refresh_token_max_reuse.map(|v| v.to_string()));
+    put("bruteForceProtected", kc.brute_force_protected.map(|v| v.to_string()));
+    put("failureFactor", kc.failure_factor.map(|v| v.to_string()));
+    put("maxFailureWaitSeconds", kc.max_failure_wait_seconds.map(|v| v.to_string()));
+    put("offlineSessionIdleTimeout", kc.offline_session_idle_timeout.map(|v| v.to_string()));
+    for (k, v) in &kc.attributes {
+        put(k, Some(v.clone()));
+    }
     put("defaultDefaultClientScopes", Some(kc.default_default_client_scopes.join(" ")).filter(|s| !s.is_empty()));
     put("defaultOptionalClientScopes", Some(kc.default_optional_client_scopes.join(" ")).filter(|s| !s.is_empty()));
 }

@@ -8,13 +8,13 @@ use serde::{Deserialize, Serialize};
 use tessera_proto::{ErrorCode, ScopeSet};
 
 use crate::model::{AuthorizationCode, Client};
-use crate::secret::{SecretError, random_token, token_hash};
-use crate::sign_in::policy::CODE_LIFETIME;
 use crate::pkce::{CodeChallenge, PkceError};
 use crate::redirect_uri::redirect_uri_matches;
 use crate::request::FormParams;
 use crate::scope::grant_scopes;
+use crate::secret::{SecretError, random_token, token_hash};
 use crate::sign_in::SignInPolicy;
+use crate::sign_in::policy::CODE_LIFETIME;
 
 /// Keycloak's client attribute asking for PKCE.
 pub const CLIENT_PKCE_ATTRIBUTE: &str = "pkce.code.challenge.method";

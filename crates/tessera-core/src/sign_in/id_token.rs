@@ -16,11 +16,8 @@ pub fn user_claims(user: &User, scopes: &ScopeSet) -> UserClaims {
         claims.preferred_username = Some(user.username.clone());
         claims.given_name = user.first_name.clone();
         claims.family_name = user.last_name.clone();
-        let name = [user.first_name.as_deref(), user.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name =
+            [user.first_name.as_deref(), user.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
         claims.name = Some(name).filter(|n| !n.is_empty());
     }
     if scopes.contains("email") {
@@ -111,7 +108,10 @@ mod tests {
     fn at_hash_matches_the_oidc_core_appendix_a_example() {
         // OIDC Core Appendix A.3/A.4: access token "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y" has at_hash
         // "77QmUPtjPfzWtF2AnpK9RQ" under RS256.
-        assert_eq!(at_hash(SigningAlgorithm::Rs256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+        assert_eq!(
+            at_hash(SigningAlgorithm::Rs256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ"
+        );
     }
 
     #[test]

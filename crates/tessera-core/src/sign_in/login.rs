@@ -76,7 +76,11 @@ impl PasswordLogin<'_> {
             .source(self.source_ip)
     }
 
-    pub async fn attempt(&self, username: &str, password: SecretString) -> Result<Result<User, LoginRefusal>, StoreError> {
+    pub async fn attempt(
+        &self,
+        username: &str,
+        password: SecretString,
+    ) -> Result<Result<User, LoginRefusal>, StoreError> {
         let username = username.trim();
         let user_key = Self::user_key(username);
         let address_key = self.address_key();
@@ -104,7 +108,12 @@ impl PasswordLogin<'_> {
         Ok(Ok(user))
     }
 
-    async fn failed(&self, username: &str, user_key: &str, address_key: Option<&str>) -> Result<LoginRefusal, StoreError> {
+    async fn failed(
+        &self,
+        username: &str,
+        user_key: &str,
+        address_key: Option<&str>,
+    ) -> Result<LoginRefusal, StoreError> {
         let window = self.policy.lockout_window;
         let by_user = self.failures.record_login_failure(&self.realm.id, user_key, self.now, window).await?;
         let mut refusal = LoginRefusal::InvalidCredentials;

@@ -65,7 +65,8 @@ pub async fn check_logout(
         None => None,
         Some(uri) => {
             // §3: the OP must know which client registered the URI.
-            let id = client_id.as_deref().ok_or(invalid("post_logout_redirect_uri needs id_token_hint or client_id."))?;
+            let id =
+                client_id.as_deref().ok_or(invalid("post_logout_redirect_uri needs id_token_hint or client_id."))?;
             let client = clients.client(&realm.realm.id, id).await?.ok_or(invalid("The client is not known."))?;
             if !redirect_uri_matches(&post_logout_uris(&client), uri) {
                 return Err(invalid("The post_logout_redirect_uri is not registered for this client."));

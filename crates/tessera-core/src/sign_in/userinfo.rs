@@ -23,7 +23,8 @@ pub struct UserInfoEndpoint<'a> {
 impl UserInfoEndpoint<'_> {
     pub async fn handle(&self, token: &str) -> Result<UserInfo, OAuthError> {
         let invalid = || OAuthError::InvalidToken(Cow::Borrowed("the access token is invalid or expired"));
-        let claims = verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now).map_err(|_| invalid())?;
+        let claims =
+            verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now).map_err(|_| invalid())?;
         if self.denylist.is_revoked(&claims.jti) || claims.iat < self.realm.realm.not_before {
             return Err(invalid());
         }

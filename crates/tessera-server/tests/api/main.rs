@@ -11,6 +11,7 @@ mod jwks;
 mod lifecycle;
 mod multinode;
 mod rotation;
+mod signin;
 mod support;
 mod timing;
 mod token;

@@ -14,9 +14,7 @@ use tessera_core::model::{Client, SsoSession, User};
 use tessera_core::request::FormParams;
 use tessera_core::secret::{random_token, token_hash};
 use tessera_core::sign_in::SignInPolicy;
-use tessera_core::sign_in::authorization::{
-    AuthorizationRefusal, AuthorizationRequest, code_location, needs_consent,
-};
+use tessera_core::sign_in::authorization::{AuthorizationRefusal, AuthorizationRequest, code_location, needs_consent};
 use tessera_core::sign_in::login::{LoginRefusal, PasswordLogin};
 use tessera_core::store::StoreError;
 use tessera_core::token_endpoint::ClientDirectory;
@@ -50,7 +48,12 @@ fn client_name(client: &Client) -> &str {
 }
 
 impl Flow {
-    pub(super) async fn new(state: AppState, name: &str, headers: HeaderMap, source_ip: Option<String>) -> Result<Self, Response> {
+    pub(super) async fn new(
+        state: AppState,
+        name: &str,
+        headers: HeaderMap,
+        source_ip: Option<String>,
+    ) -> Result<Self, Response> {
         let realm = match state.directory.realm(name).await {
             Ok(Some(realm)) => realm,
             Ok(None) => return Err(error_page(StatusCode::NOT_FOUND, "Tessera", "This sign-in address is not known.")),
@@ -66,7 +69,11 @@ impl Flow {
 
     pub(super) fn fail(&self, e: &StoreError) -> Response {
         tracing::error!(realm = %self.realm.realm.name, error = %e, "sign-in failed on storage");
-        error_page(StatusCode::SERVICE_UNAVAILABLE, self.realm_name(), "The service is temporarily unavailable. Try again in a moment.")
+        error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            self.realm_name(),
+            "The service is temporarily unavailable. Try again in a moment.",
+        )
     }
 
     pub(super) fn action(&self, endpoint: Endpoint) -> String {
@@ -138,10 +145,8 @@ impl Flow {
         cookies: Vec<String>,
     ) -> Page {
         let store = &self.state.store;
-        let consented = store
-            .find_consent(&self.realm.realm.id, &user.id, &client.client_id)
-            .await
-            .map_err(|e| self.fail(&e))?;
+        let consented =
+            store.find_consent(&self.realm.realm.id, &user.id, &client.client_id).await.map_err(|e| self.fail(&e))?;
         if needs_consent(client, &request, consented.as_deref()) {
             if request.prompt.none {
                 let refusal = request.refuse(ErrorCode::ConsentRequired, "the user has not consented");
@@ -152,7 +157,13 @@ impl Flow {
         self.send_code(&request, session, user, cookies).await
     }
 
-    fn consent_page(&self, client: &Client, request: AuthorizationRequest, user: &User, mut cookies: Vec<String>) -> Response {
+    fn consent_page(
+        &self,
+        client: &Client,
+        request: AuthorizationRequest,
+        user: &User,
+        mut cookies: Vec<String>,
+    ) -> Response {
         let (csrf, fresh) = csrf_token(&self.headers);
         if fresh {
             cookies.push(self.cookie(CSRF_COOKIE, &csrf));
@@ -193,7 +204,13 @@ impl Flow {
         }
     }
 
-    async fn send_code(&self, request: &AuthorizationRequest, session: &SsoSession, user: &User, cookies: Vec<String>) -> Page {
+    async fn send_code(
+        &self,
+        request: &AuthorizationRequest,
+        session: &SsoSession,
+        user: &User,
+        cookies: Vec<String>,
+    ) -> Page {
         let store = &self.state.store;
         let (code, record) = request
             .mint_code(&self.realm.realm.id, &user.id, &session.id, session.auth_time, self.now)
@@ -221,15 +238,23 @@ impl Flow {
         let client = self.client(Some(&pending.request.client_id)).await?;
         let client = client
             .filter(|c| c.enabled)
-            .filter(|c| tessera_core::redirect_uri::redirect_uri_matches(&c.redirect_uris, &pending.request.redirect_uri))
-            .ok_or_else(|| error_page(StatusCode::BAD_REQUEST, self.realm_name(), "The application is no longer available."))?;
+            .filter(|c| {
+                tessera_core::redirect_uri::redirect_uri_matches(&c.redirect_uris, &pending.request.redirect_uri)
+            })
+            .ok_or_else(|| {
+                error_page(StatusCode::BAD_REQUEST, self.realm_name(), "The application is no longer available.")
+            })?;
         Ok((pending, client))
     }
 }
 
 fn unavailable(e: &StoreError) -> Response {
     tracing::error!(error = %e, "sign-in failed on storage");
-    error_page(StatusCode::SERVICE_UNAVAILABLE, "Tessera", "The service is temporarily unavailable. Try again in a moment.")
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Tessera",
+        "The service is temporarily unavailable. Try again in a moment.",
+    )
 }
 
 pub(super) fn params_from_query(query: Option<&str>) -> Option<FormParams> {
@@ -278,7 +303,11 @@ async fn authorize(
 ) -> Page {
     let flow = Flow::new(state, realm, headers, ip).await?;
     let Some(params) = params else {
-        return Err(error_page(StatusCode::BAD_REQUEST, flow.realm_name(), "The request is malformed: a parameter is repeated or unreadable."));
+        return Err(error_page(
+            StatusCode::BAD_REQUEST,
+            flow.realm_name(),
+            "The request is malformed: a parameter is repeated or unreadable.",
+        ));
     };
     let client = flow.client(params.get("client_id")).await?;
     let request = match AuthorizationRequest::check(&params, client.as_deref(), &flow.policy, &flow.realm.scopes) {
@@ -319,7 +348,8 @@ pub async fn authenticate(
 
 async fn login(state: AppState, realm: &str, ip: Option<String>, headers: HeaderMap, form: Option<FormParams>) -> Page {
     let flow = Flow::new(state, realm, headers, ip).await?;
-    let form = form.ok_or_else(|| error_page(StatusCode::BAD_REQUEST, flow.realm_name(), "The form could not be read."))?;
+    let form =
+        form.ok_or_else(|| error_page(StatusCode::BAD_REQUEST, flow.realm_name(), "The form could not be read."))?;
     let (pending, client) = flow.pending(&form).await?;
     let request = pending.request;
     if form.get("action") == Some("cancel") {
@@ -360,7 +390,9 @@ async fn login(state: AppState, realm: &str, ip: Option<String>, headers: Header
     let cookie_value = random_token(32)
         .map_err(|_| error_page(StatusCode::INTERNAL_SERVER_ERROR, flow.realm_name(), "No session could be made."))?;
     let session = SsoSession {
-        id: new_identifier().map_err(|_| error_page(StatusCode::INTERNAL_SERVER_ERROR, flow.realm_name(), "No session could be made."))?,
+        id: new_identifier().map_err(|_| {
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, flow.realm_name(), "No session could be made.")
+        })?,
         cookie_hash: token_hash(&cookie_value),
         realm_id: flow.realm.realm.id.clone(),
         user_id: user.id.clone(),
@@ -393,7 +425,8 @@ async fn consent_answer(
     form: Option<FormParams>,
 ) -> Page {
     let flow = Flow::new(state, realm, headers, ip).await?;
-    let form = form.ok_or_else(|| error_page(StatusCode::BAD_REQUEST, flow.realm_name(), "The form could not be read."))?;
+    let form =
+        form.ok_or_else(|| error_page(StatusCode::BAD_REQUEST, flow.realm_name(), "The form could not be read."))?;
     let (pending, client) = flow.pending(&form).await?;
     let request = pending.request;
     let Some((session, user)) = flow.current_session().await? else {

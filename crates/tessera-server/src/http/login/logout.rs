@@ -49,16 +49,19 @@ async fn logout(
     posted: bool,
 ) -> Page {
     let flow = Flow::new(state, realm, headers, ip).await?;
-    let params =
-        params.ok_or_else(|| error_page(StatusCode::BAD_REQUEST, flow.realm_name(), "The logout request is malformed."))?;
+    let params = params
+        .ok_or_else(|| error_page(StatusCode::BAD_REQUEST, flow.realm_name(), "The logout request is malformed."))?;
     let request = match check_logout(&params, &flow.realm, flow.state.directory.as_ref()).await {
         Ok(r) => r,
-        Err(LogoutError::Invalid(message)) => return Err(error_page(StatusCode::BAD_REQUEST, flow.realm_name(), &message)),
+        Err(LogoutError::Invalid(message)) => {
+            return Err(error_page(StatusCode::BAD_REQUEST, flow.realm_name(), &message));
+        }
         Err(LogoutError::Store(e)) => return Err(flow.fail(&e)),
     };
     let has_hint = params.get("id_token_hint").is_some();
     let (csrf, fresh) = csrf_token(&flow.headers);
-    let confirmed = has_hint || (posted && params.get("csrf").is_some() && csrf_ok(&flow.headers, params.get("csrf"), &csrf));
+    let confirmed =
+        has_hint || (posted && params.get("csrf").is_some() && csrf_ok(&flow.headers, params.get("csrf"), &csrf));
     if !confirmed {
         let action = flow.action(Endpoint::Logout);
         let page = LogoutPage {
@@ -109,8 +112,9 @@ async fn end_session(flow: &Flow, session_id: &str, user_id: &str, client_id: Op
         };
         flow.state.revocations.revoke(revoked).await.map_err(|e| flow.fail(&e))?;
     }
-    let mut event =
-        AuditEvent::new(flow.now, &flow.realm.realm.name, AuditKind::Logout).subject(user_id).source(flow.source_ip.as_deref());
+    let mut event = AuditEvent::new(flow.now, &flow.realm.realm.name, AuditKind::Logout)
+        .subject(user_id)
+        .source(flow.source_ip.as_deref());
     if let Some(c) = client_id {
         event = event.client(c);
     }

@@ -67,8 +67,22 @@ pub async fn openid_configuration(
     document.subject_types_supported = vec!["public".to_owned()];
     document.id_token_signing_alg_values_supported = vec![realm.realm.signing_alg.as_str().to_owned()];
     document.claims_supported = [
-        "iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "azp", "at_hash", "sid", "preferred_username", "name",
-        "given_name", "family_name", "email", "email_verified",
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "azp",
+        "at_hash",
+        "sid",
+        "preferred_username",
+        "name",
+        "given_name",
+        "family_name",
+        "email",
+        "email_verified",
     ]
     .map(str::to_owned)
     .to_vec();
