@@ -136,8 +136,13 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// On SQLite a write transaction takes the write lock up front: a deferred one that reads first cannot
+    /// upgrade once another connection has committed (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait out).
     async fn begin(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        self.pool.begin().await.map_err(map_err)
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err),
+            Dialect::Postgres => self.pool.begin().await.map_err(map_err),
+        }
     }
 }
 

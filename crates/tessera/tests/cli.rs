@@ -108,7 +108,7 @@ fn realm_import_hashes_secrets_warns_once_and_refuses_a_second_import() {
     let warnings: Vec<String> = stderr(&o).lines().map(str::to_owned).collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].starts_with("warning: ignored fields Tessera does not use: "), "{warnings:?}");
-    assert!(warnings[0].contains("bruteForceProtected"));
+    assert!(warnings[0].contains("smtpServer"));
     let db =
         [std::fs::read(d.join("tessera.db")).unwrap(), std::fs::read(d.join("tessera.db-wal")).unwrap_or_default()]
             .concat();
