@@ -118,6 +118,7 @@ fn hot_paths(c: &mut Criterion) {
                 audit: &tessera_core::audit::NoAudit,
                 source_ip: None,
                 fail_open: false,
+                refresh_tokens: None,
                 now,
             };
             let answer = rt.block_on(i.inspect(black_box(&token))).unwrap();

@@ -11,6 +11,8 @@ use crate::client_auth::{AuthAttempt, PresentedCredentials};
 use crate::grant::client_credentials::RealmContext;
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
+use crate::secret::token_hash;
+use crate::store::RefreshTokenStore;
 use crate::store::StoreError;
 use crate::token::verify_access_token;
 use crate::token_endpoint::ClientDirectory;
@@ -33,6 +35,8 @@ pub struct TokenIntrospection<'a> {
     pub source_ip: Option<&'a str>,
     /// While the revocation feed is down: answer from what we know (open), or refuse with 503 (closed).
     pub fail_open: bool,
+    /// Where refresh tokens are looked up; `None` answers for access tokens only.
+    pub refresh_tokens: Option<&'a dyn RefreshTokenStore>,
     pub now: i64,
 }
 
@@ -55,9 +59,45 @@ impl TokenIntrospection<'_> {
             return Err(OAuthError::InvalidClient { basic_challenge: false });
         }
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
-        // `token_type_hint` (§2.1) only orders the look-up; with access tokens the only kind we issue so far,
-        // every token is checked as one whatever the hint says.
+        // `token_type_hint` (§2.1) is not needed: a JWT is an access token, anything else a refresh token.
+        if !token.contains('.')
+            && let Some(store) = self.refresh_tokens
+        {
+            return Ok(self.inspect_refresh(store, token).await?);
+        }
         Ok(self.inspect(token).await?)
+    }
+
+    /// A refresh token is active while it is neither rotated, revoked nor expired, and no not-before policy
+    /// came after it.
+    async fn inspect_refresh(
+        &self,
+        store: &dyn RefreshTokenStore,
+        token: &str,
+    ) -> Result<IntrospectionResponse, StoreError> {
+        let Some(t) = store.find_refresh_token(&token_hash(token)).await? else {
+            return Ok(IntrospectionResponse::inactive());
+        };
+        let live = t.realm_id == self.realm.realm.id
+            && t.rotated_at.is_none()
+            && t.revoked_at.is_none()
+            && t.expires_at > self.now
+            && t.issued_at >= self.realm.realm.not_before;
+        let client = self.clients.client(&self.realm.realm.id, &t.client_id).await?;
+        if !live || !client.is_some_and(|c| c.enabled && t.issued_at >= c.not_before) {
+            return Ok(IntrospectionResponse::inactive());
+        }
+        Ok(IntrospectionResponse {
+            active: true,
+            scope: Some(t.scope),
+            client_id: Some(t.client_id),
+            token_type: Some("Refresh".to_owned()),
+            exp: Some(t.expires_at),
+            iat: Some(t.issued_at),
+            sub: Some(t.user_id),
+            iss: Some(self.realm.issuer.clone()),
+            ..IntrospectionResponse::default()
+        })
     }
 
     /// Active with its claims, or `{"active": false}` for anything expired, revoked, not yet valid, foreign,

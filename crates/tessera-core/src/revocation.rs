@@ -12,6 +12,8 @@ use crate::introspection::Denylist;
 use crate::model::RevokedToken;
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
+use crate::secret::token_hash;
+use crate::store::RefreshTokenStore;
 use crate::store::StoreError;
 use crate::token::verify_access_token;
 use crate::token_endpoint::ClientDirectory;
@@ -29,6 +31,8 @@ pub struct TokenRevocation<'a> {
     pub hasher: &'a ClientSecretHasher,
     pub audit: &'a dyn AuditSink,
     pub source_ip: Option<&'a str>,
+    /// Where refresh tokens are looked up; `None` revokes access tokens only.
+    pub refresh_tokens: Option<&'a dyn RefreshTokenStore>,
     pub now: i64,
 }
 
@@ -48,6 +52,12 @@ impl TokenRevocation<'_> {
         // §2.1: the client authenticates as at the token endpoint; a public client names itself.
         let caller = self.attempt().check(&presented, found, self.hasher, "revocation")?;
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
+        if !token.contains('.')
+            && let Some(store) = self.refresh_tokens
+        {
+            self.revoke_refresh(store, &caller.client_id, token).await?;
+            return Ok(None);
+        }
         // §2.2: an invalid, expired or unknown token is not an error; nor is one already revoked.
         let Ok(claims) = verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now) else {
             return Ok(None);
@@ -71,5 +81,36 @@ impl TokenRevocation<'_> {
                 .source(self.source_ip),
         );
         Ok(Some(revoked))
+    }
+}
+
+impl TokenRevocation<'_> {
+    /// §2.1: revoking a refresh token revokes its whole family and the access tokens issued with it
+    /// ("SHOULD also invalidate all access tokens based on the same authorization grant").
+    async fn revoke_refresh(&self, store: &dyn RefreshTokenStore, caller: &str, token: &str) -> Result<(), OAuthError> {
+        let Some(t) = store.find_refresh_token(&token_hash(token)).await? else {
+            return Ok(());
+        };
+        if t.client_id != caller || t.realm_id != self.realm.realm.id || t.revoked_at.is_some() {
+            return Ok(());
+        }
+        for (jti, exp) in store.revoke_refresh_family(&t.family_id, self.now).await? {
+            let revoked = RevokedToken {
+                jti,
+                realm_id: t.realm_id.clone(),
+                client_id: t.client_id.clone(),
+                exp,
+                revoked_at: self.now,
+            };
+            self.revocations.revoke(revoked).await?;
+        }
+        self.audit.record(
+            AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::TokenRevoked)
+                .client(caller)
+                .subject(&t.user_id)
+                .source(self.source_ip)
+                .reason("refresh token family"),
+        );
+        Ok(())
     }
 }

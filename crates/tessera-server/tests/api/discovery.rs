@@ -18,15 +18,26 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         let doc: Value = response.json().await.unwrap();
         // RFC 8414 §3.3: the issuer is the one the metadata was asked about.
         assert_eq!(doc["issuer"], server.issuer("shop"), "{path}");
-        assert_eq!(doc["grant_types_supported"], serde_json::json!(["client_credentials"]));
+        assert_eq!(
+            doc["grant_types_supported"],
+            serde_json::json!(["authorization_code", "client_credentials", "refresh_token", "password"])
+        );
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post"])
+            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
         );
         assert!(doc["scopes_supported"].as_array().unwrap().contains(&Value::from("orders:read")));
-        // Advertise only what works: no authorization or userinfo endpoints yet.
-        for absent in ["authorization_endpoint", "userinfo_endpoint", "end_session_endpoint"] {
-            assert!(doc.get(absent).is_none(), "{path} advertises {absent}");
+        // Exactly what works: the code flow only (no implicit or hybrid), S256 only, query responses only.
+        assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
+        assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+        assert_eq!(doc["response_modes_supported"], serde_json::json!(["query"]));
+        assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
+        for (member, route) in [
+            ("authorization_endpoint", "/realms/shop/protocol/openid-connect/auth"),
+            ("userinfo_endpoint", "/realms/shop/protocol/openid-connect/userinfo"),
+            ("end_session_endpoint", "/realms/shop/protocol/openid-connect/logout"),
+        ] {
+            assert_eq!(doc[member], server.url(route), "{path} {member}");
         }
         assert_eq!(doc["introspection_endpoint"], server.url("/realms/shop/protocol/openid-connect/token/introspect"));
         assert_eq!(doc["revocation_endpoint"], server.url("/realms/shop/protocol/openid-connect/revoke"));

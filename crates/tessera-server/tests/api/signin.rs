@@ -729,3 +729,53 @@ async fn logout_ends_the_session_revokes_its_refresh_tokens_and_checks_the_redir
     assert_eq!(error_of(response).await.1, "invalid_grant", "the session's refresh token is revoked");
     assert_eq!(userinfo(&server, web_tokens["access_token"].as_str().unwrap()).await.status(), 401);
 }
+
+#[tokio::test]
+async fn refresh_tokens_are_introspectable_and_revoking_one_revokes_its_grant_rfc7662_2_rfc7009_2_1() {
+    use tessera_core::provisioning::NewClient;
+    let server = acme().await;
+    let spec = NewClient { client_id: "importer".into(), direct_access_grants: true, ..NewClient::default() };
+    let importer = server.client("acme", spec).await;
+    let form =
+        [("grant_type", "password"), ("username", "wile"), ("password", "Super-Genius-1949"), ("scope", "openid")];
+    let tokens: Value = server
+        .http
+        .post(server.token_url("acme"))
+        .basic_auth("importer", Some(&importer.secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let seen = server.introspect("acme", "importer", &importer.secret, refresh_token).await;
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["token_type"], "Refresh");
+    assert_eq!(seen["client_id"], "importer");
+    assert_eq!(seen["sub"], "u1");
+    // Another client's revocation request changes nothing (§2.1), and still answers 200.
+    assert_eq!(server.revoke("acme", WEB, WEB_SECRET, refresh_token).await.status(), 200);
+    assert_eq!(server.introspect("acme", "importer", &importer.secret, refresh_token).await["active"], true);
+    assert_eq!(server.revoke("acme", "importer", &importer.secret, refresh_token).await.status(), 200);
+    assert_eq!(
+        server.introspect("acme", "importer", &importer.secret, refresh_token).await,
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(
+        userinfo(&server, tokens["access_token"].as_str().unwrap()).await.status(),
+        401,
+        "its access token went too"
+    );
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
+    let response = server
+        .http
+        .post(server.token_url("acme"))
+        .basic_auth("importer", Some(&importer.secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(response).await.1, "invalid_grant");
+}

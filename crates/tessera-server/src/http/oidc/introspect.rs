@@ -25,6 +25,7 @@ pub async fn introspect(
         audit: state.audit.as_ref(),
         source_ip: ip.as_deref(),
         fail_open: state.introspection_fail_open,
+        refresh_tokens: Some(state.store.as_ref()),
         now: state.clock.now(),
     };
     let body = introspection.handle(authorization(&headers), &form).await?;

@@ -22,6 +22,7 @@ pub async fn revoke(
         hasher: &state.hasher,
         audit: state.audit.as_ref(),
         source_ip: ip.as_deref(),
+        refresh_tokens: Some(state.store.as_ref()),
         now: state.clock.now(),
     };
     // §2.2: 200 whether or not there was anything to revoke.
