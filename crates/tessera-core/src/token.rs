@@ -67,17 +67,16 @@ pub enum TokenRejection {
     NotYetValid,
 }
 
-/// Verifies one of our access tokens: signed by a published key of the realm with that key's algorithm
-/// (never the header's choice: no `none`, no HS256 keyed with a public key), `typ: at+jwt` (RFC 9068 §4),
-/// our issuer, and valid at `now` (the clock is ours, so tests can move it).
-pub fn verify_access_token(
+/// The claims of a JWS signed by a published key of the realm, with that key's algorithm (never the
+/// header's choice: no `none`, no HS256 keyed with a public key) and the expected `typ`. Time and issuer are
+/// the caller's to check.
+pub(crate) fn decode_signed<T: serde::de::DeserializeOwned>(
     keys: &KeyRing,
-    issuer: &str,
     token: &str,
-    now: i64,
-) -> Result<AccessTokenClaims, TokenRejection> {
+    typ: &str,
+) -> Result<T, TokenRejection> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRejection::Malformed)?;
-    if header.typ.as_deref() != Some("at+jwt") {
+    if header.typ.as_deref() != Some(typ) {
         return Err(TokenRejection::WrongType);
     }
     let kid = header.kid.ok_or(TokenRejection::UnknownKey)?;
@@ -88,12 +87,22 @@ pub fn verify_access_token(
     validation.validate_aud = false;
     validation.leeway = 0;
     validation.required_spec_claims.clear();
-    let claims = jsonwebtoken::decode::<AccessTokenClaims>(token, &key.key, &validation)
-        .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenRejection::BadSignature,
-            _ => TokenRejection::Malformed,
-        })?
-        .claims;
+    jsonwebtoken::decode::<T>(token, &key.key, &validation).map(|d| d.claims).map_err(|e| match e.kind() {
+        jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenRejection::BadSignature,
+        _ => TokenRejection::Malformed,
+    })
+}
+
+/// Verifies one of our access tokens: signed by a published key of the realm with that key's algorithm
+/// (never the header's choice: no `none`, no HS256 keyed with a public key), `typ: at+jwt` (RFC 9068 §4),
+/// our issuer, and valid at `now` (the clock is ours, so tests can move it).
+pub fn verify_access_token(
+    keys: &KeyRing,
+    issuer: &str,
+    token: &str,
+    now: i64,
+) -> Result<AccessTokenClaims, TokenRejection> {
+    let claims: AccessTokenClaims = decode_signed(keys, token, "at+jwt")?;
     if claims.iss != issuer {
         return Err(TokenRejection::WrongIssuer);
     }
