@@ -252,6 +252,18 @@ pub fn needs_consent(client: &Client, request: &AuthorizationRequest, consented:
     request.scopes().iter().filter(|s| *s != crate::scope::OPENID).any(|s| !consented.contains(s))
 }
 
+/// What the user has consented to after accepting `request`: the earlier consent plus the request's
+/// scopes (`openid` names the protocol and needs no consent).
+pub fn merged_consent(earlier: Option<Vec<String>>, request: &AuthorizationRequest) -> Vec<String> {
+    let mut scopes = earlier.unwrap_or_default();
+    for s in request.scopes() {
+        if s != crate::scope::OPENID && !scopes.contains(&s) {
+            scopes.push(s);
+        }
+    }
+    scopes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

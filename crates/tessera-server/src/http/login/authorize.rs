@@ -14,7 +14,9 @@ use tessera_core::model::{Client, SsoSession, User};
 use tessera_core::request::FormParams;
 use tessera_core::secret::{random_token, token_hash};
 use tessera_core::sign_in::SignInPolicy;
-use tessera_core::sign_in::authorization::{AuthorizationRefusal, AuthorizationRequest, code_location, needs_consent};
+use tessera_core::sign_in::authorization::{
+    AuthorizationRefusal, AuthorizationRequest, code_location, merged_consent, needs_consent,
+};
 use tessera_core::sign_in::login::{LoginRefusal, PasswordLogin};
 use tessera_core::store::StoreError;
 use tessera_core::token_endpoint::ClientDirectory;
@@ -441,16 +443,9 @@ async fn consent_answer(
         return Ok(redirect(&refusal.location(&flow.realm.issuer), &[]));
     }
     let store = &flow.state.store;
-    let mut scopes = store
-        .find_consent(&flow.realm.realm.id, &user.id, &client.client_id)
-        .await
-        .map_err(|e| flow.fail(&e))?
-        .unwrap_or_default();
-    for s in request.scopes() {
-        if s != "openid" && !scopes.contains(&s) {
-            scopes.push(s);
-        }
-    }
+    let earlier =
+        store.find_consent(&flow.realm.realm.id, &user.id, &client.client_id).await.map_err(|e| flow.fail(&e))?;
+    let scopes = merged_consent(earlier, &request);
     store
         .grant_consent(&flow.realm.realm.id, &user.id, &client.client_id, &scopes, flow.now)
         .await
