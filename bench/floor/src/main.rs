@@ -12,8 +12,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use tessera_core::keys::{KeyRing, SigningAlgorithm, generate_signing_key};
+use tessera_core::keys::{KeyRing, generate_signing_key};
 use tessera_core::model::KeyState;
+use tessera_core::model::SigningAlgorithm;
 use tessera_core::secret::{ServerSecrets, random_token};
 
 type Keys = Arc<HashMap<&'static str, KeyRing>>;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use tessera_client::{ClientSecret, Clock, ErrorCode, TokenError, TokenSource};
 use tessera_core::audit::{AuditKind, AuditQuery};
-use tessera_core::keys::SigningAlgorithm;
-use tessera_core::store::{AuditStore, RealmStore};
+use tessera_core::model::SigningAlgorithm;
+use tessera_core::ports::{AuditStore, RealmStore};
 use tessera_testkit::TestServer;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -101,7 +101,7 @@ async fn a_changed_secret_file_is_picked_up() {
     source.token().await.unwrap();
     // The secret is rotated with no grace: the old one stops working at once.
     let realm = server.store.find_realm("shop").await.unwrap().unwrap();
-    let now = tessera_core::clock::Clock::now(&tessera_core::clock::SystemClock);
+    let now = tessera_core::ports::Clock::now(&tessera_core::clock::SystemClock);
     let new = tessera_server::admin::rotate_client_secret(&server.store, &server.secrets, &realm, "svc", 0, now - 1)
         .await
         .unwrap();

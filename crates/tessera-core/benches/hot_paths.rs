@@ -10,16 +10,19 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
 use tessera_core::client_auth::{PresentedCredentials, authenticate};
-use tessera_core::grant::client_credentials::{ClientCredentialsGrant, RealmContext};
-use tessera_core::introspection::{Denylist, TokenIntrospection};
-use tessera_core::keys::{KeyRing, SigningAlgorithm};
+use tessera_core::grant::client_credentials::ClientCredentialsGrant;
+use tessera_core::introspection::TokenIntrospection;
+use tessera_core::keys::KeyRing;
+use tessera_core::model::RealmContext;
+use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{Client, ClientScope};
+use tessera_core::ports::ClientDirectory;
+use tessera_core::ports::Denylist;
+use tessera_core::ports::StoreError;
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::request::{FormParams, TokenRequest};
 use tessera_core::scope::grant_scopes;
 use tessera_core::secret::ServerSecrets;
-use tessera_core::store::StoreError;
-use tessera_core::token_endpoint::ClientDirectory;
 use tessera_proto::ScopeSet;
 
 struct OneClient(Arc<Client>);
@@ -115,7 +118,7 @@ fn hot_paths(c: &mut Criterion) {
                 clients: &directory,
                 denylist: &denylist,
                 hasher: &hasher,
-                audit: &tessera_core::audit::NoAudit,
+                audit: &tessera_core::ports::NoAudit,
                 source_ip: None,
                 fail_open: false,
                 refresh_tokens: None,

@@ -148,22 +148,6 @@ impl AuditEvent {
     }
 }
 
-/// Where events go. Recording never blocks a request: the server batches writes off the request path.
-pub trait AuditSink: Send + Sync {
-    fn record(&self, event: AuditEvent);
-    /// Counted, not recorded one by one.
-    fn token_issued(&self, realm: &str, client_id: &str, at: i64);
-}
-
-/// Discards everything: for callers that have no trail (unit tests).
-#[derive(Debug, Default)]
-pub struct NoAudit;
-
-impl AuditSink for NoAudit {
-    fn record(&self, _: AuditEvent) {}
-    fn token_issued(&self, _: &str, _: &str, _: i64) {}
-}
-
 /// A filter for reading the trail back.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {

@@ -9,8 +9,9 @@ use base64::engine::general_purpose::STANDARD;
 use secrecy::SecretString;
 
 use crate::OAuthError;
-use crate::audit::{AuditEvent, AuditKind, AuditSink};
+use crate::audit::{AuditEvent, AuditKind};
 use crate::model::Client;
+use crate::ports::AuditSink;
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
 

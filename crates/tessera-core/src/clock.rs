@@ -4,9 +4,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    fn now(&self) -> i64;
-}
+pub use crate::ports::Clock;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

@@ -2,7 +2,7 @@ use std::borrow::Cow;
 
 use tessera_proto::ErrorCode;
 
-use crate::store::StoreError;
+use crate::ports::StoreError;
 
 /// The protocol layer's one error type. Each variant is an RFC 6749 §5.2 code; the HTTP adapter maps it
 /// to status, headers and body in one place. Descriptions are written for the client and never carry

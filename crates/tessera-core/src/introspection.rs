@@ -6,25 +6,16 @@ use std::borrow::Cow;
 use tessera_proto::IntrospectionResponse;
 
 use crate::OAuthError;
-use crate::audit::AuditSink;
 use crate::client_auth::{AuthAttempt, PresentedCredentials};
-use crate::grant::client_credentials::RealmContext;
+use crate::model::RealmContext;
+use crate::ports::AuditSink;
+use crate::ports::ClientDirectory;
+use crate::ports::RefreshTokenStore;
+use crate::ports::{Denylist, StoreError};
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
 use crate::secret::token_hash;
-use crate::store::RefreshTokenStore;
-use crate::store::StoreError;
 use crate::token::verify_access_token;
-use crate::token_endpoint::ClientDirectory;
-
-/// The in-memory set of revoked token ids.
-pub trait Denylist: Send + Sync {
-    fn is_revoked(&self, jti: &str) -> bool;
-    /// False while revocations made elsewhere may not be reaching this list (the feed is down).
-    fn is_current(&self) -> bool {
-        true
-    }
-}
 
 pub struct TokenIntrospection<'a> {
     pub realm: &'a RealmContext,

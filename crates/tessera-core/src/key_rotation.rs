@@ -72,7 +72,8 @@ pub fn max_token_lifetime(realm: &Realm, clients: &[Client]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{SigningAlgorithm, generate_signing_key};
+    use crate::keys::generate_signing_key;
+    use crate::model::SigningAlgorithm;
     use crate::secret::ServerSecrets;
 
     fn key(state: KeyState, created_at: i64) -> StoredSigningKey {

@@ -1,7 +1,7 @@
 //! Tessera's protocol logic: client authentication, grants, token minting, key handling and realm import.
 //!
 //! No HTTP and no SQL here: the HTTP adapter extracts requests into the types of this crate and maps
-//! [`OAuthError`] to the wire once; storage sits behind the ports in [`store`].
+//! [`OAuthError`] to the wire once; storage and infrastructure sit behind the ports in [`ports`].
 
 pub mod audit;
 pub mod client_auth;
@@ -15,6 +15,7 @@ pub mod keys;
 pub mod model;
 pub mod password;
 pub mod pkce;
+pub mod ports;
 pub mod provisioning;
 pub mod redirect_uri;
 pub mod request;
@@ -22,7 +23,6 @@ pub mod revocation;
 pub mod scope;
 pub mod secret;
 pub mod sign_in;
-pub mod store;
 pub mod token;
 pub mod token_endpoint;
 

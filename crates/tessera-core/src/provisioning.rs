@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 
-use crate::keys::{KeyError, SigningAlgorithm, generate_signing_key};
+use crate::keys::{KeyError, generate_signing_key};
+use crate::model::SigningAlgorithm;
 use crate::model::{
     Client, ClientScope, ClientSecret, DEFAULT_ACCESS_TOKEN_LIFESPAN, KeyState, Realm, RealmBundle, User,
 };

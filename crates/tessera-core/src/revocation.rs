@@ -2,27 +2,19 @@
 
 use std::borrow::Cow;
 
-use async_trait::async_trait;
-
 use crate::OAuthError;
-use crate::audit::{AuditEvent, AuditKind, AuditSink};
+use crate::audit::{AuditEvent, AuditKind};
 use crate::client_auth::{AuthAttempt, PresentedCredentials};
-use crate::grant::client_credentials::RealmContext;
-use crate::introspection::Denylist;
+use crate::model::RealmContext;
 use crate::model::RevokedToken;
+use crate::ports::AuditSink;
+use crate::ports::ClientDirectory;
+use crate::ports::RefreshTokenStore;
+use crate::ports::Revocations;
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
 use crate::secret::token_hash;
-use crate::store::RefreshTokenStore;
-use crate::store::StoreError;
 use crate::token::verify_access_token;
-use crate::token_endpoint::ClientDirectory;
-
-/// Remembers a revocation durably, then in memory; answers only after both.
-#[async_trait]
-pub trait Revocations: Denylist {
-    async fn revoke(&self, token: RevokedToken) -> Result<(), StoreError>;
-}
 
 pub struct TokenRevocation<'a> {
     pub realm: &'a RealmContext,

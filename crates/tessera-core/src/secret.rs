@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use crate::model::SecretHash;
+use crate::model::client::SecretHash;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {

@@ -1,53 +1,30 @@
 //! The token endpoint (RFC 6749 §3.2): authenticate the client, parse the grant, dispatch.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
 use tessera_proto::TokenResponse;
 
 use crate::OAuthError;
-use crate::audit::AuditSink;
 use crate::client_auth::{AuthAttempt, PresentedCredentials};
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
-use crate::grant::client_credentials::{ClientCredentialsGrant, RealmContext};
+use crate::grant::client_credentials::ClientCredentialsGrant;
 use crate::grant::password::PasswordGrant;
 use crate::grant::refresh_token::RefreshTokenGrant;
 use crate::model::Client;
+use crate::model::RealmContext;
+use crate::ports::AuditSink;
+use crate::ports::PasswordVerifier;
+use crate::ports::Revocations;
+use crate::ports::{ClientDirectory, ReusableToken, Store, TokenReuseCache};
 use crate::request::{FormParams, TokenRequest};
-use crate::revocation::Revocations;
 use crate::secret::{ClientSecretHasher, MasterKey};
 use crate::sign_in::SignInPolicy;
-use crate::sign_in::login::PasswordVerifier;
-use crate::store::{Store, StoreError};
-
-/// A token handed out under the reuse window, with what is needed to decide whether it may go out again.
-#[derive(Debug, Clone)]
-pub struct ReusableToken {
-    pub response: TokenResponse,
-    pub jti: String,
-    pub iat: i64,
-    pub exp: i64,
-}
-
-/// Tokens recently issued to clients that opted into reuse, by realm, client and requested scope.
-pub trait IssuedTokens: Send + Sync {
-    fn get(&self, key: &str) -> Option<ReusableToken>;
-    fn put(&self, key: String, token: ReusableToken);
-}
-
-/// Finds clients by id; the server answers from its cache.
-#[async_trait]
-pub trait ClientDirectory: Send + Sync {
-    async fn client(&self, realm_id: &str, client_id: &str) -> Result<Option<Arc<Client>>, StoreError>;
-}
 
 pub struct TokenEndpoint<'a> {
     pub realm: &'a RealmContext,
     pub clients: &'a dyn ClientDirectory,
     pub hasher: &'a ClientSecretHasher,
     pub audit: &'a dyn AuditSink,
-    pub issued: &'a dyn IssuedTokens,
+    pub issued: &'a dyn TokenReuseCache,
     pub revocations: &'a dyn Revocations,
     pub store: &'a dyn Store,
     pub master: &'a MasterKey,

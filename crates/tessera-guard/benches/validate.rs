@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_guard::Validator;
 use tessera_testkit::TestServer;
 

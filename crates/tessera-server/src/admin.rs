@@ -10,11 +10,12 @@ use tessera_core::import::keycloak::{ImportError, parse_realm_export};
 use tessera_core::key_rotation::{
     RotationPolicy, expired_retired_keys, max_token_lifetime, promotable, scheduled_rotation,
 };
-use tessera_core::keys::{SigningAlgorithm, generate_signing_key};
+use tessera_core::keys::generate_signing_key;
+use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{ClientSecret, KeyState, Realm};
+use tessera_core::ports::{KeyStore, RealmStore, Store, StoreError};
 use tessera_core::provisioning::{NewClient, NewRealm, ProvisioningError, new_client, new_id, new_realm, new_scope};
 use tessera_core::secret::{ServerSecrets, generate_client_secret};
-use tessera_core::store::{KeyStore, RealmStore, Store, StoreError};
 use tessera_store::SqlStore;
 
 use crate::config::Config;

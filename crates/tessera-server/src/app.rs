@@ -2,54 +2,20 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use secrecy::SecretString;
-use tessera_core::OAuthError;
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::key_rotation::RotationPolicy;
-use tessera_core::secret::{ClientSecretHasher, MasterKey, ServerSecrets};
-use tessera_core::store::Store;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::trace::TraceLayer;
+use tessera_core::ports::Store;
+use tessera_core::secret::ServerSecrets;
 
 use crate::admin::{self, AdminError, ImportOutcome};
 use crate::audit_trail::AuditTrail;
 use crate::config::Config;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
-use crate::http::error::{self, ApiError};
-use crate::http::health;
-use crate::http::login::{self, BlockingArgon2};
-use crate::http::oidc::{certs, discovery, introspect, revoke, token, userinfo};
-use crate::issued_tokens::IssuedTokenCache;
+use crate::http::login::BlockingArgon2;
 use crate::redis_fanout::RedisFanout;
-use crate::routes::Endpoint;
-
-/// What every handler may use. State is passed in, never global.
-#[derive(Clone)]
-pub struct AppState {
-    pub directory: Arc<Directory>,
-    pub revocations: Arc<RevocationList>,
-    pub audit: Arc<AuditTrail>,
-    pub hasher: Arc<ClientSecretHasher>,
-    pub clock: Arc<dyn Clock>,
-    pub max_body_bytes: usize,
-    pub jwks_max_age: u64,
-    pub introspection_fail_open: bool,
-    pub store: Arc<dyn Store>,
-    pub redis: Option<Arc<RedisFanout>>,
-    pub issued: Arc<IssuedTokenCache>,
-    /// Seals what pages carry between requests and the refresh retry window's responses.
-    pub master: Arc<MasterKey>,
-    pub passwords: Arc<BlockingArgon2>,
-    /// `Secure` on cookies: set whenever the public URL is https (not in `--dev`).
-    pub secure_cookies: bool,
-}
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -76,7 +42,7 @@ pub struct Application {
     listener: std::net::TcpListener,
     local_addr: SocketAddr,
     public_url: String,
-    router: Router,
+    router: axum::Router,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
     directory: Arc<Directory>,
     revocations: Arc<RevocationList>,
@@ -190,7 +156,7 @@ impl Application {
             listener,
             local_addr,
             public_url,
-            router: router(state),
+            router: crate::router::router(state),
             tls,
             directory,
             revocations,
@@ -291,39 +257,4 @@ fn spawn_key_schedule(
             }
         }
     })
-}
-
-fn router(state: AppState) -> Router {
-    let mut router = Router::new();
-    for endpoint in Endpoint::ALL {
-        let method_router = match endpoint {
-            Endpoint::Token => post(token::token),
-            Endpoint::Introspect => post(introspect::introspect),
-            Endpoint::Revoke => post(revoke::revoke),
-            Endpoint::Certs => get(certs::certs),
-            Endpoint::OpenIdConfiguration => get(discovery::openid_configuration),
-            Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
-                get(discovery::oauth_server_metadata)
-            }
-            Endpoint::Authorize => get(login::authorize::authorize_get).post(login::authorize::authorize_post),
-            Endpoint::LoginAuthenticate => post(login::authorize::authenticate),
-            Endpoint::LoginConsent => post(login::authorize::consent),
-            Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
-            Endpoint::Logout => get(login::logout::logout_get).post(login::logout::logout_post),
-            Endpoint::LoginStylesheet => get(login::pages::stylesheet),
-            Endpoint::HealthLive => get(health::live),
-            Endpoint::HealthReady => get(health::ready),
-        };
-        router = router.route(endpoint.route(), method_router.fallback(error::method_not_allowed));
-    }
-    router
-        .fallback(error::not_found)
-        .with_state(state)
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::OAuth(OAuthError::Internal("a handler panicked".into())).into_response()
-        }))
-        .layer(TraceLayer::new_for_http())
-        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tessera_core::audit::{AuditEvent, AuditKind, AuditSink};
-use tessera_core::store::Store;
+use tessera_core::audit::{AuditEvent, AuditKind};
+use tessera_core::ports::AuditSink;
+use tessera_core::ports::Store;
 use tokio::sync::mpsc;
 
 use crate::redis_fanout::RedisFanout;
@@ -31,7 +32,7 @@ impl AuditTrail {
     pub fn start(
         store: Arc<dyn Store>,
         every: Duration,
-        clock: Arc<dyn tessera_core::clock::Clock>,
+        clock: Arc<dyn tessera_core::ports::Clock>,
         redis: Option<Arc<RedisFanout>>,
     ) -> Arc<Self> {
         let (tx, mut rx) = mpsc::unbounded_channel::<AuditEvent>();

@@ -11,13 +11,13 @@ use async_trait::async_trait;
 use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use tessera_core::clock::Clock;
-use tessera_core::introspection::Denylist;
 use tessera_core::model::RevokedToken;
-use tessera_core::revocation::Revocations;
-use tessera_core::store::{Store, StoreError};
+use tessera_core::ports::Clock;
+use tessera_core::ports::Denylist;
+use tessera_core::ports::Revocations;
+use tessera_core::ports::{Store, StoreError};
 
-use crate::redis_fanout::RedisFanout;
+use crate::redis_fanout::{HeardRevocations, RedisFanout};
 
 /// How many revocations one poll reads at most.
 const PAGE: i64 = 10_000;
@@ -72,12 +72,6 @@ impl RevocationList {
         match &self.redis {
             Some(redis) => redis.is_subscribed(),
             None => self.last_poll.lock().ok().and_then(|t| *t).is_some_and(|t| t.elapsed() < self.stale_after),
-        }
-    }
-
-    pub(crate) fn remember(&self, jti: &str, exp: i64) {
-        if let Ok(mut entries) = self.entries.write() {
-            entries.insert(jti_key(jti), exp);
         }
     }
 
@@ -141,6 +135,14 @@ impl RevocationList {
                 }
             }
         })
+    }
+}
+
+impl HeardRevocations for RevocationList {
+    fn remember(&self, jti: &str, exp: i64) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.insert(jti_key(jti), exp);
+        }
     }
 }
 

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use moka::future::Cache;
-use tessera_core::grant::client_credentials::RealmContext;
 use tessera_core::keys::KeyRing;
 use tessera_core::model::Client;
+use tessera_core::model::RealmContext;
+use tessera_core::ports::ClientDirectory;
+use tessera_core::ports::{Store, StoreError};
 use tessera_core::secret::MasterKey;
-use tessera_core::store::{Store, StoreError};
-use tessera_core::token_endpoint::ClientDirectory;
 
 /// Bounds memory whatever ids are thrown at us.
 const CLIENT_CACHE_CAPACITY: u64 = 100_000;

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use tessera_core::token_endpoint::{IssuedTokens, ReusableToken};
+use tessera_core::ports::{ReusableToken, TokenReuseCache};
 
 const CAPACITY: usize = 100_000;
 
@@ -12,7 +12,7 @@ pub struct IssuedTokenCache {
     tokens: Mutex<HashMap<String, ReusableToken>>,
 }
 
-impl IssuedTokens for IssuedTokenCache {
+impl TokenReuseCache for IssuedTokenCache {
     fn get(&self, key: &str) -> Option<ReusableToken> {
         self.tokens.lock().ok()?.get(key).cloned()
     }

@@ -11,7 +11,9 @@ mod http;
 mod issued_tokens;
 mod keyfile;
 mod redis_fanout;
+mod router;
 mod routes;
+mod state;
 
 pub use app::{Application, StartError};
 pub use config::{Config, TlsFiles};

@@ -9,13 +9,17 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tessera_core::clock::Clock;
 use tessera_core::model::RevokedToken;
-
-use crate::denylist::RevocationList;
+use tessera_core::ports::Clock;
 
 const CHANNEL: &str = "tessera:revocations";
 const SET: &str = "tessera:revoked";
+
+/// Where revocations heard from other nodes go (the node's revocation list). Defined here so that the
+/// list depends on the fan-out and not the other way round.
+pub trait HeardRevocations: Send + Sync {
+    fn remember(&self, jti: &str, exp: i64);
+}
 
 pub struct RedisFanout {
     client: redis::Client,
@@ -72,7 +76,10 @@ impl RedisFanout {
     }
 
     /// Subscribes, reads the whole set after every (re)connect, and feeds `list` until it is dropped.
-    pub fn spawn_subscriber(self: &Arc<Self>, list: Weak<RevocationList>) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_subscriber<L: HeardRevocations + 'static>(
+        self: &Arc<Self>,
+        list: Weak<L>,
+    ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(100);
@@ -94,7 +101,7 @@ impl RedisFanout {
     }
 
     /// Ok when the list is gone; Err when the connection dropped.
-    async fn listen(&self, list: &Weak<RevocationList>) -> redis::RedisResult<()> {
+    async fn listen<L: HeardRevocations>(&self, list: &Weak<L>) -> redis::RedisResult<()> {
         let mut pubsub = self.client.get_async_pubsub().await?;
         pubsub.subscribe(CHANNEL).await?;
         // Subscribed first, then read the set: nothing published in between is missed.

@@ -1,4 +1,4 @@
-//! Storage adapters for Tessera's ports (`tessera_core::store`), on sqlx's `Any` driver: one code path for
+//! Storage adapters for Tessera's ports (`tessera_core::ports`), on sqlx's `Any` driver: one code path for
 //! SQLite (the embedded default) and PostgreSQL, with one migrations folder per dialect. The backend is
 //! chosen once, from the URL, when the store is built.
 
@@ -17,11 +17,11 @@ use tessera_core::audit::{AuditEvent, AuditQuery};
 use tessera_core::model::{
     Client, ClientScope, ClientSecret, Realm, RealmBundle, RevokedToken, StoredSigningKey, User,
 };
-use tessera_core::provisioning::service_account_user;
-use tessera_core::store::{
+use tessera_core::ports::{
     AuditStore, ClientStore, KeyStore, Operations, RealmStore, RevisionStore, RevocationStore, ScopeStore, StoreError,
     UserStore,
 };
+use tessera_core::provisioning::service_account_user;
 
 use rows::{
     audit_from_row, client_from_row, joined_secret_from_row, json, realm_from_row, revocation_from_row, scope_from_row,

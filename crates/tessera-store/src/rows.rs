@@ -5,12 +5,12 @@ use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, KeyState, LoginFailures, Realm, RefreshToken, RevokedToken,
     SecretHash, SsoSession, StoredSigningKey, User,
 };
-use tessera_core::store::StoreError;
+use tessera_core::ports::StoreError;
 
 use crate::map_err;
 

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use tessera_core::model::{AuthorizationCode, CodeIssue, CodeRedemption, LoginFailures, RefreshToken, SsoSession};
-use tessera_core::store::{
+use tessera_core::ports::{
     AuthorizationCodeStore, IssuedAccessToken, LoginFailureStore, RefreshTokenStore, SessionStore, StoreError,
 };
 

@@ -3,11 +3,11 @@
 //! One storage suite, every backend (STYLE.md habit 8): each case is written once against the ports and
 //! instantiated per backend by `backend_suite!`. The PostgreSQL half joins when that backend lands.
 
-use tessera_core::keys::SigningAlgorithm;
 use tessera_core::model::ClientScope;
+use tessera_core::model::SigningAlgorithm;
+use tessera_core::ports::{ClientStore, KeyStore, Operations, RealmStore, RevisionStore, ScopeStore, StoreError};
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
-use tessera_core::store::{ClientStore, KeyStore, Operations, RealmStore, RevisionStore, ScopeStore, StoreError};
 use tessera_store::SqlStore;
 
 struct Fixture {
@@ -134,7 +134,7 @@ async fn key_rotation_is_one_atomic_claim(f: Fixture) {
 
 async fn revocations_are_idempotent_sequenced_and_purged(f: Fixture) {
     use tessera_core::model::RevokedToken;
-    use tessera_core::store::RevocationStore;
+    use tessera_core::ports::RevocationStore;
     let token = |jti: &str, exp| RevokedToken {
         jti: jti.into(),
         realm_id: "r".into(),
@@ -175,7 +175,7 @@ async fn secret_rotation_and_not_before_change_the_client(f: Fixture) {
 
 async fn audit_events_append_and_filter(f: Fixture) {
     use tessera_core::audit::{AuditEvent, AuditKind, AuditQuery};
-    use tessera_core::store::AuditStore;
+    use tessera_core::ports::AuditStore;
     let events = [
         AuditEvent::new(10, "shop", AuditKind::ClientCreated).client("a"),
         AuditEvent::new(20, "shop", AuditKind::ClientAuthFailed).client("a").failed().source(Some("10.0.0.1")),
@@ -229,8 +229,8 @@ async fn concurrent_key_rotations_make_exactly_one(f: Fixture) {
 }
 
 async fn users_are_created_found_listed_and_changed(f: Fixture) {
+    use tessera_core::ports::UserStore;
     use tessera_core::provisioning::new_user;
-    use tessera_core::store::UserStore;
     let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
     let realm_id = bundle.realm.id.clone();
     f.store.create_realm(&bundle).await.unwrap();
@@ -250,8 +250,8 @@ async fn users_are_created_found_listed_and_changed(f: Fixture) {
 }
 
 async fn realm_with_user(f: &Fixture) -> String {
+    use tessera_core::ports::UserStore;
     use tessera_core::provisioning::new_user;
-    use tessera_core::store::UserStore;
     let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
     f.store.create_realm(&bundle).await.unwrap();
     f.store.create_user(&new_user(&bundle.realm.id, "wile", None, 20).unwrap()).await.unwrap();
@@ -279,7 +279,7 @@ fn code(realm_id: &str, hash: &str, expires_at: i64) -> tessera_core::model::Aut
 /// learn what the winner issued, so that they can revoke it.
 async fn a_code_is_redeemed_once_and_replays_name_the_first_issue(f: Fixture) {
     use tessera_core::model::{CodeIssue, CodeRedemption};
-    use tessera_core::store::AuthorizationCodeStore;
+    use tessera_core::ports::AuthorizationCodeStore;
     let realm_id = realm_with_user(&f).await;
     f.store.insert_code(&code(&realm_id, "h1", 160)).await.unwrap();
     f.store.insert_code(&code(&realm_id, "expired", 120)).await.unwrap();
@@ -340,7 +340,7 @@ fn refresh(
 /// RFC 9700 §4.14.2: concurrent rotations of one refresh token, exactly one wins; a family and a session
 /// are revoked together, and the access tokens issued with them are returned for the denylist.
 async fn a_refresh_token_rotates_once_and_families_and_sessions_revoke_together(f: Fixture) {
-    use tessera_core::store::RefreshTokenStore;
+    use tessera_core::ports::RefreshTokenStore;
     let realm_id = realm_with_user(&f).await;
     f.store.insert_refresh_token(&refresh(&realm_id, "r1", "fam", "s1", false)).await.unwrap();
     let attempts = (0..8).map(|i| {
@@ -373,7 +373,7 @@ async fn a_refresh_token_rotates_once_and_families_and_sessions_revoke_together(
 
 async fn sessions_consent_and_login_failure_windows(f: Fixture) {
     use tessera_core::model::{LoginFailures, SsoSession};
-    use tessera_core::store::{LoginFailureStore, SessionStore};
+    use tessera_core::ports::{LoginFailureStore, SessionStore};
     let realm_id = realm_with_user(&f).await;
     let session = SsoSession {
         id: "s1".into(),

@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 use tessera_core::clock::{Clock, SystemClock};
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{Client, Realm};
+use tessera_core::ports::{ClientStore, RealmStore, ScopeStore};
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm, new_scope};
 use tessera_core::secret::ServerSecrets;
-use tessera_core::store::{ClientStore, RealmStore, ScopeStore};
 use tessera_server::{Application, Config, load_or_create_secrets};
 use tessera_store::SqlStore;
 

@@ -410,7 +410,7 @@ async fn logs_carry_audit_lines_but_never_a_secret_or_a_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tessera_token_fetches_decodes_and_verifies() {
     let server = TestServer::spawn().await;
-    server.realm("shop", tessera_core::keys::SigningAlgorithm::Es256, &["api:read"]).await;
+    server.realm("shop", tessera_core::model::SigningAlgorithm::Es256, &["api:read"]).await;
     let secret = server.service_client("shop", "svc", &["api:read"], &[]).await.secret;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -6,19 +6,9 @@ use std::borrow::Cow;
 use tessera_proto::{AccessTokenClaims, ScopeSet, TokenResponse};
 
 use crate::OAuthError;
-use crate::keys::KeyRing;
-use crate::model::{Client, ClientScope, Realm};
+use crate::model::{Client, RealmContext};
 use crate::scope::grant_scopes;
 use crate::token::AccessTokenGrant;
-
-/// The realm-wide facts a grant needs, loaded once and cached by the server.
-#[derive(Debug, Clone)]
-pub struct RealmContext {
-    pub realm: Realm,
-    pub issuer: String,
-    pub scopes: Vec<ClientScope>,
-    pub keys: KeyRing,
-}
 
 pub struct ClientCredentialsGrant<'a> {
     pub realm: &'a RealmContext,

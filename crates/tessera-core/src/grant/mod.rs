@@ -7,14 +7,14 @@ pub mod password;
 pub mod refresh_token;
 pub mod user_tokens;
 
-use crate::audit::AuditSink;
-use crate::grant::client_credentials::RealmContext;
+use crate::model::RealmContext;
 use crate::model::RevokedToken;
-use crate::revocation::Revocations;
+use crate::ports::AuditSink;
+use crate::ports::PasswordVerifier;
+use crate::ports::Revocations;
+use crate::ports::{IssuedAccessToken, Store, StoreError};
 use crate::secret::MasterKey;
 use crate::sign_in::SignInPolicy;
-use crate::sign_in::login::PasswordVerifier;
-use crate::store::{IssuedAccessToken, Store, StoreError};
 
 /// What the grants of people (code, refresh, password) need besides the request: unlike client
 /// credentials, they read and write the store.

@@ -5,7 +5,7 @@
 use tessera_proto::{ScopeSet, TokenResponse};
 
 use crate::OAuthError;
-use crate::grant::client_credentials::RealmContext;
+use crate::model::RealmContext;
 use crate::model::{Client, RefreshToken, User};
 use crate::scope::{OPENID, in_token_scope};
 use crate::secret::{random_token, token_hash};

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::keys::SigningAlgorithm;
+use crate::model::SigningAlgorithm;
 use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, User};
 use crate::password::hash_password;
 use crate::provisioning::{NewRealm, new_id, new_realm, service_account_user};

@@ -5,7 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tessera_proto::{IdTokenClaims, ScopeSet, UserClaims};
 
-use crate::keys::{KeyError, KeyRing, SigningAlgorithm, SigningKey};
+use crate::keys::{KeyError, KeyRing, SigningKey};
+use crate::model::SigningAlgorithm;
 use crate::model::User;
 use crate::token::TokenRejection;
 

@@ -4,19 +4,13 @@
 
 use std::sync::OnceLock;
 
-use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::audit::{AuditEvent, AuditKind, AuditSink};
+use crate::audit::{AuditEvent, AuditKind};
 use crate::model::{Realm, User};
+use crate::ports::{AuditSink, PasswordVerifier};
+use crate::ports::{LoginFailureStore, StoreError, UserStore};
 use crate::sign_in::SignInPolicy;
-use crate::store::{LoginFailureStore, StoreError, UserStore};
-
-/// Checks a password against an Argon2id PHC string.
-#[async_trait]
-pub trait PasswordVerifier: Send + Sync {
-    async fn verify(&self, password: SecretString, phc: String) -> bool;
-}
 
 /// A PHC string no password matches, verified for unknown users so that they take as long as known ones.
 pub fn dummy_hash() -> String {

@@ -3,13 +3,13 @@
 
 use std::borrow::Cow;
 
-use crate::grant::client_credentials::RealmContext;
 use crate::model::Client;
+use crate::model::RealmContext;
+use crate::ports::ClientDirectory;
+use crate::ports::StoreError;
 use crate::redirect_uri::redirect_uri_matches;
 use crate::request::FormParams;
 use crate::sign_in::id_token::verify_id_token_hint;
-use crate::store::StoreError;
-use crate::token_endpoint::ClientDirectory;
 
 /// Keycloak's client attribute: `##`-separated URIs; `+` stands for the client's redirect URIs.
 pub const POST_LOGOUT_REDIRECT_ATTRIBUTE: &str = "post.logout.redirect.uris";

@@ -5,12 +5,12 @@ use std::borrow::Cow;
 use tessera_proto::{ScopeSet, UserInfo};
 
 use crate::OAuthError;
-use crate::grant::client_credentials::RealmContext;
-use crate::introspection::Denylist;
+use crate::model::RealmContext;
+use crate::ports::ClientDirectory;
+use crate::ports::Denylist;
+use crate::ports::UserStore;
 use crate::sign_in::id_token::user_claims;
-use crate::store::UserStore;
 use crate::token::verify_access_token;
-use crate::token_endpoint::ClientDirectory;
 
 pub struct UserInfoEndpoint<'a> {
     pub realm: &'a RealmContext,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tessera_core::OAuthError;
-use tessera_core::store::StoreError;
+use tessera_core::ports::StoreError;
 use tessera_proto::{ErrorCode, ErrorResponse};
 
 #[derive(Debug, thiserror::Error)]

@@ -9,11 +9,11 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tessera_core::grant::client_credentials::RealmContext;
+use tessera_core::model::RealmContext;
 use tessera_core::request::FormParams;
 
 use super::error::ApiError;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// An `application/x-www-form-urlencoded` body as RFC 6749 §3.2 pairs (repeated parameters refused).
 pub struct OAuthForm(pub FormParams);

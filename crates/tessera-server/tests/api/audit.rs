@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tessera_core::audit::{AuditKind, AuditQuery, Outcome};
 use tessera_core::clock::{Clock, ManualClock};
 use tessera_core::key_rotation::RotationPolicy;
-use tessera_core::store::{AuditStore, RealmStore};
+use tessera_core::ports::{AuditStore, RealmStore};
 use tessera_server::admin;
 use tessera_testkit::TestServer;
 

@@ -1,5 +1,5 @@
 use serde_json::Value;
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_testkit::TestServer;
 
 #[tokio::test]

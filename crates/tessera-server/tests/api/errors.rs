@@ -2,7 +2,7 @@
 
 use reqwest::{RequestBuilder, header};
 use serde_json::Value;
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_core::provisioning::NewClient;
 use tessera_testkit::TestServer;
 
@@ -234,7 +234,7 @@ async fn fixture() -> (TestServer, Ctx) {
 
 /// Disables a client through the store, as an admin would.
 async fn disable_client(server: &TestServer, client_id: &str) {
-    use tessera_core::store::{ClientStore, RealmStore};
+    use tessera_core::ports::{ClientStore, RealmStore};
     let realm = server.store.find_realm("shop").await.unwrap().unwrap();
     let mut client = server.store.find_client(&realm.id, client_id).await.unwrap().unwrap();
     assert!(server.store.delete_client(&realm.id, client_id).await.unwrap());

@@ -1,6 +1,6 @@
 use reqwest::header;
 use serde_json::Value;
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_testkit::TestServer;
 
 #[tokio::test]
@@ -46,7 +46,7 @@ async fn rsa_keys_are_2048_bits() {
 #[tokio::test]
 async fn private_keys_are_sealed_in_the_database() {
     use base64::Engine;
-    use tessera_core::store::{KeyStore, RealmStore};
+    use tessera_core::ports::{KeyStore, RealmStore};
     let server = TestServer::spawn().await;
     server.realm("rsa", SigningAlgorithm::Rs256, &[]).await;
     let realm = server.store.find_realm("rsa").await.unwrap().unwrap();

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tessera_core::clock::{Clock, ManualClock};
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
+use tessera_core::ports::RealmStore;
 use tessera_core::provisioning::NewClient;
-use tessera_core::store::RealmStore;
 use tessera_testkit::TestServer;
 
 use crate::support::{b64, claims_of, sign_as_realm};
@@ -89,7 +89,7 @@ async fn every_inactive_case_answers_only_active_false_rfc7662_2_2() {
     let not_yet_valid = sign_as_realm(&f.server, "shop", &future).await;
     let untyped = {
         use tessera_core::keys::KeyRing;
-        use tessera_core::store::KeyStore;
+        use tessera_core::ports::KeyStore;
         let realm = f.server.store.find_realm("shop").await.unwrap().unwrap();
         let ring =
             KeyRing::load(&f.server.store.signing_keys(&realm.id).await.unwrap(), &f.server.secrets.master_key())
@@ -210,7 +210,7 @@ async fn revocations_survive_a_restart_and_are_forgotten_after_expiry() {
     let server = TestServer::builder().data_dir(dir.path()).clock(clock.clone()).spawn().await;
     assert_eq!(server.introspect("shop", "svc", &svc, &token).await, inactive());
     // Past its exp the token is dead anyway, and the denylist lets it go.
-    use tessera_core::store::RevocationStore;
+    use tessera_core::ports::RevocationStore;
     assert_eq!(server.store.revocations_since(0, 10).await.unwrap().len(), 1);
     clock.advance(301);
     let forgotten = TestServer::eventually(Duration::from_secs(5), || async {
@@ -271,7 +271,7 @@ async fn revoke_all_kills_older_tokens_and_spares_newer_ones_not_before_policy()
     assert_eq!(f.server.introspect("shop", "other", &f.other, &fresh).await, inactive());
 
     use tessera_core::audit::{AuditKind, AuditQuery};
-    use tessera_core::store::AuditStore;
+    use tessera_core::ports::AuditStore;
     let q = AuditQuery { realm: "shop".into(), kind: Some(AuditKind::RevokeAll), ..AuditQuery::default() };
     let events = f.server.store.audit_events(&q).await.unwrap();
     assert_eq!(events.len(), 2);

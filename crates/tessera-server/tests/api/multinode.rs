@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_testkit::{CuttableProxy, PrivateRedis, TestServer, fresh_postgres, redis_url};
 
 /// Nodes of one deployment share a public URL (hence issuers) and one master key file.

@@ -7,8 +7,8 @@ use jsonwebtoken::Algorithm;
 use serde_json::Value;
 use tessera_core::clock::{Clock, ManualClock};
 use tessera_core::key_rotation::RotationPolicy;
-use tessera_core::keys::SigningAlgorithm;
-use tessera_core::store::{KeyStore, RealmStore};
+use tessera_core::model::SigningAlgorithm;
+use tessera_core::ports::{KeyStore, RealmStore};
 use tessera_server::admin::{RotationOutcome, rotate_client_secret, rotate_realm_keys};
 use tessera_testkit::TestServer;
 

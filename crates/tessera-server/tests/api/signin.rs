@@ -483,7 +483,7 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family_rfc9700_4_14_2() {
     assert_eq!(userinfo(&server, second["access_token"].as_str().unwrap()).await.status(), 401);
     let seen = TestServer::eventually(std::time::Duration::from_secs(5), || async {
         use tessera_core::audit::{AuditKind, AuditQuery};
-        use tessera_core::store::AuditStore;
+        use tessera_core::ports::AuditStore;
         let q = AuditQuery {
             realm: "acme".into(),
             kind: Some(AuditKind::RefreshTokenReused),

@@ -35,7 +35,7 @@ pub async fn access_token(response: reqwest::Response) -> String {
 /// would never issue itself (not yet valid, other typ).
 pub async fn sign_as_realm(server: &TestServer, realm: &str, claims: &Value) -> String {
     use tessera_core::keys::KeyRing;
-    use tessera_core::store::{KeyStore, RealmStore};
+    use tessera_core::ports::{KeyStore, RealmStore};
     let realm = server.store.find_realm(realm).await.unwrap().unwrap();
     let keys = server.store.signing_keys(&realm.id).await.unwrap();
     let ring = KeyRing::load(&keys, &server.secrets.master_key()).unwrap();

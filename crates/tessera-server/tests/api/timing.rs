@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_testkit::TestServer;
 
 async fn timed(server: &TestServer, id: &str, secret: &str) -> Duration {

@@ -1,7 +1,7 @@
 use jsonwebtoken::Algorithm;
 use reqwest::header;
 use serde_json::Value;
-use tessera_core::keys::SigningAlgorithm;
+use tessera_core::model::SigningAlgorithm;
 use tessera_core::provisioning::NewClient;
 use tessera_testkit::TestServer;
 

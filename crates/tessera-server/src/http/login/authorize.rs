@@ -8,9 +8,11 @@ use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use secrecy::SecretString;
-use tessera_core::grant::client_credentials::RealmContext;
 use tessera_core::grant::user_tokens::new_identifier;
+use tessera_core::model::RealmContext;
 use tessera_core::model::{Client, SsoSession, User};
+use tessera_core::ports::ClientDirectory;
+use tessera_core::ports::StoreError;
 use tessera_core::request::FormParams;
 use tessera_core::secret::{random_token, token_hash};
 use tessera_core::sign_in::SignInPolicy;
@@ -18,15 +20,13 @@ use tessera_core::sign_in::authorization::{
     AuthorizationRefusal, AuthorizationRequest, code_location, merged_consent, needs_consent,
 };
 use tessera_core::sign_in::login::{LoginRefusal, PasswordLogin};
-use tessera_core::store::StoreError;
-use tessera_core::token_endpoint::ClientDirectory;
 use tessera_proto::ErrorCode;
 
 use super::pages::{ConsentPage, LoginPage, error_page, redirect, render};
 use super::{CSRF_COOKIE, PendingAuthorization, SESSION_COOKIE, cookie, csrf_ok, csrf_token, set_cookie};
-use crate::app::AppState;
 use crate::http::extract::{OAuthForm, SourceIp};
 use crate::routes::Endpoint;
+use crate::state::AppState;
 
 /// A response either way: pages end the flow as often as success does.
 pub(super) type Page = Result<Response, Response>;

@@ -5,18 +5,19 @@
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use tessera_core::audit::{AuditEvent, AuditKind, AuditSink};
+use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::model::RevokedToken;
+use tessera_core::ports::AuditSink;
+use tessera_core::ports::Revocations;
 use tessera_core::request::FormParams;
-use tessera_core::revocation::Revocations;
 use tessera_core::sign_in::logout::{LogoutError, check_logout};
 
 use super::authorize::{Flow, Page, form_params, params_from_query, settle};
 use super::pages::{LogoutPage, MessagePage, error_page, redirect, render};
 use super::{CSRF_COOKIE, SESSION_COOKIE, csrf_ok, csrf_token, set_cookie};
-use crate::app::AppState;
 use crate::http::extract::SourceIp;
 use crate::routes::Endpoint;
+use crate::state::AppState;
 
 pub async fn logout_get(
     State(state): State<AppState>,

@@ -16,9 +16,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tessera_core::password::verify_password;
+use tessera_core::ports::PasswordVerifier;
 use tessera_core::secret::{MasterKey, random_token};
 use tessera_core::sign_in::authorization::AuthorizationRequest;
-use tessera_core::sign_in::login::PasswordVerifier;
 
 /// Argon2id off the async workers: ~26 ms of CPU each (STACK.md).
 #[derive(Debug, Clone, Copy, Default)]

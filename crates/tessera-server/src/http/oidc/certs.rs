@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::http::extract::RealmInPath;
+use crate::state::AppState;
 
 pub async fn certs(State(state): State<AppState>, RealmInPath(realm): RealmInPath) -> Response {
     let mut response = Json(realm.keys.jwks()).into_response();

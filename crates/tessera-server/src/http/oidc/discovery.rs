@@ -4,13 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use tessera_core::client_auth::ClientAuthMethod;
-use tessera_core::grant::client_credentials::RealmContext;
+use tessera_core::model::RealmContext;
 use tessera_core::scope::OPENID;
 use tessera_proto::ServerMetadata;
 
-use crate::app::AppState;
 use crate::http::extract::RealmInPath;
 use crate::routes::Endpoint;
+use crate::state::AppState;
 
 fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
     let name = &realm.realm.name;

@@ -6,9 +6,9 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_core::introspection::TokenIntrospection;
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::state::AppState;
 
 pub async fn introspect(
     State(state): State<AppState>,

@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use tessera_core::revocation::TokenRevocation;
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::state::AppState;
 
 pub async fn revoke(
     State(state): State<AppState>,

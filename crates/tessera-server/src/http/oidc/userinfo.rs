@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use tessera_core::OAuthError;
 use tessera_core::sign_in::userinfo::UserInfoEndpoint;
 
-use crate::app::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, authorization};
+use crate::state::AppState;
 
 /// RFC 6750 §2.1 (header) or §2.2 (form body); never both (§2: "MUST NOT use more than one method").
 async fn bearer_token(request: Request, state: &AppState) -> Result<String, ApiError> {

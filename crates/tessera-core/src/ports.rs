@@ -1,8 +1,15 @@
-//! Storage ports, owned by the core and implemented by `tessera-store`. Methods are shaped by use case and
-//! atomic inside the adapter. Finders return `Result<Option<T>, StoreError>`: "not found" and "the database
-//! failed" are never the same value.
+//! Every port the core depends on, in one place: the storage role traits (implemented by `tessera-store`)
+//! composed into [`Store`], and the infrastructure the server provides (client directory, denylist,
+//! revocations, audit sink, clock, password verifier, token reuse cache).
+//!
+//! Storage methods are shaped by use case and atomic inside the adapter. Finders return
+//! `Result<Option<T>, StoreError>`: "not found" and "the database failed" are never the same value.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use secrecy::SecretString;
+use tessera_proto::TokenResponse;
 
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
@@ -23,6 +30,69 @@ pub enum StoreError {
     Corrupt(String),
     #[error("storage failed: {0}")]
     Other(String),
+}
+
+/// Time as the protocol sees it: whole seconds since the Unix epoch (RFC 7519 `NumericDate`).
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> i64;
+}
+
+/// Finds clients by id; the server answers from its cache.
+#[async_trait]
+pub trait ClientDirectory: Send + Sync {
+    async fn client(&self, realm_id: &str, client_id: &str) -> Result<Option<Arc<Client>>, StoreError>;
+}
+
+/// The in-memory set of revoked token ids.
+pub trait Denylist: Send + Sync {
+    fn is_revoked(&self, jti: &str) -> bool;
+    /// False while revocations made elsewhere may not be reaching this list (the feed is down).
+    fn is_current(&self) -> bool {
+        true
+    }
+}
+
+/// Remembers a revocation durably, then in memory; answers only after both.
+#[async_trait]
+pub trait Revocations: Denylist {
+    async fn revoke(&self, token: RevokedToken) -> Result<(), StoreError>;
+}
+
+/// Where audit events go. Recording never blocks a request: the server batches writes off the request path.
+pub trait AuditSink: Send + Sync {
+    fn record(&self, event: AuditEvent);
+    /// Counted, not recorded one by one.
+    fn token_issued(&self, realm: &str, client_id: &str, at: i64);
+}
+
+/// Discards everything: for callers that have no trail (unit tests, benches).
+#[derive(Debug, Default)]
+pub struct NoAudit;
+
+impl AuditSink for NoAudit {
+    fn record(&self, _: AuditEvent) {}
+    fn token_issued(&self, _: &str, _: &str, _: i64) {}
+}
+
+/// Checks a password against an Argon2id PHC string (off the async workers: it costs milliseconds).
+#[async_trait]
+pub trait PasswordVerifier: Send + Sync {
+    async fn verify(&self, password: SecretString, phc: String) -> bool;
+}
+
+/// A token handed out under the reuse window, with what is needed to decide whether it may go out again.
+#[derive(Debug, Clone)]
+pub struct ReusableToken {
+    pub response: TokenResponse,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Tokens recently issued to clients that opted into reuse, by realm, client and requested scope.
+pub trait TokenReuseCache: Send + Sync {
+    fn get(&self, key: &str) -> Option<ReusableToken>;
+    fn put(&self, key: String, token: ReusableToken);
 }
 
 /// A counter bumped by every committed change to realms, clients, scopes or keys. Servers poll it to know

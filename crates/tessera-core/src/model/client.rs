@@ -1,0 +1,76 @@
+//! Clients (RFC 6749 §2) and their secrets.
+
+use std::collections::BTreeMap;
+
+/// The client attribute that turns the token reuse window on (a fraction of the lifetime, 0 to 1).
+pub const TOKEN_REUSE_ATTRIBUTE: &str = "tessera.token.reuse";
+
+/// An HMAC-SHA256 of a client secret under the server pepper; never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretHash(pub String);
+
+/// One of a client's secrets. Two exist during a rotation's grace window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSecret {
+    pub id: String,
+    pub hash: SecretHash,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+impl ClientSecret {
+    pub fn is_valid_at(&self, now: i64) -> bool {
+        self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// Internal identifier (UUID).
+    pub id: String,
+    pub realm_id: String,
+    /// The OAuth `client_id` (RFC 6749 §2.2), unique within the realm.
+    pub client_id: String,
+    pub name: Option<String>,
+    pub enabled: bool,
+    /// RFC 6749 §2.1 public client: has no secret.
+    pub public_client: bool,
+    /// May use the client-credentials grant (Keycloak's `serviceAccountsEnabled`).
+    pub service_accounts_enabled: bool,
+    pub standard_flow_enabled: bool,
+    pub direct_access_grants_enabled: bool,
+    pub consent_required: bool,
+    pub redirect_uris: Vec<String>,
+    pub web_origins: Vec<String>,
+    /// Always granted.
+    pub default_scopes: Vec<String>,
+    /// Granted only when requested.
+    pub optional_scopes: Vec<String>,
+    /// The `aud` of this client's access tokens; empty means the realm's issuer (RFC 9068 §3 default).
+    pub audiences: Vec<String>,
+    pub attributes: BTreeMap<String, String>,
+    /// The `sub` of client-credentials tokens: the service-account user, as in Keycloak.
+    pub service_account_user_id: Option<String>,
+    pub secrets: Vec<ClientSecret>,
+    /// Tokens issued to this client before this instant are invalid (revoke-all); 0 means none.
+    pub not_before: i64,
+    pub created_at: i64,
+}
+
+impl Client {
+    /// Keycloak's per-client override `access.token.lifespan`, in seconds.
+    pub fn access_token_lifespan(&self) -> Option<u64> {
+        self.attributes.get("access.token.lifespan").and_then(|v| v.parse::<u64>().ok()).filter(|v| *v > 0)
+    }
+
+    /// The opt-in token reuse window (attribute `tessera.token.reuse`): the fraction of a token's lifetime
+    /// during which the same token is handed back for the same request.
+    pub fn token_reuse_fraction(&self) -> Option<f64> {
+        self.attributes.get(TOKEN_REUSE_ATTRIBUTE).and_then(|v| v.parse::<f64>().ok()).filter(|f| *f > 0.0 && *f <= 1.0)
+    }
+
+    /// A client id is printable ASCII without spaces (RFC 6749 Appendix A.1 allows VSCHAR; we are stricter).
+    pub fn is_valid_client_id(id: &str) -> bool {
+        !id.is_empty() && id.len() <= 255 && id.bytes().all(|b| (0x21..=0x7E).contains(&b))
+    }
+}

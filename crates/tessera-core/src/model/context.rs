@@ -1,0 +1,14 @@
+//! The realm as requests see it: loaded once with its issuer, scopes and key ring, cached by the server.
+
+use crate::keys::KeyRing;
+
+use super::realm::{ClientScope, Realm};
+
+/// The realm-wide facts a grant needs, loaded once and cached by the server.
+#[derive(Debug, Clone)]
+pub struct RealmContext {
+    pub realm: Realm,
+    pub issuer: String,
+    pub scopes: Vec<ClientScope>,
+    pub keys: KeyRing,
+}

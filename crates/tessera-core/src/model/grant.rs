@@ -1,0 +1,75 @@
+//! What grants leave behind: codes, refresh tokens and revocations.
+
+/// A revoked access token, remembered by `jti` until `exp` (RFC 7009 §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedToken {
+    pub jti: String,
+    pub realm_id: String,
+    pub client_id: String,
+    pub exp: i64,
+    pub revoked_at: i64,
+}
+
+/// An authorization code as stored (RFC 6749 §4.1.2): its SHA-256, never the code, with everything it is
+/// bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationCode {
+    pub code_hash: String,
+    pub realm_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub session_id: String,
+    pub redirect_uri: String,
+    /// The granted scopes, space-separated.
+    pub scope: String,
+    pub nonce: Option<String>,
+    /// RFC 7636 S256 challenge.
+    pub code_challenge: Option<String>,
+    pub auth_time: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What a redemption issues, recorded with it so that a replay can revoke it (RFC 6749 §4.1.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeIssue {
+    pub access_jti: String,
+    pub access_exp: i64,
+    pub family_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeRedemption {
+    /// This call redeemed the code.
+    Redeemed(AuthorizationCode),
+    /// The code was redeemed before: what that redemption issued.
+    Replayed(CodeIssue),
+    /// No such code for this client, or it expired unredeemed.
+    Unknown,
+}
+
+/// A refresh token as stored (RFC 6749 §6): its SHA-256, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    pub token_hash: String,
+    /// Every token rotated from one grant shares the family (RFC 9700 §4.14.2).
+    pub family_id: String,
+    pub realm_id: String,
+    pub client_id: String,
+    pub user_id: String,
+    pub session_id: String,
+    /// The granted scopes, space-separated.
+    pub scope: String,
+    pub auth_time: i64,
+    /// Issued for `offline_access`: outlives the SSO session (Keycloak's offline token).
+    pub offline: bool,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    /// The access token issued with it, so revoking the family revokes that too.
+    pub access_jti: String,
+    pub access_exp: i64,
+    pub rotated_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// The token response that replaced it, sealed under the master key, for the optional retry window.
+    pub successor: Option<String>,
+}

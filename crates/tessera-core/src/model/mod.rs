@@ -1,0 +1,15 @@
+//! The domain model: realms (tenants), client scopes, clients, users, signing keys, and what grants store.
+
+pub mod client;
+pub mod context;
+pub mod grant;
+pub mod key;
+pub mod realm;
+pub mod user;
+
+pub use client::{Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
+pub use context::RealmContext;
+pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, RevokedToken};
+pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
+pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
+pub use user::{LoginFailures, SsoSession, User};

@@ -1,0 +1,54 @@
+//! The router, built from the one table of endpoints in [`crate::routes`], with the layers every request
+//! goes through.
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tessera_core::OAuthError;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::http::error::{self, ApiError};
+use crate::http::health;
+use crate::http::login;
+use crate::http::oidc::{certs, discovery, introspect, revoke, token, userinfo};
+use crate::routes::Endpoint;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for endpoint in Endpoint::ALL {
+        let method_router = match endpoint {
+            Endpoint::Token => post(token::token),
+            Endpoint::Introspect => post(introspect::introspect),
+            Endpoint::Revoke => post(revoke::revoke),
+            Endpoint::Certs => get(certs::certs),
+            Endpoint::OpenIdConfiguration => get(discovery::openid_configuration),
+            Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
+                get(discovery::oauth_server_metadata)
+            }
+            Endpoint::Authorize => get(login::authorize::authorize_get).post(login::authorize::authorize_post),
+            Endpoint::LoginAuthenticate => post(login::authorize::authenticate),
+            Endpoint::LoginConsent => post(login::authorize::consent),
+            Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
+            Endpoint::Logout => get(login::logout::logout_get).post(login::logout::logout_post),
+            Endpoint::LoginStylesheet => get(login::pages::stylesheet),
+            Endpoint::HealthLive => get(health::live),
+            Endpoint::HealthReady => get(health::ready),
+        };
+        router = router.route(endpoint.route(), method_router.fallback(error::method_not_allowed));
+    }
+    router
+        .fallback(error::not_found)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::OAuth(OAuthError::Internal("a handler panicked".into())).into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
