@@ -37,6 +37,19 @@ pub enum OAuthError {
     Internal(String),
 }
 
+/// Failures that are ours, never the client's: the random generator, a signing key, our own JSON.
+macro_rules! internal_from {
+    ($($source:ty),*) => {$(
+        impl From<$source> for OAuthError {
+            fn from(e: $source) -> Self {
+                OAuthError::Internal(e.to_string())
+            }
+        }
+    )*};
+}
+
+internal_from!(crate::secret::SecretError, crate::keys::KeyError, serde_json::Error);
+
 impl OAuthError {
     pub fn code(&self) -> ErrorCode {
         match self {

@@ -14,7 +14,7 @@ use tessera_proto::TokenResponse;
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, LoginFailures, Realm, RealmBundle,
-    RefreshToken, RevokedToken, SsoSession, StoredSigningKey, User,
+    RealmContext, RefreshToken, RevokedToken, SsoSession, StoredSigningKey, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,13 @@ pub enum StoreError {
 /// Time as the protocol sees it: whole seconds since the Unix epoch (RFC 7519 `NumericDate`).
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> i64;
+}
+
+/// Finds realms by name (the `/realms/{name}` path segment), loaded with their scopes and keys; the
+/// server answers from its cache. Disabled realms are not found.
+#[async_trait]
+pub trait RealmDirectory: Send + Sync {
+    async fn realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError>;
 }
 
 /// Finds clients by id; the server answers from its cache.
@@ -189,7 +196,12 @@ pub trait UserStore: Send + Sync {
 }
 
 /// An access token issued alongside a refresh token or from a code: revoked with them.
-pub type IssuedAccessToken = (String, i64);
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IssuedAccessToken {
+    pub jti: String,
+    pub client_id: String,
+    pub exp: i64,
+}
 
 #[async_trait]
 pub trait AuthorizationCodeStore: Send + Sync {

@@ -13,6 +13,11 @@ use crate::OAuthError;
 pub struct FormParams(Vec<(String, String)>);
 
 impl FormParams {
+    /// Parses `application/x-www-form-urlencoded` bytes (a body or a query string).
+    pub fn from_urlencoded(bytes: &[u8]) -> Result<Self, OAuthError> {
+        Self::new(form_urlencoded::parse(bytes).into_owned().collect())
+    }
+
     pub fn new(pairs: Vec<(String, String)>) -> Result<Self, OAuthError> {
         // A set, not pairwise comparison: a 64 KiB body can hold thousands of pairs.
         let mut seen = std::collections::HashSet::with_capacity(pairs.len());

@@ -10,11 +10,32 @@ use crate::model::RevokedToken;
 use crate::ports::AuditSink;
 use crate::ports::ClientDirectory;
 use crate::ports::RefreshTokenStore;
-use crate::ports::Revocations;
+use crate::ports::{IssuedAccessToken, Revocations, StoreError};
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
 use crate::secret::token_hash;
 use crate::token::verify_access_token;
+
+/// RFC 7009 §2.1: revoking a grant revokes the access tokens issued from it ("SHOULD also invalidate all
+/// access tokens based on the same authorization grant"). Tokens already expired need no denylist entry.
+pub async fn revoke_issued_access_tokens(
+    revocations: &dyn Revocations,
+    realm_id: &str,
+    tokens: &[IssuedAccessToken],
+    now: i64,
+) -> Result<(), StoreError> {
+    for t in tokens.iter().filter(|t| t.exp > now) {
+        let revoked = RevokedToken {
+            jti: t.jti.clone(),
+            realm_id: realm_id.to_owned(),
+            client_id: t.client_id.clone(),
+            exp: t.exp,
+            revoked_at: now,
+        };
+        revocations.revoke(revoked).await?;
+    }
+    Ok(())
+}
 
 pub struct TokenRevocation<'a> {
     pub realm: &'a RealmContext,
@@ -86,16 +107,8 @@ impl TokenRevocation<'_> {
         if t.client_id != caller || t.realm_id != self.realm.realm.id || t.revoked_at.is_some() {
             return Ok(());
         }
-        for (jti, exp) in store.revoke_refresh_family(&t.family_id, self.now).await? {
-            let revoked = RevokedToken {
-                jti,
-                realm_id: t.realm_id.clone(),
-                client_id: t.client_id.clone(),
-                exp,
-                revoked_at: self.now,
-            };
-            self.revocations.revoke(revoked).await?;
-        }
+        let issued = store.revoke_refresh_family(&t.family_id, self.now).await?;
+        revoke_issued_access_tokens(self.revocations, &t.realm_id, &issued, self.now).await?;
         self.audit.record(
             AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::TokenRevoked)
                 .client(caller)

@@ -13,7 +13,7 @@ use crate::audit_trail::AuditTrail;
 use crate::config::Config;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
-use crate::http::login::BlockingArgon2;
+use crate::passwords::BlockingArgon2;
 use crate::redis_fanout::RedisFanout;
 use crate::state::AppState;
 

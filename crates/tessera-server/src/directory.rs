@@ -12,7 +12,7 @@ use moka::future::Cache;
 use tessera_core::keys::KeyRing;
 use tessera_core::model::Client;
 use tessera_core::model::RealmContext;
-use tessera_core::ports::ClientDirectory;
+use tessera_core::ports::{ClientDirectory, RealmDirectory};
 use tessera_core::ports::{Store, StoreError};
 use tessera_core::secret::MasterKey;
 
@@ -115,6 +115,13 @@ impl Directory {
                 }
             }
         })
+    }
+}
+
+#[async_trait]
+impl RealmDirectory for Directory {
+    async fn realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
+        Directory::realm(self, name).await
     }
 }
 

@@ -10,6 +10,7 @@ mod directory;
 mod http;
 mod issued_tokens;
 mod keyfile;
+mod passwords;
 mod redis_fanout;
 mod router;
 mod routes;

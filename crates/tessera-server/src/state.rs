@@ -4,12 +4,13 @@ use std::sync::Arc;
 
 use tessera_core::ports::{Clock, Store};
 use tessera_core::secret::{ClientSecretHasher, MasterKey};
+use tessera_core::sign_in::SignIn;
 
 use crate::audit_trail::AuditTrail;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
-use crate::http::login::BlockingArgon2;
 use crate::issued_tokens::IssuedTokenCache;
+use crate::passwords::BlockingArgon2;
 use crate::redis_fanout::RedisFanout;
 
 /// What every handler may use. State is passed in, never global.
@@ -31,4 +32,20 @@ pub struct AppState {
     pub passwords: Arc<BlockingArgon2>,
     /// `Secure` on cookies: set whenever the public URL is https (not in `--dev`).
     pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// The sign-in steps, over this server's directory, store and revocation list.
+    pub fn sign_in(&self) -> SignIn<'_> {
+        SignIn {
+            realms: self.directory.as_ref(),
+            clients: self.directory.as_ref(),
+            store: self.store.as_ref(),
+            revocations: self.revocations.as_ref(),
+            audit: self.audit.as_ref(),
+            passwords: self.passwords.as_ref(),
+            master: &self.master,
+            now: self.clock.now(),
+        }
+    }
 }

@@ -10,7 +10,7 @@ use tessera_core::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, KeyState, LoginFailures, Realm, RefreshToken, RevokedToken,
     SecretHash, SsoSession, StoredSigningKey, User,
 };
-use tessera_core::ports::StoreError;
+use tessera_core::ports::{IssuedAccessToken, StoreError};
 
 use crate::map_err;
 
@@ -228,6 +228,10 @@ pub fn login_failures_from_row(row: &AnyRow) -> Result<LoginFailures, StoreError
     })
 }
 
-pub fn access_token_from_row(row: &AnyRow) -> Result<(String, i64), StoreError> {
-    Ok((get(row, "access_jti")?, get(row, "access_exp")?))
+pub fn access_token_from_row(row: &AnyRow) -> Result<IssuedAccessToken, StoreError> {
+    Ok(IssuedAccessToken {
+        jti: get(row, "access_jti")?,
+        client_id: get(row, "client_id")?,
+        exp: get(row, "access_exp")?,
+    })
 }

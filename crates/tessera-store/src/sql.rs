@@ -70,11 +70,10 @@ pub const SELECT_REFRESH: &str = "SELECT token_hash, family_id, realm_id, client
 pub const ROTATE_REFRESH: &str = "UPDATE refresh_tokens SET rotated_at = $2, successor = $3 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL";
 pub const REVOKE_FAMILY: &str = "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL";
 pub const FAMILY_ACCESS_TOKENS: &str =
-    "SELECT access_jti, access_exp FROM refresh_tokens WHERE family_id = $1 AND access_exp > $2";
+    "SELECT access_jti, client_id, access_exp FROM refresh_tokens WHERE family_id = $1 AND access_exp > $2";
 pub const REVOKE_SESSION_REFRESH: &str =
     "UPDATE refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND offline = 0 AND revoked_at IS NULL";
-pub const SESSION_ACCESS_TOKENS: &str =
-    "SELECT access_jti, access_exp FROM refresh_tokens WHERE session_id = $1 AND offline = 0 AND access_exp > $2";
+pub const SESSION_ACCESS_TOKENS: &str = "SELECT access_jti, client_id, access_exp FROM refresh_tokens WHERE session_id = $1 AND offline = 0 AND access_exp > $2";
 
 pub const INSERT_SESSION: &str = "INSERT INTO sso_sessions (id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 pub const SELECT_SESSION_BY_COOKIE: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND cookie_hash = $2";

@@ -5,7 +5,9 @@
 
 use tessera_core::model::ClientScope;
 use tessera_core::model::SigningAlgorithm;
-use tessera_core::ports::{ClientStore, KeyStore, Operations, RealmStore, RevisionStore, ScopeStore, StoreError};
+use tessera_core::ports::{
+    ClientStore, IssuedAccessToken, KeyStore, Operations, RealmStore, RevisionStore, ScopeStore, StoreError,
+};
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
 use tessera_store::SqlStore;
@@ -362,7 +364,7 @@ async fn a_refresh_token_rotates_once_and_families_and_sessions_revoke_together(
     assert_eq!(revoked.len(), 2, "r1 and its successor, not the offline token: {revoked:?}");
     assert!(f.store.find_refresh_token("off").await.unwrap().unwrap().revoked_at.is_none());
     let family = f.store.revoke_refresh_family("fam2", 300).await.unwrap();
-    assert_eq!(family, vec![("at-off".to_owned(), 400)]);
+    assert_eq!(family, vec![IssuedAccessToken { jti: "at-off".to_owned(), client_id: "spa".to_owned(), exp: 400 }]);
     assert_eq!(f.store.find_refresh_token("off").await.unwrap().unwrap().revoked_at, Some(300));
     // Access tokens already expired are not worth a denylist entry.
     assert!(f.store.revoke_refresh_family("fam2", 500).await.unwrap().is_empty());

@@ -10,6 +10,7 @@ use crate::grant::PersonGrantContext;
 use crate::grant::user_tokens::{UserTokens, new_identifier};
 use crate::model::{Client, CodeIssue, CodeRedemption};
 use crate::pkce::CodeChallenge;
+use crate::ports::IssuedAccessToken;
 use crate::secret::token_hash;
 
 pub struct AuthorizationCodeGrant<'a> {
@@ -46,9 +47,13 @@ impl AuthorizationCodeGrant<'_> {
             CodeRedemption::Replayed(first) => {
                 // §4.1.2: "SHOULD revoke (when possible) all tokens previously issued based on that code".
                 let revoked = ctx.store.revoke_refresh_family(&first.family_id, ctx.now).await?;
-                let mut tokens = vec![(first.access_jti, first.access_exp)];
-                tokens.extend(revoked);
-                ctx.revoke_access_tokens(&self.client.client_id, &tokens).await?;
+                let first_access = IssuedAccessToken {
+                    jti: first.access_jti,
+                    client_id: self.client.client_id.clone(),
+                    exp: first.access_exp,
+                };
+                let tokens: Vec<_> = std::iter::once(first_access).chain(revoked).collect();
+                ctx.revoke_access_tokens(&tokens).await?;
                 ctx.audit.record(
                     AuditEvent::new(ctx.now, &ctx.realm.realm.name, AuditKind::CodeReplayed)
                         .client(&self.client.client_id)

@@ -44,8 +44,7 @@ impl ClientCredentialsGrant<'_> {
             lifetime,
             session_id: None,
         };
-        let (access_token, claims) =
-            grant.sign(self.realm.keys.active()).map_err(|e| OAuthError::Internal(e.to_string()))?;
+        let (access_token, claims) = grant.sign(self.realm.keys.active())?;
         let response = TokenResponse {
             access_token,
             expires_in: lifetime,

@@ -8,11 +8,11 @@ pub mod refresh_token;
 pub mod user_tokens;
 
 use crate::model::RealmContext;
-use crate::model::RevokedToken;
 use crate::ports::AuditSink;
 use crate::ports::PasswordVerifier;
 use crate::ports::Revocations;
 use crate::ports::{IssuedAccessToken, Store, StoreError};
+use crate::revocation::revoke_issued_access_tokens;
 use crate::secret::MasterKey;
 use crate::sign_in::SignInPolicy;
 
@@ -33,17 +33,7 @@ pub struct PersonGrantContext<'a> {
 
 impl PersonGrantContext<'_> {
     /// Puts still-valid access tokens on the denylist (RFC 7009 §2.1: revoking a grant revokes its tokens).
-    pub async fn revoke_access_tokens(&self, client_id: &str, tokens: &[IssuedAccessToken]) -> Result<(), StoreError> {
-        for (jti, exp) in tokens.iter().filter(|(_, exp)| *exp > self.now) {
-            let token = RevokedToken {
-                jti: jti.clone(),
-                realm_id: self.realm.realm.id.clone(),
-                client_id: client_id.to_owned(),
-                exp: *exp,
-                revoked_at: self.now,
-            };
-            self.revocations.revoke(token).await?;
-        }
-        Ok(())
+    pub async fn revoke_access_tokens(&self, tokens: &[IssuedAccessToken]) -> Result<(), StoreError> {
+        revoke_issued_access_tokens(self.revocations, &self.realm.realm.id, tokens, self.now).await
     }
 }

@@ -10,10 +10,10 @@ use tessera_proto::{ScopeSet, TokenResponse};
 use crate::OAuthError;
 use crate::grant::PersonGrantContext;
 use crate::grant::user_tokens::{UserTokens, new_identifier};
-use crate::model::{Client, SsoSession};
+use crate::model::Client;
 use crate::scope::grant_scopes;
-use crate::secret::{random_token, token_hash};
 use crate::sign_in::login::{LoginRefusal, PasswordLogin};
+use crate::sign_in::session::start_session;
 
 pub struct PasswordGrant<'a> {
     pub ctx: &'a PersonGrantContext<'a>,
@@ -53,16 +53,7 @@ impl PasswordGrant<'_> {
             }
         };
         // A session without a browser: it bounds the refresh tokens' lifetime and ends with logout.
-        let session = SsoSession {
-            id: new_identifier()?,
-            cookie_hash: token_hash(&random_token(32).map_err(|e| OAuthError::Internal(e.to_string()))?),
-            realm_id: ctx.realm.realm.id.clone(),
-            user_id: user.id.clone(),
-            auth_time: ctx.now,
-            last_seen_at: ctx.now,
-            ended_at: None,
-        };
-        ctx.store.create_session(&session).await?;
+        let session = start_session::<OAuthError>(ctx.store, &user, ctx.now).await?.session;
         let tokens = UserTokens {
             realm: ctx.realm,
             policy: &ctx.policy,

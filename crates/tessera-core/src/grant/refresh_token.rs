@@ -85,8 +85,8 @@ impl RefreshTokenGrant<'_> {
         // An offline token keeps its kind; a session token keeps the session's maximum.
         new.offline = old.offline;
         new.expires_at = ctx.policy.refresh_expiry(ctx.now, old.auth_time, old.offline);
-        let body = serde_json::to_vec(&tokens.response).map_err(|e| OAuthError::Internal(e.to_string()))?;
-        let sealed = ctx.master.seal(&body, &successor_aad(&hash)).map_err(|e| OAuthError::Internal(e.to_string()))?;
+        let body = serde_json::to_vec(&tokens.response)?;
+        let sealed = ctx.master.seal(&body, &successor_aad(&hash))?;
         if ctx.store.rotate_refresh_token(&hash, &sealed, &new, ctx.now).await? {
             return Ok(tokens.response);
         }
@@ -109,15 +109,12 @@ impl RefreshTokenGrant<'_> {
             && ctx.now <= rotated_at + window
             && self.scope.is_none()
         {
-            let body = ctx
-                .master
-                .open(sealed, &successor_aad(&old.token_hash))
-                .map_err(|e| OAuthError::Internal(e.to_string()))?;
+            let body = ctx.master.open(sealed, &successor_aad(&old.token_hash))?;
             // The very response of the first use, byte for byte: never a second pair.
-            return serde_json::from_slice(&body).map_err(|e| OAuthError::Internal(e.to_string()));
+            return Ok(serde_json::from_slice(&body)?);
         }
         let revoked = ctx.store.revoke_refresh_family(&old.family_id, ctx.now).await?;
-        ctx.revoke_access_tokens(&old.client_id, &revoked).await?;
+        ctx.revoke_access_tokens(&revoked).await?;
         ctx.audit.record(
             AuditEvent::new(ctx.now, &ctx.realm.realm.name, AuditKind::RefreshTokenReused)
                 .client(&old.client_id)

@@ -37,7 +37,7 @@ pub struct IssuedTokens {
 
 /// A fresh identifier for a jti, a refresh family or a session.
 pub fn new_identifier() -> Result<String, OAuthError> {
-    random_token(16).map_err(|e| OAuthError::Internal(e.to_string()))
+    Ok(random_token(16)?)
 }
 
 impl UserTokens<'_> {
@@ -49,7 +49,6 @@ impl UserTokens<'_> {
     /// Signs the tokens; the access token's `jti` and the refresh family are chosen by the caller, who may
     /// have had to record them first (a code's redemption).
     pub fn issue(&self, jti: &str, family_id: &str) -> Result<IssuedTokens, OAuthError> {
-        let internal = |e: crate::keys::KeyError| OAuthError::Internal(e.to_string());
         let lifetime = self.client.access_token_lifespan().unwrap_or(self.realm.realm.access_token_lifespan);
         let in_token = in_token_scope(self.granted, &self.realm.scopes);
         let grant = AccessTokenGrant {
@@ -63,10 +62,10 @@ impl UserTokens<'_> {
             lifetime,
             session_id: Some(self.session_id),
         };
-        let mut claims = grant.claims().map_err(internal)?;
+        let mut claims = grant.claims()?;
         jti.clone_into(&mut claims.jti);
         let key = self.realm.keys.active();
-        let access_token = key.sign_access_token(&claims).map_err(internal)?;
+        let access_token = key.sign_access_token(&claims)?;
         let id_token = if self.granted.contains(OPENID) {
             let id = IdTokenGrant {
                 issuer: &self.realm.issuer,
@@ -80,13 +79,13 @@ impl UserTokens<'_> {
                 issued_at: self.now,
                 lifetime,
             };
-            Some(id.sign(key).map_err(internal)?)
+            Some(id.sign(key)?)
         } else {
             None
         };
         let (refresh_token, refresh) = if self.wants_refresh_token() {
             let offline = self.granted.contains(OFFLINE_ACCESS);
-            let value = random_token(32).map_err(|e| OAuthError::Internal(e.to_string()))?;
+            let value = random_token(32)?;
             let record = RefreshToken {
                 token_hash: token_hash(&value),
                 family_id: family_id.to_owned(),

@@ -1,15 +1,17 @@
 //! RP-Initiated Logout 1.0 §2-3: `id_token_hint`, `client_id`, `post_logout_redirect_uri` (checked against
-//! the client's registration, Keycloak's `post.logout.redirect.uris`) and `state`.
+//! the client's registration, Keycloak's `post.logout.redirect.uris`) and `state`. With a valid
+//! `id_token_hint` the session it names ends at once (as in Keycloak); without one the user confirms on a
+//! page first, so that a stray link cannot sign anyone out (§2: "the OP SHOULD ask the End-User").
 
-use std::borrow::Cow;
-
-use crate::model::Client;
-use crate::model::RealmContext;
+use crate::model::{Client, RealmContext};
 use crate::ports::ClientDirectory;
-use crate::ports::StoreError;
 use crate::redirect_uri::redirect_uri_matches;
 use crate::request::FormParams;
 use crate::sign_in::id_token::verify_id_token_hint;
+use crate::sign_in::pending::{csrf_ok, csrf_token};
+use crate::sign_in::service::{Browser, Flow, SignIn};
+use crate::sign_in::session::{Ending, end_session};
+use crate::sign_in::step::{CookieChange, LogoutForm, SignInError, Step, View};
 
 /// Keycloak's client attribute: `##`-separated URIs; `+` stands for the client's redirect URIs.
 pub const POST_LOGOUT_REDIRECT_ATTRIBUTE: &str = "post.logout.redirect.uris";
@@ -21,15 +23,6 @@ pub struct LogoutRequest {
     pub client_id: Option<String>,
     /// Where to send the browser afterwards, `state` included.
     pub redirect: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LogoutError {
-    /// Shown on an error page.
-    #[error("{0}")]
-    Invalid(Cow<'static, str>),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 fn post_logout_uris(client: &Client) -> Vec<String> {
@@ -46,8 +39,8 @@ pub async fn check_logout(
     params: &FormParams,
     realm: &RealmContext,
     clients: &dyn ClientDirectory,
-) -> Result<LogoutRequest, LogoutError> {
-    let invalid = |d: &'static str| LogoutError::Invalid(Cow::Borrowed(d));
+) -> Result<LogoutRequest, SignInError> {
+    let invalid = SignInError::bad_request;
     let hint = match params.get("id_token_hint") {
         Some(token) => Some(
             verify_id_token_hint(&realm.keys, &realm.issuer, token)
@@ -79,4 +72,49 @@ pub async fn check_logout(
         }
     };
     Ok(LogoutRequest { session_id: hint.and_then(|h| h.sid), client_id, redirect })
+}
+
+impl SignIn<'_> {
+    /// `GET|POST /logout`; `posted` when the parameters came in a form (the confirmation page posts one).
+    pub async fn logout(&self, realm: &str, params: Option<FormParams>, posted: bool, browser: Browser<'_>) -> Step {
+        self.in_realm(realm, browser, |flow| logout(flow, params, posted)).await
+    }
+}
+
+async fn logout(flow: Flow<'_>, params: Option<FormParams>, posted: bool) -> Result<Step, SignInError> {
+    let params = params.ok_or(SignInError::bad_request("The logout request is malformed."))?;
+    let s = flow.service;
+    let request = check_logout(&params, &flow.realm, s.clients).await?;
+    let mut cookies = Vec::new();
+    let csrf = csrf_token(flow.browser.csrf_cookie, &mut cookies)?;
+    let confirmed = params.get("id_token_hint").is_some()
+        || (posted && csrf_ok(flow.browser.csrf_cookie, params.get("csrf"), &csrf));
+    if !confirmed {
+        let form = LogoutForm {
+            csrf,
+            client_id: params.get("client_id").map(str::to_owned),
+            post_logout_redirect_uri: params.get("post_logout_redirect_uri").map(str::to_owned),
+            state: params.get("state").map(str::to_owned),
+        };
+        return Ok(flow.step(View::ConfirmLogout(form), cookies));
+    }
+    // The session the hint names, else the browser's own.
+    let session = match &request.session_id {
+        Some(sid) => s.store.find_session(&flow.realm.realm.id, sid).await?,
+        None => flow.current_session().await?.map(|(session, _)| session),
+    };
+    if let Some(session) = session {
+        let ending = Ending {
+            realm: &flow.realm,
+            client_id: request.client_id.as_deref(),
+            source_ip: flow.browser.source_ip,
+            now: s.now,
+        };
+        end_session(s.store, s.revocations, s.audit, &session, &ending).await?;
+    }
+    let cookies = vec![CookieChange::ClearSession];
+    Ok(match request.redirect {
+        Some(location) => flow.redirect(location, cookies),
+        None => flow.step(View::SignedOut, cookies),
+    })
 }

@@ -22,13 +22,7 @@ impl FromRequest<AppState> for OAuthForm {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-        if !is_form {
+        if !is_form_urlencoded(req.headers()) {
             return Err(ApiError::BadRequest("the body must be application/x-www-form-urlencoded"));
         }
         let limit = state.max_body_bytes;
@@ -48,10 +42,17 @@ impl FromRequest<AppState> for OAuthForm {
                 ApiError::BadRequest("the request body could not be read")
             }
         })?;
-        let bytes = bytes.to_bytes();
-        let pairs = form_urlencoded::parse(&bytes).into_owned().collect();
-        Ok(OAuthForm(FormParams::new(pairs)?))
+        Ok(OAuthForm(FormParams::from_urlencoded(&bytes.to_bytes())?))
     }
+}
+
+/// Whether the body is `application/x-www-form-urlencoded` (parameters may follow the media type).
+pub fn is_form_urlencoded(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
 /// The realm named by the `{realm}` path segment, loaded (from cache) with its scopes and keys;

@@ -1,111 +1,112 @@
-//! The pages people see: login, consent, logout and errors (server-rendered with askama, no JavaScript).
-//! Handlers here are adapters like the others: the rules live in `tessera_core::sign_in`.
-//!
-//! CSRF (RFC 9700 §4.7.1 for the redirect, OWASP's synchronizer token for the forms): each form carries
-//! a random token that must equal the `HttpOnly` cookie set with the page and the token sealed into the
-//! pending request. A pending authorization request travels in the form sealed under the master key (AES-GCM,
-//! bound to the realm), so any node can take the next step without a server-side record.
+//! The pages people see: the authorization endpoint, the login and consent forms and logout. Handlers here
+//! are adapters like the others: they read the parameters and cookies, call one step of
+//! `tessera_core::sign_in::SignIn`, and render the [`Step`](tessera_core::sign_in::Step) it returns.
 
-pub mod authorize;
-pub mod logout;
+mod cookies;
 pub mod pages;
+mod render;
 
-use async_trait::async_trait;
-use axum::http::{HeaderMap, header};
-use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
-use subtle::ConstantTimeEq;
-use tessera_core::password::verify_password;
-use tessera_core::ports::PasswordVerifier;
-use tessera_core::secret::{MasterKey, random_token};
-use tessera_core::sign_in::authorization::AuthorizationRequest;
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use tessera_core::request::FormParams;
+use tessera_core::sign_in::Browser;
 
-/// Argon2id off the async workers: ~26 ms of CPU each (STACK.md).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BlockingArgon2;
+use self::cookies::BrowserCookies;
+use self::render::render_step;
+use crate::http::extract::{OAuthForm, SourceIp};
+use crate::state::AppState;
 
-#[async_trait]
-impl PasswordVerifier for BlockingArgon2 {
-    async fn verify(&self, password: SecretString, phc: String) -> bool {
-        tokio::task::spawn_blocking(move || verify_password(password.expose_secret(), &phc)).await.unwrap_or(false)
-    }
+/// The parameters of a GET, or `None` when a parameter is repeated or unreadable.
+fn params_from_query(query: Option<&str>) -> Option<FormParams> {
+    FormParams::from_urlencoded(query.unwrap_or("").as_bytes()).ok()
 }
 
-pub const SESSION_COOKIE: &str = "TESSERA_SESSION";
-pub const CSRF_COOKIE: &str = "TESSERA_CSRF";
-
-/// How long a login page stays usable.
-const PENDING_LIFETIME: i64 = 30 * 60;
-
-/// An authorization request waiting for the user, with the CSRF token its form must return.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PendingAuthorization {
-    pub request: AuthorizationRequest,
-    pub csrf: String,
-    pub expires_at: i64,
+/// The parameters of a form POST, or `None` when the body is not a readable form.
+async fn params_from_form(request: Request, state: &AppState) -> Option<FormParams> {
+    OAuthForm::from_request(request, state).await.ok().map(|OAuthForm(f)| f)
 }
 
-fn pending_aad(realm_id: &str) -> String {
-    format!("tessera-pending-authorization:{realm_id}")
+fn browser<'a>(cookies: &'a BrowserCookies, ip: &'a Option<String>) -> Browser<'a> {
+    Browser { session_cookie: cookies.session(), csrf_cookie: cookies.csrf(), source_ip: ip.as_deref() }
 }
 
-impl PendingAuthorization {
-    pub fn new(request: AuthorizationRequest, csrf: String, now: i64) -> Self {
-        Self { request, csrf, expires_at: now + PENDING_LIFETIME }
-    }
-
-    pub fn seal(&self, master: &MasterKey, realm_id: &str) -> Option<String> {
-        let json = serde_json::to_vec(self).ok()?;
-        master.seal(&json, &pending_aad(realm_id)).ok()
-    }
-
-    /// `None` for anything forged, from another realm, or expired.
-    pub fn open(sealed: &str, master: &MasterKey, realm_id: &str, now: i64) -> Option<Self> {
-        let json = master.open(sealed, &pending_aad(realm_id)).ok()?;
-        let pending: Self = serde_json::from_slice(&json).ok()?;
-        (now < pending.expires_at).then_some(pending)
-    }
+/// `GET /auth`: parameters in the query (RFC 6749 §4.1.1).
+pub async fn authorize_get(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    SourceIp(ip): SourceIp,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let cookies = BrowserCookies::read(&headers);
+    let params = params_from_query(query.as_deref());
+    let step = state.sign_in().authorize(&realm, params, browser(&cookies, &ip)).await;
+    render_step(step, &realm, state.secure_cookies)
 }
 
-/// The value of one cookie of the request.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+/// `POST /auth`: parameters form-encoded in the body (OIDC Core §3.1.2.1).
+pub async fn authorize_post(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    SourceIp(ip): SourceIp,
+    request: Request,
+) -> Response {
+    let cookies = BrowserCookies::read(request.headers());
+    let params = params_from_form(request, &state).await;
+    let step = state.sign_in().authorize(&realm, params, browser(&cookies, &ip)).await;
+    render_step(step, &realm, state.secure_cookies)
 }
 
-/// `Set-Cookie` for one of our cookies, scoped to the realm's path.
-pub fn set_cookie(name: &str, value: &str, realm: &str, secure: bool, max_age: Option<i64>) -> String {
-    let mut cookie = format!("{name}={value}; Path=/realms/{realm}/; HttpOnly; SameSite=Lax");
-    if secure {
-        cookie.push_str("; Secure");
-    }
-    if let Some(age) = max_age {
-        cookie.push_str(&format!("; Max-Age={age}"));
-    }
-    cookie
+/// `POST /login-actions/authenticate`: the login form.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    SourceIp(ip): SourceIp,
+    request: Request,
+) -> Response {
+    let cookies = BrowserCookies::read(request.headers());
+    let form = params_from_form(request, &state).await;
+    let step = state.sign_in().authenticate(&realm, form, browser(&cookies, &ip)).await;
+    render_step(step, &realm, state.secure_cookies)
 }
 
-/// The CSRF token of this browser: the existing cookie, or a new one (returned with its `Set-Cookie`).
-pub fn csrf_token(headers: &HeaderMap) -> (String, bool) {
-    match cookie(headers, CSRF_COOKIE) {
-        Some(existing) => (existing.to_owned(), false),
-        None => (random_token(32).unwrap_or_default(), true),
-    }
+/// `POST /login-actions/consent`: the consent form.
+pub async fn consent(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    SourceIp(ip): SourceIp,
+    request: Request,
+) -> Response {
+    let cookies = BrowserCookies::read(request.headers());
+    let form = params_from_form(request, &state).await;
+    let step = state.sign_in().consent(&realm, form, browser(&cookies, &ip)).await;
+    render_step(step, &realm, state.secure_cookies)
 }
 
-/// The form's token equals the cookie's and the one sealed with the request, compared in constant time.
-pub fn csrf_ok(headers: &HeaderMap, form_token: Option<&str>, sealed_token: &str) -> bool {
-    let (Some(cookie), Some(form)) = (cookie(headers, CSRF_COOKIE), form_token) else {
-        return false;
-    };
-    !sealed_token.is_empty()
-        && bool::from(cookie.as_bytes().ct_eq(form.as_bytes()))
-        && bool::from(form.as_bytes().ct_eq(sealed_token.as_bytes()))
+/// `GET /logout` (OIDC RP-Initiated Logout §2).
+pub async fn logout_get(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    SourceIp(ip): SourceIp,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let cookies = BrowserCookies::read(&headers);
+    let params = params_from_query(query.as_deref());
+    let step = state.sign_in().logout(&realm, params, false, browser(&cookies, &ip)).await;
+    render_step(step, &realm, state.secure_cookies)
+}
+
+/// `POST /logout`: from a client, or the confirmation page's form.
+pub async fn logout_post(
+    State(state): State<AppState>,
+    Path(realm): Path<String>,
+    SourceIp(ip): SourceIp,
+    request: Request,
+) -> Response {
+    let cookies = BrowserCookies::read(request.headers());
+    let params = params_from_form(request, &state).await;
+    let step = state.sign_in().logout(&realm, params, true, browser(&cookies, &ip)).await;
+    render_step(step, &realm, state.secure_cookies)
 }

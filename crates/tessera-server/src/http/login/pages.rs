@@ -84,12 +84,6 @@ pub fn render(status: StatusCode, page: &impl Template, cookies: &[String]) -> R
     with_cookies(response, cookies)
 }
 
-/// An error page: the user is not sent anywhere (RFC 6749 §4.1.2.1).
-pub fn error_page(status: StatusCode, realm_name: &str, message: &str) -> Response {
-    let page = MessagePage { realm_name, heading: "We can't sign you in", message, is_error: true, back: None };
-    render(status, &page, &[])
-}
-
 /// A `302 Found` (RFC 6749 §4.1.2 uses 302 in its example; any 3xx but 307 is allowed, RFC 9700 §4.12).
 pub fn redirect(location: &str, cookies: &[String]) -> Response {
     let mut response = StatusCode::FOUND.into_response();
@@ -97,7 +91,17 @@ pub fn redirect(location: &str, cookies: &[String]) -> Response {
         Ok(v) => {
             response.headers_mut().insert(header::LOCATION, v);
         }
-        Err(_) => return error_page(StatusCode::BAD_REQUEST, "Tessera", "The redirect address is not valid."),
+        Err(_) => {
+            let message = "The redirect address is not valid.";
+            let page = MessagePage {
+                realm_name: "Tessera",
+                heading: "We can't sign you in",
+                message,
+                is_error: true,
+                back: None,
+            };
+            return render(StatusCode::BAD_REQUEST, &page, &[]);
+        }
     }
     secure_headers(response.headers_mut());
     with_cookies(response, cookies)

@@ -8,18 +8,13 @@ use tessera_core::OAuthError;
 use tessera_core::sign_in::userinfo::UserInfoEndpoint;
 
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, RealmInPath, authorization};
+use crate::http::extract::{OAuthForm, RealmInPath, authorization, is_form_urlencoded};
 use crate::state::AppState;
 
 /// RFC 6750 §2.1 (header) or §2.2 (form body); never both (§2: "MUST NOT use more than one method").
 async fn bearer_token(request: Request, state: &AppState) -> Result<String, ApiError> {
     let header = authorization(request.headers()).map(str::to_owned);
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let form_token = if request.method() == Method::POST && is_form {
+    let form_token = if request.method() == Method::POST && is_form_urlencoded(request.headers()) {
         let OAuthForm(form) = OAuthForm::from_request(request, state).await?;
         form.get("access_token").map(str::to_owned)
     } else {

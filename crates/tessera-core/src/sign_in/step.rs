@@ -1,0 +1,98 @@
+//! What a browser step produces: the page to show or the redirect to send, with the cookies to change.
+//! The server only renders a [`Step`]; every decision behind it is made in this module's siblings.
+
+use std::borrow::Cow;
+
+use crate::ports::StoreError;
+use crate::secret::SecretError;
+
+/// One answer to one browser request.
+#[derive(Debug)]
+pub struct Step {
+    /// The realm's display name (its name when it has none), for the page heading; "Tessera" when the
+    /// realm is not known.
+    pub realm_name: String,
+    pub view: View,
+    pub cookies: Vec<CookieChange>,
+}
+
+#[derive(Debug)]
+pub enum View {
+    Login(LoginForm),
+    Consent(ConsentForm),
+    /// A `302 Found` to this location (RFC 6749 §4.1.2).
+    Redirect(String),
+    /// RP-Initiated Logout §2: ask before signing out when the request does not prove where it came from.
+    ConfirmLogout(LogoutForm),
+    SignedOut,
+    /// An error page: the user is not sent anywhere (RFC 6749 §4.1.2.1).
+    Error(SignInError),
+}
+
+/// The cookies a step sets or clears. Their attributes (path, `HttpOnly`, `SameSite`, `Secure`) are the
+/// server's to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieChange {
+    /// The SSO session cookie, set to a fresh value after a sign-in.
+    SetSession(String),
+    ClearSession,
+    /// The browser's CSRF token, set the first time a form is shown.
+    SetCsrf(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginForm {
+    pub client_name: String,
+    /// The authorization request, sealed (see [`super::pending`]).
+    pub pending: String,
+    pub csrf: String,
+    pub username: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentForm {
+    pub client_name: String,
+    pub username: String,
+    /// What each scope to consent to means, in words.
+    pub scopes: Vec<String>,
+    pub pending: String,
+    pub csrf: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogoutForm {
+    pub csrf: String,
+    pub client_id: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+}
+
+/// Why a browser step ends on an error page. The server maps each to a status and words in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The request cannot be served as sent; the words are for the user.
+    #[error("{0}")]
+    BadRequest(Cow<'static, str>),
+    /// A form's CSRF token is missing or wrong.
+    #[error("the form could not be verified")]
+    Forgery,
+    #[error("unknown realm")]
+    UnknownRealm,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<SecretError> for SignInError {
+    fn from(e: SecretError) -> Self {
+        SignInError::Internal(e.to_string())
+    }
+}
+
+impl SignInError {
+    pub fn bad_request(words: &'static str) -> Self {
+        SignInError::BadRequest(Cow::Borrowed(words))
+    }
+}
