@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use secrecy::SecretString;
+use tessera_core::client_auth::ClientRequest;
 use tessera_core::client_auth::{PresentedCredentials, authenticate};
 use tessera_core::grant::client_credentials::ClientCredentialsGrant;
 use tessera_core::introspection::TokenIntrospection;
@@ -77,7 +78,7 @@ fn hot_paths(c: &mut Criterion) {
         })
     });
     let presented = PresentedCredentials {
-        client_id: "billing".into(),
+        client_id: tessera_core::model::ClientId::parse("billing").unwrap(),
         secret: Some(SecretString::from(secrecy::ExposeSecret::expose_secret(&secret).to_owned())),
         method: tessera_core::client_auth::ClientAuthMethod::ClientSecretPost,
     };
@@ -114,15 +115,17 @@ fn hot_paths(c: &mut Criterion) {
     c.bench_function("introspection_rs256_with_1e6_denylist", |b| {
         b.iter(|| {
             let i = TokenIntrospection {
-                realm: &ctx,
-                clients: &directory,
+                request: ClientRequest {
+                    realm: &ctx,
+                    clients: &directory,
+                    hasher: &hasher,
+                    audit: &tessera_core::ports::NoAudit,
+                    source_ip: None,
+                    now,
+                },
                 denylist: &denylist,
-                hasher: &hasher,
-                audit: &tessera_core::ports::NoAudit,
-                source_ip: None,
                 fail_open: false,
                 refresh_tokens: None,
-                now,
             };
             let answer = rt.block_on(i.inspect(black_box(&token))).unwrap();
             assert!(answer.active);

@@ -10,8 +10,8 @@ use secrecy::SecretString;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
-use crate::model::Client;
-use crate::ports::AuditSink;
+use crate::model::{Client, ClientId, RealmContext};
+use crate::ports::{AuditSink, ClientDirectory};
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
 
@@ -35,7 +35,7 @@ impl ClientAuthMethod {
 /// The credentials a request carries, before they are checked.
 #[derive(Debug)]
 pub struct PresentedCredentials {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub secret: Option<SecretString>,
     pub method: ClientAuthMethod,
 }
@@ -51,9 +51,10 @@ impl PresentedCredentials {
         let form_id = form.get("client_id");
         let form_secret = form.get("client_secret");
         let Some(header) = authorization else {
-            let client_id = form_id.ok_or(OAuthError::InvalidClient { basic_challenge: false })?;
+            let client_id =
+                form_id.and_then(ClientId::parse).ok_or(OAuthError::InvalidClient { basic_challenge: false })?;
             return Ok(Self {
-                client_id: client_id.to_owned(),
+                client_id,
                 secret: form_secret.map(|s| SecretString::from(s.to_owned())),
                 method: if form_secret.is_some() { ClientAuthMethod::ClientSecretPost } else { ClientAuthMethod::None },
             });
@@ -70,6 +71,7 @@ impl PresentedCredentials {
         if form_id.is_some_and(|id| id != client_id) {
             return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
         }
+        let client_id = ClientId::parse(&client_id).ok_or(OAuthError::InvalidClient { basic_challenge: true })?;
         Ok(Self { client_id, secret: Some(SecretString::from(secret)), method: ClientAuthMethod::ClientSecretBasic })
     }
 }
@@ -116,31 +118,36 @@ pub fn authenticate(
     if hasher.matches_any(secret, valid) { Ok(client) } else { Err(presented.invalid()) }
 }
 
-/// Where an authentication attempt happens, so that a failure leaves a `client_auth_failed` audit event.
-pub struct AuthAttempt<'a> {
-    pub realm: &'a str,
-    pub source_ip: Option<&'a str>,
+/// A request from a client to one of the endpoints where it authenticates (token, introspection,
+/// revocation): the realm it names and what is needed to check who it is.
+pub struct ClientRequest<'a> {
+    pub realm: &'a RealmContext,
+    pub clients: &'a dyn ClientDirectory,
+    pub hasher: &'a ClientSecretHasher,
     pub audit: &'a dyn AuditSink,
+    pub source_ip: Option<&'a str>,
     pub now: i64,
 }
 
-impl AuthAttempt<'_> {
-    /// [`authenticate`], recording a failure with `context` (the endpoint or the method) as its reason.
-    pub fn check(
+impl ClientRequest<'_> {
+    /// RFC 6749 §2.3: the credentials presented, the client they name, checked; a failure leaves a
+    /// `client_auth_failed` audit event with `context` (the endpoint, or the method when `None`) as reason.
+    pub async fn authenticate_client(
         &self,
-        presented: &PresentedCredentials,
-        client: Option<Arc<Client>>,
-        hasher: &ClientSecretHasher,
-        context: &str,
+        authorization: Option<&str>,
+        form: &FormParams,
+        context: Option<&str>,
     ) -> Result<Arc<Client>, OAuthError> {
-        authenticate(presented, client, hasher, self.now).inspect_err(|e| {
+        let presented = PresentedCredentials::extract(authorization, form)?;
+        let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
+        authenticate(&presented, found, self.hasher, self.now).inspect_err(|e| {
             if matches!(e, OAuthError::InvalidClient { .. }) {
                 self.audit.record(
-                    AuditEvent::new(self.now, self.realm, AuditKind::ClientAuthFailed)
+                    AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::ClientAuthFailed)
                         .client(&presented.client_id)
                         .source(self.source_ip)
                         .failed()
-                        .reason(context),
+                        .reason(context.unwrap_or(presented.method.as_str())),
                 );
             }
         })

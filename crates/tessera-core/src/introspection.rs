@@ -6,46 +6,31 @@ use std::borrow::Cow;
 use tessera_proto::IntrospectionResponse;
 
 use crate::OAuthError;
-use crate::client_auth::{AuthAttempt, PresentedCredentials};
-use crate::model::RealmContext;
-use crate::ports::AuditSink;
-use crate::ports::ClientDirectory;
-use crate::ports::RefreshTokenStore;
-use crate::ports::{Denylist, StoreError};
+use crate::client_auth::ClientRequest;
+use crate::ports::{Denylist, RefreshTokenStore, StoreError};
 use crate::request::FormParams;
-use crate::secret::ClientSecretHasher;
+use crate::revocation::access_token_is_live;
 use crate::secret::token_hash;
 use crate::token::verify_access_token;
 
 pub struct TokenIntrospection<'a> {
-    pub realm: &'a RealmContext,
-    pub clients: &'a dyn ClientDirectory,
+    pub request: ClientRequest<'a>,
     pub denylist: &'a dyn Denylist,
-    pub hasher: &'a ClientSecretHasher,
-    pub audit: &'a dyn AuditSink,
-    pub source_ip: Option<&'a str>,
     /// While the revocation feed is down: answer from what we know (open), or refuse with 503 (closed).
     pub fail_open: bool,
     /// Where refresh tokens are looked up; `None` answers for access tokens only.
     pub refresh_tokens: Option<&'a dyn RefreshTokenStore>,
-    pub now: i64,
 }
 
 impl TokenIntrospection<'_> {
-    fn attempt(&self) -> AuthAttempt<'_> {
-        AuthAttempt { realm: &self.realm.realm.name, source_ip: self.source_ip, audit: self.audit, now: self.now }
-    }
-
     /// §2.1: the caller authenticates as a confidential client of the realm, then names the token.
     pub async fn handle(
         &self,
         authorization: Option<&str>,
         form: &FormParams,
     ) -> Result<IntrospectionResponse, OAuthError> {
-        let presented = PresentedCredentials::extract(authorization, form)?;
-        let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
         // §2.1: only a confidential client may introspect; a public one counts as unauthenticated.
-        let caller = self.attempt().check(&presented, found, self.hasher, "introspection")?;
+        let caller = self.request.authenticate_client(authorization, form, Some("introspection")).await?;
         if caller.public_client {
             return Err(OAuthError::InvalidClient { basic_challenge: false });
         }
@@ -69,12 +54,12 @@ impl TokenIntrospection<'_> {
         let Some(t) = store.find_refresh_token(&token_hash(token)).await? else {
             return Ok(IntrospectionResponse::inactive());
         };
-        let live = t.realm_id == self.realm.realm.id
+        let live = t.realm_id == self.request.realm.realm.id
             && t.rotated_at.is_none()
             && t.revoked_at.is_none()
-            && t.expires_at > self.now
-            && t.issued_at >= self.realm.realm.not_before;
-        let client = self.clients.client(&self.realm.realm.id, &t.client_id).await?;
+            && t.expires_at > self.request.now
+            && t.issued_at >= self.request.realm.realm.not_before;
+        let client = self.request.clients.client(&self.request.realm.realm.id, &t.client_id).await?;
         if !live || !client.is_some_and(|c| c.enabled && t.issued_at >= c.not_before) {
             return Ok(IntrospectionResponse::inactive());
         }
@@ -86,7 +71,7 @@ impl TokenIntrospection<'_> {
             exp: Some(t.expires_at),
             iat: Some(t.issued_at),
             sub: Some(t.user_id),
-            iss: Some(self.realm.issuer.clone()),
+            iss: Some(self.request.realm.issuer.clone()),
             ..IntrospectionResponse::default()
         })
     }
@@ -94,17 +79,15 @@ impl TokenIntrospection<'_> {
     /// Active with its claims, or `{"active": false}` for anything expired, revoked, not yet valid, foreign,
     /// forged or unparseable (§2.2).
     pub async fn inspect(&self, token: &str) -> Result<IntrospectionResponse, StoreError> {
-        let Ok(claims) = verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now) else {
+        let realm = self.request.realm;
+        let Ok(claims) = verify_access_token(&realm.keys, &realm.issuer, token, self.request.now) else {
             return Ok(IntrospectionResponse::inactive());
         };
         if !self.fail_open && !self.denylist.is_current() {
             return Err(StoreError::Unavailable("the revocation feed is down".to_owned()));
         }
-        if self.denylist.is_revoked(&claims.jti) || claims.iat < self.realm.realm.not_before {
-            return Ok(IntrospectionResponse::inactive());
-        }
-        let client = self.clients.client(&self.realm.realm.id, &claims.client_id).await?;
-        if !client.is_some_and(|c| c.enabled && claims.iat >= c.not_before) {
+        let client = self.request.clients.client(&realm.realm.id, &claims.client_id).await?;
+        if !access_token_is_live(&realm.realm, client.as_deref(), self.denylist, &claims.jti, claims.iat) {
             return Ok(IntrospectionResponse::inactive());
         }
         Ok(IntrospectionResponse {

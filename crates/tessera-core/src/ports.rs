@@ -14,7 +14,7 @@ use tessera_proto::TokenResponse;
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, LoginFailures, Realm, RealmBundle,
-    RealmContext, RefreshToken, RevokedToken, SsoSession, StoredSigningKey, User,
+    RealmContext, RealmName, RefreshToken, RevokedToken, SsoSession, StoredSigningKey, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,7 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 /// server answers from its cache. Disabled realms are not found.
 #[async_trait]
 pub trait RealmDirectory: Send + Sync {
-    async fn realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError>;
+    async fn realm(&self, name: &RealmName) -> Result<Option<Arc<RealmContext>>, StoreError>;
 }
 
 /// Finds clients by id; the server answers from its cache.

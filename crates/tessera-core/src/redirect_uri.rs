@@ -2,7 +2,37 @@
 //! narrow exceptions: a Keycloak-style trailing `*` matches a path prefix on the same origin, and a
 //! loopback redirect URI may vary its port (RFC 8252 §7.3).
 
+use serde::{Deserialize, Serialize};
 use url::Url;
+
+/// A redirection URI as a request presents it (RFC 6749 §3.1.2): absolute and bounded in length. Whether a
+/// client may use it is [`RedirectUri::is_registered_in`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RedirectUri(String);
+
+impl RedirectUri {
+    /// Browsers and servers commonly cap URLs near 2 KB; ours must also fit a `Location` header.
+    pub const MAX_LEN: usize = 2048;
+
+    pub fn parse(uri: &str) -> Option<Self> {
+        (uri.len() <= Self::MAX_LEN && Url::parse(uri).is_ok()).then(|| Self(uri.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_registered_in(&self, registered: &[String]) -> bool {
+        redirect_uri_matches(registered, &self.0)
+    }
+}
+
+impl std::fmt::Display for RedirectUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 fn is_loopback(url: &Url) -> bool {
     url.scheme() == "http"

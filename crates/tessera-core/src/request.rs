@@ -6,6 +6,7 @@ use secrecy::SecretString;
 use tessera_proto::ScopeSet;
 
 use crate::OAuthError;
+use crate::redirect_uri::RedirectUri;
 
 /// `application/x-www-form-urlencoded` pairs with RFC 6749 §3.2's rules applied: a repeated parameter is
 /// refused, and one sent without a value is treated as omitted.
@@ -37,13 +38,41 @@ impl FormParams {
     }
 }
 
+/// The grant types the token endpoint accepts (RFC 6749 §4 and §6), by their `grant_type` names: parsing
+/// and discovery's `grant_types_supported` both read this one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantType {
+    AuthorizationCode,
+    ClientCredentials,
+    RefreshToken,
+    Password,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 4] =
+        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken, GrantType::Password];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::ClientCredentials => "client_credentials",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::Password => "password",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == name)
+    }
+}
+
 /// A token request, one variant per supported grant type.
 #[derive(Debug, Clone)]
 pub enum TokenRequest {
     /// RFC 6749 §4.4.2
     ClientCredentials { scope: Option<ScopeSet> },
     /// RFC 6749 §4.1.3, RFC 7636 §4.5
-    AuthorizationCode { code: String, redirect_uri: Option<String>, code_verifier: Option<String> },
+    AuthorizationCode { code: String, redirect_uri: Option<RedirectUri>, code_verifier: Option<String> },
     /// RFC 6749 §6
     RefreshToken { refresh_token: String, scope: Option<ScopeSet> },
     /// RFC 6749 §4.3.2
@@ -52,26 +81,32 @@ pub enum TokenRequest {
 
 impl TokenRequest {
     pub fn parse(form: &FormParams) -> Result<Self, OAuthError> {
-        match form.require("grant_type")? {
-            "client_credentials" => Ok(Self::ClientCredentials { scope: parse_scope(form)? }),
-            "authorization_code" => Ok(Self::AuthorizationCode {
+        let name = form.require("grant_type")?;
+        let Some(grant_type) = GrantType::parse(name) else {
+            return Err(OAuthError::UnsupportedGrantType(Cow::Owned(format!(
+                "grant type {} is not supported",
+                name.chars().take(64).collect::<String>()
+            ))));
+        };
+        match grant_type {
+            GrantType::ClientCredentials => Ok(Self::ClientCredentials { scope: parse_scope(form)? }),
+            GrantType::AuthorizationCode => Ok(Self::AuthorizationCode {
                 code: form.require("code")?.to_owned(),
-                redirect_uri: form.get("redirect_uri").map(str::to_owned),
+                redirect_uri: form
+                    .get("redirect_uri")
+                    .map(|r| RedirectUri::parse(r).ok_or(OAuthError::invalid_request("the redirect_uri is malformed")))
+                    .transpose()?,
                 code_verifier: form.get("code_verifier").map(str::to_owned),
             }),
-            "refresh_token" => Ok(Self::RefreshToken {
+            GrantType::RefreshToken => Ok(Self::RefreshToken {
                 refresh_token: form.require("refresh_token")?.to_owned(),
                 scope: parse_scope(form)?,
             }),
-            "password" => Ok(Self::Password {
+            GrantType::Password => Ok(Self::Password {
                 username: form.require("username")?.to_owned(),
                 password: SecretString::from(form.require("password")?.to_owned()),
                 scope: parse_scope(form)?,
             }),
-            other => Err(OAuthError::UnsupportedGrantType(Cow::Owned(format!(
-                "grant type {} is not supported",
-                other.chars().take(64).collect::<String>()
-            )))),
         }
     }
 }

@@ -4,15 +4,10 @@ use std::borrow::Cow;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
-use crate::client_auth::{AuthAttempt, PresentedCredentials};
-use crate::model::RealmContext;
-use crate::model::RevokedToken;
-use crate::ports::AuditSink;
-use crate::ports::ClientDirectory;
-use crate::ports::RefreshTokenStore;
-use crate::ports::{IssuedAccessToken, Revocations, StoreError};
+use crate::client_auth::ClientRequest;
+use crate::model::{Client, Realm, RevokedToken};
+use crate::ports::{Denylist, IssuedAccessToken, RefreshTokenStore, Revocations, StoreError};
 use crate::request::FormParams;
-use crate::secret::ClientSecretHasher;
 use crate::secret::token_hash;
 use crate::token::verify_access_token;
 
@@ -37,33 +32,35 @@ pub async fn revoke_issued_access_tokens(
     Ok(())
 }
 
+/// Whether an access token we signed (its `jti` and `iat`) still stands: not revoked, issued after the
+/// realm's and its client's not-before instants (Keycloak's revoke-all), by a client that still exists and
+/// is enabled. Introspection, userinfo and the token reuse window all ask this one question.
+pub fn access_token_is_live(
+    realm: &Realm,
+    client: Option<&Client>,
+    denylist: &dyn Denylist,
+    jti: &str,
+    iat: i64,
+) -> bool {
+    !denylist.is_revoked(jti) && iat >= realm.not_before && client.is_some_and(|c| c.enabled && iat >= c.not_before)
+}
+
 pub struct TokenRevocation<'a> {
-    pub realm: &'a RealmContext,
-    pub clients: &'a dyn ClientDirectory,
+    pub request: ClientRequest<'a>,
     pub revocations: &'a dyn Revocations,
-    pub hasher: &'a ClientSecretHasher,
-    pub audit: &'a dyn AuditSink,
-    pub source_ip: Option<&'a str>,
     /// Where refresh tokens are looked up; `None` revokes access tokens only.
     pub refresh_tokens: Option<&'a dyn RefreshTokenStore>,
-    pub now: i64,
 }
 
 impl TokenRevocation<'_> {
-    fn attempt(&self) -> AuthAttempt<'_> {
-        AuthAttempt { realm: &self.realm.realm.name, source_ip: self.source_ip, audit: self.audit, now: self.now }
-    }
-
     /// The revoked token, or `None` when there was nothing to do: the answer is 200 either way (§2.2).
     pub async fn handle(
         &self,
         authorization: Option<&str>,
         form: &FormParams,
     ) -> Result<Option<RevokedToken>, OAuthError> {
-        let presented = PresentedCredentials::extract(authorization, form)?;
-        let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
         // §2.1: the client authenticates as at the token endpoint; a public client names itself.
-        let caller = self.attempt().check(&presented, found, self.hasher, "revocation")?;
+        let caller = self.request.authenticate_client(authorization, form, Some("revocation")).await?;
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
         if !token.contains('.')
             && let Some(store) = self.refresh_tokens
@@ -72,7 +69,9 @@ impl TokenRevocation<'_> {
             return Ok(None);
         }
         // §2.2: an invalid, expired or unknown token is not an error; nor is one already revoked.
-        let Ok(claims) = verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now) else {
+        let Ok(claims) =
+            verify_access_token(&self.request.realm.keys, &self.request.realm.issuer, token, self.request.now)
+        else {
             return Ok(None);
         };
         // §2.1: a client may revoke only the tokens issued to it.
@@ -81,17 +80,17 @@ impl TokenRevocation<'_> {
         }
         let revoked = RevokedToken {
             jti: claims.jti,
-            realm_id: self.realm.realm.id.clone(),
+            realm_id: self.request.realm.realm.id.clone(),
             client_id: claims.client_id,
             exp: claims.exp,
-            revoked_at: self.now,
+            revoked_at: self.request.now,
         };
         self.revocations.revoke(revoked.clone()).await?;
-        self.audit.record(
-            AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::TokenRevoked)
+        self.request.audit.record(
+            AuditEvent::new(self.request.now, &self.request.realm.realm.name, AuditKind::TokenRevoked)
                 .client(&revoked.client_id)
                 .subject(&claims.sub)
-                .source(self.source_ip),
+                .source(self.request.source_ip),
         );
         Ok(Some(revoked))
     }
@@ -104,16 +103,16 @@ impl TokenRevocation<'_> {
         let Some(t) = store.find_refresh_token(&token_hash(token)).await? else {
             return Ok(());
         };
-        if t.client_id != caller || t.realm_id != self.realm.realm.id || t.revoked_at.is_some() {
+        if t.client_id != caller || t.realm_id != self.request.realm.realm.id || t.revoked_at.is_some() {
             return Ok(());
         }
-        let issued = store.revoke_refresh_family(&t.family_id, self.now).await?;
-        revoke_issued_access_tokens(self.revocations, &t.realm_id, &issued, self.now).await?;
-        self.audit.record(
-            AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::TokenRevoked)
+        let issued = store.revoke_refresh_family(&t.family_id, self.request.now).await?;
+        revoke_issued_access_tokens(self.revocations, &t.realm_id, &issued, self.request.now).await?;
+        self.request.audit.record(
+            AuditEvent::new(self.request.now, &self.request.realm.realm.name, AuditKind::TokenRevoked)
                 .client(caller)
                 .subject(&t.user_id)
-                .source(self.source_ip)
+                .source(self.request.source_ip)
                 .reason("refresh token family"),
         );
         Ok(())

@@ -3,64 +3,51 @@
 use tessera_proto::TokenResponse;
 
 use crate::OAuthError;
-use crate::client_auth::{AuthAttempt, PresentedCredentials};
+use crate::client_auth::ClientRequest;
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
 use crate::grant::client_credentials::ClientCredentialsGrant;
 use crate::grant::password::PasswordGrant;
 use crate::grant::refresh_token::RefreshTokenGrant;
 use crate::model::Client;
-use crate::model::RealmContext;
-use crate::ports::AuditSink;
-use crate::ports::PasswordVerifier;
-use crate::ports::Revocations;
-use crate::ports::{ClientDirectory, ReusableToken, Store, TokenReuseCache};
+use crate::ports::{PasswordVerifier, ReusableToken, Revocations, Store, TokenReuseCache};
 use crate::request::{FormParams, TokenRequest};
-use crate::secret::{ClientSecretHasher, MasterKey};
+use crate::revocation::access_token_is_live;
+use crate::secret::MasterKey;
 use crate::sign_in::SignInPolicy;
 
 pub struct TokenEndpoint<'a> {
-    pub realm: &'a RealmContext,
-    pub clients: &'a dyn ClientDirectory,
-    pub hasher: &'a ClientSecretHasher,
-    pub audit: &'a dyn AuditSink,
+    pub request: ClientRequest<'a>,
     pub issued: &'a dyn TokenReuseCache,
     pub revocations: &'a dyn Revocations,
     pub store: &'a dyn Store,
     pub master: &'a MasterKey,
     pub passwords: &'a dyn PasswordVerifier,
-    pub source_ip: Option<&'a str>,
-    pub now: i64,
 }
 
 impl TokenEndpoint<'_> {
-    fn attempt(&self) -> AuthAttempt<'_> {
-        AuthAttempt { realm: &self.realm.realm.name, source_ip: self.source_ip, audit: self.audit, now: self.now }
-    }
-
     fn person_context(&self) -> PersonGrantContext<'_> {
+        let r = &self.request;
         PersonGrantContext {
-            realm: self.realm,
-            policy: SignInPolicy::of(&self.realm.realm),
+            realm: r.realm,
+            policy: SignInPolicy::of(&r.realm.realm),
             store: self.store,
             revocations: self.revocations,
             master: self.master,
-            audit: self.audit,
+            audit: r.audit,
             passwords: self.passwords,
-            source_ip: self.source_ip,
-            now: self.now,
+            source_ip: r.source_ip,
+            now: r.now,
         }
     }
 
     pub async fn exchange(&self, authorization: Option<&str>, form: &FormParams) -> Result<TokenResponse, OAuthError> {
-        let presented = PresentedCredentials::extract(authorization, form)?;
+        let (realm, now) = (self.request.realm, self.request.now);
+        let client = self.request.authenticate_client(authorization, form, None).await?;
         let request = TokenRequest::parse(form)?;
-        let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
-        let client = self.attempt().check(&presented, found, self.hasher, presented.method.as_str())?;
         let response = match request {
             TokenRequest::ClientCredentials { scope } => {
-                let grant =
-                    ClientCredentialsGrant { realm: self.realm, client: &client, scope: scope.as_ref(), now: self.now };
+                let grant = ClientCredentialsGrant { realm, client: &client, scope: scope.as_ref(), now };
                 match client.token_reuse_fraction() {
                     None => grant.issue()?.0,
                     Some(fraction) => self.issue_or_reuse(&grant, &client, scope.as_ref(), fraction)?,
@@ -72,7 +59,7 @@ impl TokenEndpoint<'_> {
                     ctx: &ctx,
                     client: &client,
                     code: &code,
-                    redirect_uri: redirect_uri.as_deref(),
+                    redirect_uri: redirect_uri.as_ref(),
                     code_verifier: code_verifier.as_deref(),
                 };
                 grant.issue().await?
@@ -90,7 +77,7 @@ impl TokenEndpoint<'_> {
                     .await?
             }
         };
-        self.audit.token_issued(&self.realm.realm.name, &client.client_id, self.now);
+        self.request.audit.token_issued(&realm.realm.name, &client.client_id, now);
         Ok(response)
     }
 
@@ -104,18 +91,15 @@ impl TokenEndpoint<'_> {
         scope: Option<&tessera_proto::ScopeSet>,
         fraction: f64,
     ) -> Result<TokenResponse, OAuthError> {
+        let (realm, now) = (&self.request.realm.realm, self.request.now);
         let requested = scope.map(|s| s.to_string()).unwrap_or_default();
-        let key = format!("{}\n{}\n{requested}", self.realm.realm.id, client.client_id);
+        let key = format!("{}\n{}\n{requested}", realm.id, client.client_id);
         if let Some(t) = self.issued.get(&key) {
             let reuse_until = t.iat + ((t.exp - t.iat) as f64 * fraction) as i64;
-            let still_good = self.now < reuse_until
-                && !self.revocations.is_revoked(&t.jti)
-                && t.iat >= self.realm.realm.not_before
-                && t.iat >= client.not_before;
-            if still_good {
+            if now < reuse_until && access_token_is_live(realm, Some(client), self.revocations, &t.jti, t.iat) {
                 let mut response = t.response;
-                response.expires_in = u64::try_from(t.exp - self.now).unwrap_or(0);
-                response.not_before_policy = self.realm.realm.not_before;
+                response.expires_in = u64::try_from(t.exp - now).unwrap_or(0);
+                response.not_before_policy = realm.not_before;
                 return Ok(response);
             }
         }

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use moka::future::Cache;
 use tessera_core::keys::KeyRing;
 use tessera_core::model::Client;
-use tessera_core::model::RealmContext;
+use tessera_core::model::{RealmContext, RealmName};
 use tessera_core::ports::{ClientDirectory, RealmDirectory};
 use tessera_core::ports::{Store, StoreError};
 use tessera_core::secret::MasterKey;
@@ -66,8 +66,8 @@ impl Directory {
     }
 
     /// The enabled realm of that name, with its parsed keys; `None` when there is none.
-    pub async fn realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
-        self.realms.try_get_with_by_ref(name, self.load_realm(name)).await.map_err(unshare)
+    pub async fn realm(&self, name: &RealmName) -> Result<Option<Arc<RealmContext>>, StoreError> {
+        self.realms.try_get_with_by_ref(name.as_ref(), self.load_realm(name)).await.map_err(unshare)
     }
 
     async fn load_realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
@@ -120,7 +120,7 @@ impl Directory {
 
 #[async_trait]
 impl RealmDirectory for Directory {
-    async fn realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
+    async fn realm(&self, name: &RealmName) -> Result<Option<Arc<RealmContext>>, StoreError> {
         Directory::realm(self, name).await
     }
 }

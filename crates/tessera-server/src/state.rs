@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use tessera_core::client_auth::ClientRequest;
+use tessera_core::model::RealmContext;
 use tessera_core::ports::{Clock, Store};
 use tessera_core::secret::{ClientSecretHasher, MasterKey};
 use tessera_core::sign_in::SignIn;
@@ -35,6 +37,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A request from a client of `realm` to the token, introspection or revocation endpoint.
+    pub fn client_request<'a>(&'a self, realm: &'a RealmContext, source_ip: Option<&'a str>) -> ClientRequest<'a> {
+        ClientRequest {
+            realm,
+            clients: self.directory.as_ref(),
+            hasher: &self.hasher,
+            audit: self.audit.as_ref(),
+            source_ip,
+            now: self.clock.now(),
+        }
+    }
+
     /// The sign-in steps, over this server's directory, store and revocation list.
     pub fn sign_in(&self) -> SignIn<'_> {
         SignIn {

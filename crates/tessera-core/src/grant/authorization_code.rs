@@ -11,13 +11,14 @@ use crate::grant::user_tokens::{UserTokens, new_identifier};
 use crate::model::{Client, CodeIssue, CodeRedemption};
 use crate::pkce::CodeChallenge;
 use crate::ports::IssuedAccessToken;
+use crate::redirect_uri::RedirectUri;
 use crate::secret::token_hash;
 
 pub struct AuthorizationCodeGrant<'a> {
     pub ctx: &'a PersonGrantContext<'a>,
     pub client: &'a Client,
     pub code: &'a str,
-    pub redirect_uri: Option<&'a str>,
+    pub redirect_uri: Option<&'a RedirectUri>,
     pub code_verifier: Option<&'a str>,
 }
 
@@ -66,7 +67,7 @@ impl AuthorizationCodeGrant<'_> {
         };
         // §4.1.3: "ensure that the redirect_uri parameter is present if [it] was included in the initial
         // authorization request ... and if included ensure that their values are identical".
-        if self.redirect_uri != Some(code.redirect_uri.as_str()) {
+        if self.redirect_uri.map(RedirectUri::as_str) != Some(code.redirect_uri.as_str()) {
             return Err(invalid_grant("redirect_uri does not match the authorization request"));
         }
         match (code.code_challenge.clone(), self.code_verifier) {

@@ -71,6 +71,6 @@ impl Client {
 
     /// A client id is printable ASCII without spaces (RFC 6749 Appendix A.1 allows VSCHAR; we are stricter).
     pub fn is_valid_client_id(id: &str) -> bool {
-        !id.is_empty() && id.len() <= 255 && id.bytes().all(|b| (0x21..=0x7E).contains(&b))
+        super::names::ClientId::parse(id).is_some()
     }
 }

@@ -4,6 +4,7 @@ pub mod client;
 pub mod context;
 pub mod grant;
 pub mod key;
+pub mod names;
 pub mod realm;
 pub mod user;
 
@@ -11,5 +12,6 @@ pub use client::{Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
 pub use context::RealmContext;
 pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, RevokedToken};
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
+pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
 pub use user::{LoginFailures, SsoSession, User};

@@ -30,9 +30,7 @@ pub struct Realm {
 impl Realm {
     /// A realm name is a path segment: keep it to characters that need no escaping.
     pub fn is_valid_name(name: &str) -> bool {
-        !name.is_empty()
-            && name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        super::names::RealmName::parse(name).is_some()
     }
 
     /// `{public_url}/realms/{name}`, as Keycloak.

@@ -9,7 +9,7 @@ use tessera_proto::{ErrorCode, ScopeSet};
 
 use crate::model::{AuthorizationCode, Client};
 use crate::pkce::{CodeChallenge, PkceError};
-use crate::redirect_uri::redirect_uri_matches;
+use crate::redirect_uri::RedirectUri;
 use crate::request::FormParams;
 use crate::scope::grant_scopes;
 use crate::secret::{SecretError, random_token, token_hash};
@@ -31,7 +31,7 @@ pub struct Prompt {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
     pub client_id: String,
-    pub redirect_uri: String,
+    pub redirect_uri: RedirectUri,
     /// The scopes that will be granted, space-separated.
     pub scope: String,
     pub state: Option<String>,
@@ -77,7 +77,7 @@ pub fn code_location(request: &AuthorizationRequest, code: &str, issuer: &str) -
         pairs.push(("state", state));
     }
     pairs.push(("iss", issuer));
-    append_query(&request.redirect_uri, &pairs)
+    append_query(request.redirect_uri.as_str(), &pairs)
 }
 
 /// §3.1.2: the redirect URI's own query is kept; ours is added to it.
@@ -109,15 +109,16 @@ impl AuthorizationRequest {
         let Some(redirect_uri) = params.get("redirect_uri") else {
             return Err(Page(Cow::Borrowed("The request has no redirect_uri.")));
         };
-        if !redirect_uri_matches(&client.redirect_uris, redirect_uri) {
+        let redirect_uri = RedirectUri::parse(redirect_uri).filter(|r| r.is_registered_in(&client.redirect_uris));
+        let Some(redirect_uri) = redirect_uri else {
             return Err(Page(Cow::Borrowed(
                 "The redirect URI in the request is not registered for this application, so you were not sent back.",
             )));
-        }
+        };
         let state = params.get("state").map(str::to_owned);
         let refuse = |error: ErrorCode, description: &'static str| {
             AuthorizationRefusal::Redirect(ErrorRedirect {
-                redirect_uri: redirect_uri.to_owned(),
+                redirect_uri: redirect_uri.to_string(),
                 error,
                 description: Cow::Borrowed(description),
                 state: state.clone(),
@@ -166,7 +167,7 @@ impl AuthorizationRequest {
         };
         Ok(Self {
             client_id: client.client_id.clone(),
-            redirect_uri: redirect_uri.to_owned(),
+            redirect_uri: redirect_uri.clone(),
             scope: scopes.granted.to_string(),
             state,
             nonce: params.get("nonce").map(str::to_owned),
@@ -180,7 +181,7 @@ impl AuthorizationRequest {
     /// An error for this request, sent back to the client.
     pub fn refuse(&self, error: ErrorCode, description: &'static str) -> ErrorRedirect {
         ErrorRedirect {
-            redirect_uri: self.redirect_uri.clone(),
+            redirect_uri: self.redirect_uri.to_string(),
             error,
             description: Cow::Borrowed(description),
             state: self.state.clone(),
@@ -203,7 +204,7 @@ impl AuthorizationRequest {
             client_id: self.client_id.clone(),
             user_id: user_id.to_owned(),
             session_id: session_id.to_owned(),
-            redirect_uri: self.redirect_uri.clone(),
+            redirect_uri: self.redirect_uri.to_string(),
             scope: self.scope.clone(),
             nonce: self.nonce.clone(),
             code_challenge: self.code_challenge.clone(),

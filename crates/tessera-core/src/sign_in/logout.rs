@@ -5,7 +5,7 @@
 
 use crate::model::{Client, RealmContext};
 use crate::ports::ClientDirectory;
-use crate::redirect_uri::redirect_uri_matches;
+use crate::redirect_uri::RedirectUri;
 use crate::request::FormParams;
 use crate::sign_in::id_token::verify_id_token_hint;
 use crate::sign_in::pending::{csrf_ok, csrf_token};
@@ -61,10 +61,12 @@ pub async fn check_logout(
             let id =
                 client_id.as_deref().ok_or(invalid("post_logout_redirect_uri needs id_token_hint or client_id."))?;
             let client = clients.client(&realm.realm.id, id).await?.ok_or(invalid("The client is not known."))?;
-            if !redirect_uri_matches(&post_logout_uris(&client), uri) {
+            let uri = RedirectUri::parse(uri).ok_or(invalid("The post_logout_redirect_uri is malformed."))?;
+            if !uri.is_registered_in(&post_logout_uris(&client)) {
                 return Err(invalid("The post_logout_redirect_uri is not registered for this client."));
             }
-            let mut url = url::Url::parse(uri).map_err(|_| invalid("The post_logout_redirect_uri is malformed."))?;
+            let mut url =
+                url::Url::parse(uri.as_str()).map_err(|_| invalid("The post_logout_redirect_uri is malformed."))?;
             if let Some(state) = params.get("state") {
                 url.query_pairs_mut().append_pair("state", state);
             }

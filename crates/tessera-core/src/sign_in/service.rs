@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{Client, RealmContext, SsoSession, User};
+use crate::model::{Client, RealmContext, RealmName, SsoSession, User};
 use crate::ports::{AuditSink, ClientDirectory, PasswordVerifier, RealmDirectory, Revocations, Store};
 use crate::request::FormParams;
 use crate::secret::MasterKey;
@@ -45,7 +45,10 @@ impl SignIn<'_> {
         F: FnOnce(Flow<'s>) -> Fut,
         Fut: Future<Output = Result<Step, SignInError>>,
     {
-        let realm = match self.realms.realm(realm).await {
+        let Some(realm) = RealmName::parse(realm) else {
+            return error_step(UNKNOWN_REALM_NAME, SignInError::UnknownRealm);
+        };
+        let realm = match self.realms.realm(&realm).await {
             Ok(Some(realm)) => realm,
             Ok(None) => return error_step(UNKNOWN_REALM_NAME, SignInError::UnknownRealm),
             Err(e) => return error_step(UNKNOWN_REALM_NAME, e.into()),
@@ -203,7 +206,7 @@ impl Flow<'_> {
         let client = self.client(Some(&pending.request.client_id)).await?;
         let client = client
             .filter(|c| c.enabled)
-            .filter(|c| crate::redirect_uri::redirect_uri_matches(&c.redirect_uris, &pending.request.redirect_uri))
+            .filter(|c| pending.request.redirect_uri.is_registered_in(&c.redirect_uris))
             .ok_or(SignInError::bad_request("The application is no longer available."))?;
         Ok((pending, client))
     }

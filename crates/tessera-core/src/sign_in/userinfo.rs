@@ -9,6 +9,7 @@ use crate::model::RealmContext;
 use crate::ports::ClientDirectory;
 use crate::ports::Denylist;
 use crate::ports::UserStore;
+use crate::revocation::access_token_is_live;
 use crate::sign_in::id_token::user_claims;
 use crate::token::verify_access_token;
 
@@ -25,11 +26,8 @@ impl UserInfoEndpoint<'_> {
         let invalid = || OAuthError::InvalidToken(Cow::Borrowed("the access token is invalid or expired"));
         let claims =
             verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now).map_err(|_| invalid())?;
-        if self.denylist.is_revoked(&claims.jti) || claims.iat < self.realm.realm.not_before {
-            return Err(invalid());
-        }
         let client = self.clients.client(&self.realm.realm.id, &claims.client_id).await?;
-        if client.is_none_or(|c| !c.enabled || claims.iat < c.not_before) {
+        if !access_token_is_live(&self.realm.realm, client.as_deref(), self.denylist, &claims.jti, claims.iat) {
             return Err(invalid());
         }
         let scopes = ScopeSet::parse(&claims.scope).unwrap_or_default();

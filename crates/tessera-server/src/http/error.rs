@@ -20,8 +20,6 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("request body too large")]
     PayloadTooLarge,
-    #[error("{0}")]
-    BadRequest(&'static str),
 }
 
 impl From<StoreError> for ApiError {
@@ -52,7 +50,6 @@ impl ApiError {
             ApiError::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidRequest, "request body too large".into())
             }
-            ApiError::BadRequest(d) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidRequest, (*d).into()),
         }
     }
 }

@@ -9,7 +9,8 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use tessera_core::model::RealmContext;
+use tessera_core::OAuthError;
+use tessera_core::model::{RealmContext, RealmName};
 use tessera_core::request::FormParams;
 
 use super::error::ApiError;
@@ -23,7 +24,7 @@ impl FromRequest<AppState> for OAuthForm {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         if !is_form_urlencoded(req.headers()) {
-            return Err(ApiError::BadRequest("the body must be application/x-www-form-urlencoded"));
+            return Err(OAuthError::invalid_request("the body must be application/x-www-form-urlencoded").into());
         }
         let limit = state.max_body_bytes;
         let declared = req
@@ -39,7 +40,7 @@ impl FromRequest<AppState> for OAuthForm {
             if e.downcast_ref::<LengthLimitError>().is_some() {
                 ApiError::PayloadTooLarge
             } else {
-                ApiError::BadRequest("the request body could not be read")
+                OAuthError::invalid_request("the request body could not be read").into()
             }
         })?;
         Ok(OAuthForm(FormParams::from_urlencoded(&bytes.to_bytes())?))
@@ -64,6 +65,8 @@ impl FromRequestParts<AppState> for RealmInPath {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Path(name) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::RealmNotFound)?;
+        // A name no realm can have is refused before it reaches the cache (bounded keys, RFC-free 404).
+        let name = RealmName::parse(&name).ok_or(ApiError::RealmNotFound)?;
         let realm = state.directory.realm(&name).await?.ok_or(ApiError::RealmNotFound)?;
         Ok(RealmInPath(realm))
     }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use tessera_core::client_auth::ClientAuthMethod;
 use tessera_core::model::RealmContext;
+use tessera_core::request::GrantType;
 use tessera_core::scope::OPENID;
 use tessera_proto::ServerMetadata;
 
@@ -34,9 +35,7 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         scopes_supported: scopes,
         // Implicit and hybrid are refused (RFC 9700 §2.1.2).
         response_types_supported: vec!["code".to_owned()],
-        grant_types_supported: ["authorization_code", "client_credentials", "refresh_token", "password"]
-            .map(str::to_owned)
-            .to_vec(),
+        grant_types_supported: GrantType::ALL.map(|g| g.as_str().to_owned()).to_vec(),
         token_endpoint_auth_methods_supported: secret_methods
             .into_iter()
             .chain([ClientAuthMethod::None.as_str().to_owned()])

@@ -18,15 +18,10 @@ pub async fn introspect(
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
     let introspection = TokenIntrospection {
-        realm: &realm,
-        clients: state.directory.as_ref(),
+        request: state.client_request(&realm, ip.as_deref()),
         denylist: state.revocations.as_ref(),
-        hasher: &state.hasher,
-        audit: state.audit.as_ref(),
-        source_ip: ip.as_deref(),
         fail_open: state.introspection_fail_open,
         refresh_tokens: Some(state.store.as_ref()),
-        now: state.clock.now(),
     };
     let body = introspection.handle(authorization(&headers), &form).await?;
     let mut response = Json(body).into_response();

@@ -16,14 +16,9 @@ pub async fn revoke(
     OAuthForm(form): OAuthForm,
 ) -> Result<StatusCode, ApiError> {
     let revocation = TokenRevocation {
-        realm: &realm,
-        clients: state.directory.as_ref(),
+        request: state.client_request(&realm, ip.as_deref()),
         revocations: state.revocations.as_ref(),
-        hasher: &state.hasher,
-        audit: state.audit.as_ref(),
-        source_ip: ip.as_deref(),
         refresh_tokens: Some(state.store.as_ref()),
-        now: state.clock.now(),
     };
     // §2.2: 200 whether or not there was anything to revoke.
     revocation.handle(authorization(&headers), &form).await?;

@@ -18,17 +18,12 @@ pub async fn token(
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
     let endpoint = TokenEndpoint {
-        realm: &realm,
-        clients: state.directory.as_ref(),
-        hasher: &state.hasher,
-        audit: state.audit.as_ref(),
+        request: state.client_request(&realm, ip.as_deref()),
         issued: state.issued.as_ref(),
         revocations: state.revocations.as_ref(),
         store: state.store.as_ref(),
         master: &state.master,
         passwords: state.passwords.as_ref(),
-        source_ip: ip.as_deref(),
-        now: state.clock.now(),
     };
     let body = endpoint.exchange(authorization(&headers), &form).await?;
     let mut response = Json(body).into_response();
