@@ -1,6 +1,6 @@
 //! Signing keys: generation, sealing at rest, JWK publication (RFC 7517/7518/8037), and the JWS compact
 //! signer (RFC 7515 §7.1) over cached aws-lc-rs key pairs. Parsing a key per token would cost a third of the
-//! token endpoint's throughput (STACK.md), so a key is parsed once when the realm's key ring is loaded.
+//! token endpoint's throughput (RS256 through `jsonwebtoken::encode`, which re-parses the key per call), so a key is parsed once when the realm's key ring is loaded.
 
 use std::sync::Arc;
 

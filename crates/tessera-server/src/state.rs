@@ -36,7 +36,24 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
+/// What the readiness probe reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Readiness {
+    pub database: bool,
+    /// `None` when no Redis is configured; else whether it answers and the revocation feed is subscribed.
+    pub redis: Option<bool>,
+}
+
 impl AppState {
+    pub async fn readiness(&self) -> Readiness {
+        let database = self.store.ping().await.is_ok();
+        let redis = match &self.redis {
+            Some(redis) => Some(redis.ping().await && redis.is_subscribed()),
+            None => None,
+        };
+        Readiness { database, redis }
+    }
+
     /// A request from a client of `realm` to the token, introspection or revocation endpoint.
     pub fn client_request<'a>(&'a self, realm: &'a RealmContext, source_ip: Option<&'a str>) -> ClientRequest<'a> {
         ClientRequest {

@@ -1,5 +1,5 @@
 //! RFC 6749 §4.4: the client credentials grant. The client acts on its own behalf, through its service
-//! account. Nothing is written: the token is signed and returned (ARCHITECTURE.md, "no write on the hot path").
+//! account. Nothing is written: the token is signed and returned (no write on the hot path: a token needs no row to be valid).
 
 use std::borrow::Cow;
 

@@ -13,14 +13,13 @@ pub async fn live() -> Json<Value> {
 
 /// Ready when the database answers and, if configured, Redis answers and the revocation feed is subscribed.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = state.store.ping().await.is_ok();
-    let mut checks = vec![json!({"name": "database", "status": if database { "UP" } else { "DOWN" }})];
-    let mut up = database;
-    if let Some(redis) = &state.redis {
-        let reachable = redis.ping().await && redis.is_subscribed();
-        checks.push(json!({"name": "redis", "status": if reachable { "UP" } else { "DOWN" }}));
-        up &= reachable;
+    let readiness = state.readiness().await;
+    let word = |up: bool| if up { "UP" } else { "DOWN" };
+    let mut checks = vec![json!({"name": "database", "status": word(readiness.database)})];
+    if let Some(redis) = readiness.redis {
+        checks.push(json!({"name": "redis", "status": word(redis)}));
     }
+    let up = readiness.database && readiness.redis.unwrap_or(true);
     let status = if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(json!({"status": if up { "UP" } else { "DOWN" }, "checks": checks})))
 }
