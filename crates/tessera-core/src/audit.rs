@@ -92,6 +92,28 @@ impl Outcome {
     }
 }
 
+/// The most of an attacker-supplied string an event keeps.
+pub const MAX_FIELD_CHARS: usize = 256;
+
+/// Event fields often come from the request (a username, a client id): keep at most [`MAX_FIELD_CHARS`]
+/// characters and escape control characters, so that no request can grow the trail by more than a row's
+/// worth or forge lines in a log that prints it.
+fn bounded(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(MAX_FIELD_CHARS));
+    for (i, c) in value.chars().enumerate() {
+        if i == MAX_FIELD_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// One security event. Never carries a secret or a token: only ids, instants and reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
@@ -123,22 +145,22 @@ impl AuditEvent {
     }
 
     pub fn client(mut self, client_id: &str) -> Self {
-        self.client_id = Some(client_id.to_owned());
+        self.client_id = Some(bounded(client_id));
         self
     }
 
     pub fn subject(mut self, subject: &str) -> Self {
-        self.subject = Some(subject.to_owned());
+        self.subject = Some(bounded(subject));
         self
     }
 
     pub fn source(mut self, ip: Option<&str>) -> Self {
-        self.source_ip = ip.map(str::to_owned);
+        self.source_ip = ip.map(bounded);
         self
     }
 
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
-        self.reason = Some(reason.into());
+        self.reason = Some(bounded(&reason.into()));
         self
     }
 
@@ -156,4 +178,17 @@ pub struct AuditQuery {
     pub kind: Option<AuditKind>,
     pub client_id: Option<String>,
     pub limit: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attacker_supplied_fields_are_truncated_and_escaped() {
+        let huge = "x".repeat(300_000);
+        let event = AuditEvent::new(0, "r", AuditKind::LoginFailed).subject(&huge).client("a\nforged line\r");
+        assert_eq!(event.subject.as_deref().map(|s| s.chars().count()), Some(MAX_FIELD_CHARS + 1));
+        assert_eq!(event.client_id.as_deref(), Some("a\\nforged line\\r"));
+    }
 }

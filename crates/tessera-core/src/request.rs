@@ -8,6 +8,32 @@ use tessera_proto::ScopeSet;
 use crate::OAuthError;
 use crate::redirect_uri::RedirectUri;
 
+/// The longest value (in bytes) each parameter may have where a request enters: our own codes, refresh
+/// tokens and CSRF tokens are 43 characters; JWTs (`token`, `id_token_hint`) a few KB. Anything longer is
+/// refused before it is looked up, cached, logged or audited.
+fn max_len(name: &str) -> usize {
+    match name {
+        "grant_type"
+        | "response_type"
+        | "response_mode"
+        | "prompt"
+        | "max_age"
+        | "code_challenge_method"
+        | "action"
+        | "token_type_hint" => 64,
+        // RFC 7636 §4.1: 43 to 128 characters; §4.2: the challenge is shorter still.
+        "code_verifier" | "code_challenge" => 128,
+        "code" | "refresh_token" | "csrf" => 256,
+        "client_id" | "username" | "login_hint" => 255,
+        "client_secret" | "nonce" => 512,
+        "password" => 1024,
+        "state" | "redirect_uri" | "post_logout_redirect_uri" => RedirectUri::MAX_LEN,
+        "scope" => 16 * 1024,
+        "token" | "id_token_hint" | "access_token" | "pending" => 16 * 1024,
+        _ => 8 * 1024,
+    }
+}
+
 /// `application/x-www-form-urlencoded` pairs with RFC 6749 §3.2's rules applied: a repeated parameter is
 /// refused, and one sent without a value is treated as omitted.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +51,10 @@ impl FormParams {
         if let Some((name, _)) = pairs.iter().find(|(name, _)| !seen.insert(name.as_str())) {
             let name: String = name.chars().take(64).collect();
             return Err(OAuthError::InvalidRequest(Cow::Owned(format!("parameter {name} is repeated"))));
+        }
+        if let Some((name, _)) = pairs.iter().find(|(name, value)| value.len() > max_len(name)) {
+            let name: String = name.chars().take(64).collect();
+            return Err(OAuthError::InvalidRequest(Cow::Owned(format!("parameter {name} is too long"))));
         }
         Ok(Self(pairs))
     }

@@ -9,33 +9,56 @@ use std::fmt;
 /// assert_eq!(s.to_string(), "orders:read profile");
 /// assert!(s.contains("profile"));
 /// assert!(ScopeSet::parse("bad\"scope").is_err());
+/// let many: Vec<String> = (0..10_000).map(|i| format!("s{i}")).collect();
+/// assert!(ScopeSet::parse(&many.join(" ")).is_err(), "bounded: at most ScopeSet::MAX_TOKENS");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScopeSet(Vec<String>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScopeSetError(pub String);
+pub enum ScopeSetError {
+    /// A token with a character RFC 6749 §3.3 does not allow (its first 64 characters).
+    InvalidToken(String),
+    /// More than [`ScopeSet::MAX_TOKENS`] tokens, or one longer than [`ScopeSet::MAX_TOKEN_LEN`].
+    TooLarge,
+}
 
 impl fmt::Display for ScopeSetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid scope token {:?}", self.0)
+        match self {
+            Self::InvalidToken(t) => write!(f, "invalid scope token {t:?}"),
+            Self::TooLarge => f.write_str("too many or too long scope tokens"),
+        }
     }
 }
 
 impl std::error::Error for ScopeSetError {}
 
 impl ScopeSet {
-    /// Parses a `scope` parameter. Runs of spaces are tolerated; any character outside
-    /// `%x21 / %x23-5B / %x5D-7E` (RFC 6749 §3.3) is refused.
+    /// RFC 6749 §3.3 sets no bound; an attacker-sized list must not cost quadratic time or memory.
+    pub const MAX_TOKENS: usize = 256;
+    pub const MAX_TOKEN_LEN: usize = 256;
+
+    /// Parses a `scope` parameter in linear time. Runs of spaces are tolerated; any character outside
+    /// `%x21 / %x23-5B / %x5D-7E` (RFC 6749 §3.3) is refused, as are more than [`Self::MAX_TOKENS`] tokens.
     pub fn parse(value: &str) -> Result<Self, ScopeSetError> {
-        let mut set = ScopeSet::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut tokens = Vec::new();
         for token in value.split(' ').filter(|t| !t.is_empty()) {
-            if !Self::is_valid_token(token) {
-                return Err(ScopeSetError(token.to_owned()));
+            if token.len() > Self::MAX_TOKEN_LEN {
+                return Err(ScopeSetError::TooLarge);
             }
-            set.insert(token);
+            if !Self::is_valid_token(token) {
+                return Err(ScopeSetError::InvalidToken(token.chars().take(64).collect()));
+            }
+            if seen.insert(token) {
+                if tokens.len() == Self::MAX_TOKENS {
+                    return Err(ScopeSetError::TooLarge);
+                }
+                tokens.push(token.to_owned());
+            }
         }
-        Ok(set)
+        Ok(ScopeSet(tokens))
     }
 
     /// RFC 6749 §3.3 `scope-token`.

@@ -7,6 +7,7 @@ mod audit;
 mod browser;
 mod discovery;
 mod errors;
+mod hardening;
 mod import;
 mod jwks;
 mod lifecycle;
