@@ -30,6 +30,9 @@ pub enum OAuthError {
     InvalidToken(Cow<'static, str>),
     #[error("insufficient_scope: {0}")]
     InsufficientScope(Cow<'static, str>),
+    /// Too much work is waiting (password verifications): 503 with `Retry-After`.
+    #[error("temporarily_unavailable: busy")]
+    Busy,
     /// Logged with its cause; the client sees only the RFC code.
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
@@ -62,7 +65,7 @@ impl OAuthError {
             Self::BearerMissing => ErrorCode::InvalidRequest,
             Self::InvalidToken(_) => ErrorCode::InvalidToken,
             Self::InsufficientScope(_) => ErrorCode::InsufficientScope,
-            Self::Store(StoreError::Unavailable(_)) => ErrorCode::TemporarilyUnavailable,
+            Self::Store(StoreError::Unavailable(_)) | Self::Busy => ErrorCode::TemporarilyUnavailable,
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServerError,
         }
     }
@@ -80,6 +83,7 @@ impl OAuthError {
             Self::BearerMissing => Cow::Borrowed("a bearer token is required"),
             Self::InvalidClient { .. } => Cow::Borrowed("client authentication failed"),
             Self::Store(StoreError::Unavailable(_)) => Cow::Borrowed("the service is temporarily unavailable"),
+            Self::Busy => Cow::Borrowed("the server is busy; try again in a moment"),
             Self::Store(_) | Self::Internal(_) => Cow::Borrowed("the server could not complete the request"),
         }
     }

@@ -81,11 +81,17 @@ impl AuditSink for NoAudit {
     fn token_issued(&self, _: &str, _: &str, _: i64) {}
 }
 
-/// Checks a password against an Argon2id PHC string (off the async workers: it costs milliseconds).
+/// Checks a password against an Argon2id PHC string, off the async workers (it costs milliseconds of CPU
+/// and ~19 MiB), a bounded number at a time.
 #[async_trait]
 pub trait PasswordVerifier: Send + Sync {
-    async fn verify(&self, password: SecretString, phc: String) -> bool;
+    async fn verify(&self, password: SecretString, phc: String) -> Result<bool, VerifierBusy>;
 }
+
+/// Too many verifications are running and waiting: the caller answers 503 with `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many password verifications are waiting")]
+pub struct VerifierBusy;
 
 /// A token handed out under the reuse window, with what is needed to decide whether it may go out again.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ use crate::audit_trail::AuditTrail;
 use crate::config::Config;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
-use crate::passwords::BlockingArgon2;
+use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
 use crate::state::AppState;
 
@@ -149,7 +149,7 @@ impl Application {
             redis: redis.clone(),
             issued: Arc::default(),
             master: Arc::new(secrets.master_key()),
-            passwords: Arc::new(BlockingArgon2),
+            passwords: Arc::new(Argon2Pool::sized_to_cores()),
             secure_cookies: public_url.starts_with("https://"),
         };
         Ok(Self {

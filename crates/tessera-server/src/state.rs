@@ -12,7 +12,7 @@ use crate::audit_trail::AuditTrail;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
 use crate::issued_tokens::IssuedTokenCache;
-use crate::passwords::BlockingArgon2;
+use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
 
 /// What every handler may use. State is passed in, never global.
@@ -31,7 +31,7 @@ pub struct AppState {
     pub issued: Arc<IssuedTokenCache>,
     /// Seals what pages carry between requests and the refresh retry window's responses.
     pub master: Arc<MasterKey>,
-    pub passwords: Arc<BlockingArgon2>,
+    pub passwords: Arc<Argon2Pool>,
     /// `Secure` on cookies: set whenever the public URL is https (not in `--dev`).
     pub secure_cookies: bool,
 }

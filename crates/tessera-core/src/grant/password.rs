@@ -47,6 +47,7 @@ impl PasswordGrant<'_> {
             Err(LoginRefusal::LockedOut { .. }) => {
                 return Err(OAuthError::InvalidGrant(Cow::Borrowed("too many failed attempts; try again later")));
             }
+            Err(LoginRefusal::Busy) => return Err(OAuthError::Busy),
             Err(LoginRefusal::Disabled) => return Err(OAuthError::InvalidGrant(Cow::Borrowed("account is disabled"))),
             Err(LoginRefusal::InvalidCredentials) => {
                 return Err(OAuthError::InvalidGrant(Cow::Borrowed("invalid user credentials")));

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::audit::{AuditEvent, AuditKind};
-use crate::model::{Realm, User};
-use crate::ports::{AuditSink, PasswordVerifier};
+use crate::model::{LoginFailures, Realm, User};
+use crate::ports::{AuditSink, PasswordVerifier, VerifierBusy};
 use crate::ports::{LoginFailureStore, StoreError, UserStore};
 use crate::sign_in::SignInPolicy;
 
@@ -31,6 +31,8 @@ pub enum LoginRefusal {
     LockedOut { until: i64 },
     /// The password was right but the account is disabled.
     Disabled,
+    /// Too many verifications are waiting already: try again in a moment.
+    Busy,
 }
 
 pub struct PasswordLogin<'a> {
@@ -70,6 +72,9 @@ impl PasswordLogin<'_> {
             .source(self.source_ip)
     }
 
+    /// One sign-in attempt. It is counted against the user BEFORE the password is verified, in one atomic
+    /// upsert: however many attempts arrive at once, no more than the allowed number are ever verified (the
+    /// rest are refused as locked out), and a success clears the count.
     pub async fn attempt(
         &self,
         username: &str,
@@ -77,54 +82,64 @@ impl PasswordLogin<'_> {
     ) -> Result<Result<User, LoginRefusal>, StoreError> {
         let username = username.trim();
         let user_key = Self::user_key(username);
+        let window = self.policy.lockout_window;
+        let realm = &self.realm.id;
         let address_key = self.address_key();
-        let mut locked = self.locked_until(&user_key, self.policy.user_failures).await?;
-        if let Some(key) = &address_key {
-            locked = locked.max(self.locked_until(key, self.policy.address_failures).await?);
+        // The address counts failures only (many people may share one); its lockout is checked first.
+        let mut over = match &address_key {
+            Some(key) => self.locked_until(key, self.policy.address_failures).await?,
+            None => None,
+        };
+        let by_user = self.failures.record_login_failure(realm, &user_key, self.now, window).await?;
+        if by_user.failures > self.policy.user_failures {
+            over = over.max(Some(by_user.window_start + window));
         }
-        if let Some(until) = locked {
+        if let Some(until) = over {
             self.audit.record(self.event(AuditKind::LoginFailed, username).failed().reason("locked out"));
             return Ok(Err(LoginRefusal::LockedOut { until }));
         }
-        let user = self.users.find_user(&self.realm.id, username).await?;
+        let user = self.users.find_user(realm, username).await?;
         let phc = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(dummy_hash);
-        let password_ok = !password.expose_secret().is_empty() && self.verifier.verify(password, phc).await;
+        let password_ok = if password.expose_secret().is_empty() {
+            false
+        } else {
+            match self.verifier.verify(password, phc).await {
+                Ok(ok) => ok,
+                Err(VerifierBusy) => return Ok(Err(LoginRefusal::Busy)),
+            }
+        };
         let user = match user {
             Some(u) if password_ok && u.service_account_client_id.is_none() => u,
-            _ => return self.failed(username, &user_key, address_key.as_deref()).await.map(Err),
+            _ => {
+                let by_address = match &address_key {
+                    Some(key) => Some(self.failures.record_login_failure(realm, key, self.now, window).await?),
+                    None => None,
+                };
+                return Ok(Err(self.failed(username, by_user, by_address)));
+            }
         };
+        self.failures.clear_login_failures(realm, &user_key).await?;
         if !user.enabled {
             self.audit.record(self.event(AuditKind::LoginFailed, username).failed().reason("user disabled"));
             return Ok(Err(LoginRefusal::Disabled));
         }
-        self.failures.clear_login_failures(&self.realm.id, &user_key).await?;
         self.audit.record(self.event(AuditKind::Login, username));
         Ok(Ok(user))
     }
 
-    async fn failed(
-        &self,
-        username: &str,
-        user_key: &str,
-        address_key: Option<&str>,
-    ) -> Result<LoginRefusal, StoreError> {
-        let window = self.policy.lockout_window;
-        let by_user = self.failures.record_login_failure(&self.realm.id, user_key, self.now, window).await?;
-        let mut refusal = LoginRefusal::InvalidCredentials;
+    /// A wrong password, already counted: audited, and told at once when it reached the threshold.
+    fn failed(&self, username: &str, by_user: LoginFailures, by_address: Option<LoginFailures>) -> LoginRefusal {
         self.audit.record(self.event(AuditKind::LoginFailed, username).failed().reason("invalid credentials"));
         if by_user.failures == self.policy.user_failures {
             self.audit.record(self.event(AuditKind::UserLockedOut, username).failed().reason("user"));
         }
-        if let Some(key) = address_key {
-            let by_address = self.failures.record_login_failure(&self.realm.id, key, self.now, window).await?;
-            if by_address.failures == self.policy.address_failures {
-                self.audit.record(self.event(AuditKind::UserLockedOut, username).failed().reason("source address"));
-            }
+        if by_address.is_some_and(|a| a.failures == self.policy.address_failures) {
+            self.audit.record(self.event(AuditKind::UserLockedOut, username).failed().reason("source address"));
         }
         // The attempt that reaches the threshold is told at once, not on the next try.
         if by_user.failures >= self.policy.user_failures {
-            refusal = LoginRefusal::LockedOut { until: by_user.window_start + window };
+            return LoginRefusal::LockedOut { until: by_user.window_start + self.policy.lockout_window };
         }
-        Ok(refusal)
+        LoginRefusal::InvalidCredentials
     }
 }

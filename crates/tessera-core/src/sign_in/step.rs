@@ -79,6 +79,9 @@ pub enum SignInError {
     Forgery,
     #[error("unknown realm")]
     UnknownRealm,
+    /// Too many sign-ins are waiting for their password to be checked.
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]

@@ -82,6 +82,7 @@ async fn authenticate(flow: Flow<'_>, form: Option<FormParams>) -> Result<Step, 
     };
     let user = match attempt.attempt(&username, password).await? {
         Ok(user) => user,
+        Err(LoginRefusal::Busy) => return Err(SignInError::Busy),
         Err(refusal) => {
             let message = match refusal {
                 LoginRefusal::InvalidCredentials => "Invalid username or password.".to_owned(),
@@ -89,7 +90,9 @@ async fn authenticate(flow: Flow<'_>, form: Option<FormParams>) -> Result<Step, 
                     "Too many failed attempts. Your account is locked for now; try again in {} minutes.",
                     ((until - s.now).max(60) + 59) / 60
                 ),
-                LoginRefusal::Disabled => "Your account is disabled. Contact your administrator.".to_owned(),
+                LoginRefusal::Disabled | LoginRefusal::Busy => {
+                    "Your account is disabled. Contact your administrator.".to_owned()
+                }
             };
             return flow.login_form(&client, request, &username, Some(message));
         }

@@ -8,6 +8,9 @@ use tessera_core::OAuthError;
 use tessera_core::ports::StoreError;
 use tessera_proto::{ErrorCode, ErrorResponse};
 
+/// What a 503 asks the client to wait (RFC 9110 §10.2.3).
+pub const RETRY_AFTER_SECONDS: &str = "1";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
@@ -76,6 +79,9 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
         if let Some(challenge) = challenge {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }

@@ -83,3 +83,39 @@ async fn overlong_parameters_are_invalid_request_where_they_enter_rfc6749_3_2() 
     let response = server.http.post(server.token_url(&"n".repeat(60_000))).send().await.unwrap();
     assert_eq!(response.status(), 404);
 }
+
+/// RFC 9700 §4.16 (credential stuffing) / Keycloak's brute-force detection: attempts are counted before
+/// the password is checked, so 20 at once cannot all be verified.
+#[tokio::test]
+async fn concurrent_password_attempts_verify_no_more_than_the_failure_factor_rfc6749_4_3_rfc9700_4_16() {
+    use tessera_core::audit::AuditKind;
+    use tessera_core::provisioning::NewClient;
+    let dir = tempfile::tempdir().unwrap();
+    let fixture =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/keycloak-realm-acme.json");
+    let server = TestServer::builder().data_dir(dir.path()).import_realm(fixture).spawn().await;
+    let spec = NewClient { client_id: "importer".into(), direct_access_grants: true, ..NewClient::default() };
+    let importer = server.client("acme", spec).await;
+    let attempt = |password: &'static str| {
+        let form = [("grant_type", "password"), ("username", "roadrunner"), ("password", password)];
+        server.http.post(server.token_url("acme")).basic_auth("importer", Some(&importer.secret)).form(&form).send()
+    };
+    let mut attempts: Vec<_> = (0..19).map(|_| attempt("wrong")).collect();
+    attempts.push(attempt("Beep-Beep-Meep-2024"));
+    let statuses: Vec<u16> =
+        futures_util::future::join_all(attempts).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
+    let store =
+        tessera_store::SqlStore::connect(&tessera_store::SqlStore::sqlite_url_for_dir(dir.path())).await.unwrap();
+    server.stop().await;
+    let query = AuditQuery { realm: "acme".into(), ..AuditQuery::default() };
+    let events = store.audit_events(&query).await.unwrap();
+    let verified = events
+        .iter()
+        .filter(|e| {
+            (e.kind == AuditKind::LoginFailed && e.reason.as_deref() == Some("invalid credentials"))
+                || e.kind == AuditKind::Login
+        })
+        .count();
+    assert!(verified <= 5, "{verified} passwords were checked with failureFactor 5: {statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 200).count() <= 1, "{statuses:?}");
+}

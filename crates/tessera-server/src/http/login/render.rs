@@ -1,12 +1,13 @@
 //! Turns a sign-in [`Step`] into a response, and THE one mapping of sign-in errors to error pages.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use tessera_core::ports::StoreError;
 use tessera_core::sign_in::{SignInError, Step, View};
 
 use super::cookies::set_cookie;
 use super::pages::{ConsentPage, LoginPage, LogoutPage, MessagePage, redirect, render};
+use crate::http::error::RETRY_AFTER_SECONDS;
 use crate::routes::Endpoint;
 
 pub fn render_step(step: Step, realm: &str, secure: bool) -> Response {
@@ -76,6 +77,9 @@ pub fn error_page(realm_name: &str, error: &SignInError) -> Response {
             "The form could not be verified (its security token is missing or wrong). Reload the application and try again.",
         ),
         SignInError::UnknownRealm => (StatusCode::NOT_FOUND, "This sign-in address is not known."),
+        SignInError::Busy => {
+            (StatusCode::SERVICE_UNAVAILABLE, "Many people are signing in right now. Try again in a moment.")
+        }
         SignInError::Store(StoreError::Unavailable(_)) => {
             tracing::error!(error = %error, "sign-in failed: storage unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable. Try again in a moment.")
@@ -86,5 +90,9 @@ pub fn error_page(realm_name: &str, error: &SignInError) -> Response {
         }
     };
     let page = MessagePage { realm_name, heading: "We can't sign you in", message, is_error: true, back: None };
-    render(status, &page, &[])
+    let mut response = render(status, &page, &[]);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+    }
+    response
 }
