@@ -6,7 +6,7 @@ use tessera_core::model::Realm;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::ports::{AuditStore, ClientStore, KeyStore, RealmStore, ScopeStore, UserStore};
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm, new_scope, new_user};
-use tessera_server::admin::{self, ImportOutcome, RotationOutcome};
+use tessera_server::operations::{self, ImportOutcome, RotationOutcome};
 use tessera_server::{Application, Config};
 use tessera_store::SqlStore;
 
@@ -171,7 +171,7 @@ async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {
         KeysCommand::Rotate { realm, force, lead } => {
             let realm = find_realm(&store, &realm).await?;
             let policy = RotationPolicy { period: None, publication_lead: lead as i64 };
-            match admin::rotate_realm_keys(&store, &secrets, &realm, &policy, force, now)
+            match operations::rotate_realm_keys(&store, &secrets, &realm, &policy, force, now)
                 .await
                 .map_err(|e| e.to_string())?
             {
@@ -192,7 +192,7 @@ async fn revoke(config: Config, realm: &str, client: Option<&str>, reason: &str)
     let (store, _) = open(&config).await?;
     let realm = find_realm(&store, realm).await?;
     let now = SystemClock.now();
-    admin::revoke_all(&store, &realm, client, reason, now).await.map_err(|e| e.to_string())?;
+    operations::revoke_all(&store, &realm, client, reason, now).await.map_err(|e| e.to_string())?;
     match client {
         Some(c) => println!("tokens issued to {c} in realm {} before {now} are revoked", realm.name),
         None => println!("every token of realm {} issued before {now} is revoked", realm.name),
@@ -283,20 +283,20 @@ async fn serve(global: &crate::cli::GlobalArgs, args: &ServeArgs) -> Result<(), 
         let secret = app
             .startup_secrets
             .iter()
-            .find(|s| s.realm == admin::DEMO_REALM && s.client_id == admin::DEMO_CLIENT)
+            .find(|s| s.realm == operations::DEMO_REALM && s.client_id == operations::DEMO_CLIENT)
             .map(|s| s.secret.expose_secret().to_owned())
             .unwrap_or_else(|| "<the secret printed at first start>".to_owned());
         println!(
             "\nDev mode (plain HTTP). Get a token for realm {realm}, client {client}:\n\n  curl -s {url}/realms/{realm}/protocol/openid-connect/token \\\n    -d grant_type=client_credentials -d client_id={client} -d client_secret={secret} -d scope=api:read\n",
-            realm = admin::DEMO_REALM,
-            client = admin::DEMO_CLIENT,
+            realm = operations::DEMO_REALM,
+            client = operations::DEMO_CLIENT,
         );
     }
     app.run_until_stopped(shutdown_signal()).await.map_err(|e| e.to_string())
 }
 
 async fn open(config: &Config) -> Result<(SqlStore, tessera_core::secret::ServerSecrets), String> {
-    admin::open(config, true).await.map_err(|e| e.to_string())
+    operations::open(config, true).await.map_err(|e| e.to_string())
 }
 
 async fn find_realm(store: &SqlStore, name: &str) -> Result<Realm, String> {
@@ -319,7 +319,7 @@ async fn realm(config: Config, cmd: RealmCommand) -> Result<(), String> {
             let spec = NewRealm { name, display_name, signing_alg: alg(a), access_token_lifespan: token_lifespan };
             let bundle = new_realm(&spec, &secrets.master_key(), now).map_err(|e| e.to_string())?;
             store.create_realm(&bundle).await.map_err(|e| e.to_string())?;
-            admin::record(&store, &[AuditEvent::new(now, &bundle.realm.name, AuditKind::RealmCreated)]).await;
+            operations::record(&store, &[AuditEvent::new(now, &bundle.realm.name, AuditKind::RealmCreated)]).await;
             println!("created realm {} ({})", bundle.realm.name, bundle.realm.signing_alg);
         }
         RealmCommand::List => {
@@ -335,7 +335,7 @@ async fn realm(config: Config, cmd: RealmCommand) -> Result<(), String> {
             }
         }
         RealmCommand::Import { file } => {
-            match admin::import_realm_file(&store, &secrets, &file, false, now).await.map_err(|e| e.to_string())? {
+            match operations::import_realm_file(&store, &secrets, &file, false, now).await.map_err(|e| e.to_string())? {
                 ImportOutcome::Imported { realm, warnings, generated_secrets } => {
                     for w in warnings {
                         eprintln!("warning: {w}");
@@ -392,7 +392,7 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
             let (client, secret) =
                 new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now).map_err(|e| e.to_string())?;
             store.create_client(&client).await.map_err(|e| e.to_string())?;
-            admin::record(
+            operations::record(
                 &store,
                 &[AuditEvent::new(now, &realm.name, AuditKind::ClientCreated).client(&client.client_id)],
             )
@@ -442,14 +442,17 @@ async fn client(config: Config, cmd: ClientCommand) -> Result<(), String> {
             if !store.delete_client(&realm.id, &client_id).await.map_err(|e| e.to_string())? {
                 return Err(format!("client {client_id:?} does not exist in realm {}", realm.name));
             }
-            admin::record(&store, &[AuditEvent::new(now, &realm.name, AuditKind::ClientDeleted).client(&client_id)])
-                .await;
+            operations::record(
+                &store,
+                &[AuditEvent::new(now, &realm.name, AuditKind::ClientDeleted).client(&client_id)],
+            )
+            .await;
             println!("deleted client {client_id}");
         }
         ClientCommand::RotateSecret { realm, client_id, grace } => {
             let grace = parse_duration(&grace)?;
             let realm = find_realm(&store, &realm).await?;
-            let secret = admin::rotate_client_secret(&store, &secrets, &realm, &client_id, grace, now)
+            let secret = operations::rotate_client_secret(&store, &secrets, &realm, &client_id, grace, now)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("client_secret: {}", secret.expose_secret());
