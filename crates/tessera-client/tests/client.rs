@@ -102,9 +102,10 @@ async fn a_changed_secret_file_is_picked_up() {
     // The secret is rotated with no grace: the old one stops working at once.
     let realm = server.store.find_realm("shop").await.unwrap().unwrap();
     let now = tessera_core::ports::Clock::now(&tessera_core::clock::SystemClock);
-    let new = tessera_server::admin::rotate_client_secret(&server.store, &server.secrets, &realm, "svc", 0, now - 1)
-        .await
-        .unwrap();
+    let new =
+        tessera_server::operations::rotate_client_secret(&server.store, &server.secrets, &realm, "svc", 0, now - 1)
+            .await
+            .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     clock.0.fetch_add(400, Ordering::SeqCst);
     let refused = source.token().await.unwrap_err();

@@ -172,7 +172,7 @@ async fn a_key_rotation_is_followed_without_a_restart_or_a_failed_request() {
     validator.validate(&before).await.unwrap();
     let realm = f.server.store.find_realm("shop").await.unwrap().unwrap();
     let policy = tessera_core::key_rotation::RotationPolicy { period: None, publication_lead: 0 };
-    tessera_server::admin::rotate_realm_keys(&f.server.store, &f.server.secrets, &realm, &policy, true, 0)
+    tessera_server::operations::rotate_realm_keys(&f.server.store, &f.server.secrets, &realm, &policy, true, 0)
         .await
         .unwrap();
     let kid = |t: &str| jsonwebtoken::decode_header(t).unwrap().kid.unwrap();

@@ -8,11 +8,11 @@ use tessera_core::key_rotation::RotationPolicy;
 use tessera_core::ports::Store;
 use tessera_core::secret::ServerSecrets;
 
-use crate::admin::{self, AdminError, ImportOutcome};
 use crate::audit_trail::AuditTrail;
 use crate::config::Config;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
+use crate::operations::{self, ImportOutcome, OperationError};
 use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
 use crate::state::AppState;
@@ -22,7 +22,7 @@ pub enum StartError {
     #[error("{0}")]
     Config(String),
     #[error(transparent)]
-    Admin(#[from] AdminError),
+    Operation(#[from] OperationError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("TLS: {0}")]
@@ -69,13 +69,13 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         config.check_transport().map_err(StartError::Config)?;
         let rotation = config.rotation_policy().map_err(StartError::Config)?;
-        let (store, secrets) = admin::open(&config, true).await?;
+        let (store, secrets) = operations::open(&config, true).await?;
         let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
         let mut startup_secrets = Vec::new();
         let mut startup_notes = Vec::new();
 
         for path in &config.import_realms {
-            match admin::import_realm_file(dyn_store.as_ref(), &secrets, path, true, clock.now()).await? {
+            match operations::import_realm_file(dyn_store.as_ref(), &secrets, path, true, clock.now()).await? {
                 ImportOutcome::Imported { realm, warnings, generated_secrets } => {
                     startup_notes.push(format!("imported realm {realm} from {}", path.display()));
                     startup_notes.extend(warnings.into_iter().map(|w| format!("realm {realm}: {w}")));
@@ -91,11 +91,11 @@ impl Application {
             }
         }
         if config.bootstrap_demo
-            && let Some(secret) = admin::bootstrap_demo(&dyn_store, &secrets, clock.now()).await?
+            && let Some(secret) = operations::bootstrap_demo(&dyn_store, &secrets, clock.now()).await?
         {
             startup_secrets.push(StartupSecret {
-                realm: admin::DEMO_REALM.into(),
-                client_id: admin::DEMO_CLIENT.into(),
+                realm: operations::DEMO_REALM.into(),
+                client_id: operations::DEMO_CLIENT.into(),
                 secret,
             });
         }
@@ -250,7 +250,8 @@ fn spawn_key_schedule(
                 }
             };
             for realm in realms {
-                if let Err(e) = admin::maintain_realm_keys(store.as_ref(), &secrets, &realm, &policy, clock.now()).await
+                if let Err(e) =
+                    operations::maintain_realm_keys(store.as_ref(), &secrets, &realm, &policy, clock.now()).await
                 {
                     tracing::warn!(realm = %realm.name, error = %e, "key schedule failed");
                 }

@@ -1,7 +1,6 @@
 //! Tessera's HTTP adapter. Handlers extract, call one core function and map the result; every error goes
 //! through the one mapping in [`http::error`].
 
-pub mod admin;
 mod app;
 mod audit_trail;
 mod config;
@@ -10,6 +9,7 @@ mod directory;
 mod http;
 mod issued_tokens;
 mod keyfile;
+pub mod operations;
 mod passwords;
 mod redis_fanout;
 mod router;

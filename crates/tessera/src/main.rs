@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod duration;
 mod settings;
 
 use clap::Parser;

@@ -9,6 +9,17 @@ use tessera_server::{Config, TlsFiles};
 
 use crate::cli::{GlobalArgs, ServeArgs};
 
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read config {path}: {source}")]
+    Unreadable { path: String, source: std::io::Error },
+    /// toml's own message, without the source excerpt it would print over several lines.
+    #[error("config {path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("tls_cert and tls_key go together")]
+    TlsPair,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -36,15 +47,14 @@ pub struct FileConfig {
     pub introspection_fail_open: Option<bool>,
 }
 
-pub fn read_file(path: Option<&Path>) -> Result<FileConfig, String> {
+pub fn read_file(path: Option<&Path>) -> Result<FileConfig, SettingsError> {
     let Some(path) = path else {
         return Ok(FileConfig::default());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
-    toml::from_str(&text).map_err(|e| {
-        let message = e.message().to_owned();
-        format!("config {}: {message}", path.display())
-    })
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| SettingsError::Unreadable { path: path.display().to_string(), source })?;
+    toml::from_str(&text)
+        .map_err(|e| SettingsError::Invalid { path: path.display().to_string(), message: e.message().to_owned() })
 }
 
 /// Where the data is: all that admin commands need.
@@ -57,11 +67,11 @@ fn data_config(global: &GlobalArgs, file: &FileConfig) -> Config {
     config
 }
 
-pub fn admin_config(global: &GlobalArgs) -> Result<Config, String> {
+pub fn admin_config(global: &GlobalArgs) -> Result<Config, SettingsError> {
     Ok(data_config(global, &read_file(global.config.as_deref())?))
 }
 
-pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bool), String> {
+pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bool), SettingsError> {
     let file = read_file(global.config.as_deref())?;
     let mut config = data_config(global, &file);
     if let Some(listen) = args.listen.or(file.listen) {
@@ -73,7 +83,7 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     config.tls = match (cert, key) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
         (None, None) => None,
-        _ => return Err("tls_cert and tls_key go together".to_owned()),
+        _ => return Err(SettingsError::TlsPair),
     };
     config.import_realms = file.import_realms;
     config.import_realms.extend(args.import_realm.iter().cloned());

@@ -9,7 +9,7 @@ use tessera_core::audit::{AuditKind, AuditQuery, Outcome};
 use tessera_core::clock::{Clock, ManualClock};
 use tessera_core::key_rotation::RotationPolicy;
 use tessera_core::ports::{AuditStore, RealmStore};
-use tessera_server::admin;
+use tessera_server::operations;
 use tessera_testkit::TestServer;
 
 const SECRET: &str = "billing-service-secret-77f0c2b5d1e94a3c";
@@ -28,11 +28,13 @@ async fn every_security_act_leaves_one_event_without_secrets_and_none_is_lost_on
     assert_eq!(server.revoke("acme", "billing-service", SECRET, &tokens[0]).await.status(), 200);
     let realm = server.store.find_realm("acme").await.unwrap().unwrap();
     let now = clock.now();
-    admin::revoke_all(&server.store, &realm, Some("billing-service"), "drill", now).await.unwrap();
+    operations::revoke_all(&server.store, &realm, Some("billing-service"), "drill", now).await.unwrap();
     let new_secret =
-        admin::rotate_client_secret(&server.store, &server.secrets, &realm, "billing-service", 60, now).await.unwrap();
+        operations::rotate_client_secret(&server.store, &server.secrets, &realm, "billing-service", 60, now)
+            .await
+            .unwrap();
     let policy = RotationPolicy { period: None, publication_lead: 300 };
-    admin::rotate_realm_keys(&server.store, &server.secrets, &realm, &policy, true, now).await.unwrap();
+    operations::rotate_realm_keys(&server.store, &server.secrets, &realm, &policy, true, now).await.unwrap();
     let store =
         tessera_store::SqlStore::connect(&tessera_store::SqlStore::sqlite_url_for_dir(dir.path())).await.unwrap();
     // A clean shutdown flushes what is still batched (the token count of the current minute included).

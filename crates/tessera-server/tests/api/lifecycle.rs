@@ -246,7 +246,9 @@ async fn revoke_all_kills_older_tokens_and_spares_newer_ones_not_before_policy()
     let bystander = f.server.access_token("shop", "other", &f.other).await;
     f.clock.advance(10);
     let realm = f.server.store.find_realm("shop").await.unwrap().unwrap();
-    tessera_server::admin::revoke_all(&f.server.store, &realm, Some("svc"), "key leaked", f.clock.now()).await.unwrap();
+    tessera_server::operations::revoke_all(&f.server.store, &realm, Some("svc"), "key leaked", f.clock.now())
+        .await
+        .unwrap();
     let dead = TestServer::eventually(Duration::from_secs(5), || async {
         f.server.introspect("shop", "other", &f.other, &old).await == inactive()
     })
@@ -260,7 +262,7 @@ async fn revoke_all_kills_older_tokens_and_spares_newer_ones_not_before_policy()
     // Realm-wide: everything older dies, and token responses report the policy as Keycloak does.
     f.clock.advance(10);
     let at = f.clock.now();
-    tessera_server::admin::revoke_all(&f.server.store, &realm, None, "incident", at).await.unwrap();
+    tessera_server::operations::revoke_all(&f.server.store, &realm, None, "incident", at).await.unwrap();
     let reported = TestServer::eventually(Duration::from_secs(5), || async {
         let body: Value = f.server.client_credentials("shop", "other", &f.other, None).await.json().await.unwrap();
         body["not-before-policy"] == json!(at)

@@ -9,7 +9,7 @@ use tessera_core::clock::{Clock, ManualClock};
 use tessera_core::key_rotation::RotationPolicy;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::ports::{KeyStore, RealmStore};
-use tessera_server::admin::{RotationOutcome, rotate_client_secret, rotate_realm_keys};
+use tessera_server::operations::{RotationOutcome, rotate_client_secret, rotate_realm_keys};
 use tessera_testkit::TestServer;
 
 use crate::support::{claims_of, verify_with_served_jwks};

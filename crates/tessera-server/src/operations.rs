@@ -1,5 +1,5 @@
-//! Administrative acts shared by the CLI and `tessera serve`: opening the data, importing realm files,
-//! the `--dev` bootstrap.
+//! Operations on a realm's data shared by the CLI and `tessera serve`: opening the data, importing realm
+//! files, the `--dev` bootstrap, signing-key upkeep, client-secret rotation and revoke-all.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use crate::config::Config;
 use crate::keyfile::load_or_create_secrets;
 
 #[derive(Debug, thiserror::Error)]
-pub enum AdminError {
+pub enum OperationError {
     #[error("{0}")]
     Setup(String),
     #[error("cannot read {path}: {reason}")]
@@ -39,22 +39,22 @@ pub enum AdminError {
 
 /// The store and the server secrets for a configuration. `create` makes the key file when missing
 /// (the server's first start); the CLI passes false only where it must not invent one.
-pub async fn open(config: &Config, create: bool) -> Result<(SqlStore, ServerSecrets), AdminError> {
-    let secrets = load_or_create_secrets(&config.master_key_file(), create).map_err(AdminError::Setup)?;
+pub async fn open(config: &Config, create: bool) -> Result<(SqlStore, ServerSecrets), OperationError> {
+    let secrets = load_or_create_secrets(&config.master_key_file(), create).map_err(OperationError::Setup)?;
     let store = SqlStore::connect_with_timeout(&config.database_url(), config.dependency_timeout)
         .await
-        .map_err(|e| AdminError::Setup(e.to_string()))?;
+        .map_err(|e| OperationError::Setup(e.to_string()))?;
     check_key_file_matches(&store, &secrets, &config.master_key_file()).await?;
     Ok((store, secrets))
 }
 
 /// A key file that cannot open the database's signing keys would turn every request into an error later:
 /// refuse now, and say why (nodes sharing a database must share one key file).
-async fn check_key_file_matches(store: &SqlStore, secrets: &ServerSecrets, path: &Path) -> Result<(), AdminError> {
+async fn check_key_file_matches(store: &SqlStore, secrets: &ServerSecrets, path: &Path) -> Result<(), OperationError> {
     let Some(realm) = store.list_realms().await?.into_iter().next() else { return Ok(()) };
     let Some(key) = store.signing_keys(&realm.id).await?.into_iter().next() else { return Ok(()) };
     if secrets.master_key().open(&key.sealed_private_key, &key.kid).is_err() {
-        return Err(AdminError::Setup(format!(
+        return Err(OperationError::Setup(format!(
             "the master key file {} does not open this database's keys: every node (and the CLI) sharing a database must use the same key file",
             path.display()
         )));
@@ -82,18 +82,18 @@ pub async fn import_realm_file(
     path: &Path,
     skip_existing: bool,
     now: i64,
-) -> Result<ImportOutcome, AdminError> {
+) -> Result<ImportOutcome, OperationError> {
     let shown = path.display().to_string();
-    let json =
-        std::fs::read_to_string(path).map_err(|e| AdminError::Read { path: shown.clone(), reason: e.to_string() })?;
+    let json = std::fs::read_to_string(path)
+        .map_err(|e| OperationError::Read { path: shown.clone(), reason: e.to_string() })?;
     let imported = parse_realm_export(&json, &secrets.master_key(), &secrets.secret_hasher(), now)
-        .map_err(|error| AdminError::Import { path: shown, error })?;
+        .map_err(|error| OperationError::Import { path: shown, error })?;
     let name = imported.bundle.realm.name.clone();
     if store.find_realm(&name).await?.is_some() {
         return if skip_existing {
             Ok(ImportOutcome::Skipped { realm: name })
         } else {
-            Err(AdminError::RealmExists(name))
+            Err(OperationError::RealmExists(name))
         };
     }
     match store.create_realm(&imported.bundle).await {
@@ -107,7 +107,7 @@ pub async fn import_realm_file(
         }
         // Another process imported it between our check and our write.
         Err(StoreError::Conflict(_)) if skip_existing => Ok(ImportOutcome::Skipped { realm: name }),
-        Err(StoreError::Conflict(_)) => Err(AdminError::RealmExists(name)),
+        Err(StoreError::Conflict(_)) => Err(OperationError::RealmExists(name)),
         Err(e) => Err(e.into()),
     }
 }
@@ -125,7 +125,7 @@ pub async fn bootstrap_demo(
     store: &Arc<dyn Store>,
     secrets: &ServerSecrets,
     now: i64,
-) -> Result<Option<SecretString>, AdminError> {
+) -> Result<Option<SecretString>, OperationError> {
     if store.find_realm(DEMO_REALM).await?.is_some() {
         return Ok(None);
     }
@@ -187,9 +187,9 @@ pub async fn rotate_realm_keys(
     policy: &RotationPolicy,
     force: bool,
     now: i64,
-) -> Result<RotationOutcome, AdminError> {
+) -> Result<RotationOutcome, OperationError> {
     let keys = store.signing_keys(&realm.id).await?;
-    let promote = promotable(&keys, now, policy, force).map_err(|e| AdminError::Setup(e.to_string()))?;
+    let promote = promotable(&keys, now, policy, force).map_err(|e| OperationError::Setup(e.to_string()))?;
     rotate_to(store, secrets, realm, &promote, now).await
 }
 
@@ -199,7 +199,7 @@ async fn rotate_to(
     realm: &Realm,
     promote: &str,
     now: i64,
-) -> Result<RotationOutcome, AdminError> {
+) -> Result<RotationOutcome, OperationError> {
     let next = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Next, &secrets.master_key(), now)
         .map_err(ProvisioningError::from)?;
     let clients = store.list_clients(&realm.id).await?;
@@ -220,7 +220,7 @@ pub async fn maintain_realm_keys(
     realm: &Realm,
     policy: &RotationPolicy,
     now: i64,
-) -> Result<(), AdminError> {
+) -> Result<(), OperationError> {
     let keys = store.signing_keys(&realm.id).await?;
     if let Some(promote) = scheduled_rotation(&keys, now, policy) {
         rotate_to(store, secrets, realm, &promote, now).await?;
@@ -243,11 +243,11 @@ pub async fn revoke_all(
     client_id: Option<&str>,
     reason: &str,
     now: i64,
-) -> Result<(), AdminError> {
+) -> Result<(), OperationError> {
     match client_id {
         Some(id) => {
             if !store.set_client_not_before(&realm.id, id, now).await? {
-                return Err(AdminError::Setup(format!("client {id:?} does not exist in realm {}", realm.name)));
+                return Err(OperationError::Setup(format!("client {id:?} does not exist in realm {}", realm.name)));
             }
         }
         None => store.set_realm_not_before(&realm.id, now).await?,
@@ -266,12 +266,12 @@ pub async fn rotate_client_secret(
     client_id: &str,
     grace: i64,
     now: i64,
-) -> Result<SecretString, AdminError> {
+) -> Result<SecretString, OperationError> {
     let secret = generate_client_secret().map_err(ProvisioningError::from)?;
     let new =
         ClientSecret { id: new_id(), hash: secrets.secret_hasher().hash(&secret), created_at: now, expires_at: None };
     if !store.rotate_client_secret(&realm.id, client_id, &new, now + grace.max(0)).await? {
-        return Err(AdminError::Setup(format!("client {client_id:?} does not exist in realm {}", realm.name)));
+        return Err(OperationError::Setup(format!("client {client_id:?} does not exist in realm {}", realm.name)));
     }
     record(
         store,

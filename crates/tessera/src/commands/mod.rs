@@ -1,0 +1,37 @@
+//! One module per command group of [`Command`]: each opens what it needs, acts, and prints its result.
+
+mod client;
+mod data;
+mod error;
+mod events;
+mod keys;
+mod realm;
+mod revoke;
+mod scope;
+mod serve;
+mod token;
+mod user;
+
+pub use error::CommandError;
+
+use crate::cli::{Cli, Command};
+use crate::settings::admin_config;
+
+pub async fn run(cli: Cli) -> Result<(), CommandError> {
+    let Cli { global, command } = cli;
+    match command {
+        Command::Serve(args) => serve::run(&global, &args).await,
+        Command::Realm(cmd) => realm::run(admin_config(&global)?, cmd).await,
+        Command::Client(cmd) => client::run(admin_config(&global)?, cmd).await,
+        Command::Scope(cmd) => scope::run(admin_config(&global)?, cmd).await,
+        Command::Keys(cmd) => keys::run(admin_config(&global)?, cmd).await,
+        Command::User(cmd) => user::run(admin_config(&global)?, cmd).await,
+        Command::Revoke { realm, client, all: _, reason } => {
+            revoke::run(admin_config(&global)?, &realm, client.as_deref(), &reason).await
+        }
+        Command::Token(args) => token::run(args).await,
+        Command::Events { realm, since, kind, client, limit } => {
+            events::run(admin_config(&global)?, realm, since, kind, client, limit).await
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! `tessera user`: people who sign in.
+
+use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::ports::UserStore;
+use tessera_core::provisioning::new_user;
+use tessera_server::Config;
+use tessera_store::SqlStore;
+
+use super::data::{find_realm, open};
+use super::error::CommandError;
+use crate::cli::UserCommand;
+
+pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
+    let (store, _) = open(&config).await?;
+    let now = SystemClock.now();
+    match cmd {
+        UserCommand::Create { realm, username, email, first_name, last_name, password_stdin } => {
+            let realm = find_realm(&store, &realm).await?;
+            let password = if password_stdin { Some(password_from_stdin()?) } else { None };
+            let mut user = new_user(&realm.id, &username, password.as_deref(), now)?;
+            user.email = email;
+            user.first_name = first_name;
+            user.last_name = last_name;
+            store.create_user(&user).await?;
+            println!("created user {} in realm {}", user.username, realm.name);
+        }
+        UserCommand::List { realm } => {
+            let realm = find_realm(&store, &realm).await?;
+            println!("{:<32} {:<8} {:<9} EMAIL", "USERNAME", "ENABLED", "PASSWORD");
+            for u in store.list_users(&realm.id).await? {
+                let password = if u.password_hash.is_some() { "set" } else { "-" };
+                println!("{:<32} {:<8} {:<9} {}", u.username, u.enabled, password, u.email.unwrap_or_default());
+            }
+        }
+        UserCommand::SetPassword { realm, username } => {
+            let realm = find_realm(&store, &realm).await?;
+            let password = password_from_stdin()?;
+            let hash = tessera_core::password::hash_password(&password)?;
+            if !store.set_user_password(&realm.id, &username, &hash).await? {
+                return Err(CommandError::NoSuchUser { realm: realm.name, user: username });
+            }
+            println!("password of {username} changed");
+        }
+        UserCommand::Disable { realm, username } => set_enabled(&store, &realm, &username, false).await?,
+        UserCommand::Enable { realm, username } => set_enabled(&store, &realm, &username, true).await?,
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// One line from standard input, without its line ending; refused when empty.
+fn password_from_stdin() -> Result<String, CommandError> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(CommandError::StdinUnreadable)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err(CommandError::EmptyPassword);
+    }
+    Ok(password)
+}
+
+async fn set_enabled(store: &SqlStore, realm: &str, username: &str, enabled: bool) -> Result<(), CommandError> {
+    let realm = find_realm(store, realm).await?;
+    if !store.set_user_enabled(&realm.id, username, enabled).await? {
+        return Err(CommandError::NoSuchUser { realm: realm.name, user: username.to_owned() });
+    }
+    println!("user {username} {}", if enabled { "enabled" } else { "disabled" });
+    Ok(())
+}
