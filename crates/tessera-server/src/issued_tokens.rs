@@ -18,7 +18,13 @@ pub struct IssuedTokenCache {
 
 impl Default for IssuedTokenCache {
     fn default() -> Self {
-        Self { tokens: Cache::builder().max_capacity(BUDGET_BYTES).weigher(weight).expire_after(UntilExp).build() }
+        Self {
+            tokens: Cache::builder()
+                .max_capacity(BUDGET_BYTES)
+                .weigher(|key: &String, token| weight(key, token))
+                .expire_after(UntilExp)
+                .build(),
+        }
     }
 }
 
@@ -33,7 +39,7 @@ impl TokenReuseCache for IssuedTokenCache {
 }
 
 /// The bytes an entry holds: its key, the response's strings and the fixed-size parts.
-fn weight(key: &String, token: &ReusableToken) -> u32 {
+fn weight(key: &str, token: &ReusableToken) -> u32 {
     let r = &token.response;
     let bytes = key.len()
         + std::mem::size_of::<ReusableToken>()
@@ -115,9 +121,9 @@ mod tests {
 
     #[test]
     fn the_weight_counts_the_key_and_the_response() {
-        let small = weight(&"k".into(), &token("j", 0, 1));
+        let small = weight("k", &token("j", 0, 1));
         let mut big = token("j", 0, 1);
         big.response.access_token = "x".repeat(1000);
-        assert_eq!(weight(&"k".into(), &big), small + 1000 - "at-j".len() as u32);
+        assert_eq!(weight("k", &big), small + 1000 - "at-j".len() as u32);
     }
 }
