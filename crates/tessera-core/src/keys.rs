@@ -60,6 +60,30 @@ fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// RFC 7638 §3.2: exactly the required members of each key type, declared in lexicographic order (serde
+/// writes fields in declaration order), so serde_json's compact output is the canonical thumbprint input.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ThumbprintInput<'a> {
+    Rsa { e: &'a str, kty: &'a str, n: &'a str },
+    Ec { crv: &'a str, kty: &'a str, x: &'a str, y: &'a str },
+    Okp { crv: &'a str, kty: &'a str, x: &'a str },
+}
+
+/// The JWK SHA-256 thumbprint (RFC 7638 §3), base64url; `None` for a key type we do not sign with or a JWK
+/// missing a required member. Optional members (`kid`, `use`, `alg`) do not count.
+pub fn jwk_thumbprint(jwk: &Jwk) -> Option<String> {
+    let kty = jwk.kty.as_str();
+    let input = match kty {
+        "RSA" => ThumbprintInput::Rsa { e: jwk.e.as_deref()?, kty, n: jwk.n.as_deref()? },
+        "EC" => ThumbprintInput::Ec { crv: jwk.crv.as_deref()?, kty, x: jwk.x.as_deref()?, y: jwk.y.as_deref()? },
+        "OKP" => ThumbprintInput::Okp { crv: jwk.crv.as_deref()?, kty, x: jwk.x.as_deref()? },
+        _ => return None,
+    };
+    let canonical = serde_json::to_vec(&input).ok()?;
+    Some(b64(digest::digest(&digest::SHA256, &canonical).as_ref()))
+}
+
 impl SigningKey {
     fn from_pkcs8(alg: SigningAlgorithm, pkcs8: &[u8]) -> Option<Pair> {
         Some(match alg {
@@ -124,7 +148,7 @@ impl SigningKey {
     }
 
     /// The public half as a JWK, with its RFC 7638 thumbprint as `kid`.
-    fn public_jwk(alg: SigningAlgorithm, pair: &Pair) -> Jwk {
+    fn public_jwk(alg: SigningAlgorithm, pair: &Pair) -> Result<Jwk, KeyError> {
         let (kty, n, e, crv, x, y) = match pair {
             Pair::Rsa(k) => {
                 let public = k.public_key();
@@ -141,21 +165,9 @@ impl SigningKey {
             }
             Pair::Ed(k) => ("OKP", None, None, Some("Ed25519"), Some(b64(k.public_key().as_ref())), None),
         };
-        let thumbprint_input = match kty {
-            "RSA" => {
-                format!(r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#, e.as_deref().unwrap_or(""), n.as_deref().unwrap_or(""))
-            }
-            "EC" => format!(
-                r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
-                x.as_deref().unwrap_or(""),
-                y.as_deref().unwrap_or("")
-            ),
-            _ => format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, x.as_deref().unwrap_or("")),
-        };
-        let kid = b64(digest::digest(&digest::SHA256, thumbprint_input.as_bytes()).as_ref());
-        Jwk {
+        let mut jwk = Jwk {
             kty: kty.to_owned(),
-            kid,
+            kid: String::new(),
             use_: Some("sig".to_owned()),
             alg: Some(alg.as_str().to_owned()),
             n,
@@ -163,7 +175,9 @@ impl SigningKey {
             crv: crv.map(str::to_owned),
             x,
             y,
-        }
+        };
+        jwk.kid = jwk_thumbprint(&jwk).ok_or(KeyError::Generate)?;
+        Ok(jwk)
     }
 }
 
@@ -192,7 +206,7 @@ pub fn generate_signing_key(
             (der.as_ref().to_vec(), Pair::Ed(k))
         }
     };
-    let public_jwk = SigningKey::public_jwk(alg, &pair);
+    let public_jwk = SigningKey::public_jwk(alg, &pair)?;
     let sealed_private_key = master.seal(&pkcs8, &public_jwk.kid)?;
     Ok(StoredSigningKey {
         kid: public_jwk.kid.clone(),
@@ -329,5 +343,70 @@ mod tests {
         let master = ServerSecrets::generate().unwrap().master_key();
         let stored = generate_signing_key("r", SigningAlgorithm::EdDsa, KeyState::Next, &master, 1).unwrap();
         assert!(matches!(KeyRing::load(&[stored], &master), Err(KeyError::NoActiveKey)));
+    }
+
+    fn public(kty: &str) -> Jwk {
+        Jwk {
+            kty: kty.into(),
+            kid: String::new(),
+            use_: None,
+            alg: None,
+            n: None,
+            e: None,
+            crv: None,
+            x: None,
+            y: None,
+        }
+    }
+
+    #[test]
+    fn the_thumbprint_of_the_rfc7638_example_key_is_the_one_the_rfc_gives() {
+        // RFC 7638 §3.1, with its optional members: they must not count.
+        let jwk = Jwk {
+            kid: "2011-04-29".into(),
+            alg: Some("RS256".into()),
+            e: Some("AQAB".into()),
+            n: Some(
+                "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiF\
+                 V4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9\
+                 c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1\
+                 jF44-csFCur-kEgU8awapJzKnqDKgw"
+                    .into(),
+            ),
+            ..public("RSA")
+        };
+        assert_eq!(jwk_thumbprint(&jwk).as_deref(), Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"));
+    }
+
+    #[test]
+    fn the_thumbprint_of_the_rfc8037_example_key_is_the_one_the_rfc_gives() {
+        // RFC 8037 §A.3: the OKP members are crv, kty, x.
+        let jwk = Jwk {
+            crv: Some("Ed25519".into()),
+            x: Some("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo".into()),
+            ..public("OKP")
+        };
+        assert_eq!(jwk_thumbprint(&jwk).as_deref(), Some("kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"));
+    }
+
+    #[test]
+    fn the_thumbprint_input_is_compact_json_of_the_required_members_in_order() {
+        let input = ThumbprintInput::Ec { crv: "P-256", kty: "EC", x: "X", y: "Y" };
+        assert_eq!(serde_json::to_string(&input).unwrap(), r#"{"crv":"P-256","kty":"EC","x":"X","y":"Y"}"#);
+        assert_eq!(jwk_thumbprint(&Jwk { x: Some("X".into()), ..public("EC") }), None, "EC without crv and y");
+        assert_eq!(jwk_thumbprint(&public("oct")), None);
+    }
+
+    #[test]
+    fn a_generated_keys_kid_is_its_thumbprint_as_jsonwebtoken_computes_it() {
+        let master = ServerSecrets::generate().unwrap().master_key();
+        for alg in [SigningAlgorithm::Rs256, SigningAlgorithm::Es256] {
+            let stored = generate_signing_key("r", alg, KeyState::Active, &master, 1).unwrap();
+            let jwk: jsonwebtoken::jwk::Jwk =
+                serde_json::from_value(serde_json::to_value(&stored.public_jwk).unwrap()).unwrap();
+            let theirs = jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256).unwrap();
+            assert_eq!(stored.kid, theirs, "{alg:?}");
+            assert_eq!(stored.public_jwk.kid, theirs, "{alg:?}");
+        }
     }
 }

@@ -1,6 +1,12 @@
 //! The JWKS cache: fetched once, refreshed in the background when its `Cache-Control: max-age` runs out,
 //! refetched on an unknown `kid` at most once per `min_refetch` with concurrent misses coalesced into one
 //! fetch, and served stale while the issuer is unreachable, up to `max_stale`.
+//!
+//! The coalescing and the rate limit are moka's: the latest fetch attempt is a cache entry that lives
+//! `min_refetch` from its start, and `get_with` runs one fetch for all callers that miss it. The keys
+//! themselves stay outside moka, which would drop them when a TTL ran out: they must outlive their
+//! max-age while the issuer is down (up to `max_stale`), and the refresh when max-age runs out is ahead of
+//! time, in the background, which moka does not do.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey};
+use moka::Expiry;
+use moka::future::Cache;
 
 use crate::ValidationError;
 
@@ -22,15 +30,47 @@ struct Keys {
     by_kid: HashMap<String, Arc<KeyEntry>>,
     fetched_at: Option<Instant>,
     fresh_until: Instant,
-    last_attempt: Option<Instant>,
     last_error: Option<String>,
+}
+
+/// One fetch of the JWKS: when it started, and whether it succeeded.
+#[derive(Clone)]
+struct Attempt {
+    started: Instant,
+    outcome: Result<(), String>,
+}
+
+/// The latest attempt is kept until `min_refetch` after it started: until then an unknown `kid` reuses it.
+struct UntilRefetchAllowed(Duration);
+
+impl UntilRefetchAllowed {
+    fn left(&self, attempt: &Attempt, now: Instant) -> Option<Duration> {
+        Some(self.0.saturating_sub(now.saturating_duration_since(attempt.started)))
+    }
+}
+
+impl Expiry<(), Attempt> for UntilRefetchAllowed {
+    fn expire_after_create(&self, _: &(), attempt: &Attempt, created_at: Instant) -> Option<Duration> {
+        self.left(attempt, created_at)
+    }
+
+    fn expire_after_update(
+        &self,
+        _: &(),
+        attempt: &Attempt,
+        updated_at: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        self.left(attempt, updated_at)
+    }
 }
 
 pub struct JwksCache {
     http: reqwest::Client,
     url: String,
     keys: RwLock<Keys>,
-    single_flight: tokio::sync::Mutex<()>,
+    /// The latest fetch attempt (one entry, key `()`): `get_with` coalesces concurrent fetches into one.
+    attempts: Cache<(), Attempt>,
     min_refetch: Duration,
     max_stale: Duration,
     default_ttl: Duration,
@@ -51,10 +91,9 @@ impl JwksCache {
                 by_kid: HashMap::new(),
                 fetched_at: None,
                 fresh_until: Instant::now(),
-                last_attempt: None,
                 last_error: None,
             }),
-            single_flight: tokio::sync::Mutex::new(()),
+            attempts: Cache::builder().expire_after(UntilRefetchAllowed(min_refetch)).build(),
             min_refetch,
             max_stale,
             default_ttl: Duration::from_secs(300),
@@ -71,15 +110,20 @@ impl JwksCache {
         self.fetches.load(Ordering::SeqCst)
     }
 
-    /// Fetches now; on failure the keys already held stay in use.
+    /// Fetches now (or joins a fetch under way); on failure the keys already held stay in use.
     pub async fn refresh(&self) -> Result<(), String> {
-        let _one = self.single_flight.lock().await;
-        self.fetch_locked().await
+        self.attempts.invalidate(&()).await;
+        self.attempts.get_with((), self.fetch()).await.outcome
     }
 
-    async fn fetch_locked(&self) -> Result<(), String> {
-        self.fetches.fetch_add(1, Ordering::SeqCst);
+    async fn fetch(&self) -> Attempt {
         let started = Instant::now();
+        let outcome = self.fetch_and_hold(started).await;
+        Attempt { started, outcome }
+    }
+
+    async fn fetch_and_hold(&self, started: Instant) -> Result<(), String> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
         let result = async {
             let response = self.http.get(&self.url).send().await.map_err(|e| e.to_string())?;
             if !response.status().is_success() {
@@ -101,7 +145,6 @@ impl JwksCache {
         }
         .await;
         let mut keys = self.keys.write().map_err(|_| "poisoned".to_owned())?;
-        keys.last_attempt = Some(started);
         match result {
             Ok((by_kid, ttl)) => {
                 keys.by_kid = by_kid;
@@ -141,17 +184,9 @@ impl JwksCache {
             return Ok(k);
         }
         let unknown = || ValidationError::InvalidToken("the token's key id is not one of the issuer's keys".into());
-        let _one = self.single_flight.lock().await;
-        // Whoever held the lock may just have fetched the key.
-        if let Some(k) = self.lookup(kid)? {
-            return Ok(k);
-        }
-        let recently =
-            self.keys.read().ok().and_then(|k| k.last_attempt).is_some_and(|t| t.elapsed() < self.min_refetch);
-        if recently {
-            return Err(unknown());
-        }
-        let _ = self.fetch_locked().await;
+        // One fetch for all concurrent misses; none when one was attempted within `min_refetch` (its keys, if
+        // it succeeded, are already held). A failed fetch leaves the held keys in use.
+        let _ = self.attempts.get_with((), self.fetch()).await;
         self.lookup(kid)?.ok_or_else(unknown)
     }
 
@@ -176,5 +211,53 @@ impl JwksCache {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn issuer(first: ResponseTemplate, then: ResponseTemplate) -> MockServer {
+        let idp = MockServer::start().await;
+        Mock::given(path("/jwks")).respond_with(first).up_to_n_times(1).mount(&idp).await;
+        Mock::given(path("/jwks")).respond_with(then).mount(&idp).await;
+        idp
+    }
+
+    fn unknown(r: Result<Arc<KeyEntry>, ValidationError>) -> bool {
+        matches!(r, Err(ValidationError::InvalidToken(why)) if why.contains("key id"))
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kid_refetches_at_most_once_per_min_refetch() {
+        let empty = ResponseTemplate::new(200).set_body_json(serde_json::json!({"keys": []}));
+        let idp = issuer(empty.clone(), empty).await;
+        let min_refetch = Duration::from_millis(300);
+        let cache = JwksCache::new(reqwest::Client::new(), format!("{}/jwks", idp.uri()), min_refetch, Duration::MAX);
+        cache.refresh().await.unwrap();
+        assert!(unknown(cache.key("x").await));
+        assert_eq!(cache.fetch_count(), 1, "the first fetch counts for the limit");
+        tokio::time::sleep(min_refetch + Duration::from_millis(50)).await;
+        assert!(unknown(cache.key("x").await));
+        assert!(unknown(cache.key("y").await));
+        assert_eq!(cache.fetch_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_refetch_keeps_the_keys_and_is_not_retried_before_min_refetch() {
+        let empty = ResponseTemplate::new(200).set_body_json(serde_json::json!({"keys": []}));
+        let idp = issuer(empty, ResponseTemplate::new(500)).await;
+        let min_refetch = Duration::from_millis(100);
+        let cache = JwksCache::new(reqwest::Client::new(), format!("{}/jwks", idp.uri()), min_refetch, Duration::MAX);
+        cache.refresh().await.unwrap();
+        tokio::time::sleep(min_refetch + Duration::from_millis(50)).await;
+        assert!(unknown(cache.key("x").await), "the held keys stay in use");
+        assert!(unknown(cache.key("x").await));
+        assert_eq!(cache.fetch_count(), 2);
+        assert_eq!(cache.refresh().await, Err("HTTP 500 Internal Server Error".to_owned()), "refresh fetches now");
+        assert_eq!(cache.fetch_count(), 3);
     }
 }
