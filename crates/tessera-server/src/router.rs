@@ -2,13 +2,14 @@
 //! goes through.
 
 use axum::Router;
-use axum::http::header;
+use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tessera_core::OAuthError;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::http::error::{self, ApiError};
@@ -18,7 +19,11 @@ use crate::http::oidc::{certs, discovery, introspect, revoke, token, userinfo};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
+/// RFC 6797: once a browser has seen us over https, it never tries plain http for a year.
+const HSTS: &str = "max-age=31536000";
+
 pub fn router(state: AppState) -> Router {
+    let https = state.secure_cookies;
     let mut router = Router::new();
     for endpoint in Endpoint::ALL {
         let method_router = match endpoint {
@@ -44,6 +49,9 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(error::not_found)
         .with_state(state)
+        .layer(tower::util::option_layer(https.then(|| {
+            SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS))
+        })))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::OAuth(OAuthError::Internal("a handler panicked".into())).into_response()
         }))

@@ -119,3 +119,20 @@ async fn concurrent_password_attempts_verify_no_more_than_the_failure_factor_rfc
     assert!(verified <= 5, "{verified} passwords were checked with failureFactor 5: {statuses:?}");
     assert!(statuses.iter().filter(|s| **s == 200).count() <= 1, "{statuses:?}");
 }
+
+/// RFC 6797 §7.1: over https every answer carries `Strict-Transport-Security`; over plain http none may.
+#[tokio::test]
+async fn https_deployments_send_strict_transport_security_rfc6797_7_1() {
+    let behind_tls =
+        TestServer::builder().configure(|c| c.public_url = Some("https://id.acme.test".to_owned())).spawn().await;
+    behind_tls.realm("shop", SigningAlgorithm::Es256, &[]).await;
+    for path in ["/realms/shop/.well-known/openid-configuration", "/no/such/endpoint"] {
+        let response = behind_tls.http.get(behind_tls.url(path)).send().await.unwrap();
+        let hsts = response.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(hsts.as_deref(), Some("max-age=31536000"), "{path}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, _) = shop(dir.path()).await;
+    let response = plain.http.get(plain.url("/realms/shop/.well-known/openid-configuration")).send().await.unwrap();
+    assert!(response.headers().get("strict-transport-security").is_none(), "RFC 6797 §7.2: not over http");
+}
