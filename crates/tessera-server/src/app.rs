@@ -151,6 +151,7 @@ impl Application {
             master: Arc::new(secrets.master_key()),
             passwords: Arc::new(Argon2Pool::sized_to_cores()),
             secure_cookies: public_url.starts_with("https://"),
+            trusted_proxies: config.trusted_proxies.clone().into(),
         };
         Ok(Self {
             listener,

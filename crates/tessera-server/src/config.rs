@@ -44,6 +44,9 @@ pub struct Config {
     pub audit_flush_interval: Duration,
     /// How often revocations of expired tokens are forgotten.
     pub revocation_purge_interval: Duration,
+    /// Proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` headers are believed: the client's address is
+    /// the rightmost hop that is not one of them. Empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +78,7 @@ impl Config {
             key_check_interval: Duration::from_secs(30),
             audit_flush_interval: Duration::from_secs(1),
             revocation_purge_interval: Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
         }
     }
 

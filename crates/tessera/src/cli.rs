@@ -199,6 +199,9 @@ pub struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "TESSERA_LOG_JSON")]
     pub log_json: bool,
+    /// A proxy (CIDR, e.g. 10.0.0.0/8) whose X-Forwarded-For / Forwarded headers name the client. Repeatable.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

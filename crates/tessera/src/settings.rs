@@ -45,6 +45,9 @@ pub struct FileConfig {
     pub dependency_timeout_ms: Option<u64>,
     /// While the revocation feed is down, answer introspection from local knowledge instead of 503.
     pub introspection_fail_open: Option<bool>,
+    /// Proxies (CIDRs) whose forwarding headers name the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 pub fn read_file(path: Option<&Path>) -> Result<FileConfig, SettingsError> {
@@ -85,6 +88,8 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
         (None, None) => None,
         _ => return Err(SettingsError::TlsPair),
     };
+    config.trusted_proxies =
+        if args.trusted_proxy.is_empty() { file.trusted_proxies } else { args.trusted_proxy.clone() };
     config.import_realms = file.import_realms;
     config.import_realms.extend(args.import_realm.iter().cloned());
     if let Some(n) = file.max_body_bytes {

@@ -14,6 +14,7 @@ use tessera_core::model::{RealmContext, RealmName};
 use tessera_core::request::FormParams;
 
 use super::error::ApiError;
+use crate::client_address::client_address;
 use crate::state::AppState;
 
 /// An `application/x-www-form-urlencoded` body as RFC 6749 §3.2 pairs (repeated parameters refused).
@@ -72,15 +73,17 @@ impl FromRequestParts<AppState> for RealmInPath {
     }
 }
 
-/// The peer address, for the audit trail (the proxy's address when one is in front).
+/// The client's address, for lockouts and the audit trail: the TCP peer, or the address a trusted proxy
+/// forwarded (see [`crate::client_address`]).
 pub struct SourceIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+impl FromRequestParts<AppState> for SourceIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
-        Ok(SourceIp(peer))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        let client = peer.map(|peer| client_address(peer, &parts.headers, &state.trusted_proxies));
+        Ok(SourceIp(client.map(|ip| ip.to_string())))
     }
 }
 

@@ -136,3 +136,38 @@ async fn https_deployments_send_strict_transport_security_rfc6797_7_1() {
     let response = plain.http.get(plain.url("/realms/shop/.well-known/openid-configuration")).send().await.unwrap();
     assert!(response.headers().get("strict-transport-security").is_none(), "RFC 6797 §7.2: not over http");
 }
+
+/// RFC 7239 §5.2: the forwarded client address is believed only from a configured proxy, and it is what
+/// the audit trail (and every per-address lockout) sees.
+#[tokio::test]
+async fn forwarding_headers_name_the_client_only_behind_a_trusted_proxy_rfc7239_5_2() {
+    let forwarded_from = |trusted: bool| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TestServer::builder()
+            .data_dir(dir.path())
+            .configure(|c| {
+                if trusted {
+                    c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+                }
+            })
+            .spawn()
+            .await;
+        server.realm("shop", SigningAlgorithm::Es256, &[]).await;
+        let response = server
+            .http
+            .post(server.token_url("shop"))
+            .header("x-forwarded-for", "203.0.113.9, 127.0.0.1")
+            .form(&[("grant_type", "client_credentials"), ("client_id", "nobody"), ("client_secret", "x")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        let store =
+            tessera_store::SqlStore::connect(&tessera_store::SqlStore::sqlite_url_for_dir(dir.path())).await.unwrap();
+        server.stop().await;
+        let events = store.audit_events(&AuditQuery { realm: "shop".into(), ..AuditQuery::default() }).await.unwrap();
+        events.into_iter().find_map(|e| (e.client_id.as_deref() == Some("nobody")).then_some(e.source_ip)).flatten()
+    };
+    assert_eq!(forwarded_from(true).await.as_deref(), Some("203.0.113.9"));
+    assert_eq!(forwarded_from(false).await.as_deref(), Some("127.0.0.1"), "an untrusted peer's header is ignored");
+}
