@@ -1,4 +1,5 @@
-//! Rows back into the model. A value that does not parse is `Corrupt`, never a silent default.
+//! Model values into columns (`json`, `flag`) and rows back into the model. A value that does not parse is
+//! `Corrupt`, never a silent default.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -12,10 +13,15 @@ use tessera_core::model::{
 };
 use tessera_core::ports::StoreError;
 
-use crate::map_err;
+use crate::error::map_err;
 
 pub fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Booleans are integers in both dialects.
+pub fn flag(b: bool) -> i64 {
+    i64::from(b)
 }
 
 fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
