@@ -194,10 +194,12 @@ pub type IssuedAccessToken = (String, i64);
 #[async_trait]
 pub trait AuthorizationCodeStore: Send + Sync {
     async fn insert_code(&self, code: &AuthorizationCode) -> Result<(), StoreError>;
-    /// One atomic statement: marks the unexpired, unredeemed code of `client_id` redeemed and records what
-    /// the redemption issues. A code redeemed before answers `Replayed` with what that redemption issued.
+    /// One atomic statement: marks the unexpired, unredeemed code of `client_id` in `realm_id` redeemed and
+    /// records what the redemption issues. A code redeemed before answers `Replayed` with what that redemption
+    /// issued; a code of another realm or client is `Unknown`.
     async fn redeem_code(
         &self,
+        realm_id: &str,
         code_hash: &str,
         client_id: &str,
         now: i64,

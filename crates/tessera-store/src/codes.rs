@@ -33,6 +33,7 @@ impl AuthorizationCodeStore for SqlStore {
 
     async fn redeem_code(
         &self,
+        realm_id: &str,
         code_hash: &str,
         client_id: &str,
         now: i64,
@@ -45,6 +46,7 @@ impl AuthorizationCodeStore for SqlStore {
             .bind(issue.access_jti.clone())
             .bind(issue.access_exp)
             .bind(issue.family_id.clone())
+            .bind(realm_id.to_owned())
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
@@ -54,6 +56,7 @@ impl AuthorizationCodeStore for SqlStore {
         let earlier = sqlx::query(sql::SELECT_REDEEMED_CODE)
             .bind(code_hash.to_owned())
             .bind(client_id.to_owned())
+            .bind(realm_id.to_owned())
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;

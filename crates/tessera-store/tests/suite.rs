@@ -285,9 +285,10 @@ async fn a_code_is_redeemed_once_and_replays_name_the_first_issue(f: Fixture) {
     f.store.insert_code(&code(&realm_id, "expired", 120)).await.unwrap();
     let attempts = (0..8).map(|i| {
         let store = f.store.clone();
+        let realm_id = realm_id.clone();
         tokio::spawn(async move {
             let issue = CodeIssue { access_jti: format!("jti-{i}"), access_exp: 400, family_id: format!("fam-{i}") };
-            store.redeem_code("h1", "spa", 130, &issue).await.unwrap()
+            store.redeem_code(&realm_id, "h1", "spa", 130, &issue).await.unwrap()
         })
     });
     let (mut redeemed, mut replays) = (Vec::new(), Vec::new());
@@ -305,9 +306,33 @@ async fn a_code_is_redeemed_once_and_replays_name_the_first_issue(f: Fixture) {
     assert!(first.access_jti.starts_with("jti-") && first.family_id.starts_with("fam-"));
     assert!(replays.iter().all(|r| r == first), "every replay names the one winning issue");
     let issue = CodeIssue { access_jti: "x".into(), access_exp: 1, family_id: "f".into() };
-    assert_eq!(f.store.redeem_code("expired", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
-    assert_eq!(f.store.redeem_code("h1", "other", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
-    assert_eq!(f.store.redeem_code("nope", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(f.store.redeem_code(&realm_id, "expired", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(f.store.redeem_code(&realm_id, "h1", "other", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(f.store.redeem_code(&realm_id, "nope", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+}
+
+/// A code is bound to the realm it was minted in: presented in another realm (with a client of the same
+/// client_id) it is unknown, before and after its redemption, and it stays redeemable where it belongs.
+async fn a_code_is_unknown_in_another_realm(f: Fixture) {
+    use tessera_core::model::{CodeIssue, CodeRedemption};
+    use tessera_core::ports::AuthorizationCodeStore;
+    let realm_a = realm_with_user(&f).await;
+    let other = new_realm(&realm_spec("other"), &f.secrets.master_key(), 10).unwrap();
+    f.store.create_realm(&other).await.unwrap();
+    let realm_b = other.realm.id;
+    f.store.insert_code(&code(&realm_a, "h1", 160)).await.unwrap();
+    let issue = |n: &str| CodeIssue { access_jti: format!("jti-{n}"), access_exp: 400, family_id: format!("fam-{n}") };
+    assert_eq!(f.store.redeem_code(&realm_b, "h1", "spa", 130, &issue("b")).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(
+        f.store.redeem_code(&realm_a, "h1", "spa", 131, &issue("a")).await.unwrap(),
+        CodeRedemption::Redeemed(code(&realm_a, "h1", 160))
+    );
+    // Once redeemed in A, realm B still learns nothing about it (and cannot trigger A's replay revocation).
+    assert_eq!(f.store.redeem_code(&realm_b, "h1", "spa", 132, &issue("b2")).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(
+        f.store.redeem_code(&realm_a, "h1", "spa", 133, &issue("a2")).await.unwrap(),
+        CodeRedemption::Replayed(issue("a"))
+    );
 }
 
 fn refresh(
@@ -452,6 +477,7 @@ backend_suite!(
     concurrent_key_rotations_make_exactly_one,
     users_are_created_found_listed_and_changed,
     a_code_is_redeemed_once_and_replays_name_the_first_issue,
+    a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
     sessions_consent_and_login_failure_windows,
 );

@@ -40,7 +40,10 @@ impl AuthorizationCodeGrant<'_> {
             access_exp: ctx.now + lifetime as i64,
             family_id: new_identifier()?,
         };
-        let code = match ctx.store.redeem_code(&token_hash(self.code), &self.client.client_id, ctx.now, &issue).await? {
+        let code_hash = token_hash(self.code);
+        let redemption =
+            ctx.store.redeem_code(&ctx.realm.realm.id, &code_hash, &self.client.client_id, ctx.now, &issue);
+        let code = match redemption.await? {
             CodeRedemption::Redeemed(code) => code,
             CodeRedemption::Unknown => return Err(invalid_grant("the authorization code is invalid or expired")),
             CodeRedemption::Replayed(first) => {
