@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use secrecy::SecretString;
-use tessera_proto::TokenResponse;
+use tessera_proto::{ScopeSet, TokenResponse};
 
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
@@ -246,13 +246,13 @@ pub trait SessionStore: Send + Sync {
         realm_id: &str,
         user_id: &str,
         client_id: &str,
-    ) -> Result<Option<Vec<String>>, StoreError>;
+    ) -> Result<Option<ScopeSet>, StoreError>;
     async fn grant_consent(
         &self,
         realm_id: &str,
         user_id: &str,
         client_id: &str,
-        scopes: &[String],
+        scopes: &ScopeSet,
         now: i64,
     ) -> Result<(), StoreError>;
 }

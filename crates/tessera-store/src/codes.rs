@@ -19,7 +19,7 @@ impl AuthorizationCodeStore for SqlStore {
             .bind(c.user_id.clone())
             .bind(c.session_id.clone())
             .bind(c.redirect_uri.clone())
-            .bind(c.scope.clone())
+            .bind(c.scope.to_string())
             .bind(c.nonce.clone())
             .bind(c.code_challenge.clone())
             .bind(c.auth_time)

@@ -19,7 +19,7 @@ fn bind_refresh<'q>(
         .bind(t.client_id.clone())
         .bind(t.user_id.clone())
         .bind(t.session_id.clone())
-        .bind(t.scope.clone())
+        .bind(t.scope.to_string())
         .bind(t.auth_time)
         .bind(flag(t.offline))
         .bind(t.issued_at)

@@ -12,6 +12,7 @@ use tessera_core::model::{
     SecretHash, SsoSession, StoredSigningKey, User,
 };
 use tessera_core::ports::StoreError;
+use tessera_core::proto::ScopeSet;
 
 use crate::error::map_err;
 
@@ -34,6 +35,12 @@ where
 fn get_json<T: DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
     let raw: String = get(row, column)?;
     serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// Scopes are stored space-separated; a value that is not a scope set is `Corrupt`, never "no scopes".
+pub fn get_scopes(row: &AnyRow, column: &str) -> Result<ScopeSet, StoreError> {
+    let raw: String = get(row, column)?;
+    ScopeSet::parse(&raw).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
 fn get_flag(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
@@ -184,7 +191,7 @@ pub fn code_from_row(row: &AnyRow) -> Result<AuthorizationCode, StoreError> {
         user_id: get(row, "user_id")?,
         session_id: get(row, "session_id")?,
         redirect_uri: get(row, "redirect_uri")?,
-        scope: get(row, "scope")?,
+        scope: get_scopes(row, "scope")?,
         nonce: get(row, "nonce")?,
         code_challenge: get(row, "code_challenge")?,
         auth_time: get(row, "auth_time")?,
@@ -201,7 +208,7 @@ pub fn refresh_from_row(row: &AnyRow) -> Result<RefreshToken, StoreError> {
         client_id: get(row, "client_id")?,
         user_id: get(row, "user_id")?,
         session_id: get(row, "session_id")?,
-        scope: get(row, "scope")?,
+        scope: get_scopes(row, "scope")?,
         auth_time: get(row, "auth_time")?,
         offline: get_flag(row, "offline")?,
         issued_at: get(row, "issued_at")?,

@@ -1,12 +1,12 @@
 //! The SSO-session port, with the consent each user gave each client.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use tessera_core::model::SsoSession;
 use tessera_core::ports::{SessionStore, StoreError};
+use tessera_core::proto::ScopeSet;
 
 use crate::error::map_err;
-use crate::rows::session_from_row;
+use crate::rows::{get_scopes, session_from_row};
 use crate::{SqlStore, sql};
 
 #[async_trait]
@@ -66,7 +66,7 @@ impl SessionStore for SqlStore {
         realm_id: &str,
         user_id: &str,
         client_id: &str,
-    ) -> Result<Option<Vec<String>>, StoreError> {
+    ) -> Result<Option<ScopeSet>, StoreError> {
         let row = sqlx::query(sql::SELECT_CONSENT)
             .bind(realm_id.to_owned())
             .bind(user_id.to_owned())
@@ -74,11 +74,7 @@ impl SessionStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let scopes: String = row.try_get("scopes").map_err(map_err)?;
-        Ok(Some(scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()))
+        row.as_ref().map(|row| get_scopes(row, "scopes")).transpose()
     }
 
     async fn grant_consent(
@@ -86,14 +82,14 @@ impl SessionStore for SqlStore {
         realm_id: &str,
         user_id: &str,
         client_id: &str,
-        scopes: &[String],
+        scopes: &ScopeSet,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(sql::UPSERT_CONSENT)
             .bind(realm_id.to_owned())
             .bind(user_id.to_owned())
             .bind(client_id.to_owned())
-            .bind(scopes.join(" "))
+            .bind(scopes.to_string())
             .bind(now)
             .execute(&self.pool)
             .await

@@ -6,20 +6,24 @@
 use tessera_core::model::ClientScope;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::ports::{ClientStore, KeyStore, Operations, RealmStore, RevisionStore, ScopeStore, StoreError};
+use tessera_core::proto::ScopeSet;
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
 use tessera_store::SqlStore;
 
 struct Fixture {
     store: SqlStore,
+    /// The store's database, for writes behind its back (`raw_sql`).
+    url: String,
     secrets: ServerSecrets,
     _dir: Option<tempfile::TempDir>,
 }
 
 async fn sqlite() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::connect(&SqlStore::sqlite_url_for_dir(dir.path())).await.unwrap();
-    Fixture { store, secrets: ServerSecrets::generate().unwrap(), _dir: Some(dir) }
+    let url = SqlStore::sqlite_url_for_dir(dir.path());
+    let store = SqlStore::connect(&url).await.unwrap();
+    Fixture { store, url, secrets: ServerSecrets::generate().unwrap(), _dir: Some(dir) }
 }
 
 /// `None` (and the case is skipped with a note) when `TESSERA_TEST_DATABASE_URL` is not set; `.ci/run` sets it.
@@ -30,7 +34,17 @@ async fn postgres() -> Option<Fixture> {
     };
     let url = tessera_store::fresh_postgres_schema(&base).await.unwrap();
     let store = SqlStore::connect(&url).await.unwrap();
-    Some(Fixture { store, secrets: ServerSecrets::generate().unwrap(), _dir: None })
+    Some(Fixture { store, url, secrets: ServerSecrets::generate().unwrap(), _dir: None })
+}
+
+impl Fixture {
+    /// Runs `statement` on a connection of its own, past the ports: how a case plants a row that the store
+    /// itself would never write.
+    async fn raw_sql(&self, statement: &'static str) {
+        let pool = sqlx::AnyPool::connect(&self.url).await.unwrap();
+        sqlx::raw_sql(statement).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
 }
 
 async fn sqlite_fixture() -> Option<Fixture> {
@@ -266,7 +280,7 @@ fn code(realm_id: &str, hash: &str, expires_at: i64) -> tessera_core::model::Aut
         user_id: "u1".into(),
         session_id: "s1".into(),
         redirect_uri: "https://app.test/cb".into(),
-        scope: "openid profile".into(),
+        scope: ScopeSet::parse("openid profile").unwrap(),
         nonce: Some("n-0S6".into()),
         code_challenge: None,
         auth_time: 100,
@@ -349,7 +363,7 @@ fn refresh(
         client_id: "spa".into(),
         user_id: "u1".into(),
         session_id: session.into(),
-        scope: "openid".into(),
+        scope: ScopeSet::parse("openid").unwrap(),
         auth_time: 100,
         offline,
         issued_at: 100,
@@ -396,6 +410,27 @@ async fn a_refresh_token_rotates_once_and_families_and_sessions_revoke_together(
     assert_eq!(f.store.find_refresh_token("r3").await.unwrap(), None);
 }
 
+/// Stored scopes read back as a `ScopeSet` or as `Corrupt`: a value that does not parse never reads as "no
+/// scopes".
+async fn a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt(f: Fixture) {
+    use tessera_core::model::CodeIssue;
+    use tessera_core::ports::{AuthorizationCodeStore, RefreshTokenStore, SessionStore};
+    let realm_id = realm_with_user(&f).await;
+    f.store.insert_refresh_token(&refresh(&realm_id, "r1", "fam", "s1", false)).await.unwrap();
+    f.store.insert_code(&code(&realm_id, "h1", 160)).await.unwrap();
+    f.store.grant_consent(&realm_id, "u1", "spa", &ScopeSet::parse("profile").unwrap(), 100).await.unwrap();
+    f.raw_sql(r#"UPDATE refresh_tokens SET scope = 'openid "quoted"' WHERE token_hash = 'r1'"#).await;
+    f.raw_sql(r#"UPDATE authorization_codes SET scope = 'openid "quoted"' WHERE code_hash = 'h1'"#).await;
+    f.raw_sql(r#"UPDATE user_consents SET scopes = 'profile "quoted"' WHERE client_id = 'spa'"#).await;
+    let found = f.store.find_refresh_token("r1").await;
+    assert!(matches!(found, Err(StoreError::Corrupt(_))), "refresh token: {found:?}");
+    let issue = CodeIssue { access_jti: "j".into(), access_exp: 400, family_id: "f".into() };
+    let redeemed = f.store.redeem_code(&realm_id, "h1", "spa", 130, &issue).await;
+    assert!(matches!(redeemed, Err(StoreError::Corrupt(_))), "code: {redeemed:?}");
+    let consent = f.store.find_consent(&realm_id, "u1", "spa").await;
+    assert!(matches!(consent, Err(StoreError::Corrupt(_))), "consent: {consent:?}");
+}
+
 async fn sessions_consent_and_login_failure_windows(f: Fixture) {
     use tessera_core::model::{LoginFailures, SsoSession};
     use tessera_core::ports::{LoginFailureStore, SessionStore};
@@ -419,12 +454,10 @@ async fn sessions_consent_and_login_failure_windows(f: Fixture) {
     assert_eq!(f.store.find_session(&realm_id, "s1").await.unwrap().unwrap().ended_at, Some(160));
 
     assert_eq!(f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(), None);
-    f.store.grant_consent(&realm_id, "u1", "spa", &["profile".into()], 100).await.unwrap();
-    f.store.grant_consent(&realm_id, "u1", "spa", &["profile".into(), "email".into()], 110).await.unwrap();
-    assert_eq!(
-        f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(),
-        Some(vec!["profile".into(), "email".into()])
-    );
+    f.store.grant_consent(&realm_id, "u1", "spa", &ScopeSet::parse("profile").unwrap(), 100).await.unwrap();
+    let both = ScopeSet::parse("profile email").unwrap();
+    f.store.grant_consent(&realm_id, "u1", "spa", &both, 110).await.unwrap();
+    assert_eq!(f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(), Some(both));
 
     for (now, expected) in [(100, 1), (110, 2), (150, 3)] {
         let counted = f.store.record_login_failure(&realm_id, "user:wile", now, 60).await.unwrap();
@@ -479,5 +512,6 @@ backend_suite!(
     a_code_is_redeemed_once_and_replays_name_the_first_issue,
     a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
+    a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt,
     sessions_consent_and_login_failure_windows,
 );

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use tessera_proto::{ScopeSet, TokenResponse};
+use tessera_proto::TokenResponse;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
@@ -77,7 +77,6 @@ impl AuthorizationCodeGrant<'_> {
         }
         let user = ctx.store.find_user_by_id(&ctx.realm.realm.id, &code.user_id).await?;
         let user = user.filter(|u| u.enabled).ok_or(invalid_grant("the user is not available"))?;
-        let granted = ScopeSet::parse(&code.scope).unwrap_or_default();
         let tokens = UserTokens {
             realm: ctx.realm,
             policy: &ctx.policy,
@@ -85,7 +84,7 @@ impl AuthorizationCodeGrant<'_> {
             user: &user,
             session_id: &code.session_id,
             auth_time: code.auth_time,
-            granted: &granted,
+            granted: &code.scope,
             nonce: code.nonce.as_deref(),
             now: ctx.now,
         }

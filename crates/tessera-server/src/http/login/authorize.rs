@@ -149,7 +149,7 @@ impl Flow {
         let store = &self.state.store;
         let consented =
             store.find_consent(&self.realm.realm.id, &user.id, &client.client_id).await.map_err(|e| self.fail(&e))?;
-        if needs_consent(client, &request, consented.as_deref()) {
+        if needs_consent(client, &request, consented.as_ref()) {
             if request.prompt.none {
                 let refusal = request.refuse(ErrorCode::ConsentRequired, "the user has not consented");
                 return Ok(redirect(&refusal.location(&self.realm.issuer), &cookies));
