@@ -129,7 +129,12 @@ impl SqlStore {
 pub async fn fresh_postgres_schema(base_url: &str) -> Result<String, StoreError> {
     install_default_drivers();
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let pool = AnyPoolOptions::new().max_connections(1).connect(base_url).await.map_err(map_err)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(base_url)
+        .await
+        .map_err(map_err)?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.map_err(map_err)?;
     pool.close().await;
     let separator = if base_url.contains('?') { '&' } else { '?' };

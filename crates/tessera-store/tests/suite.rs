@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 //! One storage suite, every backend (STYLE.md habit 8): each case is written once against the ports and
-//! instantiated per backend by `backend_suite!`. The PostgreSQL half joins when that backend lands.
+//! instantiated per backend by `backend_suite!`. The PostgreSQL half needs `TESSERA_TEST_DATABASE_URL`.
 
 use tessera_core::model::ClientScope;
 use tessera_core::model::SigningAlgorithm;
@@ -26,13 +26,26 @@ async fn sqlite() -> Fixture {
     Fixture { store, url, secrets: ServerSecrets::generate().unwrap(), _dir: Some(dir) }
 }
 
-/// `None` (and the case is skipped with a note) when `TESSERA_TEST_DATABASE_URL` is not set; `.ci/run` sets it.
+/// `None` (and the case is skipped with a note) when `TESSERA_TEST_DATABASE_URL` is not set, unless
+/// `TESSERA_TEST_SERVICES=required` (`.ci/run` sets both): then the case fails, as it does whenever the
+/// database cannot be reached. The rule of `tessera_testkit::services`, copied: the testkit depends on this crate.
 async fn postgres() -> Option<Fixture> {
-    let Ok(base) = std::env::var("TESSERA_TEST_DATABASE_URL") else {
-        eprintln!("TESSERA_TEST_DATABASE_URL is not set: PostgreSQL case skipped");
-        return None;
+    let base = match std::env::var("TESSERA_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => base,
+        _ if std::env::var("TESSERA_TEST_SERVICES").as_deref() == Ok("required") => {
+            panic!(
+                "TESSERA_TEST_SERVICES=required but TESSERA_TEST_DATABASE_URL is not set: this test needs PostgreSQL"
+            )
+        }
+        _ => {
+            eprintln!("TESSERA_TEST_DATABASE_URL is not set: PostgreSQL case skipped");
+            return None;
+        }
     };
-    let url = tessera_store::fresh_postgres_schema(&base).await.unwrap();
+    let url = match tessera_store::fresh_postgres_schema(&base).await {
+        Ok(url) => url,
+        Err(e) => panic!("PostgreSQL at TESSERA_TEST_DATABASE_URL is unreachable or refused a fresh schema: {e}"),
+    };
     let store = SqlStore::connect(&url).await.unwrap();
     Some(Fixture { store, url, secrets: ServerSecrets::generate().unwrap(), _dir: None })
 }
