@@ -65,7 +65,7 @@ impl TokenIntrospection<'_> {
         }
         Ok(IntrospectionResponse {
             active: true,
-            scope: Some(t.scope),
+            scope: Some(t.scope.to_string()),
             client_id: Some(t.client_id),
             token_type: Some("Refresh".to_owned()),
             exp: Some(t.expires_at),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use secrecy::SecretString;
-use tessera_proto::TokenResponse;
+use tessera_proto::{ScopeSet, TokenResponse};
 
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
@@ -212,10 +212,12 @@ pub struct IssuedAccessToken {
 #[async_trait]
 pub trait AuthorizationCodeStore: Send + Sync {
     async fn insert_code(&self, code: &AuthorizationCode) -> Result<(), StoreError>;
-    /// One atomic statement: marks the unexpired, unredeemed code of `client_id` redeemed and records what
-    /// the redemption issues. A code redeemed before answers `Replayed` with what that redemption issued.
+    /// One atomic statement: marks the unexpired, unredeemed code of `client_id` in `realm_id` redeemed and
+    /// records what the redemption issues. A code redeemed before answers `Replayed` with what that redemption
+    /// issued; a code of another realm or client is `Unknown`.
     async fn redeem_code(
         &self,
+        realm_id: &str,
         code_hash: &str,
         client_id: &str,
         now: i64,
@@ -262,13 +264,13 @@ pub trait SessionStore: Send + Sync {
         realm_id: &str,
         user_id: &str,
         client_id: &str,
-    ) -> Result<Option<Vec<String>>, StoreError>;
+    ) -> Result<Option<ScopeSet>, StoreError>;
     async fn grant_consent(
         &self,
         realm_id: &str,
         user_id: &str,
         client_id: &str,
-        scopes: &[String],
+        scopes: &ScopeSet,
         now: i64,
     ) -> Result<(), StoreError>;
 }

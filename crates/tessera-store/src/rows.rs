@@ -1,4 +1,5 @@
-//! Rows back into the model. A value that does not parse is `Corrupt`, never a silent default.
+//! Model values into columns (`json`, `flag`) and rows back into the model. A value that does not parse is
+//! `Corrupt`, never a silent default.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -11,11 +12,17 @@ use tessera_core::model::{
     SecretHash, SsoSession, StoredSigningKey, User,
 };
 use tessera_core::ports::{IssuedAccessToken, StoreError};
+use tessera_core::proto::ScopeSet;
 
-use crate::map_err;
+use crate::error::map_err;
 
 pub fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// Booleans are integers in both dialects.
+pub fn flag(b: bool) -> i64 {
+    i64::from(b)
 }
 
 fn get<T>(row: &AnyRow, column: &str) -> Result<T, StoreError>
@@ -28,6 +35,12 @@ where
 fn get_json<T: DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, StoreError> {
     let raw: String = get(row, column)?;
     serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// Scopes are stored space-separated; a value that is not a scope set is `Corrupt`, never "no scopes".
+pub fn get_scopes(row: &AnyRow, column: &str) -> Result<ScopeSet, StoreError> {
+    let raw: String = get(row, column)?;
+    ScopeSet::parse(&raw).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
 fn get_flag(row: &AnyRow, column: &str) -> Result<bool, StoreError> {
@@ -178,7 +191,7 @@ pub fn code_from_row(row: &AnyRow) -> Result<AuthorizationCode, StoreError> {
         user_id: get(row, "user_id")?,
         session_id: get(row, "session_id")?,
         redirect_uri: get(row, "redirect_uri")?,
-        scope: get(row, "scope")?,
+        scope: get_scopes(row, "scope")?,
         nonce: get(row, "nonce")?,
         code_challenge: get(row, "code_challenge")?,
         auth_time: get(row, "auth_time")?,
@@ -195,7 +208,7 @@ pub fn refresh_from_row(row: &AnyRow) -> Result<RefreshToken, StoreError> {
         client_id: get(row, "client_id")?,
         user_id: get(row, "user_id")?,
         session_id: get(row, "session_id")?,
-        scope: get(row, "scope")?,
+        scope: get_scopes(row, "scope")?,
         auth_time: get(row, "auth_time")?,
         offline: get_flag(row, "offline")?,
         issued_at: get(row, "issued_at")?,

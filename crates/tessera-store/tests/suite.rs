@@ -1,38 +1,65 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 //! One storage suite, every backend (STYLE.md habit 8): each case is written once against the ports and
-//! instantiated per backend by `backend_suite!`. The PostgreSQL half joins when that backend lands.
+//! instantiated per backend by `backend_suite!`. The PostgreSQL half needs `TESSERA_TEST_DATABASE_URL`.
 
 use tessera_core::model::ClientScope;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::ports::{
     ClientStore, IssuedAccessToken, KeyStore, Operations, RealmStore, RevisionStore, ScopeStore, StoreError,
 };
+use tessera_core::proto::ScopeSet;
 use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
 use tessera_store::SqlStore;
 
 struct Fixture {
     store: SqlStore,
+    /// The store's database, for writes behind its back (`raw_sql`).
+    url: String,
     secrets: ServerSecrets,
     _dir: Option<tempfile::TempDir>,
 }
 
 async fn sqlite() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::connect(&SqlStore::sqlite_url_for_dir(dir.path())).await.unwrap();
-    Fixture { store, secrets: ServerSecrets::generate().unwrap(), _dir: Some(dir) }
+    let url = SqlStore::sqlite_url_for_dir(dir.path());
+    let store = SqlStore::connect(&url).await.unwrap();
+    Fixture { store, url, secrets: ServerSecrets::generate().unwrap(), _dir: Some(dir) }
 }
 
-/// `None` (and the case is skipped with a note) when `TESSERA_TEST_DATABASE_URL` is not set; `.ci/run` sets it.
+/// `None` (and the case is skipped with a note) when `TESSERA_TEST_DATABASE_URL` is not set, unless
+/// `TESSERA_TEST_SERVICES=required` (`.ci/run` sets both): then the case fails, as it does whenever the
+/// database cannot be reached. The rule of `tessera_testkit::services`, copied: the testkit depends on this crate.
 async fn postgres() -> Option<Fixture> {
-    let Ok(base) = std::env::var("TESSERA_TEST_DATABASE_URL") else {
-        eprintln!("TESSERA_TEST_DATABASE_URL is not set: PostgreSQL case skipped");
-        return None;
+    let base = match std::env::var("TESSERA_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => base,
+        _ if std::env::var("TESSERA_TEST_SERVICES").as_deref() == Ok("required") => {
+            panic!(
+                "TESSERA_TEST_SERVICES=required but TESSERA_TEST_DATABASE_URL is not set: this test needs PostgreSQL"
+            )
+        }
+        _ => {
+            eprintln!("TESSERA_TEST_DATABASE_URL is not set: PostgreSQL case skipped");
+            return None;
+        }
     };
-    let url = tessera_store::fresh_postgres_schema(&base).await.unwrap();
+    let url = match tessera_store::fresh_postgres_schema(&base).await {
+        Ok(url) => url,
+        Err(e) => panic!("PostgreSQL at TESSERA_TEST_DATABASE_URL is unreachable or refused a fresh schema: {e}"),
+    };
     let store = SqlStore::connect(&url).await.unwrap();
-    Some(Fixture { store, secrets: ServerSecrets::generate().unwrap(), _dir: None })
+    Some(Fixture { store, url, secrets: ServerSecrets::generate().unwrap(), _dir: None })
+}
+
+impl Fixture {
+    /// Runs `statement` on a connection of its own, past the ports: how a case plants a row that the store
+    /// itself would never write.
+    async fn raw_sql(&self, statement: &'static str) {
+        let pool = sqlx::AnyPool::connect(&self.url).await.unwrap();
+        sqlx::raw_sql(statement).execute(&pool).await.unwrap();
+        pool.close().await;
+    }
 }
 
 async fn sqlite_fixture() -> Option<Fixture> {
@@ -268,7 +295,7 @@ fn code(realm_id: &str, hash: &str, expires_at: i64) -> tessera_core::model::Aut
         user_id: "u1".into(),
         session_id: "s1".into(),
         redirect_uri: "https://app.test/cb".into(),
-        scope: "openid profile".into(),
+        scope: ScopeSet::parse("openid profile").unwrap(),
         nonce: Some("n-0S6".into()),
         code_challenge: None,
         auth_time: 100,
@@ -287,9 +314,10 @@ async fn a_code_is_redeemed_once_and_replays_name_the_first_issue(f: Fixture) {
     f.store.insert_code(&code(&realm_id, "expired", 120)).await.unwrap();
     let attempts = (0..8).map(|i| {
         let store = f.store.clone();
+        let realm_id = realm_id.clone();
         tokio::spawn(async move {
             let issue = CodeIssue { access_jti: format!("jti-{i}"), access_exp: 400, family_id: format!("fam-{i}") };
-            store.redeem_code("h1", "spa", 130, &issue).await.unwrap()
+            store.redeem_code(&realm_id, "h1", "spa", 130, &issue).await.unwrap()
         })
     });
     let (mut redeemed, mut replays) = (Vec::new(), Vec::new());
@@ -307,9 +335,33 @@ async fn a_code_is_redeemed_once_and_replays_name_the_first_issue(f: Fixture) {
     assert!(first.access_jti.starts_with("jti-") && first.family_id.starts_with("fam-"));
     assert!(replays.iter().all(|r| r == first), "every replay names the one winning issue");
     let issue = CodeIssue { access_jti: "x".into(), access_exp: 1, family_id: "f".into() };
-    assert_eq!(f.store.redeem_code("expired", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
-    assert_eq!(f.store.redeem_code("h1", "other", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
-    assert_eq!(f.store.redeem_code("nope", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(f.store.redeem_code(&realm_id, "expired", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(f.store.redeem_code(&realm_id, "h1", "other", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(f.store.redeem_code(&realm_id, "nope", "spa", 130, &issue).await.unwrap(), CodeRedemption::Unknown);
+}
+
+/// A code is bound to the realm it was minted in: presented in another realm (with a client of the same
+/// client_id) it is unknown, before and after its redemption, and it stays redeemable where it belongs.
+async fn a_code_is_unknown_in_another_realm(f: Fixture) {
+    use tessera_core::model::{CodeIssue, CodeRedemption};
+    use tessera_core::ports::AuthorizationCodeStore;
+    let realm_a = realm_with_user(&f).await;
+    let other = new_realm(&realm_spec("other"), &f.secrets.master_key(), 10).unwrap();
+    f.store.create_realm(&other).await.unwrap();
+    let realm_b = other.realm.id;
+    f.store.insert_code(&code(&realm_a, "h1", 160)).await.unwrap();
+    let issue = |n: &str| CodeIssue { access_jti: format!("jti-{n}"), access_exp: 400, family_id: format!("fam-{n}") };
+    assert_eq!(f.store.redeem_code(&realm_b, "h1", "spa", 130, &issue("b")).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(
+        f.store.redeem_code(&realm_a, "h1", "spa", 131, &issue("a")).await.unwrap(),
+        CodeRedemption::Redeemed(code(&realm_a, "h1", 160))
+    );
+    // Once redeemed in A, realm B still learns nothing about it (and cannot trigger A's replay revocation).
+    assert_eq!(f.store.redeem_code(&realm_b, "h1", "spa", 132, &issue("b2")).await.unwrap(), CodeRedemption::Unknown);
+    assert_eq!(
+        f.store.redeem_code(&realm_a, "h1", "spa", 133, &issue("a2")).await.unwrap(),
+        CodeRedemption::Replayed(issue("a"))
+    );
 }
 
 fn refresh(
@@ -326,7 +378,7 @@ fn refresh(
         client_id: "spa".into(),
         user_id: "u1".into(),
         session_id: session.into(),
-        scope: "openid".into(),
+        scope: ScopeSet::parse("openid").unwrap(),
         auth_time: 100,
         offline,
         issued_at: 100,
@@ -373,6 +425,27 @@ async fn a_refresh_token_rotates_once_and_families_and_sessions_revoke_together(
     assert_eq!(f.store.find_refresh_token("r3").await.unwrap(), None);
 }
 
+/// Stored scopes read back as a `ScopeSet` or as `Corrupt`: a value that does not parse never reads as "no
+/// scopes".
+async fn a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt(f: Fixture) {
+    use tessera_core::model::CodeIssue;
+    use tessera_core::ports::{AuthorizationCodeStore, RefreshTokenStore, SessionStore};
+    let realm_id = realm_with_user(&f).await;
+    f.store.insert_refresh_token(&refresh(&realm_id, "r1", "fam", "s1", false)).await.unwrap();
+    f.store.insert_code(&code(&realm_id, "h1", 160)).await.unwrap();
+    f.store.grant_consent(&realm_id, "u1", "spa", &ScopeSet::parse("profile").unwrap(), 100).await.unwrap();
+    f.raw_sql(r#"UPDATE refresh_tokens SET scope = 'openid "quoted"' WHERE token_hash = 'r1'"#).await;
+    f.raw_sql(r#"UPDATE authorization_codes SET scope = 'openid "quoted"' WHERE code_hash = 'h1'"#).await;
+    f.raw_sql(r#"UPDATE user_consents SET scopes = 'profile "quoted"' WHERE client_id = 'spa'"#).await;
+    let found = f.store.find_refresh_token("r1").await;
+    assert!(matches!(found, Err(StoreError::Corrupt(_))), "refresh token: {found:?}");
+    let issue = CodeIssue { access_jti: "j".into(), access_exp: 400, family_id: "f".into() };
+    let redeemed = f.store.redeem_code(&realm_id, "h1", "spa", 130, &issue).await;
+    assert!(matches!(redeemed, Err(StoreError::Corrupt(_))), "code: {redeemed:?}");
+    let consent = f.store.find_consent(&realm_id, "u1", "spa").await;
+    assert!(matches!(consent, Err(StoreError::Corrupt(_))), "consent: {consent:?}");
+}
+
 async fn sessions_consent_and_login_failure_windows(f: Fixture) {
     use tessera_core::model::{LoginFailures, SsoSession};
     use tessera_core::ports::{LoginFailureStore, SessionStore};
@@ -396,12 +469,10 @@ async fn sessions_consent_and_login_failure_windows(f: Fixture) {
     assert_eq!(f.store.find_session(&realm_id, "s1").await.unwrap().unwrap().ended_at, Some(160));
 
     assert_eq!(f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(), None);
-    f.store.grant_consent(&realm_id, "u1", "spa", &["profile".into()], 100).await.unwrap();
-    f.store.grant_consent(&realm_id, "u1", "spa", &["profile".into(), "email".into()], 110).await.unwrap();
-    assert_eq!(
-        f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(),
-        Some(vec!["profile".into(), "email".into()])
-    );
+    f.store.grant_consent(&realm_id, "u1", "spa", &ScopeSet::parse("profile").unwrap(), 100).await.unwrap();
+    let both = ScopeSet::parse("profile email").unwrap();
+    f.store.grant_consent(&realm_id, "u1", "spa", &both, 110).await.unwrap();
+    assert_eq!(f.store.find_consent(&realm_id, "u1", "spa").await.unwrap(), Some(both));
 
     for (now, expected) in [(100, 1), (110, 2), (150, 3)] {
         let counted = f.store.record_login_failure(&realm_id, "user:wile", now, 60).await.unwrap();
@@ -454,6 +525,8 @@ backend_suite!(
     concurrent_key_rotations_make_exactly_one,
     users_are_created_found_listed_and_changed,
     a_code_is_redeemed_once_and_replays_name_the_first_issue,
+    a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
+    a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt,
     sessions_consent_and_login_failure_windows,
 );

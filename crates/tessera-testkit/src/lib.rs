@@ -21,23 +21,9 @@ use tessera_store::SqlStore;
 pub use reqwest;
 
 mod proxy;
+mod services;
 pub use proxy::CuttableProxy;
-
-/// The PostgreSQL to test against, when `TESSERA_TEST_DATABASE_URL` is set (`.ci/run` sets it).
-pub fn postgres_url() -> Option<String> {
-    std::env::var("TESSERA_TEST_DATABASE_URL").ok()
-}
-
-/// The Redis to test against, when `TESSERA_TEST_REDIS_URL` is set (`.ci/run` sets it).
-pub fn redis_url() -> Option<String> {
-    std::env::var("TESSERA_TEST_REDIS_URL").ok()
-}
-
-/// A fresh schema in the test PostgreSQL; the URL that uses it.
-pub async fn fresh_postgres() -> Option<String> {
-    let base = postgres_url()?;
-    Some(tessera_store::fresh_postgres_schema(&base).await.expect("fresh schema"))
-}
+pub use services::{SERVICES_VAR, fresh_postgres, postgres_url, redis_url, service_url, services_required};
 
 /// How to start a test server.
 pub struct TestServerBuilder {

@@ -1,7 +1,8 @@
 //! The cluster: three `tessera serve` processes on 127.0.0.1 sharing one PostgreSQL database and Redis.
 //! Every scenario of "many nodes, one realm set" runs here, in order, in one test: the last one restarts
 //! the machine's PostgreSQL, which nothing else may be using at that moment (cargo runs test binaries one
-//! after another). Needs `TESSERA_TEST_DATABASE_URL` and `TESSERA_TEST_REDIS_URL` (`.ci/run` sets both).
+//! after another). Needs `TESSERA_TEST_DATABASE_URL` and `TESSERA_TEST_REDIS_URL` (`.ci/run` sets both, and
+//! `TESSERA_TEST_SERVICES=required` so that CI cannot skip it).
 //! `TESSERA_CLUSTER_REVOCATIONS` sets how many revocations the propagation figures are taken over.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -120,10 +121,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_on_one_postgres_and_redis() {
-    let (Some(base), Some(redis)) = (tessera_testkit::postgres_url(), tessera_testkit::redis_url()) else {
+    // Skipped with a note without the services; a failure when `TESSERA_TEST_SERVICES=required`.
+    let (Some(db), Some(redis)) = (tessera_testkit::fresh_postgres().await, tessera_testkit::redis_url().await) else {
         return eprintln!("cluster scenarios need TESSERA_TEST_DATABASE_URL and TESSERA_TEST_REDIS_URL: skipped");
     };
-    let db = tessera_store::fresh_postgres_schema(&base).await.unwrap();
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let key_file = dirs[0].path().join("shared-master.key");
     let cluster = Cluster { db, redis, key_file, dirs };

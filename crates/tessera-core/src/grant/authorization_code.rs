@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use tessera_proto::{ScopeSet, TokenResponse};
+use tessera_proto::TokenResponse;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
@@ -42,7 +42,10 @@ impl AuthorizationCodeGrant<'_> {
             access_exp: ctx.now + lifetime as i64,
             family_id: new_identifier()?,
         };
-        let code = match ctx.store.redeem_code(&token_hash(self.code), &self.client.client_id, ctx.now, &issue).await? {
+        let code_hash = token_hash(self.code);
+        let redemption =
+            ctx.store.redeem_code(&ctx.realm.realm.id, &code_hash, &self.client.client_id, ctx.now, &issue);
+        let code = match redemption.await? {
             CodeRedemption::Redeemed(code) => code,
             CodeRedemption::Unknown => return Err(invalid_grant("the authorization code is invalid or expired")),
             CodeRedemption::Replayed(first) => {
@@ -80,7 +83,6 @@ impl AuthorizationCodeGrant<'_> {
         }
         let user = ctx.store.find_user_by_id(&ctx.realm.realm.id, &code.user_id).await?;
         let user = user.filter(|u| u.enabled).ok_or(invalid_grant("the user is not available"))?;
-        let granted = ScopeSet::parse(&code.scope).unwrap_or_default();
         let tokens = UserTokens {
             realm: ctx.realm,
             policy: &ctx.policy,
@@ -88,7 +90,7 @@ impl AuthorizationCodeGrant<'_> {
             user: &user,
             session_id: &code.session_id,
             auth_time: code.auth_time,
-            granted: &granted,
+            granted: &code.scope,
             nonce: code.nonce.as_deref(),
             now: ctx.now,
         }

@@ -62,7 +62,7 @@ impl RefreshTokenGrant<'_> {
         }
         let user = ctx.store.find_user_by_id(&ctx.realm.realm.id, &old.user_id).await?;
         let user = user.filter(|u| u.enabled).ok_or(invalid_grant("the user is not available"))?;
-        let original = ScopeSet::parse(&old.scope).unwrap_or_default();
+        let original = old.scope.clone();
         // §6: the requested scope "MUST NOT include any scope not originally granted".
         let granted = match self.scope {
             None => original,

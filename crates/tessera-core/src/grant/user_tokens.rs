@@ -93,7 +93,7 @@ impl UserTokens<'_> {
                 client_id: self.client.client_id.clone(),
                 user_id: self.user.id.clone(),
                 session_id: self.session_id.to_owned(),
-                scope: self.granted.to_string(),
+                scope: self.granted.clone(),
                 auth_time: self.auth_time,
                 offline,
                 issued_at: self.now,

@@ -1,5 +1,7 @@
 //! What grants leave behind: codes, refresh tokens and revocations.
 
+use tessera_proto::ScopeSet;
+
 /// A revoked access token, remembered by `jti` until `exp` (RFC 7009 §2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokedToken {
@@ -20,8 +22,8 @@ pub struct AuthorizationCode {
     pub user_id: String,
     pub session_id: String,
     pub redirect_uri: String,
-    /// The granted scopes, space-separated.
-    pub scope: String,
+    /// The granted scopes.
+    pub scope: ScopeSet,
     pub nonce: Option<String>,
     /// RFC 7636 S256 challenge.
     pub code_challenge: Option<String>,
@@ -58,8 +60,8 @@ pub struct RefreshToken {
     pub client_id: String,
     pub user_id: String,
     pub session_id: String,
-    /// The granted scopes, space-separated.
-    pub scope: String,
+    /// The granted scopes.
+    pub scope: ScopeSet,
     pub auth_time: i64,
     /// Issued for `offline_access`: outlives the SSO session (Keycloak's offline token).
     pub offline: bool,

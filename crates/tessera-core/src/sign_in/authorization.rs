@@ -205,7 +205,7 @@ impl AuthorizationRequest {
             user_id: user_id.to_owned(),
             session_id: session_id.to_owned(),
             redirect_uri: self.redirect_uri.to_string(),
-            scope: self.scope.clone(),
+            scope: self.scopes().iter().collect(),
             nonce: self.nonce.clone(),
             code_challenge: self.code_challenge.clone(),
             auth_time,
@@ -242,24 +242,24 @@ fn parse_prompt(raw: Option<&str>) -> Option<Prompt> {
 
 /// Whether the user must be asked: only for clients that require consent (Keycloak's `consentRequired`),
 /// when a granted scope is not yet consented to, or when `prompt=consent` asks for it.
-pub fn needs_consent(client: &Client, request: &AuthorizationRequest, consented: Option<&[String]>) -> bool {
+pub fn needs_consent(client: &Client, request: &AuthorizationRequest, consented: Option<&ScopeSet>) -> bool {
     if !client.consent_required {
         return false;
     }
     if request.prompt.consent {
         return true;
     }
-    let consented = consented.unwrap_or_default();
-    request.scopes().iter().filter(|s| *s != crate::scope::OPENID).any(|s| !consented.contains(s))
+    let consented = |s: &str| consented.is_some_and(|c| c.contains(s));
+    request.scopes().iter().filter(|s| *s != crate::scope::OPENID).any(|s| !consented(s))
 }
 
 /// What the user has consented to after accepting `request`: the earlier consent plus the request's
 /// scopes (`openid` names the protocol and needs no consent).
-pub fn merged_consent(earlier: Option<Vec<String>>, request: &AuthorizationRequest) -> Vec<String> {
+pub fn merged_consent(earlier: Option<ScopeSet>, request: &AuthorizationRequest) -> ScopeSet {
     let mut scopes = earlier.unwrap_or_default();
     for s in request.scopes() {
-        if s != crate::scope::OPENID && !scopes.contains(&s) {
-            scopes.push(s);
+        if s != crate::scope::OPENID {
+            scopes.insert(&s);
         }
     }
     scopes

@@ -131,7 +131,7 @@ impl Flow<'_> {
     ) -> Result<Step, SignInError> {
         let store = self.service.store;
         let consented = store.find_consent(&self.realm.realm.id, &user.id, &client.client_id).await?;
-        if super::authorization::needs_consent(client, &request, consented.as_deref()) {
+        if super::authorization::needs_consent(client, &request, consented.as_ref()) {
             if request.prompt.none {
                 let refusal = request.refuse(tessera_proto::ErrorCode::ConsentRequired, "the user has not consented");
                 return Ok(self.redirect(refusal.location(&self.realm.issuer), cookies));

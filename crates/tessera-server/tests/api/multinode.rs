@@ -1,5 +1,6 @@
 //! Many nodes, one realm set: PostgreSQL, Redis fan-out, failure behaviour. Cases needing PostgreSQL or
-//! Redis run when `TESSERA_TEST_DATABASE_URL` / `TESSERA_TEST_REDIS_URL` are set (`.ci/run` sets both).
+//! Redis run when `TESSERA_TEST_DATABASE_URL` / `TESSERA_TEST_REDIS_URL` are set (`.ci/run` sets both); under
+//! `TESSERA_TEST_SERVICES=required` (`.ci/run` again) they fail instead of skipping (`tessera_testkit::services`).
 
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,7 @@ async fn a_postgres_backed_server_issues_introspects_and_revokes() {
 
 #[tokio::test]
 async fn a_revocation_reaches_the_other_node_through_redis_well_within_a_second() {
-    let (Some(db), Some(redis)) = (fresh_postgres().await, redis_url()) else { return eprintln!("skipped") };
+    let (Some(db), Some(redis)) = (fresh_postgres().await, redis_url().await) else { return eprintln!("skipped") };
     let node = |db: &str| {
         let redis = redis.clone();
         TestServer::builder()
@@ -70,7 +71,7 @@ async fn a_revocation_reaches_the_other_node_through_redis_well_within_a_second(
 
 #[tokio::test]
 async fn per_client_usage_from_every_node_adds_up_in_redis() {
-    let (Some(db), Some(redis)) = (fresh_postgres().await, redis_url()) else { return eprintln!("skipped") };
+    let (Some(db), Some(redis)) = (fresh_postgres().await, redis_url().await) else { return eprintln!("skipped") };
     let node = |db: &str| {
         let redis = redis.clone();
         TestServer::builder().database_url(db).configure(shared).configure(move |c| c.redis_url = Some(redis)).spawn()

@@ -1,0 +1,217 @@
+//! The client and client-scope ports. A client with service accounts brings its service-account user.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sqlx::{Any, Row, Transaction};
+use tessera_core::model::{Client, ClientScope, ClientSecret};
+use tessera_core::ports::{ClientStore, ScopeStore, StoreError};
+use tessera_core::provisioning::service_account_user;
+
+use crate::error::{conflict, map_err};
+use crate::operations::bump_revision;
+use crate::rows::{client_from_row, flag, joined_secret_from_row, json, scope_from_row, secret_from_row};
+use crate::users::insert_user;
+use crate::{SqlStore, sql};
+
+pub async fn insert_scope(
+    tx: &mut Transaction<'static, Any>,
+    realm_id: &str,
+    s: &ClientScope,
+) -> Result<(), StoreError> {
+    sqlx::query(sql::INSERT_SCOPE)
+        .bind(realm_id.to_owned())
+        .bind(s.name.clone())
+        .bind(s.description.clone())
+        .bind(flag(s.include_in_token_scope))
+        .bind(json(&s.attributes))
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+pub async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Result<(), StoreError> {
+    sqlx::query(sql::INSERT_CLIENT)
+        .bind(c.id.clone())
+        .bind(c.realm_id.clone())
+        .bind(c.client_id.clone())
+        .bind(c.name.clone())
+        .bind(flag(c.enabled))
+        .bind(flag(c.public_client))
+        .bind(flag(c.service_accounts_enabled))
+        .bind(flag(c.standard_flow_enabled))
+        .bind(flag(c.direct_access_grants_enabled))
+        .bind(flag(c.consent_required))
+        .bind(json(&c.redirect_uris))
+        .bind(json(&c.web_origins))
+        .bind(json(&c.default_scopes))
+        .bind(json(&c.optional_scopes))
+        .bind(json(&c.audiences))
+        .bind(json(&c.attributes))
+        .bind(c.service_account_user_id.clone())
+        .bind(c.not_before)
+        .bind(c.created_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    for s in &c.secrets {
+        sqlx::query(sql::INSERT_SECRET)
+            .bind(s.id.clone())
+            .bind(c.id.clone())
+            .bind(s.hash.0.clone())
+            .bind(s.created_at)
+            .bind(s.expires_at)
+            .execute(&mut **tx)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl ScopeStore for SqlStore {
+    async fn create_scope(&self, realm_id: &str, scope: &ClientScope) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        insert_scope(&mut tx, realm_id, scope).await.map_err(conflict(format!("scope {:?} exists", scope.name)))?;
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn list_scopes(&self, realm_id: &str) -> Result<Vec<ClientScope>, StoreError> {
+        let rows =
+            sqlx::query(sql::SELECT_SCOPES).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(scope_from_row).collect()
+    }
+}
+
+#[async_trait]
+impl ClientStore for SqlStore {
+    async fn create_client(&self, client: &Client) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        insert_client(&mut tx, client).await.map_err(conflict(format!("client {:?} exists", client.client_id)))?;
+        if let Some(user) = service_account_user(client) {
+            insert_user(&mut tx, &user).await?;
+        }
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError> {
+        let rows = sqlx::query(sql::SELECT_CLIENT_WITH_SECRETS)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut client = client_from_row(first)?;
+        client.secrets =
+            rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        Ok(Some(client))
+    }
+
+    async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError> {
+        let rows =
+            sqlx::query(sql::SELECT_CLIENTS).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
+        let mut clients = rows.iter().map(client_from_row).collect::<Result<Vec<_>, _>>()?;
+        let secret_rows = sqlx::query(sql::SELECT_REALM_SECRETS)
+            .bind(realm_id.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let mut by_client: BTreeMap<String, Vec<_>> = BTreeMap::new();
+        for row in &secret_rows {
+            let (client_pk, secret) = secret_from_row(row)?;
+            by_client.entry(client_pk).or_default().push(secret);
+        }
+        for c in &mut clients {
+            c.secrets = by_client.remove(&c.id).unwrap_or_default();
+        }
+        Ok(clients)
+    }
+
+    async fn set_client_not_before(&self, realm_id: &str, client_id: &str, at: i64) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(sql::SET_CLIENT_NOT_BEFORE)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn rotate_client_secret(
+        &self,
+        realm_id: &str,
+        client_id: &str,
+        new: &ClientSecret,
+        old_expire_at: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let Some(row) = sqlx::query(sql::SELECT_CLIENT_PK)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?
+        else {
+            return Ok(false);
+        };
+        let pk: String = row.try_get(0).map_err(map_err)?;
+        sqlx::query(sql::EXPIRE_OLD_SECRETS)
+            .bind(pk.clone())
+            .bind(old_expire_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        sqlx::query(sql::INSERT_SECRET)
+            .bind(new.id.clone())
+            .bind(pk)
+            .bind(new.hash.0.clone())
+            .bind(new.created_at)
+            .bind(new.expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+
+    async fn delete_client(&self, realm_id: &str, client_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(sql::SELECT_CLIENT_PK)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let pk: String = row.try_get(0).map_err(map_err)?;
+        let sa_user: Option<String> = row.try_get(1).map_err(map_err)?;
+        sqlx::query(sql::DELETE_SECRETS).bind(pk.clone()).execute(&mut *tx).await.map_err(map_err)?;
+        sqlx::query(sql::DELETE_CLIENT).bind(pk).execute(&mut *tx).await.map_err(map_err)?;
+        if let Some(user) = sa_user {
+            sqlx::query(sql::DELETE_USER)
+                .bind(realm_id.to_owned())
+                .bind(user)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        }
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
+    }
+}
