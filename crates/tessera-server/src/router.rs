@@ -35,11 +35,11 @@ pub fn router(state: AppState) -> Router {
             Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
                 get(discovery::oauth_server_metadata)
             }
-            Endpoint::Authorize => get(login::authorize_get).post(login::authorize_post),
+            Endpoint::Authorize => get(login::authorize).post(login::authorize),
             Endpoint::LoginAuthenticate => post(login::authenticate),
             Endpoint::LoginConsent => post(login::consent),
             Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
-            Endpoint::Logout => get(login::logout_get).post(login::logout_post),
+            Endpoint::Logout => get(login::logout).post(login::logout),
             Endpoint::LoginStylesheet => get(login::pages::stylesheet),
             Endpoint::HealthLive => get(health::live),
             Endpoint::HealthReady => get(health::ready),

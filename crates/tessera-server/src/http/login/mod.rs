@@ -1,112 +1,87 @@
 //! The pages people see: the authorization endpoint, the login and consent forms and logout. Handlers here
-//! are adapters like the others: they read the parameters and cookies, call one step of
-//! `tessera_core::sign_in::SignIn`, and render the [`Step`](tessera_core::sign_in::Step) it returns.
+//! are adapters like the others: [`BrowserRequest`] reads the parameters and cookies, one step of
+//! `tessera_core::sign_in::SignIn` decides, and the [`Step`](tessera_core::sign_in::Step) it returns is
+//! rendered.
 
 mod cookies;
 pub mod pages;
 mod render;
 
-use axum::extract::{FromRequest, Path, RawQuery, Request, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::Method;
 use axum::response::Response;
 use tessera_core::request::FormParams;
-use tessera_core::sign_in::Browser;
+use tessera_core::sign_in::{Browser, Step};
 
 use self::cookies::BrowserCookies;
 use self::render::render_step;
 use crate::http::extract::{OAuthForm, SourceIp};
 use crate::state::AppState;
 
-/// The parameters of a GET, or `None` when a parameter is repeated or unreadable.
-fn params_from_query(query: Option<&str>) -> Option<FormParams> {
-    FormParams::from_urlencoded(query.unwrap_or("").as_bytes()).ok()
+/// One browser request: the realm in the path, the parameters (from the query of a GET, the form of a
+/// POST; `None` when a parameter is repeated or unreadable), our cookies and the client's address.
+pub struct BrowserRequest {
+    realm: String,
+    params: Option<FormParams>,
+    posted: bool,
+    cookies: BrowserCookies,
+    source_ip: Option<String>,
 }
 
-/// The parameters of a form POST, or `None` when the body is not a readable form.
-async fn params_from_form(request: Request, state: &AppState) -> Option<FormParams> {
-    OAuthForm::from_request(request, state).await.ok().map(|OAuthForm(f)| f)
+impl FromRequest<AppState> for BrowserRequest {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let realm = Path::<String>::from_request_parts(&mut parts, state).await.map(|Path(r)| r).unwrap_or_default();
+        let SourceIp(source_ip) = SourceIp::from_request_parts(&mut parts, state).await?;
+        let cookies = BrowserCookies::read(&parts.headers);
+        let posted = parts.method == Method::POST;
+        let params = if posted {
+            let request = Request::from_parts(parts, body);
+            OAuthForm::from_request(request, state).await.ok().map(|OAuthForm(f)| f)
+        } else {
+            FormParams::from_urlencoded(parts.uri.query().unwrap_or("").as_bytes()).ok()
+        };
+        Ok(Self { realm, params, posted, cookies, source_ip })
+    }
 }
 
-fn browser<'a>(cookies: &'a BrowserCookies, ip: &'a Option<String>) -> Browser<'a> {
-    Browser { session_cookie: cookies.session(), csrf_cookie: cookies.csrf(), source_ip: ip.as_deref() }
+impl BrowserRequest {
+    fn browser(&self) -> Browser<'_> {
+        Browser {
+            session_cookie: self.cookies.session(),
+            csrf_cookie: self.cookies.csrf(),
+            source_ip: self.source_ip.as_deref(),
+        }
+    }
+
+    fn render(&self, step: Step, state: &AppState) -> Response {
+        render_step(step, &self.realm, state.secure_cookies)
+    }
 }
 
-/// `GET /auth`: parameters in the query (RFC 6749 §4.1.1).
-pub async fn authorize_get(
-    State(state): State<AppState>,
-    Path(realm): Path<String>,
-    SourceIp(ip): SourceIp,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let cookies = BrowserCookies::read(&headers);
-    let params = params_from_query(query.as_deref());
-    let step = state.sign_in().authorize(&realm, params, browser(&cookies, &ip)).await;
-    render_step(step, &realm, state.secure_cookies)
-}
-
-/// `POST /auth`: parameters form-encoded in the body (OIDC Core §3.1.2.1).
-pub async fn authorize_post(
-    State(state): State<AppState>,
-    Path(realm): Path<String>,
-    SourceIp(ip): SourceIp,
-    request: Request,
-) -> Response {
-    let cookies = BrowserCookies::read(request.headers());
-    let params = params_from_form(request, &state).await;
-    let step = state.sign_in().authorize(&realm, params, browser(&cookies, &ip)).await;
-    render_step(step, &realm, state.secure_cookies)
+/// `GET|POST /auth` (RFC 6749 §4.1.1; OIDC Core §3.1.2.1 allows the form POST).
+pub async fn authorize(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let step = state.sign_in().authorize(&request.realm, request.params.take(), request.browser()).await;
+    request.render(step, &state)
 }
 
 /// `POST /login-actions/authenticate`: the login form.
-pub async fn authenticate(
-    State(state): State<AppState>,
-    Path(realm): Path<String>,
-    SourceIp(ip): SourceIp,
-    request: Request,
-) -> Response {
-    let cookies = BrowserCookies::read(request.headers());
-    let form = params_from_form(request, &state).await;
-    let step = state.sign_in().authenticate(&realm, form, browser(&cookies, &ip)).await;
-    render_step(step, &realm, state.secure_cookies)
+pub async fn authenticate(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let step = state.sign_in().authenticate(&request.realm, request.params.take(), request.browser()).await;
+    request.render(step, &state)
 }
 
 /// `POST /login-actions/consent`: the consent form.
-pub async fn consent(
-    State(state): State<AppState>,
-    Path(realm): Path<String>,
-    SourceIp(ip): SourceIp,
-    request: Request,
-) -> Response {
-    let cookies = BrowserCookies::read(request.headers());
-    let form = params_from_form(request, &state).await;
-    let step = state.sign_in().consent(&realm, form, browser(&cookies, &ip)).await;
-    render_step(step, &realm, state.secure_cookies)
+pub async fn consent(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let step = state.sign_in().consent(&request.realm, request.params.take(), request.browser()).await;
+    request.render(step, &state)
 }
 
-/// `GET /logout` (OIDC RP-Initiated Logout §2).
-pub async fn logout_get(
-    State(state): State<AppState>,
-    Path(realm): Path<String>,
-    SourceIp(ip): SourceIp,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let cookies = BrowserCookies::read(&headers);
-    let params = params_from_query(query.as_deref());
-    let step = state.sign_in().logout(&realm, params, false, browser(&cookies, &ip)).await;
-    render_step(step, &realm, state.secure_cookies)
-}
-
-/// `POST /logout`: from a client, or the confirmation page's form.
-pub async fn logout_post(
-    State(state): State<AppState>,
-    Path(realm): Path<String>,
-    SourceIp(ip): SourceIp,
-    request: Request,
-) -> Response {
-    let cookies = BrowserCookies::read(request.headers());
-    let params = params_from_form(request, &state).await;
-    let step = state.sign_in().logout(&realm, params, true, browser(&cookies, &ip)).await;
-    render_step(step, &realm, state.secure_cookies)
+/// `GET|POST /logout` (OIDC RP-Initiated Logout §2): from a client, or the confirmation page's form.
+pub async fn logout(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let (params, posted) = (request.params.take(), request.posted);
+    let step = state.sign_in().logout(&request.realm, params, posted, request.browser()).await;
+    request.render(step, &state)
 }
