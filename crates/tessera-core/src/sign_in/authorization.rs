@@ -32,8 +32,8 @@ pub struct Prompt {
 pub struct AuthorizationRequest {
     pub client_id: String,
     pub redirect_uri: RedirectUri,
-    /// The scopes that will be granted, space-separated.
-    pub scope: String,
+    /// The scopes that will be granted.
+    pub scope: ScopeSet,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
@@ -168,7 +168,7 @@ impl AuthorizationRequest {
         Ok(Self {
             client_id: client.client_id.clone(),
             redirect_uri: redirect_uri.clone(),
-            scope: scopes.granted.to_string(),
+            scope: scopes.granted,
             state,
             nonce: params.get("nonce").map(str::to_owned),
             code_challenge: challenge.map(|c| c.as_str().to_owned()),
@@ -205,7 +205,7 @@ impl AuthorizationRequest {
             user_id: user_id.to_owned(),
             session_id: session_id.to_owned(),
             redirect_uri: self.redirect_uri.to_string(),
-            scope: self.scopes().iter().collect(),
+            scope: self.scope.clone(),
             nonce: self.nonce.clone(),
             code_challenge: self.code_challenge.clone(),
             auth_time,
@@ -213,10 +213,6 @@ impl AuthorizationRequest {
             expires_at: now + CODE_LIFETIME,
         };
         Ok((code, record))
-    }
-
-    pub fn scopes(&self) -> Vec<String> {
-        self.scope.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
     }
 
     /// Whether a sign-in at `auth_time` is recent enough for `max_age` (OIDC Core §3.1.2.1).
@@ -250,17 +246,15 @@ pub fn needs_consent(client: &Client, request: &AuthorizationRequest, consented:
         return true;
     }
     let consented = |s: &str| consented.is_some_and(|c| c.contains(s));
-    request.scopes().iter().filter(|s| *s != crate::scope::OPENID).any(|s| !consented(s))
+    request.scope.iter().filter(|s| *s != crate::scope::OPENID).any(|s| !consented(s))
 }
 
 /// What the user has consented to after accepting `request`: the earlier consent plus the request's
 /// scopes (`openid` names the protocol and needs no consent).
 pub fn merged_consent(earlier: Option<ScopeSet>, request: &AuthorizationRequest) -> ScopeSet {
     let mut scopes = earlier.unwrap_or_default();
-    for s in request.scopes() {
-        if s != crate::scope::OPENID {
-            scopes.insert(&s);
-        }
+    for s in request.scope.iter().filter(|s| *s != crate::scope::OPENID) {
+        scopes.insert(s);
     }
     scopes
 }
@@ -327,6 +321,6 @@ mod tests {
         let ok = AuthorizationRequest::check(&params(&s256), Some(&c), &policy, &[]).unwrap();
         assert_eq!(ok.code_challenge.as_deref(), Some(CHALLENGE));
         assert!(ok.prompt.login);
-        assert_eq!(ok.scope, "profile");
+        assert_eq!(ok.scope.to_string(), "profile");
     }
 }

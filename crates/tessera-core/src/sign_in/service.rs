@@ -150,7 +150,7 @@ impl Flow<'_> {
     ) -> Result<Step, SignInError> {
         let csrf = csrf_token(self.browser.csrf_cookie, &mut cookies)?;
         let scopes =
-            request.scopes().iter().filter(|s| *s != crate::scope::OPENID).map(|s| self.describe_scope(s)).collect();
+            request.scope.iter().filter(|s| *s != crate::scope::OPENID).map(|s| self.describe_scope(s)).collect();
         let pending = PendingAuthorization::new(request, csrf.clone(), self.now())
             .seal(self.service.master, &self.realm.realm.id)?;
         let form =
