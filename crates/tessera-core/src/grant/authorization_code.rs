@@ -91,6 +91,7 @@ impl AuthorizationCodeGrant<'_> {
             session_id: &code.session_id,
             auth_time: code.auth_time,
             granted: &code.scope,
+            refresh_scope: None,
             nonce: code.nonce.as_deref(),
             now: ctx.now,
         }

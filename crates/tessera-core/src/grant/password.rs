@@ -63,6 +63,7 @@ impl PasswordGrant<'_> {
             session_id: &session.id,
             auth_time: ctx.now,
             granted: &scopes.granted,
+            refresh_scope: None,
             nonce: None,
             now: ctx.now,
         }

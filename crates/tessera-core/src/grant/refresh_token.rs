@@ -65,7 +65,7 @@ impl RefreshTokenGrant<'_> {
         let original = old.scope.clone();
         // §6: the requested scope "MUST NOT include any scope not originally granted".
         let granted = match self.scope {
-            None => original,
+            None => original.clone(),
             Some(requested) if requested.iter().all(|s| original.contains(s)) => requested.clone(),
             Some(_) => return Err(OAuthError::InvalidScope(Cow::Borrowed("the scope exceeds what was granted"))),
         };
@@ -77,6 +77,9 @@ impl RefreshTokenGrant<'_> {
             session_id: &old.session_id,
             auth_time: old.auth_time,
             granted: &granted,
+            // §6: "the refresh token scope MUST be identical to that of the refresh token included by the
+            // client in the request".
+            refresh_scope: Some(&original),
             nonce: None,
             now: ctx.now,
         }

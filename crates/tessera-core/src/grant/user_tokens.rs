@@ -22,7 +22,11 @@ pub struct UserTokens<'a> {
     pub user: &'a User,
     pub session_id: &'a str,
     pub auth_time: i64,
+    /// The scope of the access and ID tokens.
     pub granted: &'a ScopeSet,
+    /// The refresh token's scope when it differs from `granted`: a refresh with a narrower `scope` keeps
+    /// the original on the new refresh token (RFC 6749 §6). `None`: the same as `granted`.
+    pub refresh_scope: Option<&'a ScopeSet>,
     pub nonce: Option<&'a str>,
     pub now: i64,
 }
@@ -43,7 +47,11 @@ pub fn new_identifier() -> Result<String, OAuthError> {
 impl UserTokens<'_> {
     fn wants_refresh_token(&self) -> bool {
         let enabled = self.client.attributes.get("use.refresh.tokens").is_none_or(|v| v != "false");
-        enabled && (!self.client.public_client || self.granted.contains(OFFLINE_ACCESS))
+        enabled && (!self.client.public_client || self.refresh_scope().contains(OFFLINE_ACCESS))
+    }
+
+    fn refresh_scope(&self) -> &ScopeSet {
+        self.refresh_scope.unwrap_or(self.granted)
     }
 
     /// Signs the tokens; the access token's `jti` and the refresh family are chosen by the caller, who may
@@ -84,7 +92,7 @@ impl UserTokens<'_> {
             None
         };
         let (refresh_token, refresh) = if self.wants_refresh_token() {
-            let offline = self.granted.contains(OFFLINE_ACCESS);
+            let offline = self.refresh_scope().contains(OFFLINE_ACCESS);
             let value = random_token(32)?;
             let record = RefreshToken {
                 token_hash: token_hash(&value),
@@ -93,7 +101,7 @@ impl UserTokens<'_> {
                 client_id: self.client.client_id.clone(),
                 user_id: self.user.id.clone(),
                 session_id: self.session_id.to_owned(),
-                scope: self.granted.clone(),
+                scope: self.refresh_scope().clone(),
                 auth_time: self.auth_time,
                 offline,
                 issued_at: self.now,

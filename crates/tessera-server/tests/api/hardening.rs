@@ -171,3 +171,60 @@ async fn forwarding_headers_name_the_client_only_behind_a_trusted_proxy_rfc7239_
     assert_eq!(forwarded_from(true).await.as_deref(), Some("203.0.113.9"));
     assert_eq!(forwarded_from(false).await.as_deref(), Some("127.0.0.1"), "an untrusted peer's header is ignored");
 }
+
+/// RFC 6749 §6: a refresh may ask for less, but "the refresh token scope MUST be identical to that of the
+/// refresh token included by the client in the request": narrowing once does not narrow for good.
+#[tokio::test]
+async fn a_narrower_refresh_keeps_the_original_scope_on_the_new_refresh_token_rfc6749_6() {
+    use tessera_core::provisioning::NewClient;
+    let fixture =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/keycloak-realm-acme.json");
+    let server = TestServer::builder().import_realm(fixture).spawn().await;
+    let spec = NewClient {
+        client_id: "importer".into(),
+        direct_access_grants: true,
+        default_scopes: vec!["profile".into()],
+        ..NewClient::default()
+    };
+    let importer = server.client("acme", spec).await;
+    let token = |form: Vec<(&'static str, String)>| {
+        server.http.post(server.token_url("acme")).basic_auth("importer", Some(&importer.secret)).form(&form).send()
+    };
+    let first: Value = token(vec![
+        ("grant_type", "password".into()),
+        ("username", "roadrunner".into()),
+        ("password", "Beep-Beep-Meep-2024".into()),
+        ("scope", "openid".into()),
+    ])
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let scope_of = |body: &Value| -> Vec<String> {
+        let mut s: Vec<String> = body["scope"].as_str().unwrap().split(' ').map(str::to_owned).collect();
+        s.sort();
+        s
+    };
+    assert_eq!(scope_of(&first), ["openid", "profile"]);
+    let refresh = |rt: String, scope: Option<&'static str>| {
+        let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+        let owned: Vec<(&'static str, String)> = {
+            if let Some(s) = scope {
+                form.push(("scope", s));
+            }
+            form.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
+        };
+        token(owned)
+    };
+    let narrowed: Value = refresh(first["refresh_token"].as_str().unwrap().to_owned(), Some("openid"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(scope_of(&narrowed), ["openid"], "the access token is narrowed: {narrowed}");
+    let again: Value =
+        refresh(narrowed["refresh_token"].as_str().unwrap().to_owned(), None).await.unwrap().json().await.unwrap();
+    assert_eq!(scope_of(&again), ["openid", "profile"], "the refresh token kept the original scope: {again}");
+}
