@@ -228,3 +228,35 @@ async fn a_narrower_refresh_keeps_the_original_scope_on_the_new_refresh_token_rf
         refresh(narrowed["refresh_token"].as_str().unwrap().to_owned(), None).await.unwrap().json().await.unwrap();
     assert_eq!(scope_of(&again), ["openid", "profile"], "the refresh token kept the original scope: {again}");
 }
+
+/// RFC 9700 §4.7.1 / RFC 6265bis §4.1.3.2: over https the CSRF cookie is `__Host-` prefixed, so a cookie
+/// planted by a sibling subdomain (which cannot set `__Host-` cookies) is never adopted as the form token.
+#[tokio::test]
+async fn over_https_the_csrf_cookie_is_host_prefixed_and_a_planted_one_is_ignored_rfc9700_4_7_1() {
+    let fixture =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/keycloak-realm-acme.json");
+    let server = TestServer::builder()
+        .import_realm(fixture)
+        .configure(|c| c.public_url = Some("https://id.acme.test".to_owned()))
+        .spawn()
+        .await;
+    let url = server.url(
+        "/realms/acme/protocol/openid-connect/auth?client_id=storefront&response_type=code&scope=openid\
+         &redirect_uri=https%3A%2F%2Fshop.acme.test%2Fcallback&code_challenge_method=S256\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    );
+    let planted = "planted-by-a-sibling-subdomain-0000000000000";
+    let response = server.http.get(&url).header("cookie", format!("TESSERA_CSRF={planted}")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let set: Vec<String> =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    let csrf_cookie = set.iter().find(|c| c.starts_with("__Host-TESSERA_CSRF=")).expect("a __Host- CSRF cookie");
+    let attributes: Vec<&str> = csrf_cookie.split(';').map(str::trim).collect();
+    assert!(attributes.contains(&"Secure") && attributes.contains(&"Path=/"), "{csrf_cookie}");
+    assert!(!csrf_cookie.contains("Domain"), "{csrf_cookie}");
+    let html = response.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let token = html[start..].split('"').next().unwrap();
+    assert_ne!(token, planted, "the planted cookie was adopted as the form's CSRF token");
+}

@@ -35,7 +35,7 @@ impl FromRequest<AppState> for BrowserRequest {
         let (mut parts, body) = request.into_parts();
         let realm = Path::<String>::from_request_parts(&mut parts, state).await.map(|Path(r)| r).unwrap_or_default();
         let SourceIp(source_ip) = SourceIp::from_request_parts(&mut parts, state).await?;
-        let cookies = BrowserCookies::read(&parts.headers);
+        let cookies = BrowserCookies::read(&parts.headers, state.secure_cookies);
         let posted = parts.method == Method::POST;
         let params = if posted {
             let request = Request::from_parts(parts, body);
