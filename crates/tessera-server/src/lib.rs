@@ -7,6 +7,7 @@ mod client_address;
 mod config;
 mod denylist;
 mod directory;
+mod file_modes;
 mod http;
 mod issued_tokens;
 mod keyfile;

@@ -45,6 +45,9 @@ pub async fn open(config: &Config, create: bool) -> Result<(SqlStore, ServerSecr
         .await
         .map_err(|e| OperationError::Setup(e.to_string()))?;
     check_key_file_matches(&store, &secrets, &config.master_key_file()).await?;
+    for line in crate::file_modes::restrict(&config.data_dir) {
+        tracing::warn!("file mode too wide: {line}");
+    }
     Ok((store, secrets))
 }
 

@@ -260,3 +260,22 @@ async fn over_https_the_csrf_cookie_is_host_prefixed_and_a_planted_one_is_ignore
     let token = html[start..].split('"').next().unwrap();
     assert_ne!(token, planted, "the planted cookie was adopted as the form's CSRF token");
 }
+
+/// The database, its WAL and the key file hold hashes and sealed keys: readable by the owner only.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_database_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (server, secret) = shop(&data).await;
+    assert_eq!(server.client_credentials("shop", "svc", &secret, None).await.status(), 200);
+    let mode = |name: &str| std::fs::metadata(data.join(name)).map(|m| m.permissions().mode() & 0o777).ok();
+    assert_eq!(mode(""), Some(0o700), "the data directory");
+    for name in ["tessera.db", "tessera.db-wal", "master.key"] {
+        assert_eq!(mode(name), Some(0o600), "{name}");
+    }
+    server.stop().await;
+}
