@@ -55,6 +55,7 @@ pub struct Application {
     refresh_interval: std::time::Duration,
     key_check_interval: std::time::Duration,
     revocation_purge_interval: std::time::Duration,
+    header_read_timeout: std::time::Duration,
     /// Secrets created during start-up, for the operator to see once.
     pub startup_secrets: Vec<StartupSecret>,
     /// One line per import, for the operator.
@@ -152,6 +153,7 @@ impl Application {
             passwords: Arc::new(Argon2Pool::sized_to_cores()),
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
+            limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
         };
         Ok(Self {
             listener,
@@ -170,6 +172,7 @@ impl Application {
             refresh_interval: config.refresh_interval,
             key_check_interval: config.key_check_interval,
             revocation_purge_interval: config.revocation_purge_interval,
+            header_read_timeout: config.header_read_timeout,
 
             startup_secrets,
             startup_notes,
@@ -204,22 +207,8 @@ impl Application {
         if let Some(redis) = &self.redis {
             tasks.push(redis.spawn_subscriber(Arc::downgrade(&self.revocations)));
         }
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let result = match self.tls {
-            Some(tls) => {
-                let handle = axum_server::Handle::new();
-                let stopper = handle.clone();
-                tokio::spawn(async move {
-                    shutdown.await;
-                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-                });
-                axum_server::from_tcp_rustls(self.listener, tls)?.handle(handle).serve(service).await
-            }
-            None => {
-                let listener = tokio::net::TcpListener::from_std(self.listener)?;
-                axum::serve(listener, service).with_graceful_shutdown(shutdown).await
-            }
-        };
+        let result =
+            crate::serve::serve(self.listener, self.tls, self.router, self.header_read_timeout, shutdown).await;
         for task in tasks {
             task.abort();
         }

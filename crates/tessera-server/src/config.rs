@@ -44,6 +44,12 @@ pub struct Config {
     pub audit_flush_interval: Duration,
     /// How often revocations of expired tokens are forgotten.
     pub revocation_purge_interval: Duration,
+    /// A request's head (line and headers) must arrive within this, or the connection is closed.
+    pub header_read_timeout: Duration,
+    /// A request that takes longer than this (reading its body included) is answered 408.
+    pub request_timeout: Duration,
+    /// Requests handled at once by this node; beyond it, 503 with `Retry-After` at once.
+    pub max_concurrent_requests: usize,
     /// Proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` headers are believed: the client's address is
     /// the rightmost hop that is not one of them. Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -79,6 +85,9 @@ impl Config {
             audit_flush_interval: Duration::from_secs(1),
             revocation_purge_interval: Duration::from_secs(60),
             trusted_proxies: Vec::new(),
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 1024,
         }
     }
 

@@ -11,11 +11,13 @@ mod file_modes;
 mod http;
 mod issued_tokens;
 mod keyfile;
+mod limits;
 pub mod operations;
 mod passwords;
 mod redis_fanout;
 mod router;
 mod routes;
+mod serve;
 mod state;
 
 pub use app::{Application, StartError};

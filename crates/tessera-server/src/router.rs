@@ -24,6 +24,7 @@ const HSTS: &str = "max-age=31536000";
 
 pub fn router(state: AppState) -> Router {
     let https = state.secure_cookies;
+    let limits = state.limits.clone();
     let mut router = Router::new();
     for endpoint in Endpoint::ALL {
         let method_router = match endpoint {
@@ -49,6 +50,7 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(error::not_found)
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(limits, crate::limits::enforce))
         .layer(tower::util::option_layer(https.then(|| {
             SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS))
         })))

@@ -45,6 +45,12 @@ pub struct FileConfig {
     pub dependency_timeout_ms: Option<u64>,
     /// While the revocation feed is down, answer introspection from local knowledge instead of 503.
     pub introspection_fail_open: Option<bool>,
+    /// A request's head must arrive within this (seconds).
+    pub header_read_timeout_secs: Option<u64>,
+    /// A request must finish within this, body included (seconds).
+    pub request_timeout_secs: Option<u64>,
+    /// Requests handled at once; beyond it, 503.
+    pub max_concurrent_requests: Option<usize>,
     /// Proxies (CIDRs) whose forwarding headers name the client.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -90,6 +96,15 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     };
     config.trusted_proxies =
         if args.trusted_proxy.is_empty() { file.trusted_proxies } else { args.trusted_proxy.clone() };
+    if let Some(s) = file.header_read_timeout_secs {
+        config.header_read_timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    if let Some(s) = file.request_timeout_secs {
+        config.request_timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    if let Some(n) = file.max_concurrent_requests {
+        config.max_concurrent_requests = n.max(1);
+    }
     config.import_realms = file.import_realms;
     config.import_realms.extend(args.import_realm.iter().cloned());
     if let Some(n) = file.max_body_bytes {

@@ -23,6 +23,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("too many requests in flight")]
+    Overloaded,
+    #[error("the request took too long")]
+    RequestTimeout,
 }
 
 impl From<StoreError> for ApiError {
@@ -52,6 +56,14 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidRequest, "request body too large".into())
+            }
+            ApiError::Overloaded => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::TemporarilyUnavailable,
+                "the server is busy; try again in a moment".into(),
+            ),
+            ApiError::RequestTimeout => {
+                (StatusCode::REQUEST_TIMEOUT, ErrorCode::InvalidRequest, "the request took too long".into())
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Findings of the attacker's review, each reproduced: sizes from outside are bounded where the request
 //! enters, and nothing is parsed or looked up per scope before the client is authenticated.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use tessera_core::audit::{AuditQuery, MAX_FIELD_CHARS};
 use tessera_core::model::SigningAlgorithm;
@@ -278,4 +280,53 @@ async fn the_data_directory_and_database_files_are_owner_only() {
         assert_eq!(mode(name), Some(0o600), "{name}");
     }
     server.stop().await;
+}
+
+/// A slowloris sends a request head a byte at a time and never finishes: the connection is closed once
+/// the head is overdue, so such clients cannot hold every connection.
+#[tokio::test]
+async fn a_request_head_that_never_completes_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::builder().configure(|c| c.header_read_timeout = Duration::from_millis(500)).spawn().await;
+    let mut slow = tokio::net::TcpStream::connect(server.base_url.trim_start_matches("http://")).await.unwrap();
+    slow.write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut rest = Vec::new();
+    // The server answers (408) and closes, or just closes; either way the read ends well before 10 s.
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the half-sent request kept its connection for 10 s");
+}
+
+/// Beyond `max_concurrent_requests`, requests are refused at once with 503 `temporarily_unavailable` and
+/// `Retry-After` (RFC 9110 §15.6.4) instead of queueing without bound; a request that takes longer than
+/// `request_timeout` (a body trickling in) is answered 408.
+#[tokio::test]
+async fn requests_beyond_the_concurrency_limit_get_503_and_slow_ones_408_rfc9110_15_6_4() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::builder()
+        .configure(|c| {
+            c.max_concurrent_requests = 1;
+            c.request_timeout = Duration::from_secs(2);
+        })
+        .spawn()
+        .await;
+    server.realm("shop", SigningAlgorithm::Es256, &[]).await;
+    // Holds the one slot: a token request whose body never finishes arriving.
+    let mut holder = tokio::net::TcpStream::connect(server.base_url.trim_start_matches("http://")).await.unwrap();
+    let head = "POST /realms/shop/protocol/openid-connect/token HTTP/1.1\r\nHost: x\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=";
+    holder.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = server.http.get(server.url("/realms/shop/.well-known/openid-configuration")).send().await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    // The trickling request is cut at the timeout, which frees the slot.
+    let mut answer = Vec::new();
+    let _ =
+        tokio::time::timeout(Duration::from_secs(10), tokio::io::AsyncReadExt::read_to_end(&mut holder, &mut answer))
+            .await;
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408"), "{}", String::from_utf8_lossy(&answer));
+    let served = server.http.get(server.url("/realms/shop/.well-known/openid-configuration")).send().await.unwrap();
+    assert_eq!(served.status(), 200);
 }
