@@ -7,11 +7,16 @@ use tessera_proto::IntrospectionResponse;
 
 use crate::OAuthError;
 use crate::client_auth::ClientRequest;
+use crate::model::Client;
 use crate::ports::{Denylist, RefreshTokenStore, StoreError};
 use crate::request::FormParams;
 use crate::revocation::access_token_is_live;
 use crate::secret::token_hash;
 use crate::token::verify_access_token;
+
+/// The realm attribute saying who may introspect which tokens: `audience` (the default: a token's own
+/// client and the clients named in its `aud`) or `realm` (any confidential client of the realm).
+pub const INTROSPECTION_SCOPE_ATTRIBUTE: &str = "tessera.introspection.scope";
 
 pub struct TokenIntrospection<'a> {
     pub request: ClientRequest<'a>,
@@ -36,12 +41,24 @@ impl TokenIntrospection<'_> {
         }
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
         // `token_type_hint` (§2.1) is not needed: a JWT is an access token, anything else a refresh token.
-        if !token.contains('.')
-            && let Some(store) = self.refresh_tokens
-        {
-            return Ok(self.inspect_refresh(store, token).await?);
-        }
-        Ok(self.inspect(token).await?)
+        let answer = match self.refresh_tokens {
+            Some(store) if !token.contains('.') => self.inspect_refresh(store, token).await?,
+            _ => self.inspect(token).await?,
+        };
+        Ok(if self.may_see(&caller, &answer) { answer } else { IntrospectionResponse::inactive() })
+    }
+
+    /// RFC 7662 §4: "the authorization server MUST determine whether or not the protected resource is
+    /// allowed to introspect the token". By default a client may introspect its own tokens and those naming
+    /// it in `aud`; the realm attribute [`INTROSPECTION_SCOPE_ATTRIBUTE`] = `realm` lets every confidential
+    /// client of the realm introspect every token, as Keycloak does. A token a caller may not see is
+    /// simply inactive to it (§2.2), so nothing is learnt about it.
+    fn may_see(&self, caller: &Client, answer: &IntrospectionResponse) -> bool {
+        let realm_wide =
+            self.request.realm.realm.attributes.get(INTROSPECTION_SCOPE_ATTRIBUTE).is_some_and(|v| v == "realm");
+        realm_wide
+            || answer.client_id.as_deref() == Some(caller.client_id.as_str())
+            || answer.aud.as_ref().is_some_and(|aud| aud.contains(&caller.client_id))
     }
 
     /// A refresh token is active while it is neither rotated, revoked nor expired, and no not-before policy

@@ -154,8 +154,20 @@ impl TestServer {
 
     /// A realm with the given scopes.
     pub async fn realm(&self, name: &str, alg: SigningAlgorithm, scopes: &[&str]) -> Realm {
+        self.realm_with_attributes(name, alg, scopes, &[]).await
+    }
+
+    /// As [`Self::realm`], with realm attributes (Keycloak's names or Tessera's `tessera.*`).
+    pub async fn realm_with_attributes(
+        &self,
+        name: &str,
+        alg: SigningAlgorithm,
+        scopes: &[&str],
+        attributes: &[(&str, &str)],
+    ) -> Realm {
         let spec = NewRealm { name: name.into(), display_name: None, signing_alg: alg, access_token_lifespan: None };
         let mut bundle = new_realm(&spec, &self.secrets.master_key(), self.clock.now()).expect("realm");
+        bundle.realm.attributes.extend(attributes.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         bundle.scopes = scopes.iter().map(|s| new_scope(s, None).expect("scope")).collect();
         self.store.create_realm(&bundle).await.expect("store realm");
         bundle.realm

@@ -330,3 +330,34 @@ async fn requests_beyond_the_concurrency_limit_get_503_and_slow_ones_408_rfc9110
     let served = server.http.get(server.url("/realms/shop/.well-known/openid-configuration")).send().await.unwrap();
     assert_eq!(served.status(), 200);
 }
+
+/// RFC 7662 §4: the server decides which protected resources may introspect a token. By default a
+/// client sees its own tokens and those naming it in `aud`; any other confidential client is told only
+/// `{"active": false}`, unless the realm opts into Keycloak's realm-wide introspection.
+#[tokio::test]
+async fn a_client_may_introspect_only_its_own_tokens_and_those_for_it_by_default_rfc7662_4() {
+    use tessera_core::provisioning::NewClient;
+    let server = TestServer::spawn().await;
+    server.realm("shop", SigningAlgorithm::Es256, &[]).await;
+    let api = server.service_client("shop", "orders-api", &[], &[]).await.secret;
+    let nosy = server.service_client("shop", "nosy", &[], &[]).await.secret;
+    let spec = NewClient {
+        client_id: "billing".into(),
+        service_accounts_enabled: true,
+        audiences: vec!["orders-api".into()],
+        ..NewClient::default()
+    };
+    let billing = server.client("shop", spec).await.secret;
+    let token = server.access_token("shop", "billing", &billing).await;
+    assert_eq!(server.introspect("shop", "billing", &billing, &token).await["active"], true, "its own");
+    assert_eq!(server.introspect("shop", "orders-api", &api, &token).await["active"], true, "its audience");
+    assert_eq!(server.introspect("shop", "nosy", &nosy, &token).await, serde_json::json!({"active": false}));
+
+    server
+        .realm_with_attributes("open", SigningAlgorithm::Es256, &[], &[("tessera.introspection.scope", "realm")])
+        .await;
+    let svc = server.service_client("open", "svc", &[], &[]).await.secret;
+    let other = server.service_client("open", "other", &[], &[]).await.secret;
+    let token = server.access_token("open", "svc", &svc).await;
+    assert_eq!(server.introspect("open", "other", &other, &token).await["active"], true, "realm-wide by choice");
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tessera_core::clock::{Clock, ManualClock};
+use tessera_core::introspection::INTROSPECTION_SCOPE_ATTRIBUTE;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::ports::RealmStore;
 use tessera_core::provisioning::NewClient;
@@ -24,7 +25,10 @@ struct Fixture {
 async fn fixture() -> Fixture {
     let clock = Arc::new(ManualClock::new(T0));
     let server = TestServer::builder().clock(clock.clone()).spawn().await;
-    server.realm("shop", SigningAlgorithm::Rs256, &["orders:read"]).await;
+    // `other` plays a resource server that introspects every client's tokens, as Keycloak lets any
+    // confidential client do: the realm opts into that.
+    let realm_wide = [(INTROSPECTION_SCOPE_ATTRIBUTE, "realm")];
+    server.realm_with_attributes("shop", SigningAlgorithm::Rs256, &["orders:read"], &realm_wide).await;
     let svc = server.service_client("shop", "svc", &["orders:read"], &[]).await.secret;
     let other = server.service_client("shop", "other", &[], &[]).await.secret;
     Fixture { server, clock, svc, other }
