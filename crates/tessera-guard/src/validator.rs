@@ -30,11 +30,20 @@ impl VerifiedToken {
     }
 }
 
+/// Which `aud` values a token may carry.
+#[derive(Debug, Clone)]
+enum Audience {
+    /// RFC 9068 §4: `aud` must be present and name at least one of these.
+    OneOf(Vec<String>),
+    /// Not checked ([`ValidatorBuilder::any_audience`]).
+    Any,
+}
+
 /// Checks tokens of one issuer: signature against its JWKS, `iss` exact, `aud`, `exp`/`nbf` with leeway,
 /// `typ`, and optionally RFC 7662 introspection.
 pub struct Validator {
     issuer: String,
-    audiences: Vec<String>,
+    audience: Audience,
     algorithms: Vec<Algorithm>,
     leeway: u64,
     typ: Option<String>,
@@ -61,6 +70,7 @@ pub struct ValidatorBuilder {
     issuer: Option<String>,
     jwks_url: Option<String>,
     audiences: Vec<String>,
+    any_audience: bool,
     algorithms: Vec<Algorithm>,
     leeway: Duration,
     typ: Option<String>,
@@ -73,11 +83,14 @@ pub struct ValidatorBuilder {
 impl Validator {
     /// Defaults: RS256, ES256 and EdDSA accepted; 30 s leeway; `typ` must be `at+jwt` (RFC 9068 §4); an unknown
     /// `kid` refetches the JWKS at most every 10 s; keys are served stale up to 24 h while the issuer is down.
+    /// There is no default audience: call [`audience`](ValidatorBuilder::audience) or
+    /// [`any_audience`](ValidatorBuilder::any_audience) before [`build`](ValidatorBuilder::build).
     pub fn builder() -> ValidatorBuilder {
         ValidatorBuilder {
             issuer: None,
             jwks_url: None,
             audiences: Vec::new(),
+            any_audience: false,
             algorithms: vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA],
             leeway: Duration::from_secs(30),
             typ: Some("at+jwt".to_owned()),
@@ -119,12 +132,17 @@ impl Validator {
         validation.set_issuer(&[&self.issuer]);
         validation.leeway = self.leeway;
         validation.validate_nbf = true;
-        if self.audiences.is_empty() {
-            validation.validate_aud = false;
-        } else {
-            validation.set_audience(&self.audiences);
+        match &self.audience {
+            // RFC 9068 §4. jsonwebtoken checks `aud` only when the token has one: require it too.
+            Audience::OneOf(audiences) => {
+                validation.set_audience(audiences);
+                validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+            }
+            Audience::Any => {
+                validation.validate_aud = false;
+                validation.set_required_spec_claims(&["exp", "iss"]);
+            }
         }
-        validation.set_required_spec_claims(&["exp", "iss"]);
         let claims = decode::<Map<String, Value>>(token, &key.key, &validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
@@ -163,9 +181,29 @@ impl ValidatorBuilder {
         self
     }
 
-    /// An accepted audience; a token must name at least one of those given. None given: `aud` is not checked.
+    /// An accepted audience, the value that identifies this API (RFC 9068 §4): a token must carry `aud` and
+    /// name at least one of those given. Call it at least once, or call [`any_audience`](Self::any_audience):
+    /// [`build`](Self::build) refuses to guess.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// Accept tokens whatever their `aud`, opting out of RFC 9068 §4's audience check. Only for a component
+    /// that checks tokens on behalf of many APIs, such as a gateway, and leaves the audience to them; an API
+    /// that serves requests itself should name its audience with [`audience`](Self::audience).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), tessera_guard::BuildError> {
+    /// let gateway = tessera_guard::Validator::builder()
+    ///     .issuer("https://auth.example.com/realms/acme")
+    ///     .any_audience()
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn any_audience(mut self) -> Self {
+        self.any_audience = true;
         self
     }
 
@@ -209,6 +247,12 @@ impl ValidatorBuilder {
     }
 
     pub async fn build(self) -> Result<Validator, BuildError> {
+        let audience = match (self.audiences.is_empty(), self.any_audience) {
+            (false, false) => Audience::OneOf(self.audiences),
+            (true, true) => Audience::Any,
+            (true, false) => return Err(BuildError::NoAudience),
+            (false, true) => return Err(BuildError::AudienceAndAnyAudience),
+        };
         if let Some(alg) =
             self.algorithms.iter().find(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
         {
@@ -244,7 +288,7 @@ impl ValidatorBuilder {
         };
         Ok(Validator {
             issuer,
-            audiences: self.audiences,
+            audience,
             algorithms: self.algorithms,
             leeway: self.leeway.as_secs(),
             typ: self.typ,

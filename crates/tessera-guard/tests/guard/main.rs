@@ -16,7 +16,7 @@ use tessera_core::model::SigningAlgorithm;
 use tessera_core::ports::{KeyStore, RealmStore};
 use tessera_core::provisioning::NewClient;
 use tessera_guard::axum::RequireToken;
-use tessera_guard::{IntrospectionConfig, ScopeRequirement, ValidationError, Validator, VerifiedToken};
+use tessera_guard::{BuildError, IntrospectionConfig, ScopeRequirement, ValidationError, Validator, VerifiedToken};
 use tessera_testkit::{CuttableProxy, TestServer};
 
 #[derive(Clone)]
@@ -239,4 +239,6 @@ async fn introspection_mode_sees_a_revocation_at_once() {
     plain.validate(&revoked_fresh).await.expect("signature-only validation cannot know");
 }
 
+mod audience;
 mod foreign_issuer;
+mod local_issuer;
