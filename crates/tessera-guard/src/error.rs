@@ -31,6 +31,8 @@ pub enum BuildError {
     Discovery { url: String, reason: String },
     #[error("the JWKS at {url} could not be fetched: {reason}")]
     Jwks { url: String, reason: String },
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
     #[error("introspection needs an endpoint: set one or use an issuer that advertises it")]
     NoIntrospectionEndpoint,
 }

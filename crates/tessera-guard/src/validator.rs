@@ -5,6 +5,7 @@ use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use serde_json::{Map, Value};
 use tessera_proto::{ScopeSet, ServerMetadata};
 
+use crate::fetch::{FetchError, Fetcher, METADATA_LIMIT};
 use crate::introspection::{IntrospectionConfig, Introspector};
 use crate::jwks::JwksCache;
 use crate::{BuildError, ScopeRequirement, ValidationError};
@@ -65,7 +66,7 @@ impl std::fmt::Debug for Validator {
 }
 
 /// How to build a [`Validator`]; see [`Validator::builder`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ValidatorBuilder {
     issuer: Option<String>,
     jwks_url: Option<String>,
@@ -76,13 +77,15 @@ pub struct ValidatorBuilder {
     typ: Option<String>,
     min_refetch: Duration,
     max_stale: Duration,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
+    http_timeout: Duration,
     introspection: Option<IntrospectionConfig>,
 }
 
 impl Validator {
     /// Defaults: RS256, ES256 and EdDSA accepted; 30 s leeway; `typ` must be `at+jwt` (RFC 9068 §4); an unknown
-    /// `kid` refetches the JWKS at most every 10 s; keys are served stale up to 24 h while the issuer is down.
+    /// `kid` refetches the JWKS at most every 10 s; keys are served stale up to 24 h while the issuer is down;
+    /// each request to the issuer has 5 s, and is never redirected.
     /// There is no default audience: call [`audience`](ValidatorBuilder::audience) or
     /// [`any_audience`](ValidatorBuilder::any_audience) before [`build`](ValidatorBuilder::build).
     pub fn builder() -> ValidatorBuilder {
@@ -97,6 +100,7 @@ impl Validator {
             min_refetch: Duration::from_secs(10),
             max_stale: Duration::from_secs(24 * 3600),
             http: None,
+            http_timeout: Duration::from_secs(5),
             introspection: None,
         }
     }
@@ -236,8 +240,32 @@ impl ValidatorBuilder {
         self
     }
 
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// The HTTP client for discovery, the JWKS and introspection is built from this builder (for custom root
+    /// certificates, a proxy, a client certificate…), with redirects turned off whatever it says: the guard
+    /// never follows a redirect. The [`http_timeout`](Self::http_timeout) and the body limits apply too.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), tessera_guard::BuildError> {
+    /// let http = reqwest::Client::builder().user_agent("orders-api");
+    /// let validator = tessera_guard::Validator::builder()
+    ///     .issuer("https://auth.example.com/realms/acme")
+    ///     .audience("orders-api")
+    ///     .http_client(http)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// The most time one request to the issuer (discovery, JWKS, introspection) may take, from connecting to
+    /// the end of the body; 5 s by default. A validation that must fetch keys or ask the introspection
+    /// endpoint then fails (`Unavailable`, or an unknown key) instead of waiting on a hanging issuer.
+    /// Answers are also bounded in size: 1 MiB for discovery and the JWKS, 64 KiB for introspection.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
         self
     }
 
@@ -259,6 +287,7 @@ impl ValidatorBuilder {
             return Err(BuildError::SymmetricAlgorithm(*alg));
         }
         let http = self.http.unwrap_or_default();
+        let http = Fetcher::new(http, self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
         let issuer = self.issuer.clone();
         let metadata = match (&self.issuer, &self.jwks_url, &self.introspection) {
             (Some(issuer), None, _) | (Some(issuer), _, Some(IntrospectionConfig { endpoint: None, .. })) => {
@@ -299,25 +328,26 @@ impl ValidatorBuilder {
     }
 }
 
-/// OIDC Discovery §4, falling back to RFC 8414 §3.
-async fn discover(http: &reqwest::Client, issuer: &str) -> Result<ServerMetadata, BuildError> {
+/// OIDC Discovery §4, falling back to RFC 8414 §3 when the first is not found (or refused).
+async fn discover(http: &Fetcher, issuer: &str) -> Result<ServerMetadata, BuildError> {
     let base = issuer.trim_end_matches('/');
     let mut last = String::new();
     for url in
         [format!("{base}/.well-known/openid-configuration"), format!("{base}/.well-known/oauth-authorization-server")]
     {
-        match http.get(&url).send().await {
-            Ok(r) if r.status().is_success() => {
-                let metadata: ServerMetadata =
-                    r.json().await.map_err(|e| BuildError::Discovery { url: url.clone(), reason: e.to_string() })?;
+        match http.send(http.get(&url), METADATA_LIMIT).await {
+            Ok(fetched) => {
+                let metadata: ServerMetadata = serde_json::from_slice(&fetched.body)
+                    .map_err(|e| BuildError::Discovery { url: url.clone(), reason: e.to_string() })?;
                 // OIDC Discovery §4.3 / RFC 8414 §3.3: the document must name the issuer we asked about.
                 if metadata.issuer != issuer {
                     return Err(BuildError::Discovery { url, reason: format!("it names issuer {}", metadata.issuer) });
                 }
                 return Ok(metadata);
             }
-            Ok(r) => last = format!("HTTP {}", r.status()),
-            Err(e) => last = e.to_string(),
+            Err(e @ (FetchError::Status(_) | FetchError::Transport(_))) => last = e.to_string(),
+            // A hanging, oversized or redirecting issuer gets no second chance.
+            Err(e) => return Err(BuildError::Discovery { url, reason: e.to_string() }),
         }
     }
     Err(BuildError::Discovery { url: format!("{base}/.well-known/…"), reason: last })

@@ -86,6 +86,11 @@ impl LocalIssuer {
         *self.shared.introspection.lock().unwrap() = answer;
     }
 
+    /// The published key set (`k1`).
+    pub fn key_set(&self) -> Value {
+        self.shared.key_set.clone()
+    }
+
     /// How many `GET /jwks` requests have arrived (answered or not).
     pub fn jwks_requests(&self) -> usize {
         self.shared.jwks_requests.load(Ordering::SeqCst)

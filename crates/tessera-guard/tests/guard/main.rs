@@ -241,4 +241,6 @@ async fn introspection_mode_sees_a_revocation_at_once() {
 
 mod audience;
 mod foreign_issuer;
+mod key_cache;
 mod local_issuer;
+mod network;
