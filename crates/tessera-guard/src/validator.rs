@@ -85,7 +85,7 @@ pub struct ValidatorBuilder {
 impl Validator {
     /// Defaults: RS256, ES256 and EdDSA accepted; 30 s leeway; `typ` must be `at+jwt` (RFC 9068 §4); an unknown
     /// `kid` refetches the JWKS at most every 10 s; keys are served stale up to 24 h while the issuer is down;
-    /// each request to the issuer has 5 s, and is never redirected.
+    /// each request to the issuer gets 5 s and is never redirected.
     /// There is no default audience: call [`audience`](ValidatorBuilder::audience) or
     /// [`any_audience`](ValidatorBuilder::any_audience) before [`build`](ValidatorBuilder::build).
     pub fn builder() -> ValidatorBuilder {
@@ -328,7 +328,7 @@ impl ValidatorBuilder {
     }
 }
 
-/// OIDC Discovery §4, falling back to RFC 8414 §3 when the first is not found (or refused).
+/// OIDC Discovery §4, falling back to RFC 8414 §3 when the first answers an HTTP error or cannot be reached.
 async fn discover(http: &Fetcher, issuer: &str) -> Result<ServerMetadata, BuildError> {
     let base = issuer.trim_end_matches('/');
     let mut last = String::new();
