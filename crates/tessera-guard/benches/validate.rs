@@ -17,7 +17,9 @@ fn validate(c: &mut Criterion) {
             server.realm(realm, alg, &[]).await;
             let secret = server.service_client(realm, "svc", &[], &[]).await.secret;
             let token = server.access_token(realm, "svc", &secret).await;
-            let validator = Validator::builder().issuer(server.issuer(realm)).build().await.unwrap();
+            // Tessera's default `aud` is the issuer URL.
+            let issuer = server.issuer(realm);
+            let validator = Validator::builder().issuer(&issuer).audience(&issuer).build().await.unwrap();
             validator.validate(&token).await.unwrap();
             cases.push((alg, validator, token));
         }

@@ -19,12 +19,20 @@ pub enum ValidationError {
 pub enum BuildError {
     #[error("set an issuer or a JWKS URL")]
     NoKeySource,
+    /// Neither [`audience`](crate::ValidatorBuilder::audience) nor
+    /// [`any_audience`](crate::ValidatorBuilder::any_audience) was called.
+    #[error("choose the accepted audiences (.audience(..), RFC 9068 §4) or opt out explicitly (.any_audience())")]
+    NoAudience,
+    #[error("both .audience(..) and .any_audience() were called: choose one")]
+    AudienceAndAnyAudience,
     #[error("algorithm {0:?} is not allowed: only asymmetric signatures are accepted")]
     SymmetricAlgorithm(jsonwebtoken::Algorithm),
     #[error("discovery at {url} failed: {reason}")]
     Discovery { url: String, reason: String },
     #[error("the JWKS at {url} could not be fetched: {reason}")]
     Jwks { url: String, reason: String },
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
     #[error("introspection needs an endpoint: set one or use an issuer that advertises it")]
     NoIntrospectionEndpoint,
 }

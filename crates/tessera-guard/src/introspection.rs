@@ -9,6 +9,7 @@ use moka::future::Cache;
 use tessera_proto::IntrospectionResponse;
 
 use crate::ValidationError;
+use crate::fetch::{Fetcher, INTROSPECTION_LIMIT};
 
 /// How to reach the introspection endpoint, and for how long to trust its answers.
 #[derive(Debug, Clone)]
@@ -46,7 +47,7 @@ struct Answer {
 }
 
 pub struct Introspector {
-    http: reqwest::Client,
+    fetcher: Fetcher,
     endpoint: String,
     config: IntrospectionConfig,
     /// Keyed by a per-process keyed hash of the token: the cache holds no tokens.
@@ -55,13 +56,13 @@ pub struct Introspector {
 }
 
 impl Introspector {
-    pub fn new(http: reqwest::Client, endpoint: String, config: IntrospectionConfig) -> Self {
+    pub fn new(fetcher: Fetcher, endpoint: String, config: IntrospectionConfig) -> Self {
         let cache = Cache::builder()
             .max_capacity(BUDGET_BYTES)
             .weigher(|_, _| (std::mem::size_of::<u64>() + std::mem::size_of::<Answer>()) as u32)
             .expire_after(AnswerLifetime)
             .build();
-        Self { http, endpoint, config, cache, hasher: Default::default() }
+        Self { fetcher, endpoint, config, cache, hasher: Default::default() }
     }
 
     /// Ok when the issuer says the token is active.
@@ -71,19 +72,15 @@ impl Introspector {
         if let Some(answer) = self.cache.get(&key).await {
             return if answer.active { Ok(()) } else { Err(inactive()) };
         }
-        let response = self
-            .http
+        let request = self
+            .fetcher
             .post(&self.endpoint)
             .basic_auth(&self.config.client_id, Some(&self.config.client_secret))
-            .form(&[("token", token), ("token_type_hint", "access_token")])
-            .send()
-            .await
-            .map_err(|e| ValidationError::Unavailable(format!("introspection: {e}")))?;
-        if !response.status().is_success() {
-            return Err(ValidationError::Unavailable(format!("introspection answered HTTP {}", response.status())));
-        }
+            .form(&[("token", token), ("token_type_hint", "access_token")]);
+        let unavailable = |e: String| ValidationError::Unavailable(format!("introspection: {e}"));
+        let answer = self.fetcher.send(request, INTROSPECTION_LIMIT).await.map_err(|e| unavailable(e.to_string()))?;
         let body: IntrospectionResponse =
-            response.json().await.map_err(|e| ValidationError::Unavailable(format!("introspection: {e}")))?;
+            serde_json::from_slice(&answer.body).map_err(|e| unavailable(e.to_string()))?;
         let ttl = if body.active { self.config.positive_ttl } else { self.config.negative_ttl };
         let ttl = match (body.active, exp) {
             (true, Some(exp)) => {
@@ -130,7 +127,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_is_believed_until_its_time_and_not_after() {
-        let introspector = Introspector::new(reqwest::Client::new(), String::new(), IntrospectionConfig::new("c", "s"));
+        let introspector = Introspector::new(
+            Fetcher::new(reqwest::Client::builder(), Duration::from_secs(5)).unwrap(),
+            String::new(),
+            IntrospectionConfig::new("c", "s"),
+        );
         let until = Instant::now() + Duration::from_millis(300);
         introspector.cache.insert(1, Answer { active: true, until }).await;
         introspector.cache.insert(2, Answer { active: false, until: Instant::now() }).await;

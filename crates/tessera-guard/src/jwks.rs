@@ -7,6 +7,11 @@
 //! themselves stay outside moka, which would drop them when a TTL ran out: they must outlive their
 //! max-age while the issuer is down (up to `max_stale`), and the refresh when max-age runs out is ahead of
 //! time, in the background, which moka does not do.
+//!
+//! A token whose `kid` is held never waits for a fetch: [`JwksCache::key`] reads the held keys under a lock
+//! taken only briefly (written only once a fetch has its answer, never across it), and only a miss joins the
+//! fetch under way. That fetch, like every request the guard makes, ends within the fetch timeout
+//! (see `fetch.rs`), so neither a miss nor the background refresh can wait forever on a hanging issuer.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +24,7 @@ use moka::Expiry;
 use moka::future::Cache;
 
 use crate::ValidationError;
+use crate::fetch::{Fetcher, METADATA_LIMIT};
 
 pub struct KeyEntry {
     pub key: DecodingKey,
@@ -66,7 +72,7 @@ impl Expiry<(), Attempt> for UntilRefetchAllowed {
 }
 
 pub struct JwksCache {
-    http: reqwest::Client,
+    fetcher: Fetcher,
     url: String,
     keys: RwLock<Keys>,
     /// The latest fetch attempt (one entry, key `()`): `get_with` coalesces concurrent fetches into one.
@@ -83,9 +89,9 @@ fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 impl JwksCache {
-    pub fn new(http: reqwest::Client, url: String, min_refetch: Duration, max_stale: Duration) -> Self {
+    pub fn new(fetcher: Fetcher, url: String, min_refetch: Duration, max_stale: Duration) -> Self {
         Self {
-            http,
+            fetcher,
             url,
             keys: RwLock::new(Keys {
                 by_kid: HashMap::new(),
@@ -125,12 +131,10 @@ impl JwksCache {
     async fn fetch_and_hold(&self, started: Instant) -> Result<(), String> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         let result = async {
-            let response = self.http.get(&self.url).send().await.map_err(|e| e.to_string())?;
-            if !response.status().is_success() {
-                return Err(format!("HTTP {}", response.status()));
-            }
-            let ttl = max_age(response.headers()).unwrap_or(self.default_ttl);
-            let set: JwkSet = response.json().await.map_err(|e| format!("not a JWK set: {e}"))?;
+            let fetched =
+                self.fetcher.send(self.fetcher.get(&self.url), METADATA_LIMIT).await.map_err(|e| e.to_string())?;
+            let ttl = max_age(&fetched.headers).unwrap_or(self.default_ttl);
+            let set: JwkSet = serde_json::from_slice(&fetched.body).map_err(|e| format!("not a JWK set: {e}"))?;
             let by_kid = set
                 .keys
                 .iter()
@@ -141,7 +145,7 @@ impl JwksCache {
                     Some((kid, Arc::new(KeyEntry { key, alg })))
                 })
                 .collect();
-            Ok((by_kid, ttl))
+            Ok::<_, String>((by_kid, ttl))
         }
         .await;
         let mut keys = self.keys.write().map_err(|_| "poisoned".to_owned())?;
@@ -227,6 +231,10 @@ mod tests {
         idp
     }
 
+    fn fetcher() -> Fetcher {
+        Fetcher::new(reqwest::Client::builder(), Duration::from_secs(5)).unwrap()
+    }
+
     fn unknown(r: Result<Arc<KeyEntry>, ValidationError>) -> bool {
         matches!(r, Err(ValidationError::InvalidToken(why)) if why.contains("key id"))
     }
@@ -236,7 +244,7 @@ mod tests {
         let empty = ResponseTemplate::new(200).set_body_json(serde_json::json!({"keys": []}));
         let idp = issuer(empty.clone(), empty).await;
         let min_refetch = Duration::from_millis(300);
-        let cache = JwksCache::new(reqwest::Client::new(), format!("{}/jwks", idp.uri()), min_refetch, Duration::MAX);
+        let cache = JwksCache::new(fetcher(), format!("{}/jwks", idp.uri()), min_refetch, Duration::MAX);
         cache.refresh().await.unwrap();
         assert!(unknown(cache.key("x").await));
         assert_eq!(cache.fetch_count(), 1, "the first fetch counts for the limit");
@@ -251,7 +259,7 @@ mod tests {
         let empty = ResponseTemplate::new(200).set_body_json(serde_json::json!({"keys": []}));
         let idp = issuer(empty, ResponseTemplate::new(500)).await;
         let min_refetch = Duration::from_millis(100);
-        let cache = JwksCache::new(reqwest::Client::new(), format!("{}/jwks", idp.uri()), min_refetch, Duration::MAX);
+        let cache = JwksCache::new(fetcher(), format!("{}/jwks", idp.uri()), min_refetch, Duration::MAX);
         cache.refresh().await.unwrap();
         tokio::time::sleep(min_refetch + Duration::from_millis(50)).await;
         assert!(unknown(cache.key("x").await), "the held keys stay in use");

@@ -17,6 +17,7 @@
 //! ```
 
 mod error;
+mod fetch;
 mod introspection;
 mod jwks;
 mod scope;

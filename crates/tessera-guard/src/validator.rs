@@ -5,6 +5,7 @@ use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use serde_json::{Map, Value};
 use tessera_proto::{ScopeSet, ServerMetadata};
 
+use crate::fetch::{FetchError, Fetcher, METADATA_LIMIT};
 use crate::introspection::{IntrospectionConfig, Introspector};
 use crate::jwks::JwksCache;
 use crate::{BuildError, ScopeRequirement, ValidationError};
@@ -30,11 +31,20 @@ impl VerifiedToken {
     }
 }
 
+/// Which `aud` values a token may carry.
+#[derive(Debug, Clone)]
+enum Audience {
+    /// RFC 9068 §4: `aud` must be present and name at least one of these.
+    OneOf(Vec<String>),
+    /// Not checked ([`ValidatorBuilder::any_audience`]).
+    Any,
+}
+
 /// Checks tokens of one issuer: signature against its JWKS, `iss` exact, `aud`, `exp`/`nbf` with leeway,
 /// `typ`, and optionally RFC 7662 introspection.
 pub struct Validator {
     issuer: String,
-    audiences: Vec<String>,
+    audience: Audience,
     algorithms: Vec<Algorithm>,
     leeway: u64,
     typ: Option<String>,
@@ -56,34 +66,41 @@ impl std::fmt::Debug for Validator {
 }
 
 /// How to build a [`Validator`]; see [`Validator::builder`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ValidatorBuilder {
     issuer: Option<String>,
     jwks_url: Option<String>,
     audiences: Vec<String>,
+    any_audience: bool,
     algorithms: Vec<Algorithm>,
     leeway: Duration,
     typ: Option<String>,
     min_refetch: Duration,
     max_stale: Duration,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
+    http_timeout: Duration,
     introspection: Option<IntrospectionConfig>,
 }
 
 impl Validator {
     /// Defaults: RS256, ES256 and EdDSA accepted; 30 s leeway; `typ` must be `at+jwt` (RFC 9068 §4); an unknown
-    /// `kid` refetches the JWKS at most every 10 s; keys are served stale up to 24 h while the issuer is down.
+    /// `kid` refetches the JWKS at most every 10 s; keys are served stale up to 24 h while the issuer is down;
+    /// each request to the issuer gets 5 s and is never redirected.
+    /// There is no default audience: call [`audience`](ValidatorBuilder::audience) or
+    /// [`any_audience`](ValidatorBuilder::any_audience) before [`build`](ValidatorBuilder::build).
     pub fn builder() -> ValidatorBuilder {
         ValidatorBuilder {
             issuer: None,
             jwks_url: None,
             audiences: Vec::new(),
+            any_audience: false,
             algorithms: vec![Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA],
             leeway: Duration::from_secs(30),
             typ: Some("at+jwt".to_owned()),
             min_refetch: Duration::from_secs(10),
             max_stale: Duration::from_secs(24 * 3600),
             http: None,
+            http_timeout: Duration::from_secs(5),
             introspection: None,
         }
     }
@@ -119,12 +136,17 @@ impl Validator {
         validation.set_issuer(&[&self.issuer]);
         validation.leeway = self.leeway;
         validation.validate_nbf = true;
-        if self.audiences.is_empty() {
-            validation.validate_aud = false;
-        } else {
-            validation.set_audience(&self.audiences);
+        match &self.audience {
+            // RFC 9068 §4. jsonwebtoken checks `aud` only when the token has one: require it too.
+            Audience::OneOf(audiences) => {
+                validation.set_audience(audiences);
+                validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+            }
+            Audience::Any => {
+                validation.validate_aud = false;
+                validation.set_required_spec_claims(&["exp", "iss"]);
+            }
         }
-        validation.set_required_spec_claims(&["exp", "iss"]);
         let claims = decode::<Map<String, Value>>(token, &key.key, &validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
@@ -163,9 +185,29 @@ impl ValidatorBuilder {
         self
     }
 
-    /// An accepted audience; a token must name at least one of those given. None given: `aud` is not checked.
+    /// An accepted audience, the value that identifies this API (RFC 9068 §4): a token must carry `aud` and
+    /// name at least one of those given. Call it at least once, or call [`any_audience`](Self::any_audience):
+    /// [`build`](Self::build) refuses to guess.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audiences.push(audience.into());
+        self
+    }
+
+    /// Accept tokens whatever their `aud`, opting out of RFC 9068 §4's audience check. Only for a component
+    /// that checks tokens on behalf of many APIs, such as a gateway, and leaves the audience to them; an API
+    /// that serves requests itself should name its audience with [`audience`](Self::audience).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), tessera_guard::BuildError> {
+    /// let gateway = tessera_guard::Validator::builder()
+    ///     .issuer("https://auth.example.com/realms/acme")
+    ///     .any_audience()
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn any_audience(mut self) -> Self {
+        self.any_audience = true;
         self
     }
 
@@ -198,8 +240,32 @@ impl ValidatorBuilder {
         self
     }
 
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+    /// The HTTP client for discovery, the JWKS and introspection is built from this builder (for custom root
+    /// certificates, a proxy, a client certificate…), with redirects turned off whatever it says: the guard
+    /// never follows a redirect. The [`http_timeout`](Self::http_timeout) and the body limits apply too.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), tessera_guard::BuildError> {
+    /// let http = reqwest::Client::builder().user_agent("orders-api");
+    /// let validator = tessera_guard::Validator::builder()
+    ///     .issuer("https://auth.example.com/realms/acme")
+    ///     .audience("orders-api")
+    ///     .http_client(http)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn http_client(mut self, http: reqwest::ClientBuilder) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// The most time one request to the issuer (discovery, JWKS, introspection) may take, from connecting to
+    /// the end of the body; 5 s by default. A validation that must fetch keys or ask the introspection
+    /// endpoint then fails (`Unavailable`, or an unknown key) instead of waiting on a hanging issuer.
+    /// Answers are also bounded in size: 1 MiB for discovery and the JWKS, 64 KiB for introspection.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
         self
     }
 
@@ -209,12 +275,19 @@ impl ValidatorBuilder {
     }
 
     pub async fn build(self) -> Result<Validator, BuildError> {
+        let audience = match (self.audiences.is_empty(), self.any_audience) {
+            (false, false) => Audience::OneOf(self.audiences),
+            (true, true) => Audience::Any,
+            (true, false) => return Err(BuildError::NoAudience),
+            (false, true) => return Err(BuildError::AudienceAndAnyAudience),
+        };
         if let Some(alg) =
             self.algorithms.iter().find(|a| matches!(a, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
         {
             return Err(BuildError::SymmetricAlgorithm(*alg));
         }
         let http = self.http.unwrap_or_default();
+        let http = Fetcher::new(http, self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
         let issuer = self.issuer.clone();
         let metadata = match (&self.issuer, &self.jwks_url, &self.introspection) {
             (Some(issuer), None, _) | (Some(issuer), _, Some(IntrospectionConfig { endpoint: None, .. })) => {
@@ -244,7 +317,7 @@ impl ValidatorBuilder {
         };
         Ok(Validator {
             issuer,
-            audiences: self.audiences,
+            audience,
             algorithms: self.algorithms,
             leeway: self.leeway.as_secs(),
             typ: self.typ,
@@ -255,25 +328,26 @@ impl ValidatorBuilder {
     }
 }
 
-/// OIDC Discovery §4, falling back to RFC 8414 §3.
-async fn discover(http: &reqwest::Client, issuer: &str) -> Result<ServerMetadata, BuildError> {
+/// OIDC Discovery §4, falling back to RFC 8414 §3 when the first answers an HTTP error or cannot be reached.
+async fn discover(http: &Fetcher, issuer: &str) -> Result<ServerMetadata, BuildError> {
     let base = issuer.trim_end_matches('/');
     let mut last = String::new();
     for url in
         [format!("{base}/.well-known/openid-configuration"), format!("{base}/.well-known/oauth-authorization-server")]
     {
-        match http.get(&url).send().await {
-            Ok(r) if r.status().is_success() => {
-                let metadata: ServerMetadata =
-                    r.json().await.map_err(|e| BuildError::Discovery { url: url.clone(), reason: e.to_string() })?;
+        match http.send(http.get(&url), METADATA_LIMIT).await {
+            Ok(fetched) => {
+                let metadata: ServerMetadata = serde_json::from_slice(&fetched.body)
+                    .map_err(|e| BuildError::Discovery { url: url.clone(), reason: e.to_string() })?;
                 // OIDC Discovery §4.3 / RFC 8414 §3.3: the document must name the issuer we asked about.
                 if metadata.issuer != issuer {
                     return Err(BuildError::Discovery { url, reason: format!("it names issuer {}", metadata.issuer) });
                 }
                 return Ok(metadata);
             }
-            Ok(r) => last = format!("HTTP {}", r.status()),
-            Err(e) => last = e.to_string(),
+            Err(e @ (FetchError::Status(_) | FetchError::Transport(_))) => last = e.to_string(),
+            // A hanging, oversized or redirecting issuer gets no second chance.
+            Err(e) => return Err(BuildError::Discovery { url, reason: e.to_string() }),
         }
     }
     Err(BuildError::Discovery { url: format!("{base}/.well-known/…"), reason: last })

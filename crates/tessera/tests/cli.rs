@@ -441,7 +441,12 @@ async fn tessera_token_fetches_decodes_and_verifies() {
     let decoded = ok(d, &["token", "--decode", &token]);
     assert!(decoded.contains("\"typ\": \"at+jwt\"") && decoded.contains("\"client_id\": \"svc\""), "{decoded}");
     let verified = ok(d, &["token", "--decode", &token, "--verify", "--issuer", &issuer]);
-    assert!(verified.contains("verified:"), "{verified}");
+    assert!(verified.contains("verified:") && verified.contains("audience not checked"), "{verified}");
+    fails_with(
+        d,
+        &["token", "--decode", &token, "--verify", "--issuer", &issuer, "--audience", "x"],
+        "another audience",
+    );
     let tampered = format!("{}x", &token[..token.len() - 1]);
     let o = run(d, &["token", "--decode", &tampered, "--verify", "--issuer", &issuer]);
     assert!(!o.status.success());

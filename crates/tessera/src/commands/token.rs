@@ -37,13 +37,15 @@ async fn decode(token: &str, args: &TokenArgs) -> Result<(), CommandError> {
     println!("{}", serde_json::to_string_pretty(&shown)?);
     if args.verify {
         let issuer = args.issuer.clone().ok_or(CommandError::Usage("--verify needs --issuer"))?;
-        let mut builder = tessera_guard::Validator::builder().issuer(&issuer);
-        if let Some(aud) = &args.audience {
-            builder = builder.audience(aud);
-        }
+        let builder = tessera_guard::Validator::builder().issuer(&issuer);
+        // Without --audience this is an inspection tool, not an API: the audience is shown, not checked.
+        let (builder, audience) = match &args.audience {
+            Some(aud) => (builder.audience(aud), format!(", audience {aud}")),
+            None => (builder.any_audience(), " (audience not checked: give --audience)".to_owned()),
+        };
         let validator = builder.build().await?;
         validator.validate(token).await?;
-        println!("verified: signature by {issuer}'s published key, issuer, expiry, type at+jwt");
+        println!("verified: signature by {issuer}'s published key, issuer, expiry, type at+jwt{audience}");
     }
     Ok(())
 }
