@@ -13,6 +13,14 @@ use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
 use tessera_store::SqlStore;
 
+#[path = "suite/janitor.rs"]
+mod janitor;
+use janitor::{
+    codes_stay_while_anything_they_issued_can_still_be_used, login_failure_rows_go_once_their_window_ended,
+    refresh_families_go_whole_once_every_token_in_them_is_dead,
+    sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
+};
+
 struct Fixture {
     store: SqlStore,
     /// The store's database, for writes behind its back (`raw_sql`).
@@ -529,4 +537,8 @@ backend_suite!(
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt,
     sessions_consent_and_login_failure_windows,
+    codes_stay_while_anything_they_issued_can_still_be_used,
+    refresh_families_go_whole_once_every_token_in_them_is_dead,
+    sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
+    login_failure_rows_go_once_their_window_ended,
 );
