@@ -55,6 +55,7 @@ pub struct Application {
     refresh_interval: std::time::Duration,
     key_check_interval: std::time::Duration,
     revocation_purge_interval: std::time::Duration,
+    janitor_interval: std::time::Duration,
     /// Secrets created during start-up, for the operator to see once.
     pub startup_secrets: Vec<StartupSecret>,
     /// One line per import, for the operator.
@@ -170,6 +171,7 @@ impl Application {
             refresh_interval: config.refresh_interval,
             key_check_interval: config.key_check_interval,
             revocation_purge_interval: config.revocation_purge_interval,
+            janitor_interval: config.janitor_interval,
 
             startup_secrets,
             startup_notes,
@@ -199,6 +201,12 @@ impl Application {
                 self.clock.clone(),
                 self.rotation,
                 self.key_check_interval,
+            ),
+            crate::janitor::spawn(
+                Arc::new(self.store.clone()),
+                self.audit.clone(),
+                self.clock.clone(),
+                self.janitor_interval,
             ),
         ];
         if let Some(redis) = &self.redis {

@@ -44,6 +44,9 @@ pub struct Config {
     pub audit_flush_interval: Duration,
     /// How often revocations of expired tokens are forgotten.
     pub revocation_purge_interval: Duration,
+    /// How often dead authorization codes, refresh tokens, SSO sessions and login-failure rows are purged
+    /// (by one node at a time; the first run is at start).
+    pub janitor_interval: Duration,
     /// Proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` headers are believed: the client's address is
     /// the rightmost hop that is not one of them. Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -78,6 +81,7 @@ impl Config {
             key_check_interval: Duration::from_secs(30),
             audit_flush_interval: Duration::from_secs(1),
             revocation_purge_interval: Duration::from_secs(60),
+            janitor_interval: Duration::from_secs(3600),
             trusted_proxies: Vec::new(),
         }
     }

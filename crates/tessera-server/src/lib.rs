@@ -9,6 +9,7 @@ mod denylist;
 mod directory;
 mod http;
 mod issued_tokens;
+mod janitor;
 mod keyfile;
 pub mod operations;
 mod passwords;
