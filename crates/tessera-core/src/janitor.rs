@@ -11,10 +11,11 @@
 //!   A family is dead when every one of its tokens has expired and so has every access token issued with
 //!   them (an access token can outlive the refresh token it came with, at the end of a session's lifespan).
 //! - **SSO sessions** go once ended, idle past the realm's `ssoSessionIdleTimeout` or older than its
-//!   `ssoSessionMaxLifespan` (a dead session never comes back), but never while a refresh token issued in
-//!   them is unrevoked and unexpired, offline ones included (refreshing a session token needs its session;
-//!   logging out by `id_token_hint` finds the tokens to revoke through it), nor while an unexpired code
-//!   names them (redeeming it issues tokens in that session).
+//!   `ssoSessionMaxLifespan` (read at each run: raising them spares sessions not yet purged), but never
+//!   while a refresh token issued in them is unrevoked and unexpired: refreshing a session token needs its
+//!   session, and a logout by `id_token_hint` finds the tokens to revoke through it. Offline tokens count
+//!   too, so that the `sid` they carry always names a session that exists. Nor while an unexpired code
+//!   names them: redeeming it issues tokens in that session.
 //! - **Login-failure rows** go once their window (`maxFailureWaitSeconds`) has ended: a row past its window
 //!   counts and locks nothing, exactly as no row at all.
 //!
