@@ -7,7 +7,8 @@ use tessera_core::ports::{
 };
 use tessera_core::provisioning::new_realm;
 
-use super::{Fixture, code, realm_spec, realm_with_user, refresh};
+use super::sign_in::{code, realm_with_user, refresh};
+use super::{Fixture, realm_spec};
 
 const DEAD_BY: i64 = 1000;
 
