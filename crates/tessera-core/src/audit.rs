@@ -26,10 +26,12 @@ pub enum AuditKind {
     /// A rotated refresh token was presented again (RFC 9700 §4.14.2).
     RefreshTokenReused,
     Logout,
+    /// The janitor deleted rows of the realm that were of no further use (`count`: how many; `reason`: per table).
+    Purged,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 17] = [
+    pub const ALL: [AuditKind; 18] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -47,6 +49,7 @@ impl AuditKind {
         Self::CodeReplayed,
         Self::RefreshTokenReused,
         Self::Logout,
+        Self::Purged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +71,7 @@ impl AuditKind {
             Self::CodeReplayed => "code_replayed",
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::Logout => "logout",
+            Self::Purged => "purged",
         }
     }
 
@@ -161,6 +165,12 @@ impl AuditEvent {
 
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(bounded(&reason.into()));
+        self
+    }
+
+    /// For an event that stands for `count` acts.
+    pub fn count(mut self, count: u64) -> Self {
+        self.count = count;
         self
     }
 

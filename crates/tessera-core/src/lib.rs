@@ -10,6 +10,7 @@ pub mod error;
 pub mod grant;
 pub mod import;
 pub mod introspection;
+pub mod janitor;
 pub mod key_rotation;
 pub mod keys;
 pub mod model;

@@ -290,6 +290,44 @@ pub trait LoginFailureStore: Send + Sync {
     async fn clear_login_failures(&self, realm_id: &str, key: &str) -> Result<(), StoreError>;
 }
 
+/// What one realm's janitor run may delete: rows dead at or before these instants (the rules, and why each
+/// row is kept until then, are in `crate::janitor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    pub realm_id: String,
+    /// Codes, refresh tokens and access tokens that expired, and sessions that ended, at or before this.
+    pub dead_by: i64,
+    /// Sessions last seen at or before this are past the realm's idle timeout.
+    pub idle_by: i64,
+    /// Sessions started at or before this are past the realm's maximum lifespan.
+    pub started_by: i64,
+    /// Login-failure windows that started at or before this have ended.
+    pub failure_windows_started_by: i64,
+}
+
+/// How many rows a purge deleted, per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub codes: u64,
+    pub sessions: u64,
+    pub refresh_tokens: u64,
+    pub login_failures: u64,
+}
+
+impl Purged {
+    pub fn total(&self) -> u64 {
+        self.codes + self.sessions + self.refresh_tokens + self.login_failures
+    }
+}
+
+/// Forgets what the sign-in tables no longer need.
+#[async_trait]
+pub trait Janitor: Send + Sync {
+    /// Deletes the realm's authorization codes, refresh tokens, SSO sessions and login-failure rows that
+    /// `retention` says are dead, one statement per table (each atomic, none depending on another's order).
+    async fn purge(&self, retention: &Retention) -> Result<Purged, StoreError>;
+}
+
 /// Background work that must happen once across nodes, and the readiness probe.
 #[async_trait]
 pub trait Operations: Send + Sync {
@@ -313,6 +351,7 @@ pub trait Store:
     + RefreshTokenStore
     + SessionStore
     + LoginFailureStore
+    + Janitor
     + Operations
 {
 }
@@ -330,6 +369,7 @@ impl<T> Store for T where
         + RefreshTokenStore
         + SessionStore
         + LoginFailureStore
+        + Janitor
         + Operations
 {
 }

@@ -56,6 +56,7 @@ pub struct Application {
     key_check_interval: std::time::Duration,
     revocation_purge_interval: std::time::Duration,
     header_read_timeout: std::time::Duration,
+    janitor_interval: std::time::Duration,
     /// Secrets created during start-up, for the operator to see once.
     pub startup_secrets: Vec<StartupSecret>,
     /// One line per import, for the operator.
@@ -173,6 +174,7 @@ impl Application {
             key_check_interval: config.key_check_interval,
             revocation_purge_interval: config.revocation_purge_interval,
             header_read_timeout: config.header_read_timeout,
+            janitor_interval: config.janitor_interval,
 
             startup_secrets,
             startup_notes,
@@ -202,6 +204,12 @@ impl Application {
                 self.clock.clone(),
                 self.rotation,
                 self.key_check_interval,
+            ),
+            crate::janitor::spawn(
+                Arc::new(self.store.clone()),
+                self.audit.clone(),
+                self.clock.clone(),
+                self.janitor_interval,
             ),
         ];
         if let Some(redis) = &self.redis {

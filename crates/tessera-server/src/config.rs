@@ -50,6 +50,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Requests handled at once by this node; beyond it, 503 with `Retry-After` at once.
     pub max_concurrent_requests: usize,
+    /// How often dead authorization codes, refresh tokens, SSO sessions and login-failure rows are purged
+    /// (by one node at a time; the first run is at start).
+    pub janitor_interval: Duration,
     /// Proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` headers are believed: the client's address is
     /// the rightmost hop that is not one of them. Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -84,6 +87,7 @@ impl Config {
             key_check_interval: Duration::from_secs(30),
             audit_flush_interval: Duration::from_secs(1),
             revocation_purge_interval: Duration::from_secs(60),
+            janitor_interval: Duration::from_secs(3600),
             trusted_proxies: Vec::new(),
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),

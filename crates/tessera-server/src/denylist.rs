@@ -62,7 +62,7 @@ impl RevocationList {
             last_seq: AtomicI64::new(0),
             last_poll: std::sync::Mutex::new(None),
             stale_after: (poll * 5).max(Duration::from_secs(5)),
-            node: uuid_like_node_id(),
+            node: node_id(),
         }
     }
 
@@ -157,7 +157,7 @@ impl Denylist for RevocationList {
 }
 
 /// Names this process in job claims.
-fn uuid_like_node_id() -> String {
+pub(crate) fn node_id() -> String {
     tessera_core::secret::random_token(9).unwrap_or_else(|_| format!("pid-{}", std::process::id()))
 }
 

@@ -10,6 +10,7 @@ mod directory;
 mod file_modes;
 mod http;
 mod issued_tokens;
+mod janitor;
 mod keyfile;
 mod limits;
 pub mod operations;

@@ -9,6 +9,7 @@ mod audit;
 mod clients;
 mod codes;
 mod error;
+mod janitor;
 mod keys;
 mod login_failures;
 mod operations;
@@ -47,10 +48,12 @@ fn migrations(dialect: Dialect) -> Migrator {
         Dialect::Sqlite => &[
             (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
             (2, "sign in", include_str!("../migrations/sqlite/0002_sign_in.sql")),
+            (3, "janitor", include_str!("../migrations/sqlite/0003_janitor.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
             (2, "sign in", include_str!("../migrations/postgres/0002_sign_in.sql")),
+            (3, "janitor", include_str!("../migrations/postgres/0003_janitor.sql")),
         ],
     };
     Migrator::with_migrations(

@@ -91,3 +91,12 @@ pub const RECORD_LOGIN_FAILURE: &str = "INSERT INTO login_failures (realm_id, su
 pub const SELECT_LOGIN_FAILURES: &str =
     "SELECT failures, window_start FROM login_failures WHERE realm_id = $1 AND subject_key = $2";
 pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE realm_id = $1 AND subject_key = $2";
+
+// The janitor's purges (tessera-core/src/janitor.rs says why each row is kept until then). $2 is `dead_by`.
+/// A code goes once expired, with its access token expired and its refresh family dead.
+pub const PURGE_CODES: &str = "DELETE FROM authorization_codes WHERE realm_id = $1 AND expires_at <= $2 AND (access_exp IS NULL OR access_exp <= $2) AND (family_id IS NULL OR NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = authorization_codes.family_id AND (f.expires_at > $2 OR f.access_exp > $2)))";
+/// A family goes whole, once every token and every access token issued with them has expired.
+pub const PURGE_REFRESH: &str = "DELETE FROM refresh_tokens WHERE realm_id = $1 AND expires_at <= $2 AND access_exp <= $2 AND NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = refresh_tokens.family_id AND (f.expires_at > $2 OR f.access_exp > $2))";
+/// A session goes once ended, idle ($3) or too old ($4), unless a usable refresh token or a live code names it.
+pub const PURGE_SESSIONS: &str = "DELETE FROM sso_sessions WHERE realm_id = $1 AND (ended_at <= $2 OR last_seen_at <= $3 OR auth_time <= $4) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.session_id = sso_sessions.id AND r.revoked_at IS NULL AND r.expires_at > $2) AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.session_id = sso_sessions.id AND c.expires_at > $2)";
+pub const PURGE_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE realm_id = $1 AND window_start <= $2";

@@ -9,6 +9,7 @@ mod discovery;
 mod errors;
 mod hardening;
 mod import;
+mod janitor;
 mod jwks;
 mod lifecycle;
 mod multinode;
