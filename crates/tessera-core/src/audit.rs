@@ -26,12 +26,14 @@ pub enum AuditKind {
     /// A rotated refresh token was presented again (RFC 9700 §4.14.2).
     RefreshTokenReused,
     Logout,
+    /// A person replaced a temporary password at sign-in (Keycloak's `UPDATE_PASSWORD` required action).
+    PasswordUpdated,
     /// The janitor deleted rows of the realm that were of no further use (`count`: how many; `reason`: per table).
     Purged,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 18] = [
+    pub const ALL: [AuditKind; 19] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -50,6 +52,7 @@ impl AuditKind {
         Self::RefreshTokenReused,
         Self::Logout,
         Self::Purged,
+        Self::PasswordUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl AuditKind {
             Self::RefreshTokenReused => "refresh_token_reused",
             Self::Logout => "logout",
             Self::Purged => "purged",
+            Self::PasswordUpdated => "password_updated",
         }
     }
 

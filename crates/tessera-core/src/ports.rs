@@ -81,11 +81,13 @@ impl AuditSink for NoAudit {
     fn token_issued(&self, _: &str, _: &str, _: i64) {}
 }
 
-/// Checks a password against an Argon2id PHC string, off the async workers (it costs milliseconds of CPU
-/// and ~19 MiB), a bounded number at a time.
+/// Checks a password against an Argon2id PHC string, and hashes new ones, off the async workers (each
+/// costs milliseconds of CPU and ~19 MiB), a bounded number at a time.
 #[async_trait]
 pub trait PasswordVerifier: Send + Sync {
     async fn verify(&self, password: SecretString, phc: String) -> Result<bool, VerifierBusy>;
+    /// The Argon2id PHC string of a new password; `Ok(None)` when hashing failed (never expected).
+    async fn hash(&self, password: SecretString) -> Result<Option<String>, VerifierBusy>;
 }
 
 /// Too many verifications are running and waiting: the caller answers 503 with `Retry-After`.
@@ -195,8 +197,23 @@ pub trait UserStore: Send + Sync {
     async fn find_user(&self, realm_id: &str, username: &str) -> Result<Option<User>, StoreError>;
     async fn find_user_by_id(&self, realm_id: &str, id: &str) -> Result<Option<User>, StoreError>;
     async fn list_users(&self, realm_id: &str) -> Result<Vec<User>, StoreError>;
-    /// False when there is no such user.
-    async fn set_user_password(&self, realm_id: &str, username: &str, password_hash: &str) -> Result<bool, StoreError>;
+    /// False when there is no such user. A `temporary` password must be changed at the next sign-in
+    /// (Keycloak's `UPDATE_PASSWORD` required action); a permanent one clears that action.
+    async fn set_user_password(
+        &self,
+        realm_id: &str,
+        username: &str,
+        password_hash: &str,
+        temporary: bool,
+    ) -> Result<bool, StoreError>;
+    /// The user chose a new password at sign-in: sets it and clears `UPDATE_PASSWORD`. False when there is
+    /// no such enabled user.
+    async fn complete_password_update(
+        &self,
+        realm_id: &str,
+        user_id: &str,
+        password_hash: &str,
+    ) -> Result<bool, StoreError>;
     /// False when there is no such user.
     async fn set_user_enabled(&self, realm_id: &str, username: &str, enabled: bool) -> Result<bool, StoreError>;
 }

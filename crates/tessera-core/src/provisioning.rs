@@ -159,6 +159,7 @@ pub fn new_user(realm_id: &str, username: &str, password: Option<&str>, now: i64
         last_name: None,
         password_hash,
         service_account_client_id: None,
+        required_actions: Vec::new(),
         created_at: now,
     })
 }
@@ -177,6 +178,7 @@ pub fn service_account_user(client: &Client) -> Option<User> {
         last_name: None,
         password_hash: None,
         service_account_client_id: Some(client.client_id.clone()),
+        required_actions: Vec::new(),
         created_at: client.created_at,
     })
 }

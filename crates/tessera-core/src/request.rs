@@ -26,7 +26,7 @@ fn max_len(name: &str) -> usize {
         "code" | "refresh_token" | "csrf" => 256,
         "client_id" | "username" | "login_hint" => 255,
         "client_secret" | "nonce" => 512,
-        "password" => 1024,
+        "password" | "password-new" | "password-confirm" => 1024,
         "state" | "redirect_uri" | "post_logout_redirect_uri" => RedirectUri::MAX_LEN,
         "scope" => 16 * 1024,
         "token" | "id_token_hint" | "access_token" | "pending" => 16 * 1024,

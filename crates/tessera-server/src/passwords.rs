@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use tessera_core::password::verify_password;
+use tessera_core::password::{hash_password, verify_password};
 use tessera_core::ports::{PasswordVerifier, VerifierBusy};
 use tokio::sync::Semaphore;
 
@@ -44,9 +44,12 @@ impl Drop for Admission<'_> {
     }
 }
 
-#[async_trait]
-impl PasswordVerifier for Argon2Pool {
-    async fn verify(&self, password: SecretString, phc: String) -> Result<bool, VerifierBusy> {
+impl Argon2Pool {
+    /// Runs `work` on the blocking pool once admitted and given a turn.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<Option<T>, VerifierBusy> {
         if self.admitted.fetch_add(1, Ordering::SeqCst) >= self.max_admitted {
             self.admitted.fetch_sub(1, Ordering::SeqCst);
             return Err(VerifierBusy);
@@ -55,8 +58,20 @@ impl PasswordVerifier for Argon2Pool {
         let Ok(_turn) = self.running.acquire().await else {
             return Err(VerifierBusy);
         };
-        let verified = tokio::task::spawn_blocking(move || verify_password(password.expose_secret(), &phc));
-        Ok(verified.await.unwrap_or(false))
+        Ok(tokio::task::spawn_blocking(work).await.ok())
+    }
+}
+
+#[async_trait]
+impl PasswordVerifier for Argon2Pool {
+    async fn verify(&self, password: SecretString, phc: String) -> Result<bool, VerifierBusy> {
+        let verified = self.run(move || verify_password(password.expose_secret(), &phc)).await?;
+        Ok(verified.unwrap_or(false))
+    }
+
+    async fn hash(&self, password: SecretString) -> Result<Option<String>, VerifierBusy> {
+        let hashed = self.run(move || hash_password(password.expose_secret()).ok()).await?;
+        Ok(hashed.flatten())
     }
 }
 

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
             Endpoint::Authorize => get(login::authorize).post(login::authorize),
             Endpoint::LoginAuthenticate => post(login::authenticate),
             Endpoint::LoginConsent => post(login::consent),
+            Endpoint::LoginRequiredAction => post(login::required_action),
             Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
             Endpoint::Logout => get(login::logout).post(login::logout),
             Endpoint::LoginStylesheet => get(login::pages::stylesheet),

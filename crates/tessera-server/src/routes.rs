@@ -24,6 +24,8 @@ pub enum Endpoint {
     LoginAuthenticate,
     /// The consent form's target
     LoginConsent,
+    /// The required-action form's target (a new password)
+    LoginRequiredAction,
     /// OIDC Core §5.3: GET and POST
     UserInfo,
     /// OIDC RP-Initiated Logout §2: GET and POST
@@ -37,7 +39,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 15] = [
+    pub const ALL: [Endpoint; 16] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -48,6 +50,7 @@ impl Endpoint {
         Endpoint::Authorize,
         Endpoint::LoginAuthenticate,
         Endpoint::LoginConsent,
+        Endpoint::LoginRequiredAction,
         Endpoint::UserInfo,
         Endpoint::Logout,
         Endpoint::LoginStylesheet,
@@ -68,6 +71,7 @@ impl Endpoint {
             Endpoint::Authorize => "/realms/{realm}/protocol/openid-connect/auth",
             Endpoint::LoginAuthenticate => "/realms/{realm}/login-actions/authenticate",
             Endpoint::LoginConsent => "/realms/{realm}/login-actions/consent",
+            Endpoint::LoginRequiredAction => "/realms/{realm}/login-actions/required-action",
             Endpoint::UserInfo => "/realms/{realm}/protocol/openid-connect/userinfo",
             Endpoint::Logout => "/realms/{realm}/protocol/openid-connect/logout",
             Endpoint::LoginStylesheet => "/resources/tessera-login.css",

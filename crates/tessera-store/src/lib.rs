@@ -49,11 +49,13 @@ fn migrations(dialect: Dialect) -> Migrator {
             (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
             (2, "sign in", include_str!("../migrations/sqlite/0002_sign_in.sql")),
             (3, "janitor", include_str!("../migrations/sqlite/0003_janitor.sql")),
+            (4, "required actions", include_str!("../migrations/sqlite/0004_required_actions.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
             (2, "sign in", include_str!("../migrations/postgres/0002_sign_in.sql")),
             (3, "janitor", include_str!("../migrations/postgres/0003_janitor.sql")),
+            (4, "required actions", include_str!("../migrations/postgres/0004_required_actions.sql")),
         ],
     };
     Migrator::with_migrations(

@@ -179,6 +179,11 @@ pub fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         last_name: get(row, "last_name")?,
         password_hash: get(row, "password_hash")?,
         service_account_client_id: get(row, "service_account_client_id")?,
+        required_actions: get::<String>(row, "required_actions")?
+            .split(' ')
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect(),
         created_at: get(row, "created_at")?,
     })
 }

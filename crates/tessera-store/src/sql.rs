@@ -11,7 +11,7 @@ pub const INSERT_SCOPE: &str = "INSERT INTO client_scopes (realm_id, name, descr
 pub const SELECT_SCOPES: &str =
     "SELECT name, description, include_in_token_scope, attributes FROM client_scopes WHERE realm_id = $1 ORDER BY name";
 
-pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 pub const DELETE_USER: &str = "DELETE FROM users WHERE realm_id = $1 AND id = $2";
 
 pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
@@ -54,11 +54,14 @@ pub const CLAIM_JOB: &str =
     "UPDATE job_claims SET claimed_until = $3, node = $4 WHERE name = $1 AND claimed_until <= $2";
 pub const PING: &str = "SELECT 1";
 
-pub const SELECT_USER: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at FROM users WHERE realm_id = $1 AND username = $2";
-pub const SELECT_USERS: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at FROM users WHERE realm_id = $1 ORDER BY username";
-pub const SET_USER_PASSWORD: &str = "UPDATE users SET password_hash = $3 WHERE realm_id = $1 AND username = $2";
+pub const SELECT_USER: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions FROM users WHERE realm_id = $1 AND username = $2";
+pub const SELECT_USERS: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions FROM users WHERE realm_id = $1 ORDER BY username";
+pub const SET_USER_PASSWORD: &str =
+    "UPDATE users SET password_hash = $3, required_actions = $4 WHERE realm_id = $1 AND username = $2";
+pub const COMPLETE_PASSWORD_UPDATE: &str =
+    "UPDATE users SET password_hash = $3, required_actions = $4 WHERE realm_id = $1 AND id = $2 AND enabled = 1";
 pub const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $3 WHERE realm_id = $1 AND username = $2";
-pub const SELECT_USER_BY_ID: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at FROM users WHERE realm_id = $1 AND id = $2";
+pub const SELECT_USER_BY_ID: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions FROM users WHERE realm_id = $1 AND id = $2";
 
 pub const INSERT_CODE: &str = "INSERT INTO authorization_codes (code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 /// One statement: only an unexpired, unredeemed code of this client in this realm ($7) is redeemed, by exactly

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
-use tessera_core::model::User;
+use tessera_core::model::{UPDATE_PASSWORD, User};
 use tessera_core::ports::{StoreError, UserStore};
 
 use crate::error::{conflict, map_err};
@@ -22,6 +22,7 @@ pub async fn insert_user(tx: &mut Transaction<'static, Any>, u: &User) -> Result
         .bind(u.password_hash.clone())
         .bind(u.service_account_client_id.clone())
         .bind(u.created_at)
+        .bind(u.required_actions.join(" "))
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
@@ -62,11 +63,41 @@ impl UserStore for SqlStore {
         rows.iter().map(user_from_row).collect()
     }
 
-    async fn set_user_password(&self, realm_id: &str, username: &str, password_hash: &str) -> Result<bool, StoreError> {
+    async fn set_user_password(
+        &self,
+        realm_id: &str,
+        username: &str,
+        password_hash: &str,
+        temporary: bool,
+    ) -> Result<bool, StoreError> {
+        let Some(user) = self.find_user(realm_id, username).await? else {
+            return Ok(false);
+        };
         let done = sqlx::query(sql::SET_USER_PASSWORD)
             .bind(realm_id.to_owned())
             .bind(username.to_owned())
             .bind(password_hash.to_owned())
+            .bind(actions_after_password_set(&user, temporary))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn complete_password_update(
+        &self,
+        realm_id: &str,
+        user_id: &str,
+        password_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let Some(user) = self.find_user_by_id(realm_id, user_id).await? else {
+            return Ok(false);
+        };
+        let done = sqlx::query(sql::COMPLETE_PASSWORD_UPDATE)
+            .bind(realm_id.to_owned())
+            .bind(user_id.to_owned())
+            .bind(password_hash.to_owned())
+            .bind(actions_after_password_set(&user, false))
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
@@ -83,4 +114,15 @@ impl UserStore for SqlStore {
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// The user's required actions once a password is set: `UPDATE_PASSWORD` added for a temporary one,
+/// removed otherwise; the others kept.
+fn actions_after_password_set(user: &User, temporary: bool) -> String {
+    let mut actions: Vec<&str> =
+        user.required_actions.iter().map(String::as_str).filter(|a| *a != UPDATE_PASSWORD).collect();
+    if temporary {
+        actions.push(UPDATE_PASSWORD);
+    }
+    actions.join(" ")
 }

@@ -281,8 +281,17 @@ async fn users_are_created_found_listed_and_changed(f: Fixture) {
     assert!(matches!(f.store.create_user(&wile).await, Err(StoreError::Conflict(_))));
     assert_eq!(f.store.find_user(&realm_id, "wile").await.unwrap(), Some(wile.clone()));
     assert_eq!(f.store.find_user(&realm_id, "nobody").await.unwrap(), None);
-    assert!(f.store.set_user_password(&realm_id, "wile", "$argon2id$other").await.unwrap());
+    assert!(f.store.set_user_password(&realm_id, "wile", "$argon2id$temporary", true).await.unwrap());
+    let temporary = f.store.find_user(&realm_id, "wile").await.unwrap().unwrap();
+    assert_eq!(temporary.required_actions, ["UPDATE_PASSWORD"], "a temporary password must be changed");
+    assert!(f.store.complete_password_update(&realm_id, &wile.id, "$argon2id$chosen").await.unwrap());
+    let chosen = f.store.find_user(&realm_id, "wile").await.unwrap().unwrap();
+    assert!(chosen.required_actions.is_empty());
+    assert_eq!(chosen.password_hash.as_deref(), Some("$argon2id$chosen"));
+    assert!(f.store.set_user_password(&realm_id, "wile", "$argon2id$other", false).await.unwrap());
+    assert!(!f.store.set_user_password(&realm_id, "nobody", "$argon2id$other", false).await.unwrap());
     assert!(f.store.set_user_enabled(&realm_id, "wile", false).await.unwrap());
+    assert!(!f.store.complete_password_update(&realm_id, &wile.id, "$argon2id$x").await.unwrap(), "disabled");
     assert!(!f.store.set_user_enabled(&realm_id, "nobody", false).await.unwrap());
     let listed = f.store.list_users(&realm_id).await.unwrap();
     assert_eq!(listed.len(), 1);

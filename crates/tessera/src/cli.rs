@@ -138,6 +138,9 @@ pub enum UserCommand {
         #[arg(long)]
         realm: String,
         username: String,
+        /// The user must choose a new password at the next sign-in (Keycloak's temporary password).
+        #[arg(long)]
+        temporary: bool,
     },
     /// Disable a user (they can no longer sign in).
     Disable {

@@ -53,6 +53,10 @@ impl PasswordGrant<'_> {
                 return Err(OAuthError::InvalidGrant(Cow::Borrowed("invalid user credentials")));
             }
         };
+        // Keycloak's answer while a required action (a temporary password) is pending.
+        if user.must_update_password() {
+            return Err(OAuthError::InvalidGrant(Cow::Borrowed("Account is not fully set up")));
+        }
         // A session without a browser: it bounds the refresh tokens' lifetime and ends with logout.
         let session = start_session::<OAuthError>(ctx.store, &user, ctx.now).await?.session;
         let tokens = UserTokens {

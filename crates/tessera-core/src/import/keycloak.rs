@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::model::SigningAlgorithm;
-use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, User};
+use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, UPDATE_PASSWORD, User};
 use crate::password::hash_password;
 use crate::provisioning::{NewRealm, new_id, new_realm, service_account_user};
 use crate::secret::{ClientSecretHasher, MasterKey, generate_client_secret};
@@ -145,6 +145,8 @@ struct KcUser {
     last_name: Option<String>,
     #[serde(default)]
     credentials: Vec<KcCredential>,
+    #[serde(default)]
+    required_actions: Vec<String>,
     service_account_client_id: Option<String>,
 }
 
@@ -153,7 +155,7 @@ struct KcCredential {
     #[serde(rename = "type")]
     kind: String,
     value: Option<String>,
-    #[allow(dead_code)]
+    /// The user must choose a new password at the next sign-in.
     temporary: Option<bool>,
 }
 
@@ -373,12 +375,28 @@ fn import_user(
         return Err(ImportError::at(format!("users[{i}].username"), "must not be empty"));
     }
     let mut password_hash = None;
+    let mut required_actions: Vec<String> = Vec::new();
+    for action in &u.required_actions {
+        if action != UPDATE_PASSWORD {
+            warnings.push(format!(
+                "users[{i}] ({}): required action {action:?} is kept but not acted on (only UPDATE_PASSWORD is)",
+                u.username
+            ));
+        }
+        if !required_actions.contains(action) {
+            required_actions.push(action.clone());
+        }
+    }
     for (j, cred) in u.credentials.iter().enumerate() {
         match (cred.kind.as_str(), cred.value.as_deref()) {
             ("password", Some(value)) if !value.is_empty() => {
                 password_hash = Some(
                     hash_password(value).map_err(|e| ImportError::at(format!("users[{i}].credentials[{j}]"), e.to_string()))?,
                 );
+                // Keycloak: a temporary password must be replaced at the next sign-in.
+                if cred.temporary == Some(true) && !required_actions.iter().any(|a| a == UPDATE_PASSWORD) {
+                    required_actions.push(UPDATE_PASSWORD.to_owned());
+                }
             }
             ("password", _) => warnings.push(format!(
                 "users[{i}] ({}): a password credential without a clear value (hashed by Keycloak) cannot be imported; set one with the CLI",
@@ -400,6 +418,7 @@ fn import_user(
         last_name: u.last_name.clone(),
         password_hash,
         service_account_client_id: u.service_account_client_id.clone(),
+        required_actions,
         created_at: now,
     })
 }

@@ -14,4 +14,4 @@ pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, Revo
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
-pub use user::{LoginFailures, SsoSession, User};
+pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};

@@ -14,7 +14,20 @@ pub struct User {
     pub password_hash: Option<String>,
     /// Set on the service-account user of a client.
     pub service_account_client_id: Option<String>,
+    /// Keycloak's required actions, by Keycloak's names: what the user must do at the next sign-in before
+    /// being let through. [`UPDATE_PASSWORD`] is acted on; others are kept as imported.
+    pub required_actions: Vec<String>,
     pub created_at: i64,
+}
+
+/// The user must choose a new password at the next sign-in (a temporary password, Keycloak's
+/// `"temporary": true` credential or `UPDATE_PASSWORD` required action).
+pub const UPDATE_PASSWORD: &str = "UPDATE_PASSWORD";
+
+impl User {
+    pub fn must_update_password(&self) -> bool {
+        self.required_actions.iter().any(|a| a == UPDATE_PASSWORD)
+    }
 }
 
 /// A single sign-on session: what the browser's session cookie stands for.

@@ -113,6 +113,7 @@ mod tests {
             last_name: Some("Coyote".into()),
             password_hash: None,
             service_account_client_id: None,
+            required_actions: Vec::new(),
             created_at: 0,
         };
         let none = user_claims(&user, &ScopeSet::parse("openid").unwrap());

@@ -8,6 +8,7 @@ pub mod login;
 pub mod logout;
 pub mod pending;
 pub mod policy;
+pub mod required_actions;
 pub mod service;
 pub mod session;
 pub mod step;

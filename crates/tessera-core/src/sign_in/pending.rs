@@ -21,6 +21,10 @@ pub struct PendingAuthorization {
     pub request: AuthorizationRequest,
     pub csrf: String,
     pub expires_at: i64,
+    /// Set once the user's password was verified but a required action (a new password) is still due:
+    /// the user's id, so the next form need not ask for the old password again.
+    #[serde(default)]
+    pub verified_user: Option<String>,
 }
 
 fn pending_aad(realm_id: &str) -> String {
@@ -29,7 +33,7 @@ fn pending_aad(realm_id: &str) -> String {
 
 impl PendingAuthorization {
     pub fn new(request: AuthorizationRequest, csrf: String, now: i64) -> Self {
-        Self { request, csrf, expires_at: now + PENDING_LIFETIME }
+        Self { request, csrf, expires_at: now + PENDING_LIFETIME, verified_user: None }
     }
 
     pub fn seal(&self, master: &MasterKey, realm_id: &str) -> Result<String, SignInError> {

@@ -19,6 +19,8 @@ pub struct Step {
 #[derive(Debug)]
 pub enum View {
     Login(LoginForm),
+    /// A required action: the user must choose a new password before going on.
+    UpdatePassword(UpdatePasswordForm),
     Consent(ConsentForm),
     /// A `302 Found` to this location (RFC 6749 §4.1.2).
     Redirect(String),
@@ -47,6 +49,15 @@ pub struct LoginForm {
     pub pending: String,
     pub csrf: String,
     pub username: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdatePasswordForm {
+    pub client_name: String,
+    pub username: String,
+    pub pending: String,
+    pub csrf: String,
     pub error: Option<String>,
 }
 

@@ -97,6 +97,9 @@ async fn authenticate(flow: Flow<'_>, form: Option<FormParams>) -> Result<Step, 
             return flow.login_form(&client, request, &username, Some(message));
         }
     };
+    if user.must_update_password() {
+        return flow.update_password_form(&client, request, &user, None);
+    }
     let started = start_session::<SignInError>(s.store, &user, s.now).await?;
     let cookies = vec![CookieChange::SetSession(started.cookie)];
     flow.signed_in(&client, request, &started.session, &user, cookies).await

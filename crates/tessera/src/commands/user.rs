@@ -32,11 +32,11 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
                 println!("{:<32} {:<8} {:<9} {}", u.username, u.enabled, password, u.email.unwrap_or_default());
             }
         }
-        UserCommand::SetPassword { realm, username } => {
+        UserCommand::SetPassword { realm, username, temporary } => {
             let realm = find_realm(&store, &realm).await?;
             let password = password_from_stdin()?;
             let hash = tessera_core::password::hash_password(&password)?;
-            if !store.set_user_password(&realm.id, &username, &hash).await? {
+            if !store.set_user_password(&realm.id, &username, &hash, temporary).await? {
                 return Err(CommandError::NoSuchUser { realm: realm.name, user: username });
             }
             println!("password of {username} changed");

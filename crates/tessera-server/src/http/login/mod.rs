@@ -73,6 +73,12 @@ pub async fn authenticate(State(state): State<AppState>, mut request: BrowserReq
     request.render(step, &state)
 }
 
+/// `POST /login-actions/required-action`: the new-password form of a user with a temporary password.
+pub async fn required_action(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let step = state.sign_in().update_password(&request.realm, request.params.take(), request.browser()).await;
+    request.render(step, &state)
+}
+
 /// `POST /login-actions/consent`: the consent form.
 pub async fn consent(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
     let step = state.sign_in().consent(&request.realm, request.params.take(), request.browser()).await;

@@ -18,6 +18,18 @@ pub struct LoginPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "update_password.html")]
+pub struct UpdatePasswordPage<'a> {
+    pub realm_name: &'a str,
+    pub client_name: &'a str,
+    pub username: &'a str,
+    pub action: &'a str,
+    pub pending: &'a str,
+    pub csrf: &'a str,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage<'a> {
     pub realm_name: &'a str,

@@ -6,7 +6,7 @@ use tessera_core::ports::StoreError;
 use tessera_core::sign_in::{SignInError, Step, View};
 
 use super::cookies::set_cookie;
-use super::pages::{ConsentPage, LoginPage, LogoutPage, MessagePage, redirect, render};
+use super::pages::{ConsentPage, LoginPage, LogoutPage, MessagePage, UpdatePasswordPage, redirect, render};
 use crate::http::error::RETRY_AFTER_SECONDS;
 use crate::routes::Endpoint;
 
@@ -24,6 +24,19 @@ pub fn render_step(step: Step, realm: &str, secure: bool) -> Response {
                 pending: &form.pending,
                 csrf: &form.csrf,
                 username: &form.username,
+                error: form.error.as_deref(),
+            };
+            render(StatusCode::OK, &page, &cookies)
+        }
+        View::UpdatePassword(form) => {
+            let action = action(Endpoint::LoginRequiredAction);
+            let page = UpdatePasswordPage {
+                realm_name,
+                client_name: &form.client_name,
+                username: &form.username,
+                action: &action,
+                pending: &form.pending,
+                csrf: &form.csrf,
                 error: form.error.as_deref(),
             };
             render(StatusCode::OK, &page, &cookies)

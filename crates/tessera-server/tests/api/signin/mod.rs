@@ -6,6 +6,7 @@ mod consent;
 mod login_page;
 mod password_grant;
 mod refresh;
+mod required_actions;
 mod session;
 mod userinfo;
 
