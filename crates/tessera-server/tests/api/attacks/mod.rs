@@ -8,6 +8,7 @@
 //! - §4.5 authorization code injection: `codes::a_stolen_code_is_refused_…_rfc9700_4_5_3_1`
 //! - §4.6 access token injection: `redirect::no_access_token_leaves_the_authorization_endpoint_…_rfc9700_4_6`
 //! - §4.7 cross-site request forgery: `pages::login_consent_and_logout_forms_need_…_rfc9700_4_7_rfc6749_10_12`
+//!   and `pages::an_id_token_hint_of_another_session_does_not_sign_this_browser_out_…_rp_logout_2`
 //! - §4.8 PKCE downgrade: `codes::pkce_cannot_be_downgraded_…_rfc9700_4_8_2`
 //! - §4.9, §4.10 leaked and stolen access tokens: `tokens::credentials_of_one_realm_are_worthless_in_its_twin_…`
 //!   (another realm) and `tokens::an_access_token_is_only_good_for_its_registered_audience_…` (another audience)

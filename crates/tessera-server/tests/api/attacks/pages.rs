@@ -3,13 +3,16 @@
 //! §10.10).
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_SECURITY_POLICY, COOKIE, HeaderMap, LOCATION, REFERRER_POLICY, X_FRAME_OPTIONS};
+use reqwest::header::{
+    CONTENT_SECURITY_POLICY, COOKIE, HeaderMap, LOCATION, REFERRER_POLICY, SET_COOKIE, X_FRAME_OPTIONS,
+};
+use serde_json::Value;
 use tessera_core::audit::{AuditKind, AuditQuery};
 use tessera_core::ports::AuditStore;
 use tessera_testkit::TestServer;
 
-use super::{acme_variant, location, signs_in, spa_request, twin_realms};
-use crate::signin::{Browser, Pkce, WEB, WEB_REDIRECT, acme, field, form_action, pkce};
+use super::{acme_variant, code_in, location, signs_in, spa_request, twin_realms};
+use crate::signin::{Browser, Pkce, WEB, WEB_REDIRECT, acme, field, form_action, pkce, redeem_spa};
 
 /// One page or redirect the sign-in pages answer with.
 struct Seen {
@@ -186,6 +189,32 @@ async fn login_consent_and_logout_forms_need_this_browsers_csrf_token_rfc9700_4_
     let logout = server.url("/realms/acme/protocol/openid-connect/logout");
     let asked = victim.http.post(&logout).form(&[("action", "logout")]).send().await.unwrap();
     assert!(asked.text().await.unwrap().contains("Do you want to sign out?"));
+    assert_eq!(victim.authorize(&spa_request(&p, &[])).await.status(), StatusCode::FOUND, "still signed in");
+}
+
+/// RP-Initiated Logout §2: "the OP MUST ask the End-User this question if an id_token_hint was not provided
+/// or if the supplied ID Token does not belong to the current OP session". A link carrying the attacker's
+/// own, valid ID token (a logout CSRF, §4.7) must not sign the victim's browser out without asking.
+#[tokio::test]
+async fn an_id_token_hint_of_another_session_does_not_sign_this_browser_out_unasked_rfc9700_4_7_rp_logout_2() {
+    let server = acme().await;
+    let p = pkce();
+    let attacker = Browser::new(&server);
+    let page = attacker.authorize(&spa_request(&p, &[])).await;
+    let code = code_in(&attacker.login(page, "roadrunner", "Beep-Beep-Meep-2024").await);
+    let tokens: Value = redeem_spa(&server, &code, &p.verifier).await.json().await.unwrap();
+    let hint = tokens["id_token"].as_str().unwrap();
+
+    let victim = Browser::new(&server);
+    victim.spa_code(&p).await;
+    let logout = server.url("/realms/acme/protocol/openid-connect/logout");
+    let response = victim.http.get(&logout).query(&[("id_token_hint", hint)]).send().await.unwrap();
+    let cleared =
+        response.headers().get_all(SET_COOKIE).iter().any(|c| c.to_str().unwrap().starts_with("TESSERA_SESSION="));
+    let (status, html) = (response.status(), response.text().await.unwrap());
+    assert!(!cleared, "the victim's session cookie was cleared ({status}): {html}");
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Do you want to sign out?"), "{html}");
     assert_eq!(victim.authorize(&spa_request(&p, &[])).await.status(), StatusCode::FOUND, "still signed in");
 }
 
