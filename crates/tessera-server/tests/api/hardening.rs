@@ -51,7 +51,7 @@ async fn a_300_kb_client_id_in_basic_is_invalid_client_and_no_audit_row_grows_wi
 }
 
 #[tokio::test]
-async fn client_authentication_comes_before_any_scope_parsing_rfc6749_3_3_rfc9700_4_15() {
+async fn client_authentication_comes_before_any_scope_parsing_rfc6749_3_3() {
     let dir = tempfile::tempdir().unwrap();
     let (server, secret) = shop(dir.path()).await;
     // A wrong secret with a malformed scope: the client learns only that it is not authenticated.
@@ -86,10 +86,10 @@ async fn overlong_parameters_are_invalid_request_where_they_enter_rfc6749_3_2() 
     assert_eq!(response.status(), 404);
 }
 
-/// RFC 9700 §4.16 (credential stuffing) / Keycloak's brute-force detection: attempts are counted before
+/// RFC 6749 §10.10 (credentials guessing) / Keycloak's brute-force detection: attempts are counted before
 /// the password is checked, so 20 at once cannot all be verified.
 #[tokio::test]
-async fn concurrent_password_attempts_verify_no_more_than_the_failure_factor_rfc6749_4_3_rfc9700_4_16() {
+async fn concurrent_password_attempts_verify_no_more_than_the_failure_factor_rfc6749_4_3_rfc6749_10_10() {
     use tessera_core::audit::AuditKind;
     use tessera_core::provisioning::NewClient;
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,6 @@
 //! People signing in: the authorization endpoint, login and consent pages, the code, refresh and password
 //! grants, ID tokens, userinfo and logout, driven over HTTP by a cookie-keeping client like a browser.
+//! The fixture and helpers here (`acme`, `Browser`, `pkce`, …) are the crate's, shared with `attacks`.
 
 mod code_flow;
 mod consent;
@@ -20,18 +21,18 @@ use tessera_testkit::TestServer;
 
 use crate::support::b64;
 
-const SPA: &str = "storefront";
-const SPA_REDIRECT: &str = "https://shop.acme.test/callback";
-const WEB: &str = "backoffice";
-const WEB_SECRET: &str = "backoffice-secret-0d2e8b6a4c7f1359";
-const WEB_REDIRECT: &str = "https://admin.acme.test/oauth/callback";
+pub(crate) const SPA: &str = "storefront";
+pub(crate) const SPA_REDIRECT: &str = "https://shop.acme.test/callback";
+pub(crate) const WEB: &str = "backoffice";
+pub(crate) const WEB_SECRET: &str = "backoffice-secret-0d2e8b6a4c7f1359";
+pub(crate) const WEB_REDIRECT: &str = "https://admin.acme.test/oauth/callback";
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/keycloak-realm-acme.json")
 }
 
 /// The acme realm with extra realm attributes (written into a copy of the fixture).
-fn fixture_with(attributes: Value) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn fixture_with(attributes: Value) -> (tempfile::TempDir, PathBuf) {
     let mut realm: Value = serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap();
     realm["attributes"] = attributes;
     let dir = tempfile::tempdir().unwrap();
@@ -40,45 +41,45 @@ fn fixture_with(attributes: Value) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-async fn acme() -> TestServer {
+pub(crate) async fn acme() -> TestServer {
     TestServer::builder().import_realm(fixture()).spawn().await
 }
 
 /// A browser: keeps cookies, does not follow redirects (the test reads each `Location`).
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     server: &'a TestServer,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
 }
 
-struct Pkce {
-    verifier: String,
-    challenge: String,
+pub(crate) struct Pkce {
+    pub(crate) verifier: String,
+    pub(crate) challenge: String,
 }
 
-fn pkce() -> Pkce {
+pub(crate) fn pkce() -> Pkce {
     let verifier = b64(tessera_core::secret::random_token(32).unwrap().as_bytes());
     let challenge = b64(digest::digest(&digest::SHA256, verifier.as_bytes()).as_ref());
     Pkce { verifier, challenge }
 }
 
 /// The `value` of the form field `name` in a page.
-fn field(html: &str, name: &str) -> String {
+pub(crate) fn field(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name} in {html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-fn form_action(html: &str) -> String {
+pub(crate) fn form_action(html: &str) -> String {
     let start = html.find("action=\"").unwrap() + "action=\"".len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-fn query_of(location: &str) -> std::collections::HashMap<String, String> {
+pub(crate) fn query_of(location: &str) -> std::collections::HashMap<String, String> {
     url::Url::parse(location).unwrap().query_pairs().into_owned().collect()
 }
 
 impl<'a> Browser<'a> {
-    fn new(server: &'a TestServer) -> Self {
+    pub(crate) fn new(server: &'a TestServer) -> Self {
         let http =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { server, http }
@@ -88,12 +89,12 @@ impl<'a> Browser<'a> {
         self.server.url("/realms/acme/protocol/openid-connect/auth")
     }
 
-    async fn authorize(&self, params: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn authorize(&self, params: &[(&str, &str)]) -> reqwest::Response {
         self.http.get(self.auth_url()).query(params).send().await.unwrap()
     }
 
     /// The storefront's request, as an SPA would send it.
-    async fn authorize_spa(&self, pkce: &Pkce, extra: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn authorize_spa(&self, pkce: &Pkce, extra: &[(&str, &str)]) -> reqwest::Response {
         let mut params = vec![
             ("client_id", SPA),
             ("redirect_uri", SPA_REDIRECT),
@@ -108,20 +109,20 @@ impl<'a> Browser<'a> {
         self.authorize(&params).await
     }
 
-    async fn submit(&self, html: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub(crate) async fn submit(&self, html: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut form = vec![("pending".to_owned(), field(html, "pending")), ("csrf".to_owned(), field(html, "csrf"))];
         form.extend(fields.iter().map(|(a, b)| (a.to_string(), b.to_string())));
         self.http.post(self.server.url(&form_action(html))).form(&form).send().await.unwrap()
     }
 
-    async fn login(&self, page: reqwest::Response, username: &str, password: &str) -> reqwest::Response {
+    pub(crate) async fn login(&self, page: reqwest::Response, username: &str, password: &str) -> reqwest::Response {
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         self.submit(&html, &[("username", username), ("password", password), ("action", "login")]).await
     }
 
     /// Signs wile in to the storefront and returns the code from the redirect.
-    async fn spa_code(&self, pkce: &Pkce) -> String {
+    pub(crate) async fn spa_code(&self, pkce: &Pkce) -> String {
         let done = self.login(self.authorize_spa(pkce, &[]).await, "wile", "Super-Genius-1949").await;
         assert_eq!(done.status(), StatusCode::FOUND);
         let location = done.headers()[LOCATION].to_str().unwrap().to_owned();
@@ -130,7 +131,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-async fn redeem_spa(server: &TestServer, code: &str, verifier: &str) -> reqwest::Response {
+pub(crate) async fn redeem_spa(server: &TestServer, code: &str, verifier: &str) -> reqwest::Response {
     let form = [
         ("grant_type", "authorization_code"),
         ("code", code),
@@ -141,12 +142,12 @@ async fn redeem_spa(server: &TestServer, code: &str, verifier: &str) -> reqwest:
     server.http.post(server.token_url("acme")).form(&form).send().await.unwrap()
 }
 
-async fn refresh(server: &TestServer, client: &str, token: &str) -> reqwest::Response {
+pub(crate) async fn refresh(server: &TestServer, client: &str, token: &str) -> reqwest::Response {
     let form = [("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", client)];
     server.http.post(server.token_url("acme")).form(&form).send().await.unwrap()
 }
 
-async fn userinfo(server: &TestServer, token: &str) -> reqwest::Response {
+pub(crate) async fn userinfo(server: &TestServer, token: &str) -> reqwest::Response {
     server
         .http
         .get(server.url("/realms/acme/protocol/openid-connect/userinfo"))
@@ -156,7 +157,7 @@ async fn userinfo(server: &TestServer, token: &str) -> reqwest::Response {
         .unwrap()
 }
 
-async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
+pub(crate) async fn error_of(response: reqwest::Response) -> (StatusCode, String, String) {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
     (status, body["error"].as_str().unwrap().to_owned(), body["error_description"].as_str().unwrap_or("").to_owned())
