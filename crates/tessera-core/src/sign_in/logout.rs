@@ -89,21 +89,28 @@ async fn logout(flow: Flow<'_>, params: Option<FormParams>, posted: bool) -> Res
     let request = check_logout(&params, &flow.realm, s.clients).await?;
     let mut cookies = Vec::new();
     let csrf = csrf_token(flow.browser.csrf_cookie, &mut cookies)?;
-    let confirmed = params.get("id_token_hint").is_some()
-        || (posted && csrf_ok(flow.browser.csrf_cookie, params.get("csrf"), &csrf));
+    let current = flow.current_session().await?.map(|(session, _)| session);
+    // §2: "the OP MUST ask the End-User ... if the supplied ID Token does not belong to the current OP
+    // session": a hint signs out without asking only when it names this browser's own session.
+    let hint_names_this_browser =
+        request.session_id.as_deref().is_some_and(|sid| current.as_ref().is_some_and(|c| c.id == sid));
+    let confirmed = hint_names_this_browser || (posted && csrf_ok(flow.browser.csrf_cookie, params.get("csrf"), &csrf));
     if !confirmed {
         let form = LogoutForm {
             csrf,
+            id_token_hint: params.get("id_token_hint").map(str::to_owned),
             client_id: params.get("client_id").map(str::to_owned),
             post_logout_redirect_uri: params.get("post_logout_redirect_uri").map(str::to_owned),
             state: params.get("state").map(str::to_owned),
         };
         return Ok(flow.step(View::ConfirmLogout(form), cookies));
     }
-    // The session the hint names, else the browser's own.
-    let session = match &request.session_id {
-        Some(sid) => s.store.find_session(&flow.realm.realm.id, sid).await?,
-        None => flow.current_session().await?.map(|(session, _)| session),
+    // The browser's own session; when it has none, the session the hint names (its client asked, and the
+    // user confirmed).
+    let session = match (current, &request.session_id) {
+        (Some(current), _) => Some(current),
+        (None, Some(sid)) => s.store.find_session(&flow.realm.realm.id, sid).await?,
+        (None, None) => None,
     };
     if let Some(session) = session {
         let ending = Ending {

@@ -74,6 +74,8 @@ pub struct ConsentForm {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogoutForm {
     pub csrf: String,
+    /// Carried through the confirmation, so that a confirmed logout still knows the client's session.
+    pub id_token_hint: Option<String>,
     pub client_id: Option<String>,
     pub post_logout_redirect_uri: Option<String>,
     pub state: Option<String>,

@@ -57,6 +57,7 @@ pub struct LogoutPage<'a> {
     pub realm_name: &'a str,
     pub action: &'a str,
     pub csrf: &'a str,
+    pub id_token_hint: Option<&'a str>,
     pub client_id: Option<&'a str>,
     pub post_logout_redirect_uri: Option<&'a str>,
     pub state: Option<&'a str>,

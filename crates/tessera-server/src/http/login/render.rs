@@ -61,6 +61,7 @@ pub fn render_step(step: Step, realm: &str, secure: bool) -> Response {
                 realm_name,
                 action: &action,
                 csrf: &form.csrf,
+                id_token_hint: form.id_token_hint.as_deref(),
                 client_id: form.client_id.as_deref(),
                 post_logout_redirect_uri: form.post_logout_redirect_uri.as_deref(),
                 state: form.state.as_deref(),

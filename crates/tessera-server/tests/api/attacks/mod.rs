@@ -52,13 +52,20 @@ fn acme_variant(file: &str, edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir
 
 /// acme and its twin globex: the same clients with the same secrets, the same users with the same ids and
 /// passwords; only the realm differs, so the realm is all that can stop a credential crossing over.
+/// Both let any confidential client introspect (`tessera.introspection.scope=realm`, Keycloak's way), so
+/// that the backoffice can look at every token and only the realm decides.
 async fn twin_realms() -> TestServer {
+    let realm_wide = |realm: &mut Value| {
+        realm["attributes"]["tessera.introspection.scope"] = "realm".into();
+    };
+    let (_acme_dir, acme) = acme_variant("acme.json", realm_wide);
     let (_dir, twin) = acme_variant("globex.json", |realm| {
         realm["id"] = "0b7c2f4e-6d1a-4c3b-9e8f-7a6d5c4b3a21".into();
         realm["realm"] = "globex".into();
         realm["displayName"] = "Globex".into();
+        realm_wide(realm);
     });
-    TestServer::builder().import_realm(fixture()).import_realm(twin).spawn().await
+    TestServer::builder().import_realm(acme).import_realm(twin).spawn().await
 }
 
 /// The storefront's authorization request with some parameters replaced or added.
