@@ -16,9 +16,40 @@ use tessera_core::ports::{ClientDirectory, RealmDirectory};
 use tessera_core::ports::{Store, StoreError};
 use tessera_core::secret::MasterKey;
 
-/// Bounds memory whatever ids are thrown at us.
-const CLIENT_CACHE_CAPACITY: u64 = 100_000;
-const REALM_CACHE_CAPACITY: u64 = 10_000;
+/// Bounds memory whatever ids are thrown at us: by bytes (an estimate of each entry's heap), not entries, and
+/// unknown ids (cached as `None`) count too.
+const CLIENT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+const REALM_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+/// What an entry costs besides its strings: the map's own bookkeeping and the fixed parts of the value.
+const ENTRY_OVERHEAD: usize = 256;
+/// A realm's parsed key ring (RSA keys are the largest, a few KiB each, and a ring holds up to three).
+const KEY_RING_ESTIMATE: usize = 16 * 1024;
+
+fn client_weight(key: &(String, String), client: &Option<Arc<Client>>) -> u32 {
+    let strings = |v: &[String]| v.iter().map(String::len).sum::<usize>();
+    let value = client.as_deref().map_or(0, |c| {
+        c.client_id.len()
+            + c.name.as_ref().map_or(0, String::len)
+            + strings(&c.redirect_uris)
+            + strings(&c.web_origins)
+            + strings(&c.default_scopes)
+            + strings(&c.optional_scopes)
+            + strings(&c.audiences)
+            + c.attributes.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            + c.secrets.iter().map(|s| s.id.len() + s.hash.0.len() + 32).sum::<usize>()
+    });
+    u32::try_from(ENTRY_OVERHEAD + key.0.len() + key.1.len() + value).unwrap_or(u32::MAX)
+}
+
+fn realm_weight(name: &str, realm: &Option<Arc<RealmContext>>) -> u32 {
+    let value = realm.as_deref().map_or(0, |r| {
+        KEY_RING_ESTIMATE
+            + r.issuer.len()
+            + r.realm.attributes.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            + r.scopes.iter().map(|s| s.name.len() + s.description.as_ref().map_or(0, String::len) + 64).sum::<usize>()
+    });
+    u32::try_from(ENTRY_OVERHEAD + name.len() + value).unwrap_or(u32::MAX)
+}
 
 pub struct Directory {
     store: Arc<dyn Store>,
@@ -54,8 +85,11 @@ impl Directory {
             store,
             master,
             public_url,
-            realms: Cache::new(REALM_CACHE_CAPACITY),
-            clients: Cache::new(CLIENT_CACHE_CAPACITY),
+            realms: Cache::builder()
+                .weigher(|name: &String, realm| realm_weight(name, realm))
+                .max_capacity(REALM_CACHE_BYTES)
+                .build(),
+            clients: Cache::builder().weigher(client_weight).max_capacity(CLIENT_CACHE_BYTES).build(),
             seen_revision: AtomicI64::new(i64::MIN),
             flush_again: AtomicBool::new(false),
         }
