@@ -15,7 +15,7 @@ use crate::directory::Directory;
 use crate::operations::{self, ImportOutcome, OperationError};
 use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -138,7 +138,7 @@ impl Application {
         let audit = AuditTrail::start(dyn_store.clone(), config.audit_flush_interval, clock.clone(), redis.clone());
         tessera_core::keys::warm_up();
 
-        let state = AppState {
+        let state = AppState::new(Shared {
             directory: directory.clone(),
             revocations: revocations.clone(),
             audit: audit.clone(),
@@ -155,7 +155,7 @@ impl Application {
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
             limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
-        };
+        });
         Ok(Self {
             listener,
             local_addr,

@@ -15,9 +15,26 @@ use crate::issued_tokens::IssuedTokenCache;
 use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
 
-/// What every handler may use. State is passed in, never global.
+/// What every handler may use. State is passed in, never global. Extractors clone it for every request, so
+/// it is one `Arc`: a clone is one atomic increment, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub directory: Arc<Directory>,
     pub revocations: Arc<RevocationList>,
     pub audit: Arc<AuditTrail>,
