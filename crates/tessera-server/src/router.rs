@@ -51,7 +51,7 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(error::not_found)
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(limits, crate::limits::enforce))
+        .layer(limits)
         .layer(tower::util::option_layer(https.then(|| {
             SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS))
         })))

@@ -52,7 +52,7 @@ pub struct Shared {
     /// `Secure` on cookies: set whenever the public URL is https (not in `--dev`).
     pub secure_cookies: bool,
     /// In-flight and time limits of every request.
-    pub limits: Arc<crate::limits::RequestLimits>,
+    pub limits: crate::limits::RequestLimits,
     /// Whose forwarding headers name the client.
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
 }
