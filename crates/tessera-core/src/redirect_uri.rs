@@ -90,7 +90,7 @@ fn matches_prefix(prefix: &str, presented: &str, url: &Url) -> bool {
     }
     let path = url.path();
     let stem = base.path();
-    let at_boundary = stem.ends_with('/') || path.len() == stem.len() || path[stem.len()..].starts_with('/');
+    let at_boundary = stem.ends_with('/') || path.get(stem.len()..).is_some_and(|r| r.is_empty() || r.starts_with('/'));
     let suspicious = path.contains('%') || presented.contains('\\');
     base.origin() == url.origin()
         && url.query().is_none()
@@ -186,6 +186,7 @@ mod tests {
         assert!(redirect_uri_matches(&r, "https://cb.test/cb/one"));
         assert!(redirect_uri_matches(&r, "https://cb.test/cb"));
         assert!(!redirect_uri_matches(&r, "https://cb.test/cb-evil"));
+        assert!(!redirect_uri_matches(&r, "https://cb.test/"), "a path shorter than the prefix (it panicked: fuzz)");
         assert!(!redirect_uri_matches(&r, "https://enc.test/cb/%252e%252e/admin"));
         assert!(!redirect_uri_matches(&r, "https://enc.test/cb/%2F..%2Fadmin"));
         assert!(redirect_uri_matches(&r, "https://whole.test/any/path"), "Keycloak's whole-origin form");
