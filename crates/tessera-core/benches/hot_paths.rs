@@ -51,7 +51,13 @@ fn realm(alg: SigningAlgorithm, secrets: &ServerSecrets) -> RealmContext {
     let bundle = new_realm(&spec, &secrets.master_key(), 0).unwrap();
     let keys = KeyRing::load(&bundle.keys, &secrets.master_key()).unwrap();
     let scopes = vec![ClientScope::new("api:read"), ClientScope::new("api:write")];
-    RealmContext { issuer: "https://auth.example/realms/bench".into(), realm: bundle.realm, scopes, keys }
+    RealmContext {
+        issuer: "https://auth.example/realms/bench".into(),
+        realm: bundle.realm,
+        scopes,
+        keys,
+        access: Default::default(),
+    }
 }
 
 fn hot_paths(c: &mut Criterion) {

@@ -120,6 +120,7 @@ impl TokenIntrospection<'_> {
             aud: Some(claims.aud),
             iss: Some(claims.iss),
             jti: Some(claims.jti),
+            other: claims.other,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! No HTTP and no SQL here: the HTTP adapter extracts requests into the types of this crate and maps
 //! [`OAuthError`] to the wire once; storage and infrastructure sit behind the ports in [`ports`].
 
+pub mod admin;
 pub mod audit;
 pub mod client_auth;
 pub mod clock;
@@ -13,6 +14,7 @@ pub mod introspection;
 pub mod janitor;
 pub mod key_rotation;
 pub mod keys;
+pub mod mappers;
 pub mod model;
 pub mod password;
 pub mod pkce;

@@ -13,8 +13,8 @@ use tessera_proto::{ScopeSet, TokenResponse};
 
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
-    AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, LoginFailures, Realm, RealmBundle,
-    RealmContext, RealmName, RefreshToken, RevokedToken, SsoSession, StoredSigningKey, User,
+    AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, Group, LoginFailures, Realm,
+    RealmBundle, RealmContext, RealmName, RefreshToken, RevokedToken, Role, SsoSession, StoredSigningKey, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -354,6 +354,48 @@ pub trait Operations: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+/// Who holds a role mapping: a user (a person or a service account) or a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleHolder<'a> {
+    User(&'a str),
+    Group(&'a str),
+}
+
+/// Roles, groups and their mappings (Keycloak's model). Every write moves the revision: the realm's roles
+/// and groups and the service accounts' mappings are cached with the realm and the client.
+#[async_trait]
+pub trait RoleStore: Send + Sync {
+    /// A role with its composites; `Conflict` when its container already has one of that name.
+    async fn create_role(&self, role: &Role) -> Result<(), StoreError>;
+    async fn list_roles(&self, realm_id: &str) -> Result<Vec<Role>, StoreError>;
+    async fn delete_role(&self, realm_id: &str, role_id: &str) -> Result<bool, StoreError>;
+    /// Replaces the roles a composite includes.
+    async fn set_role_composites(&self, realm_id: &str, role_id: &str, children: &[String])
+    -> Result<bool, StoreError>;
+    /// `Conflict` when its parent already has a subgroup of that name.
+    async fn create_group(&self, group: &Group) -> Result<(), StoreError>;
+    async fn list_groups(&self, realm_id: &str) -> Result<Vec<Group>, StoreError>;
+    /// Deletes the group and its subgroups, with their mappings and memberships.
+    async fn delete_group(&self, realm_id: &str, group_id: &str) -> Result<bool, StoreError>;
+    /// Adds or removes one role mapping; `false` when the holder or the role is not in the realm, or
+    /// nothing changed.
+    async fn map_role(
+        &self,
+        realm_id: &str,
+        holder: RoleHolder<'_>,
+        role_id: &str,
+        granted: bool,
+    ) -> Result<bool, StoreError>;
+    /// Adds or removes a user's membership of a group; `false` when nothing changed.
+    async fn set_group_member(
+        &self,
+        realm_id: &str,
+        user_id: &str,
+        group_id: &str,
+        member: bool,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Every port the server needs, behind one `Arc<dyn Store>`.
 pub trait Store:
     RevisionStore
@@ -361,6 +403,7 @@ pub trait Store:
     + ScopeStore
     + ClientStore
     + UserStore
+    + RoleStore
     + KeyStore
     + RevocationStore
     + AuditStore
@@ -379,6 +422,7 @@ impl<T> Store for T where
         + ScopeStore
         + ClientStore
         + UserStore
+        + RoleStore
         + KeyStore
         + RevocationStore
         + AuditStore

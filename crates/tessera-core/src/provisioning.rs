@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use crate::keys::{KeyError, generate_signing_key};
 use crate::model::SigningAlgorithm;
 use crate::model::{
-    Client, ClientScope, ClientSecret, DEFAULT_ACCESS_TOKEN_LIFESPAN, KeyState, Realm, RealmBundle, User,
+    Client, ClientScope, ClientSecret, DEFAULT_ACCESS_TOKEN_LIFESPAN, KeyState, ProtocolMapper, Realm, RealmBundle,
+    Role, RoleMappings, User, default_role_name,
 };
 use crate::secret::{ClientSecretHasher, MasterKey, SecretError, generate_client_secret};
 
@@ -63,7 +64,62 @@ pub fn new_realm(spec: &NewRealm, master: &MasterKey, now: i64) -> Result<RealmB
     // A next key from the start: published now, so the first rotation is already safe for verifiers.
     let active = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Active, master, now)?;
     let next = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Next, master, now)?;
-    Ok(RealmBundle { realm, scopes: Vec::new(), clients: Vec::new(), users: Vec::new(), keys: vec![active, next] })
+    Ok(RealmBundle {
+        realm,
+        scopes: Vec::new(),
+        clients: Vec::new(),
+        users: Vec::new(),
+        roles: Vec::new(),
+        groups: Vec::new(),
+        keys: vec![active, next],
+    })
+}
+
+/// What Keycloak puts in every new realm for roles: `offline_access`, `uma_authorization`, the
+/// `default-roles-{realm}` composite of both (given to new users), and the `roles` client scope whose
+/// mappers write `realm_access`, `resource_access` and the audience of the clients whose roles a token
+/// carries. Clients see it once it is among their scopes (`--default-scope roles`).
+pub fn add_builtin_roles(bundle: &mut RealmBundle) {
+    let realm_id = bundle.realm.id.clone();
+    let role = |name: &str, composites: Vec<String>| Role {
+        id: new_id(),
+        realm_id: realm_id.clone(),
+        name: name.to_owned(),
+        client_id: None,
+        description: None,
+        composites,
+    };
+    let offline = role("offline_access", Vec::new());
+    let uma = role("uma_authorization", Vec::new());
+    let default = role(&default_role_name(&bundle.realm.name), vec![offline.id.clone(), uma.id.clone()]);
+    bundle.roles.extend([default, offline, uma]);
+    let mapper = |name: &str, kind: &str, config: &[(&str, &str)]| ProtocolMapper {
+        id: new_id(),
+        name: name.to_owned(),
+        mapper_type: kind.to_owned(),
+        config: config.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+    };
+    let mut roles = ClientScope::new("roles");
+    roles.description = Some("OpenID Connect scope for add user roles to the access token".to_owned());
+    roles.include_in_token_scope = false;
+    roles.attributes.insert("include.in.token.scope".to_owned(), "false".to_owned());
+    let flags = [("multivalued", "true"), ("jsonType.label", "String"), ("access.token.claim", "true")];
+    roles.protocol_mappers = vec![
+        mapper(
+            "realm roles",
+            "oidc-usermodel-realm-role-mapper",
+            &[&flags[..], &[("claim.name", "realm_access.roles")]].concat(),
+        ),
+        mapper(
+            "client roles",
+            "oidc-usermodel-client-role-mapper",
+            &[&flags[..], &[("claim.name", "resource_access.${client_id}.roles")]].concat(),
+        ),
+        mapper("audience resolve", "oidc-audience-resolve-mapper", &[("access.token.claim", "true")]),
+    ];
+    if !bundle.scopes.iter().any(|s| s.name == "roles") {
+        bundle.scopes.push(roles);
+    }
 }
 
 pub fn new_scope(name: &str, description: Option<String>) -> Result<ClientScope, ProvisioningError> {
@@ -136,6 +192,8 @@ pub fn new_client(
         secrets,
         not_before: 0,
         created_at: now,
+        protocol_mappers: Vec::new(),
+        service_account_roles: RoleMappings::default(),
     };
     Ok((client, secret))
 }
@@ -161,6 +219,8 @@ pub fn new_user(realm_id: &str, username: &str, password: Option<&str>, now: i64
         service_account_client_id: None,
         required_actions: Vec::new(),
         created_at: now,
+        attributes: BTreeMap::new(),
+        roles: RoleMappings::default(),
     })
 }
 
@@ -180,6 +240,8 @@ pub fn service_account_user(client: &Client) -> Option<User> {
         service_account_client_id: Some(client.client_id.clone()),
         required_actions: Vec::new(),
         created_at: client.created_at,
+        attributes: BTreeMap::new(),
+        roles: client.service_account_roles.clone(),
     })
 }
 

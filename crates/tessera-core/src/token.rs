@@ -3,8 +3,27 @@
 use tessera_proto::{AccessTokenClaims, Audience, ScopeSet};
 
 use crate::keys::{KeyError, KeyRing, SigningKey};
+use crate::mappers::MappedClaims;
 use crate::model::{Client, Realm};
 use crate::secret::random_token;
+
+/// The names `AccessTokenClaims` writes itself: a mapper never adds a second one.
+const ACCESS_TOKEN_CLAIMS: [&str; 14] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "client_id",
+    "azp",
+    "scope",
+    "typ",
+    "clientId",
+    "preferred_username",
+    "sid",
+];
 
 /// What goes into one access token, before signing.
 #[derive(Debug)]
@@ -20,15 +39,33 @@ pub struct AccessTokenGrant<'a> {
     pub lifetime: u64,
     /// The SSO session of a person's token.
     pub session_id: Option<&'a str>,
+    /// What the protocol mappers add: claims and audiences.
+    pub mapped: MappedClaims,
 }
 
 impl AccessTokenGrant<'_> {
     pub fn claims(&self) -> Result<AccessTokenClaims, KeyError> {
-        let aud = match self.client.audiences.as_slice() {
-            [] => Audience::One(self.issuer.to_owned()),
-            [one] => Audience::One(one.clone()),
-            many => Audience::Many(many.to_vec()),
+        let mut audiences = self.client.audiences.clone();
+        for a in &self.mapped.audiences {
+            if !audiences.contains(a) {
+                audiences.push(a.clone());
+            }
+        }
+        let aud = match audiences.len() {
+            0 => Audience::One(self.issuer.to_owned()),
+            1 => Audience::One(audiences.swap_remove(0)),
+            _ => Audience::Many(audiences),
         };
+        let mut other = self.mapped.claims.clone();
+        // A mapped `preferred_username` (Keycloak's profile scope has one) fills the field; the token's own
+        // claims are never overridden.
+        let preferred_username = match other.remove("preferred_username") {
+            Some(serde_json::Value::String(name)) => Some(name),
+            _ => self.preferred_username.clone(),
+        };
+        for own in ACCESS_TOKEN_CLAIMS {
+            other.remove(own);
+        }
         Ok(AccessTokenClaims {
             iss: self.issuer.to_owned(),
             sub: self.subject.to_owned(),
@@ -43,8 +80,9 @@ impl AccessTokenGrant<'_> {
             scope: self.scope.to_string(),
             typ: Some("Bearer".to_owned()),
             keycloak_client_id: Some(self.client.client_id.clone()),
-            preferred_username: self.preferred_username.clone(),
+            preferred_username,
             sid: self.session_id.map(str::to_owned),
+            other,
         })
     }
 

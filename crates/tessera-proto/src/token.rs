@@ -61,6 +61,10 @@ pub struct AccessTokenClaims {
     /// OIDC Front/Back-Channel Logout `sid`: the SSO session a user's token came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// Claims added by protocol mappers (Keycloak's `realm_access`, `resource_access`, `groups`, …); never
+    /// one of the names above.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The claims of an ID token (OpenID Connect Core §2, §3.1.3.6, §5.1).
@@ -83,6 +87,9 @@ pub struct IdTokenClaims {
     pub typ: String,
     #[serde(flatten)]
     pub profile: UserClaims,
+    /// Claims added by protocol mappers for ID tokens.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The standard claims about the user (OIDC Core §5.1), released per scope: `profile` and `email`.
@@ -108,6 +115,9 @@ pub struct UserInfo {
     pub sub: String,
     #[serde(flatten)]
     pub claims: UserClaims,
+    /// Claims added by protocol mappers for userinfo.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An introspection response (RFC 7662 §2.2). An inactive token is `{"active": false}` and nothing else.
@@ -141,6 +151,9 @@ pub struct IntrospectionResponse {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// The mapped claims of an access token (`realm_access`, `resource_access`, …), as Keycloak returns them.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 impl IntrospectionResponse {

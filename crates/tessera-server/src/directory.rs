@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use moka::future::Cache;
 use tessera_core::keys::KeyRing;
-use tessera_core::model::Client;
+use tessera_core::model::{AccessModel, Client, ProtocolMapper};
 use tessera_core::model::{RealmContext, RealmName};
 use tessera_core::ports::{ClientDirectory, RealmDirectory};
 use tessera_core::ports::{Store, StoreError};
@@ -37,8 +37,23 @@ fn client_weight(key: &(String, String), client: &Option<Arc<Client>>) -> u32 {
             + strings(&c.audiences)
             + c.attributes.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
             + c.secrets.iter().map(|s| s.id.len() + s.hash.0.len() + 32).sum::<usize>()
+            + mappers_weight(&c.protocol_mappers)
+            + strings(&c.service_account_roles.role_ids)
+            + strings(&c.service_account_roles.group_ids)
     });
     u32::try_from(ENTRY_OVERHEAD + key.0.len() + key.1.len() + value).unwrap_or(u32::MAX)
+}
+
+fn mappers_weight(mappers: &[ProtocolMapper]) -> usize {
+    mappers
+        .iter()
+        .map(|m| {
+            64 + m.id.len()
+                + m.name.len()
+                + m.mapper_type.len()
+                + m.config.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>()
+        })
+        .sum()
 }
 
 fn realm_weight(name: &str, realm: &Option<Arc<RealmContext>>) -> u32 {
@@ -46,7 +61,17 @@ fn realm_weight(name: &str, realm: &Option<Arc<RealmContext>>) -> u32 {
         KEY_RING_ESTIMATE
             + r.issuer.len()
             + r.realm.attributes.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
-            + r.scopes.iter().map(|s| s.name.len() + s.description.as_ref().map_or(0, String::len) + 64).sum::<usize>()
+            + r.scopes
+                .iter()
+                .map(|s| {
+                    s.name.len()
+                        + s.description.as_ref().map_or(0, String::len)
+                        + 64
+                        + mappers_weight(&s.protocol_mappers)
+                })
+                .sum::<usize>()
+            + r.access.roles().iter().map(|x| 128 + x.id.len() * (1 + x.composites.len()) + x.name.len()).sum::<usize>()
+            + r.access.groups().iter().map(|g| 128 + g.id.len() * (1 + g.role_ids.len()) + g.name.len()).sum::<usize>()
     });
     u32::try_from(ENTRY_OVERHEAD + name.len() + value).unwrap_or(u32::MAX)
 }
@@ -113,7 +138,9 @@ impl Directory {
         let keys = KeyRing::load(&stored, &self.master)
             .map_err(|e| StoreError::Corrupt(format!("realm {}: {e}", realm.name)))?;
         let issuer = realm.issuer(&self.public_url);
-        Ok(Some(Arc::new(RealmContext { realm, issuer, scopes, keys })))
+        let access =
+            AccessModel::new(self.store.list_roles(&realm.id).await?, self.store.list_groups(&realm.id).await?);
+        Ok(Some(Arc::new(RealmContext { realm, issuer, scopes, keys, access })))
     }
 
     /// Empties the caches when the store's change counter moved. Returns whether it did.

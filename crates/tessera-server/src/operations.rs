@@ -14,7 +14,9 @@ use tessera_core::keys::generate_signing_key;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{ClientSecret, KeyState, Realm};
 use tessera_core::ports::{KeyStore, RealmStore, Store, StoreError};
-use tessera_core::provisioning::{NewClient, NewRealm, ProvisioningError, new_client, new_id, new_realm, new_scope};
+use tessera_core::provisioning::{
+    NewClient, NewRealm, ProvisioningError, add_builtin_roles, new_client, new_id, new_realm, new_scope,
+};
 use tessera_core::secret::{ServerSecrets, generate_client_secret};
 use tessera_store::SqlStore;
 
@@ -143,6 +145,7 @@ pub async fn bootstrap_demo(
         new_scope("api:read", Some("Read the demo API".into()))?,
         new_scope("api:write", Some("Change the demo API".into()))?,
     ];
+    add_builtin_roles(&mut bundle);
     let client = NewClient {
         client_id: DEMO_CLIENT.into(),
         name: Some("Demo service".into()),

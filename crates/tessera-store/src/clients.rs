@@ -10,6 +10,7 @@ use tessera_core::provisioning::service_account_user;
 
 use crate::error::{conflict, map_err};
 use crate::operations::bump_revision;
+use crate::roles::user_mappings;
 use crate::rows::{client_from_row, flag, joined_secret_from_row, json, scope_from_row, secret_from_row};
 use crate::users::insert_user;
 use crate::{SqlStore, sql};
@@ -25,6 +26,7 @@ pub async fn insert_scope(
         .bind(s.description.clone())
         .bind(flag(s.include_in_token_scope))
         .bind(json(&s.attributes))
+        .bind(json(&s.protocol_mappers))
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
@@ -52,6 +54,7 @@ pub async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Re
         .bind(c.service_account_user_id.clone())
         .bind(c.not_before)
         .bind(c.created_at)
+        .bind(json(&c.protocol_mappers))
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
@@ -108,6 +111,10 @@ impl ClientStore for SqlStore {
         let mut client = client_from_row(first)?;
         client.secrets =
             rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        // The service account's roles travel with the client: client credentials read nothing else.
+        if let Some(user) = &client.service_account_user_id {
+            client.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
+        }
         Ok(Some(client))
     }
 
@@ -127,6 +134,9 @@ impl ClientStore for SqlStore {
         }
         for c in &mut clients {
             c.secrets = by_client.remove(&c.id).unwrap_or_default();
+            if let Some(user) = &c.service_account_user_id {
+                c.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
+            }
         }
         Ok(clients)
     }
@@ -202,6 +212,12 @@ impl ClientStore for SqlStore {
         let sa_user: Option<String> = row.try_get(1).map_err(map_err)?;
         sqlx::query(sql::DELETE_SECRETS).bind(pk.clone()).execute(&mut *tx).await.map_err(map_err)?;
         sqlx::query(sql::DELETE_CLIENT).bind(pk).execute(&mut *tx).await.map_err(map_err)?;
+        sqlx::query(sql::DELETE_CLIENT_ROLES)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         if let Some(user) = sa_user {
             sqlx::query(sql::DELETE_USER)
                 .bind(realm_id.to_owned())

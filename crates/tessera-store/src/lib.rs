@@ -16,6 +16,7 @@ mod operations;
 mod realms;
 mod refresh_tokens;
 mod revocations;
+mod roles;
 mod rows;
 mod sessions;
 mod sql;
@@ -50,12 +51,14 @@ fn migrations(dialect: Dialect) -> Migrator {
             (2, "sign in", include_str!("../migrations/sqlite/0002_sign_in.sql")),
             (3, "janitor", include_str!("../migrations/sqlite/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/sqlite/0004_required_actions.sql")),
+            (5, "roles", include_str!("../migrations/sqlite/0005_roles.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
             (2, "sign in", include_str!("../migrations/postgres/0002_sign_in.sql")),
             (3, "janitor", include_str!("../migrations/postgres/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/postgres/0004_required_actions.sql")),
+            (5, "roles", include_str!("../migrations/postgres/0005_roles.sql")),
         ],
     };
     Migrator::with_migrations(

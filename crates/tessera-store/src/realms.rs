@@ -8,6 +8,7 @@ use crate::clients::{insert_client, insert_scope};
 use crate::error::{conflict, map_err};
 use crate::keys::insert_key;
 use crate::operations::bump_revision;
+use crate::roles::{insert_composites, insert_group, insert_role};
 use crate::rows::{flag, json, realm_from_row};
 use crate::users::insert_user;
 use crate::{SqlStore, sql};
@@ -36,6 +37,15 @@ impl RealmStore for SqlStore {
         }
         for s in &b.scopes {
             insert_scope(&mut tx, &r.id, s).await?;
+        }
+        for role in &b.roles {
+            insert_role(&mut tx, role).await?;
+        }
+        for role in &b.roles {
+            insert_composites(&mut tx, role).await?;
+        }
+        for g in &b.groups {
+            insert_group(&mut tx, g).await?;
         }
         for u in &b.users {
             insert_user(&mut tx, u).await?;

@@ -9,7 +9,7 @@ use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, KeyState, LoginFailures, Realm, RefreshToken, RevokedToken,
-    SecretHash, SsoSession, StoredSigningKey, User,
+    RoleMappings, SecretHash, SsoSession, StoredSigningKey, User,
 };
 use tessera_core::ports::{IssuedAccessToken, StoreError};
 use tessera_core::proto::ScopeSet;
@@ -69,6 +69,7 @@ pub fn scope_from_row(row: &AnyRow) -> Result<ClientScope, StoreError> {
         description: get(row, "description")?,
         include_in_token_scope: get_flag(row, "include_in_token_scope")?,
         attributes: get_json(row, "attributes")?,
+        protocol_mappers: get_json(row, "protocol_mappers")?,
     })
 }
 
@@ -94,6 +95,8 @@ pub fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         secrets: Vec::new(),
         not_before: get(row, "not_before")?,
         created_at: get(row, "created_at")?,
+        protocol_mappers: get_json(row, "protocol_mappers")?,
+        service_account_roles: RoleMappings::default(),
     })
 }
 
@@ -185,6 +188,9 @@ pub fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
             .map(str::to_owned)
             .collect(),
         created_at: get(row, "created_at")?,
+        attributes: get_json(row, "attributes")?,
+        // Filled by the finder (one more round trip), not by this row.
+        roles: RoleMappings::default(),
     })
 }
 

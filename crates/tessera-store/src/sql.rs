@@ -7,17 +7,16 @@ pub const INSERT_REALM: &str = "INSERT INTO realms (id, name, display_name, enab
 pub const SELECT_REALM_BY_NAME: &str = "SELECT id, name, display_name, enabled, access_token_lifespan, signing_alg, not_before, attributes, created_at FROM realms WHERE name = $1";
 pub const SELECT_REALMS: &str = "SELECT id, name, display_name, enabled, access_token_lifespan, signing_alg, not_before, attributes, created_at FROM realms ORDER BY name";
 
-pub const INSERT_SCOPE: &str = "INSERT INTO client_scopes (realm_id, name, description, include_in_token_scope, attributes) VALUES ($1, $2, $3, $4, $5)";
-pub const SELECT_SCOPES: &str =
-    "SELECT name, description, include_in_token_scope, attributes FROM client_scopes WHERE realm_id = $1 ORDER BY name";
+pub const INSERT_SCOPE: &str = "INSERT INTO client_scopes (realm_id, name, description, include_in_token_scope, attributes, protocol_mappers) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const SELECT_SCOPES: &str = "SELECT name, description, include_in_token_scope, attributes, protocol_mappers FROM client_scopes WHERE realm_id = $1 ORDER BY name";
 
-pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 pub const DELETE_USER: &str = "DELETE FROM users WHERE realm_id = $1 AND id = $2";
 
-pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at, protocol_mappers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
 /// One round trip per cache miss: the client and its secrets (one row per secret, or one with NULL secret).
-pub const SELECT_CLIENT_WITH_SECRETS: &str = "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND c.client_id = $2 ORDER BY s.created_at";
-pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at FROM clients WHERE realm_id = $1 ORDER BY client_id";
+pub const SELECT_CLIENT_WITH_SECRETS: &str = "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND c.client_id = $2 ORDER BY s.created_at";
+pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at, protocol_mappers FROM clients WHERE realm_id = $1 ORDER BY client_id";
 pub const SELECT_CLIENT_PK: &str =
     "SELECT id, service_account_user_id FROM clients WHERE realm_id = $1 AND client_id = $2";
 pub const DELETE_CLIENT: &str = "DELETE FROM clients WHERE id = $1";
@@ -54,14 +53,14 @@ pub const CLAIM_JOB: &str =
     "UPDATE job_claims SET claimed_until = $3, node = $4 WHERE name = $1 AND claimed_until <= $2";
 pub const PING: &str = "SELECT 1";
 
-pub const SELECT_USER: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions FROM users WHERE realm_id = $1 AND username = $2";
-pub const SELECT_USERS: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions FROM users WHERE realm_id = $1 ORDER BY username";
+pub const SELECT_USER: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes FROM users WHERE realm_id = $1 AND username = $2";
+pub const SELECT_USERS: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes FROM users WHERE realm_id = $1 ORDER BY username";
 pub const SET_USER_PASSWORD: &str =
     "UPDATE users SET password_hash = $3, required_actions = $4 WHERE realm_id = $1 AND username = $2";
 pub const COMPLETE_PASSWORD_UPDATE: &str =
     "UPDATE users SET password_hash = $3, required_actions = $4 WHERE realm_id = $1 AND id = $2 AND enabled = 1";
 pub const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $3 WHERE realm_id = $1 AND username = $2";
-pub const SELECT_USER_BY_ID: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions FROM users WHERE realm_id = $1 AND id = $2";
+pub const SELECT_USER_BY_ID: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes FROM users WHERE realm_id = $1 AND id = $2";
 
 pub const INSERT_CODE: &str = "INSERT INTO authorization_codes (code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 /// One statement: only an unexpired, unredeemed code of this client in this realm ($7) is redeemed, by exactly
@@ -103,3 +102,25 @@ pub const PURGE_REFRESH: &str = "DELETE FROM refresh_tokens WHERE realm_id = $1 
 /// A session goes once ended, idle ($3) or too old ($4), unless a usable refresh token or a live code names it.
 pub const PURGE_SESSIONS: &str = "DELETE FROM sso_sessions WHERE realm_id = $1 AND (ended_at <= $2 OR last_seen_at <= $3 OR auth_time <= $4) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.session_id = sso_sessions.id AND r.revoked_at IS NULL AND r.expires_at > $2) AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.session_id = sso_sessions.id AND c.expires_at > $2)";
 pub const PURGE_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE realm_id = $1 AND window_start <= $2";
+
+pub const INSERT_ROLE: &str =
+    "INSERT INTO roles (id, realm_id, client_id, name, description) VALUES ($1, $2, $3, $4, $5)";
+pub const INSERT_ROLE_COMPOSITE: &str =
+    "INSERT INTO role_composites (parent_id, child_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub const DELETE_ROLE_COMPOSITES: &str = "DELETE FROM role_composites WHERE parent_id = $1";
+pub const SELECT_ROLES: &str = "SELECT r.id, r.realm_id, r.client_id, r.name, r.description, c.child_id FROM roles r LEFT JOIN role_composites c ON c.parent_id = r.id WHERE r.realm_id = $1 ORDER BY r.client_id, r.name, c.child_id";
+pub const DELETE_ROLE: &str = "DELETE FROM roles WHERE realm_id = $1 AND id = $2";
+pub const DELETE_CLIENT_ROLES: &str = "DELETE FROM roles WHERE realm_id = $1 AND client_id = $2";
+pub const INSERT_GROUP: &str =
+    "INSERT INTO realm_groups (id, realm_id, parent_id, name, attributes) VALUES ($1, $2, $3, $4, $5)";
+pub const SELECT_GROUPS: &str = "SELECT g.id, g.realm_id, g.parent_id, g.name, g.attributes, m.role_id FROM realm_groups g LEFT JOIN group_roles m ON m.group_id = g.id WHERE g.realm_id = $1 ORDER BY g.id, m.role_id";
+pub const DELETE_GROUP: &str = "DELETE FROM realm_groups WHERE realm_id = $1 AND id = $2";
+pub const SELECT_SUBGROUPS: &str = "SELECT id FROM realm_groups WHERE realm_id = $1 AND parent_id = $2";
+pub const INSERT_GROUP_ROLE: &str = "INSERT INTO group_roles (group_id, role_id) SELECT g.id, r.id FROM realm_groups g, roles r WHERE g.realm_id = $1 AND g.id = $2 AND r.realm_id = $1 AND r.id = $3 ON CONFLICT DO NOTHING";
+pub const DELETE_GROUP_ROLE: &str = "DELETE FROM group_roles WHERE group_id IN (SELECT id FROM realm_groups WHERE realm_id = $1 AND id = $2) AND role_id = $3";
+pub const INSERT_USER_ROLE: &str = "INSERT INTO user_roles (realm_id, user_id, role_id) SELECT u.realm_id, u.id, r.id FROM users u, roles r WHERE u.realm_id = $1 AND u.id = $2 AND r.realm_id = $1 AND r.id = $3 ON CONFLICT DO NOTHING";
+pub const DELETE_USER_ROLE: &str = "DELETE FROM user_roles WHERE realm_id = $1 AND user_id = $2 AND role_id = $3";
+pub const INSERT_USER_GROUP: &str = "INSERT INTO user_groups (realm_id, user_id, group_id) SELECT u.realm_id, u.id, g.id FROM users u, realm_groups g WHERE u.realm_id = $1 AND u.id = $2 AND g.realm_id = $1 AND g.id = $3 ON CONFLICT DO NOTHING";
+pub const DELETE_USER_GROUP: &str = "DELETE FROM user_groups WHERE realm_id = $1 AND user_id = $2 AND group_id = $3";
+/// One round trip for a user's direct mappings: `kind` is `r` (role) or `g` (group).
+pub const SELECT_USER_MAPPINGS: &str = "SELECT 'r' AS kind, role_id AS id FROM user_roles WHERE realm_id = $1 AND user_id = $2 UNION ALL SELECT 'g' AS kind, group_id AS id FROM user_groups WHERE realm_id = $1 AND user_id = $2 ORDER BY kind, id";

@@ -6,7 +6,8 @@ use tessera_core::model::{UPDATE_PASSWORD, User};
 use tessera_core::ports::{StoreError, UserStore};
 
 use crate::error::{conflict, map_err};
-use crate::rows::{flag, user_from_row};
+use crate::roles::{insert_user_mappings, user_mappings};
+use crate::rows::{flag, json, user_from_row};
 use crate::{SqlStore, sql};
 
 pub async fn insert_user(tx: &mut Transaction<'static, Any>, u: &User) -> Result<(), StoreError> {
@@ -23,10 +24,21 @@ pub async fn insert_user(tx: &mut Transaction<'static, Any>, u: &User) -> Result
         .bind(u.service_account_client_id.clone())
         .bind(u.created_at)
         .bind(u.required_actions.join(" "))
+        .bind(json(&u.attributes))
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
-    Ok(())
+    insert_user_mappings(tx, &u.realm_id, &u.id, &u.roles).await
+}
+
+impl SqlStore {
+    async fn with_mappings(&self, user: Option<User>) -> Result<Option<User>, StoreError> {
+        let Some(mut user) = user else {
+            return Ok(None);
+        };
+        user.roles = user_mappings(&self.pool, &user.realm_id, &user.id).await?;
+        Ok(Some(user))
+    }
 }
 
 #[async_trait]
@@ -44,7 +56,7 @@ impl UserStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(user_from_row).transpose()
+        self.with_mappings(row.as_ref().map(user_from_row).transpose()?).await
     }
 
     async fn find_user_by_id(&self, realm_id: &str, id: &str) -> Result<Option<User>, StoreError> {
@@ -54,13 +66,19 @@ impl UserStore for SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(user_from_row).transpose()
+        self.with_mappings(row.as_ref().map(user_from_row).transpose()?).await
     }
 
     async fn list_users(&self, realm_id: &str) -> Result<Vec<User>, StoreError> {
         let rows =
             sqlx::query(sql::SELECT_USERS).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
-        rows.iter().map(user_from_row).collect()
+        let mut users = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if let Some(user) = self.with_mappings(Some(user_from_row(row)?)).await? {
+                users.push(user);
+            }
+        }
+        Ok(users)
     }
 
     async fn set_user_password(

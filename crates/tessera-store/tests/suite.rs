@@ -12,6 +12,8 @@ use tessera_store::SqlStore;
 
 #[path = "suite/janitor.rs"]
 mod janitor;
+#[path = "suite/roles.rs"]
+mod roles;
 #[path = "suite/sign_in.rs"]
 mod sign_in;
 use janitor::{
@@ -19,6 +21,7 @@ use janitor::{
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
 };
+use roles::{a_mapping_never_crosses_realms, roles_groups_and_mappings_round_trip_with_users_and_service_accounts};
 use sign_in::{
     a_code_is_redeemed_once_and_replays_name_the_first_issue, a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
@@ -346,4 +349,6 @@ backend_suite!(
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
     login_failure_rows_go_once_their_window_ended,
+    roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
+    a_mapping_never_crosses_realms,
 );

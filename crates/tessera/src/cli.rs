@@ -49,6 +49,12 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage realm and client roles (Keycloak's model).
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// Manage groups, their members and their roles.
+    #[command(subcommand)]
+    Group(GroupCommand),
     /// Revoke all tokens of a client, or of the whole realm, issued before now (not-before policy).
     Revoke {
         #[arg(long)]
@@ -153,6 +159,101 @@ pub enum UserCommand {
         #[arg(long)]
         realm: String,
         username: String,
+    },
+    /// Grant a role to a user (a client's service account is `service-account-CLIENT`).
+    GrantRole(UserRoleArgs),
+    /// Take a role back from a user.
+    RevokeRole(UserRoleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserRoleArgs {
+    #[arg(long)]
+    pub realm: String,
+    pub username: String,
+    /// A realm role, or `CLIENT/ROLE` for a client role.
+    pub role: String,
+    /// The client the role belongs to (instead of `CLIENT/ROLE`).
+    #[arg(long)]
+    pub client: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Create a realm role, or a client role with --client.
+    Create {
+        #[arg(long)]
+        realm: String,
+        name: String,
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// A role this one includes (`ROLE` or `CLIENT/ROLE`). Repeatable.
+        #[arg(long = "composite")]
+        composites: Vec<String>,
+    },
+    /// List the realm's roles and client roles.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Delete a role (its mappings go with it).
+    Delete {
+        #[arg(long)]
+        realm: String,
+        name: String,
+        #[arg(long)]
+        client: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group at a path (`/staff/support`); the parent must exist.
+    Create {
+        #[arg(long)]
+        realm: String,
+        path: String,
+    },
+    /// List groups with their roles.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Delete a group and its subgroups.
+    Delete {
+        #[arg(long)]
+        realm: String,
+        path: String,
+    },
+    /// Add a user to a group.
+    AddMember {
+        #[arg(long)]
+        realm: String,
+        path: String,
+        username: String,
+    },
+    /// Remove a user from a group.
+    RemoveMember {
+        #[arg(long)]
+        realm: String,
+        path: String,
+        username: String,
+    },
+    /// Map a role to a group (`ROLE` or `CLIENT/ROLE`).
+    GrantRole {
+        #[arg(long)]
+        realm: String,
+        path: String,
+        role: String,
+    },
+    /// Remove a role mapping from a group.
+    RevokeRole {
+        #[arg(long)]
+        realm: String,
+        path: String,
+        role: String,
     },
 }
 

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use tessera_proto::{AccessTokenClaims, ScopeSet, TokenResponse};
 
 use crate::OAuthError;
+use crate::mappers::{Subject, TokenKind, map_claims};
 use crate::model::{Client, RealmContext};
 use crate::scope::grant_scopes;
 use crate::token::AccessTokenGrant;
@@ -33,16 +34,21 @@ impl ClientCredentialsGrant<'_> {
         let scopes = grant_scopes(self.client, self.scope, &self.realm.scopes)?;
         let lifetime = self.client.access_token_lifespan().unwrap_or(self.realm.realm.access_token_lifespan);
         let subject = self.client.service_account_user_id.as_deref().unwrap_or(&self.client.id);
+        let username = format!("service-account-{}", self.client.client_id);
+        let service_account =
+            Subject { id: subject, username: &username, user: None, mappings: &self.client.service_account_roles };
+        let mapped = map_claims(self.realm, self.client, &scopes.granted, service_account, TokenKind::Access);
         let grant = AccessTokenGrant {
             issuer: &self.realm.issuer,
             realm: &self.realm.realm,
             client: self.client,
             subject,
-            preferred_username: Some(format!("service-account-{}", self.client.client_id)),
+            preferred_username: Some(username.clone()),
             scope: &scopes.in_token,
             issued_at: self.now,
             lifetime,
             session_id: None,
+            mapped,
         };
         let (access_token, claims) = grant.sign(self.realm.keys.active())?;
         let response = TokenResponse {

@@ -5,6 +5,7 @@
 use tessera_proto::{ScopeSet, TokenResponse};
 
 use crate::OAuthError;
+use crate::mappers::{Subject, TokenKind, map_claims};
 use crate::model::RealmContext;
 use crate::model::{Client, RefreshToken, User};
 use crate::scope::{OPENID, in_token_scope};
@@ -59,6 +60,13 @@ impl UserTokens<'_> {
     pub fn issue(&self, jti: &str, family_id: &str) -> Result<IssuedTokens, OAuthError> {
         let lifetime = self.client.access_token_lifespan().unwrap_or(self.realm.realm.access_token_lifespan);
         let in_token = in_token_scope(self.granted, &self.realm.scopes);
+        let subject = Subject {
+            id: &self.user.id,
+            username: &self.user.username,
+            user: Some(self.user),
+            mappings: &self.user.roles,
+        };
+        let mapped = map_claims(self.realm, self.client, self.granted, subject, TokenKind::Access);
         let grant = AccessTokenGrant {
             issuer: &self.realm.issuer,
             realm: &self.realm.realm,
@@ -69,6 +77,7 @@ impl UserTokens<'_> {
             issued_at: self.now,
             lifetime,
             session_id: Some(self.session_id),
+            mapped,
         };
         let mut claims = grant.claims()?;
         jti.clone_into(&mut claims.jti);
@@ -86,6 +95,7 @@ impl UserTokens<'_> {
                 access_token: &access_token,
                 issued_at: self.now,
                 lifetime,
+                mapped: map_claims(self.realm, self.client, self.granted, subject, TokenKind::Id),
             };
             Some(id.sign(key)?)
         } else {

@@ -10,6 +10,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::model::SigningAlgorithm;
+use crate::model::{AccessModel, RoleMappings};
 use crate::model::{Client, ClientScope, ClientSecret, Realm, RealmBundle, UPDATE_PASSWORD, User};
 use crate::password::hash_password;
 use crate::provisioning::{NewRealm, new_id, new_realm, service_account_user};
@@ -73,6 +74,12 @@ struct KcRealm {
     clients: Vec<KcClient>,
     #[serde(default)]
     users: Vec<KcUser>,
+    roles: Option<roles::KcRoles>,
+    #[serde(default)]
+    groups: Vec<roles::KcGroup>,
+    /// Keycloak's `default-roles-{realm}`; kept as the role of that name.
+    #[allow(dead_code)]
+    default_role: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -86,18 +93,8 @@ struct KcScope {
     protocol: Option<String>,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct KcMapper {
-    #[allow(dead_code)]
-    name: Option<String>,
-    #[allow(dead_code)]
-    protocol: Option<String>,
-    protocol_mapper: String,
     #[serde(default)]
-    config: BTreeMap<String, String>,
+    protocol_mappers: Vec<roles::KcMapper>,
 }
 
 #[derive(Deserialize)]
@@ -130,7 +127,7 @@ struct KcClient {
     #[serde(default)]
     attributes: BTreeMap<String, String>,
     #[serde(default)]
-    protocol_mappers: Vec<KcMapper>,
+    protocol_mappers: Vec<roles::KcMapper>,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +145,10 @@ struct KcUser {
     #[serde(default)]
     required_actions: Vec<String>,
     service_account_client_id: Option<String>,
+    #[serde(default)]
+    attributes: BTreeMap<String, Vec<String>>,
+    #[serde(flatten)]
+    mappings: roles::KcUserMappings,
 }
 
 #[derive(Deserialize)]
@@ -221,6 +222,7 @@ pub fn parse_realm_export(
     let realm_id = bundle.realm.id.clone();
     apply_realm_settings(&mut bundle.realm, &kc);
 
+    let mut unsupported_mappers = BTreeSet::new();
     for (i, s) in kc.client_scopes.iter().enumerate() {
         if !tessera_proto::ScopeSet::is_valid_token(&s.name) {
             return Err(ImportError::at(format!("clientScopes[{i}].name"), "not a valid scope token (RFC 6749 §3.3)"));
@@ -233,12 +235,18 @@ pub fn parse_realm_export(
             description: s.description.clone(),
             include_in_token_scope: s.attributes.get("include.in.token.scope").is_none_or(|v| v != "false"),
             attributes: s.attributes.clone(),
+            protocol_mappers: roles::import_mappers(&s.protocol_mappers, &mut unsupported_mappers),
         });
     }
+    bundle.roles = roles::import_roles(&realm_id, kc.roles.as_ref())?;
+    bundle.groups = roles::import_groups(&realm_id, &kc.groups, &bundle.roles)?;
+    let access = AccessModel::new(bundle.roles.clone(), bundle.groups.clone());
 
     let mut users = Vec::new();
     for (i, u) in kc.users.iter().enumerate() {
-        users.push(import_user(&realm_id, i, u, now, &mut warnings)?);
+        let mut user = import_user(&realm_id, i, u, now, &mut warnings)?;
+        user.roles = roles::user_mappings(&access, &u.mappings, &format!("users[{i}]"))?;
+        users.push(user);
     }
 
     let mut generated_secrets = Vec::new();
@@ -295,13 +303,12 @@ pub fn parse_realm_export(
             };
             secrets.push(ClientSecret { id: new_id(), hash: hasher.hash(&secret), created_at: now, expires_at: None });
         }
-        let service_account_user_id = service_accounts_enabled.then(|| {
-            users
-                .iter()
-                .find(|u: &&User| u.service_account_client_id.as_deref() == Some(c.client_id.as_str()))
-                .map(|u| u.id.clone())
-                .unwrap_or_else(new_id)
-        });
+        let service_account =
+            users.iter().find(|u: &&User| u.service_account_client_id.as_deref() == Some(c.client_id.as_str()));
+        let service_account_user_id =
+            service_accounts_enabled.then(|| service_account.map(|u| u.id.clone()).unwrap_or_else(new_id));
+        let service_account_roles =
+            service_account.filter(|_| service_accounts_enabled).map(|u| u.roles.clone()).unwrap_or_default();
         let client = Client {
             id: new_id(),
             realm_id: realm_id.clone(),
@@ -323,6 +330,8 @@ pub fn parse_realm_export(
             secrets,
             not_before: 0,
             created_at: now,
+            protocol_mappers: roles::import_mappers(&c.protocol_mappers, &mut unsupported_mappers),
+            service_account_roles,
         };
         if !users.iter().any(|u| Some(&u.id) == client.service_account_user_id.as_ref())
             && let Some(user) = service_account_user(&client)
@@ -335,6 +344,12 @@ pub fn parse_realm_export(
         warnings.push(format!(
             "client scopes referenced but not defined in clientScopes, left out: {}",
             missing_scopes.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !unsupported_mappers.is_empty() {
+        warnings.push(format!(
+            "protocol mappers kept but not run by Tessera: {}",
+            unsupported_mappers.into_iter().collect::<Vec<_>>().join(", ")
         ));
     }
     bundle.users = users;
@@ -420,8 +435,11 @@ fn import_user(
         service_account_client_id: u.service_account_client_id.clone(),
         required_actions,
         created_at: now,
+        attributes: u.attributes.clone(),
+        roles: RoleMappings::default(),
     })
 }
 
+mod roles;
 #[cfg(test)]
 mod tests;

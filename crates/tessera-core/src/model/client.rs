@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use super::roles::{ProtocolMapper, RoleMappings};
+
 /// The client attribute that turns the token reuse window on (a fraction of the lifetime, 0 to 1).
 pub const TOKEN_REUSE_ATTRIBUTE: &str = "tessera.token.reuse";
 
@@ -55,6 +57,11 @@ pub struct Client {
     /// Tokens issued to this client before this instant are invalid (revoke-all); 0 means none.
     pub not_before: i64,
     pub created_at: i64,
+    /// The client's own protocol mappers (beside those of its client scopes).
+    pub protocol_mappers: Vec<ProtocolMapper>,
+    /// The roles and groups of its service account, loaded with the client so that client credentials
+    /// need no extra read.
+    pub service_account_roles: RoleMappings,
 }
 
 impl Client {

@@ -3,6 +3,7 @@
 use crate::keys::KeyRing;
 
 use super::realm::{ClientScope, Realm};
+use super::roles::AccessModel;
 
 /// The realm-wide facts a grant needs, loaded once and cached by the server.
 #[derive(Debug, Clone)]
@@ -11,4 +12,6 @@ pub struct RealmContext {
     pub issuer: String,
     pub scopes: Vec<ClientScope>,
     pub keys: KeyRing,
+    /// The realm's roles and groups, for the protocol mappers.
+    pub access: AccessModel,
 }

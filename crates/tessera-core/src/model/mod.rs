@@ -6,6 +6,7 @@ pub mod grant;
 pub mod key;
 pub mod names;
 pub mod realm;
+pub mod roles;
 pub mod user;
 
 pub use client::{Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
@@ -14,4 +15,5 @@ pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, Revo
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
+pub use roles::{AccessModel, Group, ProtocolMapper, Role, RoleMappings, default_role_name};
 pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};

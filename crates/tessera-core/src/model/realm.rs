@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::client::Client;
 use super::key::SigningAlgorithm;
 use super::key::StoredSigningKey;
+use super::roles::{Group, ProtocolMapper, Role};
 use super::user::User;
 
 /// Keycloak's default access-token lifespan, in seconds.
@@ -47,11 +48,19 @@ pub struct ClientScope {
     /// Keycloak's `include.in.token.scope`: whether the scope appears in the token's `scope` claim.
     pub include_in_token_scope: bool,
     pub attributes: BTreeMap<String, String>,
+    /// What the scope adds to tokens when it is granted (Keycloak's `protocolMappers`).
+    pub protocol_mappers: Vec<ProtocolMapper>,
 }
 
 impl ClientScope {
     pub fn new(name: &str) -> Self {
-        Self { name: name.to_owned(), description: None, include_in_token_scope: true, attributes: BTreeMap::new() }
+        Self {
+            name: name.to_owned(),
+            description: None,
+            include_in_token_scope: true,
+            attributes: BTreeMap::new(),
+            protocol_mappers: Vec::new(),
+        }
     }
 }
 
@@ -62,5 +71,8 @@ pub struct RealmBundle {
     pub scopes: Vec<ClientScope>,
     pub clients: Vec<Client>,
     pub users: Vec<User>,
+    pub roles: Vec<Role>,
+    /// Parents before their subgroups.
+    pub groups: Vec<Group>,
     pub keys: Vec<StoredSigningKey>,
 }

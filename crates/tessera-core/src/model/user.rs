@@ -1,5 +1,9 @@
 //! Users, their single sign-on sessions and failed sign-in counts.
 
+use std::collections::BTreeMap;
+
+use super::roles::RoleMappings;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: String,
@@ -18,6 +22,10 @@ pub struct User {
     /// being let through. [`UPDATE_PASSWORD`] is acted on; others are kept as imported.
     pub required_actions: Vec<String>,
     pub created_at: i64,
+    /// Keycloak's user attributes (multi-valued), read by attribute mappers.
+    pub attributes: BTreeMap<String, Vec<String>>,
+    /// Roles and groups mapped to the user directly.
+    pub roles: RoleMappings,
 }
 
 /// The user must choose a new password at the next sign-in (a temporary password, Keycloak's

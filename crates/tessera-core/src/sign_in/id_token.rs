@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tessera_proto::{IdTokenClaims, ScopeSet, UserClaims};
 
 use crate::keys::{KeyError, KeyRing, SigningKey};
+use crate::mappers::{MappedClaims, merge_profile};
 use crate::model::SigningAlgorithm;
 use crate::model::User;
 use crate::token::TokenRejection;
@@ -51,13 +52,17 @@ pub struct IdTokenGrant<'a> {
     pub access_token: &'a str,
     pub issued_at: i64,
     pub lifetime: u64,
+    /// What the protocol mappers add for ID tokens (and a pairwise `sub`, OIDC Core §8.1).
+    pub mapped: MappedClaims,
 }
 
 impl IdTokenGrant<'_> {
     pub fn claims(&self, alg: SigningAlgorithm) -> IdTokenClaims {
+        let mut profile = user_claims(self.user, self.scopes);
+        let other = merge_profile(&mut profile, self.mapped.claims.clone());
         IdTokenClaims {
             iss: self.issuer.to_owned(),
-            sub: self.user.id.clone(),
+            sub: self.mapped.subject.clone().unwrap_or_else(|| self.user.id.clone()),
             aud: self.client_id.to_owned(),
             exp: self.issued_at + self.lifetime as i64,
             iat: self.issued_at,
@@ -67,7 +72,8 @@ impl IdTokenGrant<'_> {
             at_hash: Some(at_hash(alg, self.access_token)),
             sid: Some(self.session_id.to_owned()),
             typ: "ID".to_owned(),
-            profile: user_claims(self.user, self.scopes),
+            profile,
+            other,
         }
     }
 
@@ -115,6 +121,8 @@ mod tests {
             service_account_client_id: None,
             required_actions: Vec::new(),
             created_at: 0,
+            attributes: Default::default(),
+            roles: Default::default(),
         };
         let none = user_claims(&user, &ScopeSet::parse("openid").unwrap());
         assert_eq!(none, UserClaims::default());

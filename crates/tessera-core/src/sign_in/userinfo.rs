@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use tessera_proto::{ScopeSet, UserInfo};
 
 use crate::OAuthError;
+use crate::mappers::{Subject, TokenKind, map_claims, merge_profile};
 use crate::model::RealmContext;
 use crate::ports::ClientDirectory;
 use crate::ports::Denylist;
@@ -37,6 +38,22 @@ impl UserInfoEndpoint<'_> {
         }
         let user = self.users.find_user_by_id(&self.realm.realm.id, &claims.sub).await?;
         let user = user.filter(|u| u.enabled).ok_or_else(invalid)?;
-        Ok(UserInfo { sub: user.id.clone(), claims: user_claims(&user, &scopes) })
+        // The mappers of the client and of its scopes: those in the token, and its default ones (some, like
+        // Keycloak's `roles`, are granted without being listed in `scope`).
+        let mut claims = user_claims(&user, &scopes);
+        let (sub, other) = match client.as_deref() {
+            Some(client) => {
+                let mut granted = scopes.clone();
+                for s in &client.default_scopes {
+                    granted.insert(s);
+                }
+                let subject =
+                    Subject { id: &user.id, username: &user.username, user: Some(&user), mappings: &user.roles };
+                let mapped = map_claims(self.realm, client, &granted, subject, TokenKind::UserInfo);
+                (mapped.subject.unwrap_or_else(|| user.id.clone()), merge_profile(&mut claims, mapped.claims))
+            }
+            None => (user.id.clone(), Default::default()),
+        };
+        Ok(UserInfo { sub, claims, other })
     }
 }

@@ -45,6 +45,8 @@ pub enum CommandError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
+    Admin(#[from] tessera_core::admin::AdminError),
+    #[error(transparent)]
     Operation(#[from] OperationError),
     #[error(transparent)]
     Start(#[from] StartError),

@@ -7,6 +7,7 @@ mod events;
 mod keys;
 mod realm;
 mod revoke;
+mod roles;
 mod scope;
 mod serve;
 mod token;
@@ -26,6 +27,8 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Scope(cmd) => scope::run(admin_config(&global)?, cmd).await,
         Command::Keys(cmd) => keys::run(admin_config(&global)?, cmd).await,
         Command::User(cmd) => user::run(admin_config(&global)?, cmd).await,
+        Command::Role(cmd) => roles::run_role(admin_config(&global)?, cmd).await,
+        Command::Group(cmd) => roles::run_group(admin_config(&global)?, cmd).await,
         Command::Revoke { realm, client, all: _, reason } => {
             revoke::run(admin_config(&global)?, &realm, client.as_deref(), &reason).await
         }

@@ -5,7 +5,7 @@ use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::ports::RealmStore;
-use tessera_core::provisioning::{NewRealm, new_realm};
+use tessera_core::provisioning::{NewRealm, add_builtin_roles, new_realm};
 use tessera_server::Config;
 use tessera_server::operations::{self, ImportOutcome};
 
@@ -19,7 +19,8 @@ pub async fn run(config: Config, cmd: RealmCommand) -> Result<(), CommandError> 
     match cmd {
         RealmCommand::Create { name, display_name, alg: a, token_lifespan } => {
             let spec = NewRealm { name, display_name, signing_alg: alg(a), access_token_lifespan: token_lifespan };
-            let bundle = new_realm(&spec, &secrets.master_key(), now)?;
+            let mut bundle = new_realm(&spec, &secrets.master_key(), now)?;
+            add_builtin_roles(&mut bundle);
             store.create_realm(&bundle).await?;
             operations::record(&store, &[AuditEvent::new(now, &bundle.realm.name, AuditKind::RealmCreated)]).await;
             println!("created realm {} ({})", bundle.realm.name, bundle.realm.signing_alg);

@@ -1,5 +1,6 @@
 //! `tessera user`: people who sign in.
 
+use tessera_core::admin::{RoleAdmin, RoleRef};
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::ports::UserStore;
 use tessera_core::provisioning::new_user;
@@ -8,7 +9,7 @@ use tessera_store::SqlStore;
 
 use super::data::{find_realm, open};
 use super::error::CommandError;
-use crate::cli::UserCommand;
+use crate::cli::{UserCommand, UserRoleArgs};
 
 pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
     let (store, _) = open(&config).await?;
@@ -21,6 +22,7 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
             user.email = email;
             user.first_name = first_name;
             user.last_name = last_name;
+            RoleAdmin { store: &store }.with_default_role(&realm, &mut user).await?;
             store.create_user(&user).await?;
             println!("created user {} in realm {}", user.username, realm.name);
         }
@@ -43,8 +45,22 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
         }
         UserCommand::Disable { realm, username } => set_enabled(&store, &realm, &username, false).await?,
         UserCommand::Enable { realm, username } => set_enabled(&store, &realm, &username, true).await?,
+        UserCommand::GrantRole(args) => map_role(&store, args, true).await?,
+        UserCommand::RevokeRole(args) => map_role(&store, args, false).await?,
     }
     store.close().await;
+    Ok(())
+}
+
+async fn map_role(store: &SqlStore, args: UserRoleArgs, grant: bool) -> Result<(), CommandError> {
+    let role = match &args.client {
+        Some(client) => RoleRef::client(client, &args.role),
+        None => RoleRef::parse(&args.role),
+    };
+    let changed = RoleAdmin { store }.map_user_role(&args.realm, &args.username, &role, grant).await?;
+    let verb = if grant { "granted to" } else { "taken from" };
+    let note = if changed { "" } else { " (no change)" };
+    println!("role {role} {verb} {}{note}", args.username);
     Ok(())
 }
 

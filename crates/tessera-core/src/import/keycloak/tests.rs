@@ -51,9 +51,68 @@ fn realistic_export_maps_realm_scopes_clients_and_users() {
     assert!(imported.generated_secrets.is_empty());
 
     let warning = imported.warnings.iter().find(|w| w.starts_with("ignored fields")).unwrap();
-    for field in ["sslRequired", "roles", "clientScopes[].protocolMappers", "users[].realmRoles", "smtpServer"] {
+    for field in ["sslRequired", "smtpServer"] {
         assert!(warning.contains(field), "{field} missing from {warning}");
     }
+    // Roles, groups, mappings and mappers are imported now, not reported as ignored.
+    for field in ["roles", "protocolMappers", "realmRoles", "groups"] {
+        assert!(!warning.contains(field), "{field} still reported in {warning}");
+    }
+}
+
+const NORTHWIND: &str = include_str!("../../../../../tests/fixtures/keycloak-realm-northwind.json");
+
+#[test]
+fn roles_groups_mappings_and_mappers_are_kept() {
+    let imported = parse(NORTHWIND).unwrap();
+    let b = &imported.bundle;
+    let access = crate::model::AccessModel::new(b.roles.clone(), b.groups.clone());
+    let manager = access.find_role(None, "manager").unwrap();
+    let write = access.find_role(Some("orders-api"), "orders:write").unwrap();
+    assert!(manager.composites.contains(&write.id), "composites keep client roles");
+    let realm_admin = access.find_role(Some("realm-management"), "realm-admin").unwrap();
+    assert!(realm_admin.composites.len() > 5);
+    assert_eq!(
+        access.group_path(&access.group_by_path("/staff/managers").unwrap().id).as_deref(),
+        Some("/staff/managers")
+    );
+    assert_eq!(access.group_by_path("/staff").unwrap().attributes["building"], ["HQ"]);
+
+    let grace = b.users.iter().find(|u| u.username == "grace").unwrap();
+    assert_eq!(grace.attributes["department"], ["engineering"]);
+    let mut names: Vec<&str> = access.effective_roles(&grace.roles).iter().map(|r| r.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "default-roles-northwind",
+            "manager",
+            "offline_access",
+            "orders:read",
+            "orders:write",
+            "staff",
+            "uma_authorization"
+        ]
+    );
+
+    let reporting = b.clients.iter().find(|c| c.client_id == "reporting-job").unwrap();
+    let sa_roles: Vec<&str> =
+        access.effective_roles(&reporting.service_account_roles).iter().map(|r| r.name.as_str()).collect();
+    assert!(sa_roles.contains(&"orders:read"), "{sa_roles:?}");
+    assert!(reporting.protocol_mappers.iter().any(|m| m.mapper_type == "oidc-hardcoded-claim-mapper"));
+    let roles_scope = b.scopes.iter().find(|s| s.name == "roles").unwrap();
+    assert_eq!(roles_scope.protocol_mappers.len(), 3);
+    assert!(!roles_scope.include_in_token_scope);
+}
+
+#[test]
+fn a_mapping_to_an_undefined_role_or_group_is_refused_naming_the_user() {
+    let json = r#"{"realm":"r","users":[{"username":"a"},{"username":"b","realmRoles":["nope"]}]}"#;
+    let err = parse(json).unwrap_err();
+    assert_eq!(err.path, "users[1]");
+    assert!(err.message.contains("nope"), "{err}");
+    let json = r#"{"realm":"r","users":[{"username":"b","groups":["/missing"]}]}"#;
+    assert!(parse(json).unwrap_err().message.contains("/missing"));
 }
 
 #[test]
