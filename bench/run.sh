@@ -109,6 +109,19 @@ for alg in RS256 ES256 EdDSA; do
 done
 secret=$(T client create --realm rs256 bench-reuse --default-scope api:read --token-reuse 0.5 | sed -n 's/^client_secret: //p')
 auth[reuse]=$(printf 'bench-reuse:%s' "$secret" | base64 -w0)
+# #13: a service account holding 10 realm roles and 2 client roles, mapped by the `roles` scope's 3 mappers
+# (realm roles, client roles, audience resolve), against the plain ES256 client of the same realm.
+secret=$(T client create --realm es256 bench-roles --default-scope api:read --default-scope roles | sed -n 's/^client_secret: //p')
+auth[roles]=$(printf 'bench-roles:%s' "$secret" | base64 -w0)
+T client create --realm es256 orders-api >/dev/null
+for i in $(seq 1 10); do
+  T role create --realm es256 "role-$i" >/dev/null
+  T user grant-role --realm es256 service-account-bench-roles "role-$i" >/dev/null
+done
+for r in orders:read orders:write; do
+  T role create --realm es256 --client orders-api "$r" >/dev/null
+  T user grant-role --realm es256 service-account-bench-roles "orders-api/$r" >/dev/null
+done
 tport=18510
 "$tessera" --data-dir "$data" serve --listen "127.0.0.1:$tport" --public-url https://bench.test >/dev/null 2>"$work/tessera.log" &
 pid=$!
@@ -119,6 +132,8 @@ for alg in RS256 ES256 EdDSA; do
   lua "$work/t-$alg.lua" POST "grant_type=client_credentials" "${auth[$alg]}"
   measure tessera "client_credentials $alg" "$base/$realm/protocol/openid-connect/token" "$work/t-$alg.lua"
 done
+lua "$work/t-roles.lua" POST "grant_type=client_credentials" "${auth[roles]}"
+measure tessera "client_credentials ES256, 12 roles 3 mappers" "$base/es256/protocol/openid-connect/token" "$work/t-roles.lua"
 lua "$work/t-reuse.lua" POST "grant_type=client_credentials" "${auth[reuse]}"
 measure tessera "client_credentials RS256, reuse window" "$base/rs256/protocol/openid-connect/token" "$work/t-reuse.lua"
 token=$(curl -s -H "Authorization: Basic ${auth[RS256]}" -d grant_type=client_credentials "$base/rs256/protocol/openid-connect/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -181,7 +196,7 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if b else "–"
 for s, r, c, rps, p50, p99, err, cpu, rss in rows:
     rps = float(rps)
-    alg_row = r.replace(", reuse window", "")
+    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "")
     node = by.get(("node-oidc", alg_row, c), (0,))[0] if s == "tessera" else 0
     floor = by.get(("floor", alg_row, c), (0,))[0] if s == "tessera" else 0
     print(f"| {s} | {r} | {c} | {rps:,.0f} | {p50} | {p99} | {err} | {cpu} | {rss} | {ratio(rps, node) if node else '–'} | {ratio(rps, floor) if floor else '–'} |")

@@ -14,6 +14,7 @@ mod janitor;
 mod jwks;
 mod lifecycle;
 mod multinode;
+mod roles;
 mod rotation;
 mod signin;
 mod support;
