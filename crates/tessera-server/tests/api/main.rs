@@ -12,6 +12,7 @@ mod hardening;
 mod import;
 mod janitor;
 mod jwks;
+mod keycloak_libs;
 mod lifecycle;
 mod multinode;
 mod roles;

@@ -26,8 +26,19 @@ pub fn northwind(dir: &std::path::Path) -> std::path::PathBuf {
         "secret": SECRET,
         "directAccessGrantsEnabled": true,
         "redirectUris": ["https://app.northwind.example/cb"],
-        "defaultClientScopes": ["profile", "email", "roles", "groups"]
+        "defaultClientScopes": ["profile", "email", "roles", "groups"],
+        "optionalClientScopes": ["orders", "offline_access"]
     }));
+    // A client role without a colon, for keycloak-connect's `protect('client:role')` (its parser splits on ':').
+    export["roles"]["client"]["orders-api"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "auditor", "clientRole": true}));
+    for user in export["users"].as_array_mut().unwrap() {
+        if user["username"] == "grace" {
+            user["clientRoles"] = json!({"orders-api": ["auditor"]});
+        }
+    }
     let file = dir.join("northwind.json");
     std::fs::write(&file, export.to_string()).unwrap();
     file
@@ -81,7 +92,7 @@ async fn a_persons_tokens_carry_roles_from_groups_and_composites_groups_and_attr
         access["realm_access"]["roles"],
         json!(["default-roles-northwind", "manager", "offline_access", "staff", "uma_authorization"])
     );
-    assert_eq!(access["resource_access"], json!({"orders-api": {"roles": ["orders:read", "orders:write"]}}));
+    assert_eq!(access["resource_access"], json!({"orders-api": {"roles": ["auditor", "orders:read", "orders:write"]}}));
     assert_eq!(access["groups"], json!(["/staff/managers"]));
     assert_eq!(access["department"], "engineering");
     assert_eq!(access["name"], "Grace Hopper");

@@ -1,0 +1,78 @@
+//! Keycloak's own Node library, unchanged, against the real server: keycloak-connect protects an Express
+//! API by realm role, client role and scope, validates online and gets a direct grant (e2e/keycloak-connect.mjs).
+//! `.ci/run` installs Node's packages and sets `TESSERA_TEST_BROWSER=required`, so CI cannot skip it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tessera_testkit::TestServer;
+
+use crate::roles::{SECRET, northwind};
+
+fn e2e_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
+}
+
+/// Node and the e2e packages are here (installed with `npm ci` when missing); `Err` says why not.
+pub async fn node_packages_ready(e2e: &Path, package: &str) -> Result<(), String> {
+    if !e2e.join("node_modules").join(package).exists() {
+        let status = tokio::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(e2e)
+            .status()
+            .await
+            .map_err(|e| format!("npm: {e}"))?;
+        if !status.success() {
+            return Err(format!("npm ci in e2e/ failed: {status}"));
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn keycloak_connect_protects_an_express_api_by_realm_role_client_role_and_scope_and_validates_online() {
+    let e2e = e2e_dir();
+    if let Err(why) = node_packages_ready(&e2e, "keycloak-connect").await {
+        assert!(
+            std::env::var("TESSERA_TEST_BROWSER").as_deref() != Ok("required"),
+            "keycloak-connect test required: {why}"
+        );
+        eprintln!("keycloak-connect test skipped: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::builder().import_realm(northwind(dir.path())).spawn().await;
+    let run = |user: &'static str, password: &'static str| {
+        tokio::process::Command::new("node")
+            .arg(e2e.join("keycloak-connect.mjs"))
+            .args([server.base_url.as_str(), "northwind", "roles-app", SECRET, user, password])
+            .output()
+    };
+    let grace = run("grace", "Grace-Hopper-1906").await.unwrap();
+    let out: Value = serde_json::from_slice(&grace.stdout).unwrap_or_else(|_| {
+        panic!("node said: {}\n{}", String::from_utf8_lossy(&grace.stdout), String::from_utf8_lossy(&grace.stderr))
+    });
+    assert!(out.get("error").is_none(), "{out}");
+    assert_eq!(out["direct_grant"]["manager"], true, "{out}");
+    // grace is a manager (through /staff/managers), an orders-api auditor, and asked for the `orders` scope.
+    assert_eq!(out["/realm-role"], 200, "{out}");
+    assert_eq!(out["/client-role"], 200, "{out}");
+    assert_eq!(out["/scope"], 200, "{out}");
+    assert_eq!(out["/nobody"], 403, "{out}");
+    // keycloak-connect answers a request without a token, or with a forged one, 403 (its own choice).
+    assert_eq!(out["without_token"], 403, "{out}");
+    assert_eq!(out["forged"], 403, "{out}");
+    // Basic and body credentials that agree are one client (RFC 6749 §2.3); introspection says active.
+    assert_eq!(out["validate_online"], true, "{out}");
+    assert_eq!(out["userinfo_username"], "grace", "{out}");
+    assert!(out["wrong_password"].as_str().unwrap().contains("401"), "{out}");
+
+    // alan has none of those roles: the same API refuses him.
+    let alan = run("alan", "Alan-Kay-1940").await.unwrap();
+    let out: Value = serde_json::from_slice(&alan.stdout).unwrap();
+    assert_eq!(
+        (out["/realm-role"].as_u64(), out["/client-role"].as_u64(), out["/scope"].as_u64()),
+        (Some(403), Some(403), Some(200)),
+        "{out}"
+    );
+}
