@@ -3,6 +3,7 @@
 //! Everything here is exactly what crosses the wire: the RFC 6749 §5.2 error vocabulary, token responses,
 //! discovery metadata (RFC 8414 / OIDC Discovery), JWK sets (RFC 7517) and the access-token claims of RFC 9068.
 
+pub mod admin;
 mod error;
 mod jwk;
 mod metadata;

@@ -59,6 +59,8 @@ pub struct Application {
     janitor_interval: std::time::Duration,
     /// Secrets created during start-up, for the operator to see once.
     pub startup_secrets: Vec<StartupSecret>,
+    /// The first administrator created at this start (`master` realm), with the password it was given.
+    pub created_admin: Option<(String, SecretString)>,
     /// One line per import, for the operator.
     pub startup_notes: Vec<String>,
 }
@@ -100,6 +102,14 @@ impl Application {
                 client_id: operations::DEMO_CLIENT.into(),
                 secret,
             });
+        }
+
+        let mut created_admin = None;
+        if let Some((username, password)) = &config.bootstrap_admin
+            && operations::bootstrap_admin(dyn_store.as_ref(), &secrets, username, password, clock.now()).await?
+        {
+            startup_notes.push(format!("created realm master with administrator {username}"));
+            created_admin = Some((username.clone(), password.clone()));
         }
 
         let listener = std::net::TcpListener::bind(config.listen)
@@ -177,6 +187,7 @@ impl Application {
             janitor_interval: config.janitor_interval,
 
             startup_secrets,
+            created_admin,
             startup_notes,
         })
     }

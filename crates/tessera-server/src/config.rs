@@ -27,6 +27,9 @@ pub struct Config {
     pub allow_plain_http: bool,
     /// `--dev`: create realm `demo` with a client on first start.
     pub bootstrap_demo: bool,
+    /// The first administrator (`master` realm), created at start when no `master` realm exists
+    /// (`TESSERA_BOOTSTRAP_ADMIN_USERNAME` / `_PASSWORD`, as Keycloak's `KC_BOOTSTRAP_ADMIN_*`; `--dev` makes one).
+    pub bootstrap_admin: Option<(String, secrecy::SecretString)>,
     pub import_realms: Vec<PathBuf>,
     /// Largest request body accepted on protocol endpoints; larger ones get 413.
     pub max_body_bytes: usize,
@@ -78,6 +81,7 @@ impl Config {
             tls: None,
             allow_plain_http: false,
             bootstrap_demo: false,
+            bootstrap_admin: None,
             import_realms: Vec::new(),
             max_body_bytes: 64 * 1024,
             refresh_interval: Duration::from_secs(1),

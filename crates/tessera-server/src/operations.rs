@@ -166,6 +166,32 @@ pub async fn bootstrap_demo(
     }
 }
 
+/// Creates the `master` realm and its first administrator, unless a `master` realm exists. Returns whether
+/// it did.
+pub async fn bootstrap_admin(
+    store: &dyn Store,
+    secrets: &ServerSecrets,
+    username: &str,
+    password: &SecretString,
+    now: i64,
+) -> Result<bool, OperationError> {
+    if store.find_realm(tessera_core::admin::caller::MASTER_REALM).await?.is_some() {
+        return Ok(false);
+    }
+    let hash = tessera_core::password::hash_password(secrecy::ExposeSecret::expose_secret(password))
+        .map_err(|_| ProvisioningError::Password)?;
+    let bundle = tessera_core::provisioning::master_realm(&secrets.master_key(), username, hash, now)?;
+    match store.create_realm(&bundle).await {
+        Ok(()) => {
+            record(store, &[AuditEvent::new(now, "master", AuditKind::RealmCreated).reason("first administrator")])
+                .await;
+            Ok(true)
+        }
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Appends admin events directly: the CLI and background jobs are off any request path.
 pub async fn record(store: &dyn Store, events: &[AuditEvent]) {
     for e in events {

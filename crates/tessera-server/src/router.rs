@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         router = router.route(endpoint.route(), method_router.fallback(error::method_not_allowed));
     }
     router
+        .merge(crate::http::admin::routes())
         .fallback(error::not_found)
         .with_state(state)
         .layer(limits)

@@ -18,6 +18,8 @@ pub enum SettingsError {
     Invalid { path: String, message: String },
     #[error("tls_cert and tls_key go together")]
     TlsPair,
+    #[error("set both TESSERA_BOOTSTRAP_ADMIN_USERNAME and TESSERA_BOOTSTRAP_ADMIN_PASSWORD, or neither")]
+    BootstrapAdminPair,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -125,5 +127,19 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     config.introspection_fail_open = file.introspection_fail_open.unwrap_or(false);
     config.allow_plain_http = args.dev;
     config.bootstrap_demo = args.dev;
+    config.bootstrap_admin = bootstrap_admin(args.dev)?;
     Ok((config, args.log_json || file.log_json.unwrap_or(false)))
+}
+
+/// The first administrator: `TESSERA_BOOTSTRAP_ADMIN_USERNAME` and `_PASSWORD` (both or neither), else in
+/// `--dev` the user `admin` with a generated password, printed once when the `master` realm is made.
+fn bootstrap_admin(dev: bool) -> Result<Option<(String, secrecy::SecretString)>, SettingsError> {
+    let username = std::env::var("TESSERA_BOOTSTRAP_ADMIN_USERNAME").ok().filter(|u| !u.is_empty());
+    let password = std::env::var("TESSERA_BOOTSTRAP_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    match (username, password) {
+        (Some(u), Some(p)) => Ok(Some((u, secrecy::SecretString::from(p)))),
+        (None, None) if dev => Ok(tessera_core::secret::generate_client_secret().ok().map(|p| ("admin".to_owned(), p))),
+        (None, None) => Ok(None),
+        _ => Err(SettingsError::BootstrapAdminPair),
+    }
 }

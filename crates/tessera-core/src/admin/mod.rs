@@ -1,6 +1,16 @@
 //! The administration services behind both the CLI and the admin REST API: one place for every rule about
 //! what an administrator may change and how.
 
+pub mod api;
+pub mod caller;
+mod directory;
+pub mod error;
+pub mod representation;
 pub mod roles;
+pub mod users;
 
-pub use roles::{AdminError, RoleAdmin, RoleRef};
+pub use api::{AdminApi, Page};
+pub use caller::{AdminCaller, AdminRight, authenticate};
+pub use error::AdminError;
+pub use roles::{RoleAdmin, RoleRef};
+pub use users::UserQuery;

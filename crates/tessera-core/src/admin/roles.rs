@@ -1,27 +1,10 @@
 //! Roles and groups, Keycloak's way: realm and client roles (composites), nested groups, and the role
 //! mappings and memberships of users (people and service accounts) and groups.
 
+use super::AdminError;
 use crate::model::{AccessModel, Group, Realm, Role, User, default_role_name};
-use crate::ports::{ClientStore, RealmStore, RoleHolder, RoleStore, StoreError, UserStore};
+use crate::ports::{ClientStore, RealmStore, RoleHolder, RoleStore, UserStore};
 use crate::provisioning::new_id;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("realm {0:?} does not exist")]
-    NoSuchRealm(String),
-    #[error("client {0:?} does not exist in this realm")]
-    NoSuchClient(String),
-    #[error("user {0:?} does not exist in this realm")]
-    NoSuchUser(String),
-    #[error("role {0} does not exist in this realm")]
-    NoSuchRole(String),
-    #[error("group {0:?} does not exist in this realm")]
-    NoSuchGroup(String),
-    #[error("{0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// A role as people name it: `name` for a realm role, `client-id/name` (or `--client`) for a client role.
 #[derive(Debug, Clone, PartialEq, Eq)]

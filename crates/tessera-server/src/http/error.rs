@@ -108,3 +108,50 @@ pub async fn not_found() -> ApiError {
 pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
+
+/// An admin API failure, answered as Keycloak's admin API answers it: the status, and `{"error", "errorMessage"}`.
+#[derive(Debug)]
+pub struct AdminApiError(pub tessera_core::admin::AdminError);
+
+impl From<tessera_core::admin::AdminError> for AdminApiError {
+    fn from(e: tessera_core::admin::AdminError) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for AdminApiError {
+    fn into_response(self) -> Response {
+        use tessera_core::admin::AdminError as E;
+        let status = match &self.0 {
+            E::Unauthorized => StatusCode::UNAUTHORIZED,
+            E::Forbidden => StatusCode::FORBIDDEN,
+            E::NoSuchRealm(_) | E::NoSuchClient(_) | E::NoSuchUser(_) | E::NoSuchRole(_) | E::NoSuchGroup(_) => {
+                StatusCode::NOT_FOUND
+            }
+            E::Invalid(_) => StatusCode::BAD_REQUEST,
+            E::Conflict(_) | E::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            E::Busy | E::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = match &self.0 {
+            E::Store(e) if status != StatusCode::CONFLICT => {
+                tracing::error!(error = %e, "admin request failed");
+                "unknown_error".to_owned()
+            }
+            E::Unauthorized => "HTTP 401 Unauthorized".to_owned(),
+            E::Forbidden => "HTTP 403 Forbidden".to_owned(),
+            e => e.to_string(),
+        };
+        let body = tessera_proto::admin::AdminErrorRepresentation { error: message.clone(), error_message: message };
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tessera\""));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}

@@ -68,7 +68,7 @@ pub async fn roles_groups_and_mappings_round_trip_with_users_and_service_account
     client.service_account_roles.role_ids.push(staff.id.clone());
     f.store.create_client(&client).await.unwrap();
     let loaded = f.store.find_client(&realm_id, "svc").await.unwrap().unwrap();
-    assert_eq!(loaded.service_account_roles.role_ids, [staff.id.clone()]);
+    assert_eq!(loaded.service_account_roles.role_ids, std::slice::from_ref(&staff.id));
     let sa = service_account_user(&loaded).unwrap();
 
     // One mapping at a time; each change moves the revision, a repeat changes nothing.
@@ -83,7 +83,7 @@ pub async fn roles_groups_and_mappings_round_trip_with_users_and_service_account
     assert!(f.store.set_group_member(&realm_id, &alice.id, &top.id, true).await.unwrap());
     assert!(f.store.set_group_member(&realm_id, &alice.id, &sub.id, false).await.unwrap());
     let found = f.store.find_user(&realm_id, "alice").await.unwrap().unwrap();
-    assert_eq!(found.roles.group_ids, [top.id.clone()]);
+    assert_eq!(found.roles.group_ids, std::slice::from_ref(&top.id));
 
     // Names are unique per container; the same name in another container is fine.
     let dup = role(&realm_id, "staff", None, &[]);
@@ -100,7 +100,7 @@ pub async fn roles_groups_and_mappings_round_trip_with_users_and_service_account
     let found = f.store.find_user(&realm_id, "alice").await.unwrap().unwrap();
     assert!(found.roles.role_ids.is_empty());
     let roles = f.store.list_roles(&realm_id).await.unwrap();
-    assert_eq!(roles.iter().find(|r| r.id == manager.id).unwrap().composites, [staff.id.clone()]);
+    assert_eq!(roles.iter().find(|r| r.id == manager.id).unwrap().composites, std::slice::from_ref(&staff.id));
 
     // Deleting a group takes its subgroups and their memberships.
     assert!(f.store.set_group_member(&realm_id, &alice.id, &sub.id, true).await.unwrap());

@@ -25,6 +25,13 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandErr
             s.secret.expose_secret()
         );
     }
+    if let Some((username, password)) = &app.created_admin {
+        println!(
+            "\nAdministrator {username} of realm master (the admin API under {url}/admin/realms), password shown only now:\n  {}\n  token: curl -s {url}/realms/master/protocol/openid-connect/token -d grant_type=password -d client_id=admin-cli -d username={username} --data-urlencode password=…",
+            password.expose_secret(),
+            url = app.public_url(),
+        );
+    }
     if args.dev {
         let secret = app
             .startup_secrets

@@ -1,0 +1,226 @@
+//! Users, their role mappings and groups, through the admin API (Keycloak's `/users` resource).
+
+use secrecy::SecretString;
+use tessera_proto::admin::{CredentialRepresentation, GroupRepresentation, RoleRepresentation, UserRepresentation};
+
+use super::api::{AdminApi, Page};
+use super::caller::AdminRight;
+use super::roles::RoleAdmin;
+use super::{AdminError, representation};
+use crate::audit::AuditKind;
+use crate::model::{AccessModel, Realm, User};
+use crate::ports::RoleHolder;
+use crate::provisioning::new_user;
+
+/// Keycloak's user search: `username`, `email`, `firstName`, `lastName` (parts, case-insensitive; `exact`
+/// for whole values) or `search` over all of them.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub exact: bool,
+}
+
+impl UserQuery {
+    fn matches(&self, u: &User) -> bool {
+        let test = |wanted: &Option<String>, value: Option<&str>| match wanted {
+            None => true,
+            Some(w) if self.exact => value.is_some_and(|v| v.eq_ignore_ascii_case(w)),
+            Some(w) => value.is_some_and(|v| v.to_lowercase().contains(&w.to_lowercase())),
+        };
+        let search = self.search.as_ref().is_none_or(|s| {
+            let s = s.trim_matches('*').to_lowercase();
+            [Some(u.username.as_str()), u.email.as_deref(), u.first_name.as_deref(), u.last_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .any(|v| v.to_lowercase().contains(&s))
+        });
+        search
+            && test(&self.username, Some(&u.username))
+            && test(&self.email, u.email.as_deref())
+            && test(&self.first_name, u.first_name.as_deref())
+            && test(&self.last_name, u.last_name.as_deref())
+    }
+}
+
+impl AdminApi<'_> {
+    async fn user_by_id(&self, realm: &Realm, id: &str) -> Result<User, AdminError> {
+        self.store.find_user_by_id(&realm.id, id).await?.ok_or_else(|| AdminError::NoSuchUser(id.to_owned()))
+    }
+
+    async fn access(&self, realm: &Realm) -> Result<AccessModel, AdminError> {
+        Ok(AccessModel::new(self.store.list_roles(&realm.id).await?, self.store.list_groups(&realm.id).await?))
+    }
+
+    /// `GET /users` (service accounts are not listed, as in Keycloak).
+    pub async fn search_users(
+        &self,
+        realm: &str,
+        query: &UserQuery,
+        page: Page,
+    ) -> Result<Vec<UserRepresentation>, AdminError> {
+        let realm = self.realm_for(realm, AdminRight::QueryUsers).await?;
+        let users = self.store.list_users(&realm.id).await?;
+        let found = users
+            .iter()
+            .filter(|u| u.service_account_client_id.is_none() && query.matches(u))
+            .map(representation::user)
+            .collect();
+        Ok(page.apply(found))
+    }
+
+    /// `GET /users/count`.
+    pub async fn count_users(&self, realm: &str, query: &UserQuery) -> Result<usize, AdminError> {
+        Ok(self.search_users(realm, query, Page { first: None, max: Some(usize::MAX) }).await?.len())
+    }
+
+    /// `GET /users/{id}`.
+    pub async fn get_user(&self, realm: &str, id: &str) -> Result<UserRepresentation, AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ViewUsers).await?;
+        Ok(representation::user(&self.user_by_id(&realm, id).await?))
+    }
+
+    /// `POST /users`: returns the new user's id (for `Location`). A password credential is hashed here.
+    pub async fn create_user(&self, realm: &str, rep: &UserRepresentation) -> Result<String, AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
+        let username = rep.username.clone().ok_or_else(|| AdminError::Invalid("username is required".into()))?;
+        // Keycloak keeps usernames in lower case.
+        let mut user = new_user(&realm.id, &username.to_lowercase(), None, self.now)
+            .map_err(|e| AdminError::Invalid(e.to_string()))?;
+        user.enabled = rep.enabled.unwrap_or(true);
+        user.email = rep.email.clone();
+        user.email_verified = rep.email_verified.unwrap_or(false);
+        user.first_name = rep.first_name.clone();
+        user.last_name = rep.last_name.clone();
+        user.attributes = rep.attributes.clone().unwrap_or_default();
+        user.required_actions = rep.required_actions.clone().unwrap_or_default();
+        if let Some(credential) =
+            rep.credentials.iter().flatten().find(|c| c.kind.as_deref().is_none_or(|k| k == "password"))
+        {
+            let (hash, temporary) = self.hash_credential(credential).await?;
+            user.password_hash = Some(hash);
+            if temporary && !user.must_update_password() {
+                user.required_actions.push(crate::model::UPDATE_PASSWORD.to_owned());
+            }
+        }
+        RoleAdmin { store: self.store }.with_default_role(&realm, &mut user).await?;
+        self.store.create_user(&user).await.map_err(|e| match e {
+            crate::ports::StoreError::Conflict(_) => AdminError::Conflict("User exists with same username".into()),
+            e => e.into(),
+        })?;
+        self.record(
+            &realm.name,
+            AuditKind::UserCreated,
+            format!("user {} created through the admin API", user.username),
+        );
+        Ok(user.id)
+    }
+
+    async fn hash_credential(&self, c: &CredentialRepresentation) -> Result<(String, bool), AdminError> {
+        let value = c
+            .value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| AdminError::Invalid("the password is empty".into()))?;
+        if value.len() > 1024 {
+            return Err(AdminError::Invalid("the password is longer than 1024 bytes".into()));
+        }
+        let hash = self.passwords.hash(SecretString::from(value.to_owned())).await.map_err(|_| AdminError::Busy)?;
+        Ok((
+            hash.ok_or_else(|| AdminError::Invalid("the password could not be hashed".into()))?,
+            c.temporary.unwrap_or(false),
+        ))
+    }
+
+    /// `PUT /users/{id}/reset-password`: `temporary` (Keycloak's default: true) makes the user choose a new
+    /// one at the next sign-in.
+    pub async fn reset_password(
+        &self,
+        realm: &str,
+        id: &str,
+        credential: &CredentialRepresentation,
+    ) -> Result<(), AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
+        let user = self.user_by_id(&realm, id).await?;
+        let (hash, _) = self.hash_credential(credential).await?;
+        let temporary = credential.temporary.unwrap_or(true);
+        self.store.set_user_password(&realm.id, &user.username, &hash, temporary).await?;
+        self.record(
+            &realm.name,
+            AuditKind::PasswordUpdated,
+            format!("password of {} reset through the admin API", user.username),
+        );
+        Ok(())
+    }
+
+    /// `GET /users/{id}/role-mappings/realm`: the realm roles mapped to the user directly.
+    pub async fn user_realm_roles(&self, realm: &str, id: &str) -> Result<Vec<RoleRepresentation>, AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ViewUsers).await?;
+        let user = self.user_by_id(&realm, id).await?;
+        let access = self.access(&realm).await?;
+        Ok(user
+            .roles
+            .role_ids
+            .iter()
+            .filter_map(|r| access.role(r))
+            .filter(|r| r.client_id.is_none())
+            .map(|r| representation::role(r, &realm.id))
+            .collect())
+    }
+
+    /// `POST` (grant) or `DELETE` (take back) `/users/{id}/role-mappings/realm` with a list of roles, named
+    /// by `id` or `name`.
+    pub async fn map_user_realm_roles(
+        &self,
+        realm: &str,
+        id: &str,
+        roles: &[RoleRepresentation],
+        grant: bool,
+    ) -> Result<(), AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
+        let user = self.user_by_id(&realm, id).await?;
+        let access = self.access(&realm).await?;
+        let mut ids = Vec::new();
+        for rep in roles {
+            let found = access.roles().iter().find(|r| {
+                r.client_id.is_none()
+                    && (rep.id.as_deref() == Some(r.id.as_str()) || rep.name.as_deref() == Some(r.name.as_str()))
+            });
+            let role = found.ok_or_else(|| {
+                AdminError::NoSuchRole(rep.name.clone().or_else(|| rep.id.clone()).unwrap_or_default())
+            })?;
+            ids.push(role.id.clone());
+        }
+        for role in ids {
+            self.store.map_role(&realm.id, RoleHolder::User(&user.id), &role, grant).await?;
+        }
+        Ok(())
+    }
+
+    /// `GET /users/{id}/groups`.
+    pub async fn user_groups(&self, realm: &str, id: &str) -> Result<Vec<GroupRepresentation>, AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ViewUsers).await?;
+        let user = self.user_by_id(&realm, id).await?;
+        let access = self.access(&realm).await?;
+        Ok(user
+            .roles
+            .group_ids
+            .iter()
+            .filter_map(|g| representation::group_tree(&access, g))
+            .map(|g| GroupRepresentation { sub_groups: None, ..g })
+            .collect())
+    }
+
+    /// `PUT` (join) or `DELETE` (leave) `/users/{id}/groups/{groupId}`.
+    pub async fn set_user_group(&self, realm: &str, id: &str, group_id: &str, member: bool) -> Result<(), AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
+        let user = self.user_by_id(&realm, id).await?;
+        let access = self.access(&realm).await?;
+        access.group(group_id).ok_or_else(|| AdminError::NoSuchGroup(group_id.to_owned()))?;
+        self.store.set_group_member(&realm.id, &user.id, group_id, member).await?;
+        Ok(())
+    }
+}
