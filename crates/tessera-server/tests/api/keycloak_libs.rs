@@ -76,3 +76,44 @@ async fn keycloak_connect_protects_an_express_api_by_realm_role_client_role_and_
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn keycloaks_admin_client_creates_a_realm_client_user_role_and_group_and_a_realm_service_account_stays_in_its_realm()
+ {
+    let e2e = e2e_dir();
+    if let Err(why) = node_packages_ready(&e2e, "@keycloak/keycloak-admin-client").await {
+        assert!(
+            std::env::var("TESSERA_TEST_BROWSER").as_deref() != Ok("required"),
+            "admin client test required: {why}"
+        );
+        eprintln!("keycloak-admin-client test skipped: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let password = "Admin-Password-For-Tests-2";
+    let server = TestServer::builder()
+        .import_realm(northwind(dir.path()))
+        .configure(|c| c.bootstrap_admin = Some(("admin".into(), password.to_owned().into())))
+        .spawn()
+        .await;
+    let run = tokio::process::Command::new("node")
+        .arg(e2e.join("keycloak-admin-client.mjs"))
+        .args([server.base_url.as_str(), password, SECRET])
+        .output()
+        .await
+        .unwrap();
+    let out: Value = serde_json::from_slice(&run.stdout).unwrap_or_else(|_| {
+        panic!("node said: {}\n{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr))
+    });
+    assert!(out.get("error").is_none(), "{out}");
+    assert_eq!(out["realms"], serde_json::json!(["master", "northwind"]), "{out}");
+    assert_eq!(out["client_found"], true, "{out}");
+    assert_eq!(out["token_with_new_secret"], 200, "{out}");
+    assert_eq!(out["user_roles"], serde_json::json!(["auditor", "default-roles-day"]), "{out}");
+    assert_eq!(out["user_groups"], serde_json::json!(["/staff"]), "{out}");
+    assert_eq!(out["users_found"], serde_json::json!(["dora"]), "{out}");
+    assert_eq!(out["users_count"], 1, "{out}");
+    assert_eq!(out["deleted_client"], "gone", "{out}");
+    assert_eq!(out["ci_users"], serde_json::json!(["grace"]), "{out}");
+    assert_eq!(out["ci_other_realm"], 403, "{out}");
+}

@@ -13,7 +13,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, get, post, put};
 use serde::de::DeserializeOwned;
 use tessera_core::admin::{AdminApi, AdminCaller, AdminError, authenticate};
 
@@ -91,26 +91,34 @@ pub fn created(parts_path: &str, id: &str) -> Response {
     response
 }
 
-/// Every admin route.
+/// Every admin route, each also with a trailing slash: Keycloak's admin client asks for a collection as
+/// `/admin/realms/` (its path joining keeps the slash), and Keycloak answers both.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/realms", get(realms::list).post(realms::create))
-        .route("/admin/realms/{realm}", get(realms::get))
-        .route("/admin/realms/{realm}/roles", get(realms::list_roles).post(realms::create_role))
-        .route("/admin/realms/{realm}/roles/{name}", get(realms::get_role))
-        .route("/admin/realms/{realm}/groups", get(realms::list_groups).post(realms::create_group))
-        .route("/admin/realms/{realm}/groups/{id}/children", post(realms::create_subgroup))
-        .route("/admin/realms/{realm}/clients", get(clients::list).post(clients::create))
-        .route("/admin/realms/{realm}/clients/{id}", get(clients::get).delete(clients::delete))
-        .route("/admin/realms/{realm}/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate))
-        .route("/admin/realms/{realm}/users", get(users::search).post(users::create))
-        .route("/admin/realms/{realm}/users/count", get(users::count))
-        .route("/admin/realms/{realm}/users/{id}", get(users::get))
-        .route("/admin/realms/{realm}/users/{id}/reset-password", put(users::reset_password))
-        .route(
+    let table: Vec<(&str, MethodRouter<AppState>)> = vec![
+        ("/admin/realms", get(realms::list).post(realms::create)),
+        ("/admin/realms/{realm}", get(realms::get)),
+        ("/admin/realms/{realm}/roles", get(realms::list_roles).post(realms::create_role)),
+        ("/admin/realms/{realm}/roles/{name}", get(realms::get_role)),
+        ("/admin/realms/{realm}/groups", get(realms::list_groups).post(realms::create_group)),
+        ("/admin/realms/{realm}/groups/{id}/children", post(realms::create_subgroup)),
+        ("/admin/realms/{realm}/clients", get(clients::list).post(clients::create)),
+        ("/admin/realms/{realm}/clients/{id}", get(clients::get).delete(clients::delete)),
+        ("/admin/realms/{realm}/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate)),
+        ("/admin/realms/{realm}/users", get(users::search).post(users::create)),
+        ("/admin/realms/{realm}/users/count", get(users::count)),
+        ("/admin/realms/{realm}/users/{id}", get(users::get)),
+        ("/admin/realms/{realm}/users/{id}/reset-password", put(users::reset_password)),
+        (
             "/admin/realms/{realm}/users/{id}/role-mappings/realm",
             get(users::realm_roles).post(users::grant_realm_roles).delete(users::revoke_realm_roles),
-        )
-        .route("/admin/realms/{realm}/users/{id}/groups", get(users::groups))
-        .route("/admin/realms/{realm}/users/{id}/groups/{group}", put(users::join_group).delete(users::leave_group))
+        ),
+        ("/admin/realms/{realm}/users/{id}/groups", get(users::groups)),
+        ("/admin/realms/{realm}/users/{id}/groups/{group}", put(users::join_group).delete(users::leave_group)),
+    ];
+    let mut router = Router::new();
+    for (path, methods) in table {
+        let methods = methods.fallback(crate::http::error::method_not_allowed);
+        router = router.route(path, methods.clone()).route(&format!("{path}/"), methods);
+    }
+    router
 }
