@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use secrecy::SecretString;
 use tessera_proto::{ScopeSet, TokenResponse};
 
+use crate::admin::events::{AdminEvent, AdminEventQuery};
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, Group, LoginFailures, Realm,
@@ -396,6 +397,13 @@ pub trait RoleStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// Admin events: appended once per administrator's write, read back newest first.
+#[async_trait]
+pub trait AdminEventStore: Send + Sync {
+    async fn append_admin_event(&self, event: &AdminEvent) -> Result<(), StoreError>;
+    async fn admin_events(&self, query: &AdminEventQuery) -> Result<Vec<AdminEvent>, StoreError>;
+}
+
 /// Every port the server needs, behind one `Arc<dyn Store>`.
 pub trait Store:
     RevisionStore
@@ -404,6 +412,7 @@ pub trait Store:
     + ClientStore
     + UserStore
     + RoleStore
+    + AdminEventStore
     + KeyStore
     + RevocationStore
     + AuditStore
@@ -423,6 +432,7 @@ impl<T> Store for T where
         + ClientStore
         + UserStore
         + RoleStore
+        + AdminEventStore
         + KeyStore
         + RevocationStore
         + AuditStore

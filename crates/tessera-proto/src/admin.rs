@@ -187,3 +187,52 @@ pub struct AdminErrorRepresentation {
     pub error: String,
     pub error_message: String,
 }
+
+/// `AdminEventRepresentation`: one administrator's write.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AdminEventRepresentation {
+    /// Milliseconds since the epoch.
+    pub time: i64,
+    pub realm_id: String,
+    pub auth_details: AuthDetailsRepresentation,
+    /// `CREATE`, `UPDATE`, `DELETE` or `ACTION`.
+    pub operation_type: String,
+    /// `REALM`, `CLIENT`, `USER`, `REALM_ROLE`, `GROUP`, `REALM_ROLE_MAPPING`, `GROUP_MEMBERSHIP`, …
+    pub resource_type: String,
+    pub resource_path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub representation: Option<String>,
+}
+
+/// Who made an admin event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthDetailsRepresentation {
+    pub realm_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+}
+
+/// `EventRepresentation`: a user or client event of the audit trail, in Keycloak's shape.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EventRepresentation {
+    /// Milliseconds since the epoch.
+    pub time: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub realm_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub details: BTreeMap<String, String>,
+}

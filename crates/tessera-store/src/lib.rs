@@ -5,6 +5,7 @@
 //! One file per port: each implements its trait for [`SqlStore`] with the statements of `sql.rs` and reads
 //! rows back through `rows.rs`.
 
+mod admin_events;
 mod audit;
 mod clients;
 mod codes;
@@ -52,6 +53,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (3, "janitor", include_str!("../migrations/sqlite/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/sqlite/0004_required_actions.sql")),
             (5, "roles", include_str!("../migrations/sqlite/0005_roles.sql")),
+            (8, "admin events", include_str!("../migrations/sqlite/0008_admin_events.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -59,6 +61,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (3, "janitor", include_str!("../migrations/postgres/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/postgres/0004_required_actions.sql")),
             (5, "roles", include_str!("../migrations/postgres/0005_roles.sql")),
+            (8, "admin events", include_str!("../migrations/postgres/0008_admin_events.sql")),
         ],
     };
     Migrator::with_migrations(

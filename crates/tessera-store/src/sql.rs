@@ -124,3 +124,7 @@ pub const INSERT_USER_GROUP: &str = "INSERT INTO user_groups (realm_id, user_id,
 pub const DELETE_USER_GROUP: &str = "DELETE FROM user_groups WHERE realm_id = $1 AND user_id = $2 AND group_id = $3";
 /// One round trip for a user's direct mappings: `kind` is `r` (role) or `g` (group).
 pub const SELECT_USER_MAPPINGS: &str = "SELECT 'r' AS kind, role_id AS id FROM user_roles WHERE realm_id = $1 AND user_id = $2 UNION ALL SELECT 'g' AS kind, group_id AS id FROM user_groups WHERE realm_id = $1 AND user_id = $2 ORDER BY kind, id";
+
+pub const INSERT_ADMIN_EVENT: &str = "INSERT INTO admin_events (at, realm, operation, resource_type, resource_path, representation, auth_realm, auth_user_id, ip_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+/// Newest first; every filter optional (`NULL` matches all).
+pub const SELECT_ADMIN_EVENTS: &str = "SELECT at, realm, operation, resource_type, resource_path, representation, auth_realm, auth_user_id, ip_address FROM admin_events WHERE realm = $1 AND ($2 IS NULL OR operation = $2) AND ($3 IS NULL OR resource_type = $3) AND ($4 IS NULL OR resource_path = $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at <= $6) ORDER BY id DESC LIMIT $7 OFFSET $8";

@@ -97,6 +97,7 @@ impl AdminApi<'_> {
             e => e.into(),
         })?;
         self.record(&name, AuditKind::RealmCreated, "created through the admin API");
+        self.admin_event(&name, "CREATE", "REALM", name.clone(), serde_json::to_string(rep).ok()).await?;
         Ok(name)
     }
 
@@ -181,6 +182,9 @@ impl AdminApi<'_> {
             e => e.into(),
         })?;
         self.record(&realm.name, AuditKind::ClientCreated, format!("client {client_id} created through the admin API"));
+        // `secret` is never serialized: the representation is kept without it.
+        let path = format!("clients/{}", client.id);
+        self.admin_event(&realm.name, "CREATE", "CLIENT", path, serde_json::to_string(rep).ok()).await?;
         Ok(client.id)
     }
 
@@ -194,6 +198,7 @@ impl AdminApi<'_> {
             AuditKind::ClientDeleted,
             format!("client {} deleted through the admin API", client.client_id),
         );
+        self.admin_event(&realm.name, "DELETE", "CLIENT", format!("clients/{id}"), None).await?;
         Ok(())
     }
 
@@ -216,6 +221,7 @@ impl AdminApi<'_> {
             AuditKind::SecretRotated,
             format!("client {} secret regenerated, grace {grace} s", client.client_id),
         );
+        self.admin_event(&realm.name, "ACTION", "CLIENT", format!("clients/{id}/client-secret"), None).await?;
         Ok(secret)
     }
 }

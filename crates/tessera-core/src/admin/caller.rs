@@ -59,6 +59,8 @@ pub struct AdminCaller {
     pub realm: String,
     pub user_id: String,
     pub username: String,
+    /// Where the request came from (the trusted-proxy rule applied), for admin events.
+    pub source_ip: Option<String>,
     /// (client id for a client role, role name), composites expanded.
     roles: Vec<(Option<String>, String)>,
 }
@@ -112,6 +114,7 @@ pub async fn authenticate(
     denylist: &dyn Denylist,
     public_url: &str,
     token: &str,
+    source_ip: Option<String>,
     now: i64,
 ) -> Result<AdminCaller, AdminError> {
     // The issuer names the realm whose keys verify the token; it is trusted only once they have.
@@ -130,7 +133,7 @@ pub async fn authenticate(
     let user = user.ok_or(AdminError::Unauthorized)?;
     let roles =
         realm.access.effective_roles(&user.roles).into_iter().map(|r| (r.client_id.clone(), r.name.clone())).collect();
-    Ok(AdminCaller { realm: realm.realm.name.clone(), user_id: user.id, username: user.username, roles })
+    Ok(AdminCaller { realm: realm.realm.name.clone(), user_id: user.id, username: user.username, source_ip, roles })
 }
 
 #[cfg(test)]
@@ -142,6 +145,7 @@ mod tests {
             realm: realm.into(),
             user_id: "u".into(),
             username: "u".into(),
+            source_ip: None,
             roles: roles.iter().map(|(c, r)| (c.map(str::to_owned), (*r).to_owned())).collect(),
         }
     }

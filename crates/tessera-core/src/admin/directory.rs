@@ -35,6 +35,8 @@ impl AdminApi<'_> {
             }
             e => e,
         })?;
+        self.admin_event(realm, "CREATE", "REALM_ROLE", format!("roles/{name}"), serde_json::to_string(rep).ok())
+            .await?;
         Ok(name)
     }
 
@@ -79,6 +81,8 @@ impl AdminApi<'_> {
             }
             e => e,
         })?;
+        let path = format!("groups/{}", group.id);
+        self.admin_event(realm, "CREATE", "GROUP", path, serde_json::to_string(rep).ok()).await?;
         Ok(group.id)
     }
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod caller;
 mod directory;
 pub mod error;
+pub mod events;
 pub mod representation;
 pub mod roles;
 pub mod users;

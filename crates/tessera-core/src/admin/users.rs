@@ -116,6 +116,9 @@ impl AdminApi<'_> {
             AuditKind::UserCreated,
             format!("user {} created through the admin API", user.username),
         );
+        // `credentials` are never serialized: the representation is kept without the password.
+        let path = format!("users/{}", user.id);
+        self.admin_event(&realm.name, "CREATE", "USER", path, serde_json::to_string(rep).ok()).await?;
         Ok(user.id)
     }
 
@@ -153,6 +156,7 @@ impl AdminApi<'_> {
             AuditKind::PasswordUpdated,
             format!("password of {} reset through the admin API", user.username),
         );
+        self.admin_event(&realm.name, "ACTION", "USER", format!("users/{id}/reset-password"), None).await?;
         Ok(())
     }
 
@@ -197,6 +201,9 @@ impl AdminApi<'_> {
         for role in ids {
             self.store.map_role(&realm.id, RoleHolder::User(&user.id), &role, grant).await?;
         }
+        let operation = if grant { "CREATE" } else { "DELETE" };
+        let path = format!("users/{id}/role-mappings/realm");
+        self.admin_event(&realm.name, operation, "REALM_ROLE_MAPPING", path, serde_json::to_string(roles).ok()).await?;
         Ok(())
     }
 
@@ -221,6 +228,9 @@ impl AdminApi<'_> {
         let access = self.access(&realm).await?;
         access.group(group_id).ok_or_else(|| AdminError::NoSuchGroup(group_id.to_owned()))?;
         self.store.set_group_member(&realm.id, &user.id, group_id, member).await?;
+        let operation = if member { "CREATE" } else { "DELETE" };
+        let path = format!("users/{id}/groups/{group_id}");
+        self.admin_event(&realm.name, operation, "GROUP_MEMBERSHIP", path, None).await?;
         Ok(())
     }
 }

@@ -3,13 +3,16 @@
 //! Bearer token, the path, a JSON body), call one `AdminApi` service, and render.
 
 mod clients;
+mod events;
 mod realms;
 mod users;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +20,7 @@ use axum::routing::{MethodRouter, get, post, put};
 use serde::de::DeserializeOwned;
 use tessera_core::admin::{AdminApi, AdminCaller, AdminError, authenticate};
 
+use crate::client_address::client_address;
 use crate::http::error::AdminApiError;
 use crate::http::extract::authorization;
 use crate::state::AppState;
@@ -33,6 +37,8 @@ impl FromRequestParts<AppState> for Admin {
             .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
             .map(|(_, token)| token.trim().to_owned())
             .ok_or(AdminError::Unauthorized)?;
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+        let source_ip = peer.map(|peer| client_address(peer, &parts.headers, &state.trusted_proxies).to_string());
         let caller = authenticate(
             state.directory.as_ref(),
             state.directory.as_ref(),
@@ -40,6 +46,7 @@ impl FromRequestParts<AppState> for Admin {
             state.revocations.as_ref(),
             state.directory.public_url(),
             &token,
+            source_ip,
             state.clock.now(),
         )
         .await?;
@@ -104,6 +111,8 @@ pub fn routes() -> Router<AppState> {
         ("/admin/realms/{realm}/clients", get(clients::list).post(clients::create)),
         ("/admin/realms/{realm}/clients/{id}", get(clients::get).delete(clients::delete)),
         ("/admin/realms/{realm}/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate)),
+        ("/admin/realms/{realm}/events", get(events::events)),
+        ("/admin/realms/{realm}/admin-events", get(events::admin_events)),
         ("/admin/realms/{realm}/users", get(users::search).post(users::create)),
         ("/admin/realms/{realm}/users/count", get(users::count)),
         ("/admin/realms/{realm}/users/{id}", get(users::get)),
