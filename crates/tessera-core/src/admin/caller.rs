@@ -105,35 +105,44 @@ struct Issuer {
     iss: String,
 }
 
-/// Checks the Bearer token and finds who it stands for. Any failure is `Unauthorized` (401), whatever the
-/// cause, so nothing is learnt from the answer.
-pub async fn authenticate(
-    realms: &dyn RealmDirectory,
-    clients: &dyn ClientDirectory,
-    users: &dyn UserStore,
-    denylist: &dyn Denylist,
-    public_url: &str,
-    token: &str,
-    source_ip: Option<String>,
-    now: i64,
-) -> Result<AdminCaller, AdminError> {
-    // The issuer names the realm whose keys verify the token; it is trusted only once they have.
-    let payload = token.split('.').nth(1).ok_or(AdminError::Unauthorized)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| AdminError::Unauthorized)?;
-    let Issuer { iss } = serde_json::from_slice(&bytes).map_err(|_| AdminError::Unauthorized)?;
-    let prefix = format!("{}/realms/", public_url.trim_end_matches('/'));
-    let name = iss.strip_prefix(&prefix).and_then(RealmName::parse).ok_or(AdminError::Unauthorized)?;
-    let realm = realms.realm(&name).await?.ok_or(AdminError::Unauthorized)?;
-    let claims = verify_access_token(&realm.keys, &realm.issuer, token, now).map_err(|_| AdminError::Unauthorized)?;
-    let client = clients.client(&realm.realm.id, &claims.client_id).await?;
-    if !access_token_is_live(&realm.realm, client.as_deref(), denylist, &claims.jti, claims.iat) {
-        return Err(AdminError::Unauthorized);
+/// What checking an administrator's token needs.
+pub struct AdminAuthentication<'a> {
+    pub realms: &'a dyn RealmDirectory,
+    pub clients: &'a dyn ClientDirectory,
+    pub users: &'a dyn UserStore,
+    pub denylist: &'a dyn Denylist,
+    /// Issuers are `{public_url}/realms/{name}`.
+    pub public_url: &'a str,
+    pub now: i64,
+}
+
+impl AdminAuthentication<'_> {
+    /// Checks the Bearer token and finds who it stands for. Any failure is `Unauthorized` (401), whatever
+    /// the cause, so nothing is learnt from the answer.
+    pub async fn caller(&self, token: &str, source_ip: Option<String>) -> Result<AdminCaller, AdminError> {
+        // The issuer names the realm whose keys verify the token; it is trusted only once they have.
+        let payload = token.split('.').nth(1).ok_or(AdminError::Unauthorized)?;
+        let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| AdminError::Unauthorized)?;
+        let Issuer { iss } = serde_json::from_slice(&bytes).map_err(|_| AdminError::Unauthorized)?;
+        let prefix = format!("{}/realms/", self.public_url.trim_end_matches('/'));
+        let name = iss.strip_prefix(&prefix).and_then(RealmName::parse).ok_or(AdminError::Unauthorized)?;
+        let realm = self.realms.realm(&name).await?.ok_or(AdminError::Unauthorized)?;
+        let claims =
+            verify_access_token(&realm.keys, &realm.issuer, token, self.now).map_err(|_| AdminError::Unauthorized)?;
+        let client = self.clients.client(&realm.realm.id, &claims.client_id).await?;
+        if !access_token_is_live(&realm.realm, client.as_deref(), self.denylist, &claims.jti, claims.iat) {
+            return Err(AdminError::Unauthorized);
+        }
+        let user = self.users.find_user_by_id(&realm.realm.id, &claims.sub).await?.filter(|u| u.enabled);
+        let user = user.ok_or(AdminError::Unauthorized)?;
+        let roles = realm
+            .access
+            .effective_roles(&user.roles)
+            .into_iter()
+            .map(|r| (r.client_id.clone(), r.name.clone()))
+            .collect();
+        Ok(AdminCaller { realm: realm.realm.name.clone(), user_id: user.id, username: user.username, source_ip, roles })
     }
-    let user = users.find_user_by_id(&realm.realm.id, &claims.sub).await?.filter(|u| u.enabled);
-    let user = user.ok_or(AdminError::Unauthorized)?;
-    let roles =
-        realm.access.effective_roles(&user.roles).into_iter().map(|r| (r.client_id.clone(), r.name.clone())).collect();
-    Ok(AdminCaller { realm: realm.realm.name.clone(), user_id: user.id, username: user.username, source_ip, roles })
 }
 
 #[cfg(test)]

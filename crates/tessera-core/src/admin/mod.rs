@@ -11,7 +11,7 @@ pub mod roles;
 pub mod users;
 
 pub use api::{AdminApi, Page};
-pub use caller::{AdminCaller, AdminRight, authenticate};
+pub use caller::{AdminAuthentication, AdminCaller, AdminRight};
 pub use error::AdminError;
 pub use roles::{RoleAdmin, RoleRef};
 pub use users::UserQuery;

@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post, put};
 use serde::de::DeserializeOwned;
-use tessera_core::admin::{AdminApi, AdminCaller, AdminError, authenticate};
+use tessera_core::admin::{AdminApi, AdminAuthentication, AdminCaller, AdminError};
 
 use crate::client_address::client_address;
 use crate::http::error::AdminApiError;
@@ -39,17 +39,15 @@ impl FromRequestParts<AppState> for Admin {
             .ok_or(AdminError::Unauthorized)?;
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
         let source_ip = peer.map(|peer| client_address(peer, &parts.headers, &state.trusted_proxies).to_string());
-        let caller = authenticate(
-            state.directory.as_ref(),
-            state.directory.as_ref(),
-            state.store.as_ref(),
-            state.revocations.as_ref(),
-            state.directory.public_url(),
-            &token,
-            source_ip,
-            state.clock.now(),
-        )
-        .await?;
+        let authentication = AdminAuthentication {
+            realms: state.directory.as_ref(),
+            clients: state.directory.as_ref(),
+            users: state.store.as_ref(),
+            denylist: state.revocations.as_ref(),
+            public_url: state.directory.public_url(),
+            now: state.clock.now(),
+        };
+        let caller = authentication.caller(&token, source_ip).await?;
         Ok(Admin(caller))
     }
 }
