@@ -11,6 +11,7 @@ mod errors;
 mod hardening;
 mod import;
 mod janitor;
+mod keycloak_wire;
 mod jwks;
 mod lifecycle;
 mod multinode;
