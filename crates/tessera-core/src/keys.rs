@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use aws_lc_rs::digest;
-use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
@@ -123,6 +123,17 @@ impl SigningKey {
             Pair::Ec(k) => Ok(k.sign(&self.rng, message).map_err(|_| KeyError::Sign)?.as_ref().to_vec()),
             Pair::Ed(k) => Ok(k.sign(message).as_ref().to_vec()),
         }
+    }
+
+    /// The public half as a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), as PEM files and Keycloak's
+    /// realm-info `public_key` carry it.
+    pub fn public_key_spki(&self) -> Option<Vec<u8>> {
+        let der: Result<PublicKeyX509Der<'static>, _> = match &self.pair {
+            Pair::Rsa(k) => k.public_key().as_der(),
+            Pair::Ec(k) => k.public_key().as_der(),
+            Pair::Ed(k) => k.public_key().as_der(),
+        };
+        der.ok().map(|d| d.as_ref().to_vec())
     }
 
     /// A JWS compact serialization of `claims` with the `at+jwt` header (RFC 9068 §2.1).

@@ -18,6 +18,7 @@ pub mod password;
 pub mod pkce;
 pub mod ports;
 pub mod provisioning;
+pub mod realm_info;
 pub mod redirect_uri;
 pub mod request;
 pub mod revocation;

@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
 use crate::http::login;
-use crate::http::oidc::{certs, discovery, introspect, revoke, token, userinfo};
+use crate::http::oidc::{certs, discovery, introspect, realm_info, revoke, token, userinfo};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
             Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
             Endpoint::Logout => get(login::logout).post(login::logout),
             Endpoint::LoginStylesheet => get(login::pages::stylesheet),
+            Endpoint::RealmInfo => get(realm_info::realm_info),
             Endpoint::HealthLive => get(health::live),
             Endpoint::HealthReady => get(health::ready),
         };

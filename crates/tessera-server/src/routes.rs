@@ -32,6 +32,8 @@ pub enum Endpoint {
     Logout,
     /// The login pages' stylesheet (CSP allows styles from 'self' only)
     LoginStylesheet,
+    /// Keycloak's realm-info document (python-keycloak's `public_key()`).
+    RealmInfo,
     /// The process runs.
     HealthLive,
     /// The database (and Redis, when configured) answer.
@@ -39,7 +41,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 16] = [
+    pub const ALL: [Endpoint; 17] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -54,6 +56,7 @@ impl Endpoint {
         Endpoint::UserInfo,
         Endpoint::Logout,
         Endpoint::LoginStylesheet,
+        Endpoint::RealmInfo,
         Endpoint::HealthLive,
         Endpoint::HealthReady,
     ];
@@ -75,6 +78,7 @@ impl Endpoint {
             Endpoint::UserInfo => "/realms/{realm}/protocol/openid-connect/userinfo",
             Endpoint::Logout => "/realms/{realm}/protocol/openid-connect/logout",
             Endpoint::LoginStylesheet => "/resources/tessera-login.css",
+            Endpoint::RealmInfo => "/realms/{realm}",
             Endpoint::HealthLive => "/health/live",
             Endpoint::HealthReady => "/health/ready",
         }

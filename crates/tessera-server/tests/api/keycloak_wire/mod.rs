@@ -6,6 +6,7 @@
 
 mod client_auth;
 mod password;
+mod realm_info;
 
 use reqwest::StatusCode;
 use serde_json::Value;
