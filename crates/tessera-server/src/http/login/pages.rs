@@ -63,6 +63,36 @@ pub struct LogoutPage<'a> {
     pub state: Option<&'a str>,
 }
 
+#[derive(Template)]
+#[template(path = "form_post.html")]
+pub struct FormPostPage<'a> {
+    pub realm_name: &'a str,
+    pub action: &'a str,
+    pub fields: &'a [(String, String)],
+    pub script: &'static str,
+}
+
+/// The one script any page runs: the form post page submitting its form (Form Post Response Mode §2).
+/// The page's CSP allows exactly this text by its hash, so no other inline script can run there.
+pub const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";
+
+/// [`CSP`] plus the form post script by its SHA-256 (CSP Level 3 §8.4 hash-source).
+static FORM_POST_CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use base64::Engine;
+    let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, FORM_POST_SCRIPT.as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(hash.as_ref());
+    format!("{CSP}; script-src 'sha256-{hash}'")
+});
+
+/// The form post page, with the CSP that lets its one script run.
+pub fn render_form_post(page: &FormPostPage<'_>, cookies: &[String]) -> Response {
+    let mut response = render(StatusCode::OK, page, cookies);
+    if let Ok(v) = HeaderValue::from_str(&FORM_POST_CSP) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    response
+}
+
 /// No scripts, no frames, styles from us only. `form-action` is left out on purpose: browsers apply it to
 /// the redirect that follows a form post, which must reach the client's redirect URI.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";

@@ -8,6 +8,7 @@ mod client_auth;
 mod password;
 mod realm_info;
 mod refresh;
+mod response_mode;
 mod session_state;
 
 use std::path::PathBuf;
