@@ -122,6 +122,7 @@ fn hot_paths(c: &mut Criterion) {
                     audit: &tessera_core::ports::NoAudit,
                     source_ip: None,
                     now,
+                    cors: Default::default(),
                 },
                 denylist: &denylist,
                 fail_open: false,

@@ -11,6 +11,7 @@ use subtle::ConstantTimeEq;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
+use crate::cors::CorsClient;
 use crate::model::{Client, ClientId, RealmContext};
 use crate::ports::{AuditSink, ClientDirectory};
 use crate::request::FormParams;
@@ -135,6 +136,8 @@ pub struct ClientRequest<'a> {
     pub audit: &'a dyn AuditSink,
     pub source_ip: Option<&'a str>,
     pub now: i64,
+    /// The client once it has authenticated, for the CORS headers of the answer.
+    pub cors: CorsClient,
 }
 
 impl ClientRequest<'_> {
@@ -148,7 +151,7 @@ impl ClientRequest<'_> {
     ) -> Result<Arc<Client>, OAuthError> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
-        authenticate(&presented, found, self.hasher, self.now).inspect_err(|e| {
+        authenticate(&presented, found, self.hasher, self.now).inspect(|c| self.cors.remember(c)).inspect_err(|e| {
             if matches!(e, OAuthError::InvalidClient { .. }) {
                 self.audit.record(
                     AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::ClientAuthFailed)

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod client_auth;
 pub mod clock;
+pub mod cors;
 pub mod error;
 pub mod grant;
 pub mod import;
@@ -27,6 +28,7 @@ pub mod secret;
 pub mod sign_in;
 pub mod token;
 pub mod token_endpoint;
+pub mod token_logout;
 
 pub use error::OAuthError;
 pub use tessera_proto as proto;

@@ -59,7 +59,8 @@ impl AccessTokenGrant<'_> {
 /// JWT-shaped too, with `typ: JWT`, and older ones opaque).
 pub fn is_access_token_shaped(token: &str) -> bool {
     token.contains('.')
-        && jsonwebtoken::decode_header(token).is_ok_and(|h| h.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt")))
+        && jsonwebtoken::decode_header(token)
+            .is_ok_and(|h| h.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt")))
 }
 
 /// Why one of our access tokens was not accepted. Never shown to clients (introspection answers only

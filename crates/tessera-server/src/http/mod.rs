@@ -1,3 +1,4 @@
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod health;

@@ -5,6 +5,8 @@
 //! docs/keycloak-compat.md that says so.
 
 mod client_auth;
+mod cors;
+mod logout;
 mod password;
 mod realm_info;
 mod refresh;
@@ -42,9 +44,17 @@ pub(crate) async fn json_of(response: reqwest::Response) -> (StatusCode, Value) 
 
 /// The acme realm with the storefront (public SPA) changed by `edit`, served from a temporary copy.
 pub(crate) async fn acme_with_storefront(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, TestServer) {
+    acme_with_client(SPA, edit).await
+}
+
+/// The acme realm with the client `client_id` of the export changed by `edit`.
+pub(crate) async fn acme_with_client(
+    client_id: &str,
+    edit: impl FnOnce(&mut Value),
+) -> (tempfile::TempDir, TestServer) {
     let mut realm: Value = serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap();
     let clients = realm["clients"].as_array_mut().unwrap();
-    edit(clients.iter_mut().find(|c| c["clientId"] == SPA).unwrap());
+    edit(clients.iter_mut().find(|c| c["clientId"] == client_id).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("acme.json");
     std::fs::write(&path, realm.to_string()).unwrap();
