@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router {
             Endpoint::Logout => get(login::logout).post(login::logout).options(cors::preflight_post),
             Endpoint::LoginStylesheet => get(login::pages::stylesheet),
             Endpoint::RealmInfo => get(realm_info::realm_info),
+            Endpoint::ThirdPartyCookiesProbe => get(login::pages::third_party_cookies_probe),
             Endpoint::HealthLive => get(health::live),
             Endpoint::HealthReady => get(health::ready),
         };

@@ -34,6 +34,8 @@ pub enum Endpoint {
     LoginStylesheet,
     /// Keycloak's realm-info document (python-keycloak's `public_key()`).
     RealmInfo,
+    /// keycloak-js's third-party-cookie probe, loaded in an iframe before it sets up its session iframe.
+    ThirdPartyCookiesProbe,
     /// The process runs.
     HealthLive,
     /// The database (and Redis, when configured) answer.
@@ -41,7 +43,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 17] = [
+    pub const ALL: [Endpoint; 18] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -57,6 +59,7 @@ impl Endpoint {
         Endpoint::Logout,
         Endpoint::LoginStylesheet,
         Endpoint::RealmInfo,
+        Endpoint::ThirdPartyCookiesProbe,
         Endpoint::HealthLive,
         Endpoint::HealthReady,
     ];
@@ -79,6 +82,7 @@ impl Endpoint {
             Endpoint::Logout => "/realms/{realm}/protocol/openid-connect/logout",
             Endpoint::LoginStylesheet => "/resources/tessera-login.css",
             Endpoint::RealmInfo => "/realms/{realm}",
+            Endpoint::ThirdPartyCookiesProbe => "/realms/{realm}/protocol/openid-connect/3p-cookies/step1.html",
             Endpoint::HealthLive => "/health/live",
             Endpoint::HealthReady => "/health/ready",
         }

@@ -150,6 +150,31 @@ pub fn redirect(location: &str, cookies: &[String]) -> Response {
     with_cookies(response, cookies)
 }
 
+/// The page's one script: tell the embedding app that no cookie-based session checks are offered.
+const PROBE_SCRIPT: &str = "window.parent.postMessage(\"unsupported\", \"*\");";
+
+/// keycloak-js (with its default `checkLoginIframe`) frames this page and waits for `supported` or
+/// `unsupported`; without an answer its `init()` fails after 10 s. Tessera has no session-status iframe
+/// (OIDC Session Management's `check_session_iframe`), so the answer is `unsupported`, and keycloak-js
+/// then works from its tokens alone. The page says nothing secret, has nothing to click, and may be framed
+/// by any origin (that is its purpose); its one script runs by its CSP hash.
+pub async fn third_party_cookies_probe() -> Response {
+    use base64::Engine;
+    let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, PROBE_SCRIPT.as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(hash.as_ref());
+    let csp = format!("default-src 'none'; script-src 'sha256-{hash}'; base-uri 'none'");
+    let html =
+        format!("<!DOCTYPE html><html lang=\"en\"><title>3p-cookies</title><script>{PROBE_SCRIPT}</script></html>");
+    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 pub async fn stylesheet() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
