@@ -57,6 +57,7 @@ fn pending(now: i64) -> PendingAuthorization {
         prompt: Prompt { none: false, login: true, consent: false },
         max_age: Some(300),
         login_hint: Some("alice".to_owned()),
+        response_mode: Default::default(),
     };
     PendingAuthorization::new(request, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".to_owned(), now)
 }

@@ -128,6 +128,7 @@ fn hot_paths(c: &mut Criterion) {
                     audit: &tessera_core::ports::NoAudit,
                     source_ip: None,
                     now,
+                    cors: Default::default(),
                 },
                 denylist: &denylist,
                 fail_open: false,

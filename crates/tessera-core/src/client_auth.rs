@@ -7,9 +7,11 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use secrecy::SecretString;
+use subtle::ConstantTimeEq;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
+use crate::cors::CorsClient;
 use crate::model::{Client, ClientId, RealmContext};
 use crate::ports::{AuditSink, ClientDirectory};
 use crate::request::FormParams;
@@ -46,7 +48,8 @@ impl PresentedCredentials {
     }
 
     /// Reads the credentials from the `Authorization` header and the form. Using two methods at once is an
-    /// `invalid_request` (RFC 6749 §2.3: "MUST NOT use more than one authentication method").
+    /// `invalid_request` (RFC 6749 §2.3: "MUST NOT use more than one authentication method"), unless the
+    /// body repeats exactly the client id and secret of the Basic header (Keycloak accepts that).
     pub fn extract(authorization: Option<&str>, form: &FormParams) -> Result<Self, OAuthError> {
         let form_id = form.get("client_id");
         let form_secret = form.get("client_secret");
@@ -63,13 +66,19 @@ impl PresentedCredentials {
         if !scheme.eq_ignore_ascii_case("basic") {
             return Err(OAuthError::invalid_request("only the Basic authorization scheme is accepted here"));
         }
-        if form_secret.is_some() {
-            return Err(OAuthError::invalid_request("more than one client authentication method was used"));
-        }
         let (client_id, secret) =
             decode_basic(value.trim()).ok_or(OAuthError::InvalidClient { basic_challenge: true })?;
         if form_id.is_some_and(|id| id != client_id) {
             return Err(OAuthError::invalid_request("client_id does not match the Authorization header"));
+        }
+        // The same credentials in Basic and in the body (keycloak-connect sends both) are one
+        // authentication presented twice, so they are taken when id and secret agree; anything else is
+        // two methods at once.
+        if let Some(body_secret) = form_secret {
+            let agree = form_id.is_some() && bool::from(body_secret.as_bytes().ct_eq(secret.as_bytes()));
+            if !agree {
+                return Err(OAuthError::invalid_request("more than one client authentication method was used"));
+            }
         }
         let client_id = ClientId::parse(&client_id).ok_or(OAuthError::InvalidClient { basic_challenge: true })?;
         Ok(Self { client_id, secret: Some(SecretString::from(secret)), method: ClientAuthMethod::ClientSecretBasic })
@@ -127,6 +136,8 @@ pub struct ClientRequest<'a> {
     pub audit: &'a dyn AuditSink,
     pub source_ip: Option<&'a str>,
     pub now: i64,
+    /// The client once it has authenticated, for the CORS headers of the answer.
+    pub cors: CorsClient,
 }
 
 impl ClientRequest<'_> {
@@ -140,7 +151,7 @@ impl ClientRequest<'_> {
     ) -> Result<Arc<Client>, OAuthError> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
-        authenticate(&presented, found, self.hasher, self.now).inspect_err(|e| {
+        authenticate(&presented, found, self.hasher, self.now).inspect(|c| self.cors.remember(c)).inspect_err(|e| {
             if matches!(e, OAuthError::InvalidClient { .. }) {
                 self.audit.record(
                     AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::ClientAuthFailed)
@@ -177,6 +188,19 @@ mod tests {
     #[test]
     fn two_methods_at_once_are_invalid_request_rfc6749_2_3() {
         let err = PresentedCredentials::extract(Some(&basic("a", "b")), &form(&[("client_secret", "b")])).unwrap_err();
+        assert!(matches!(err, OAuthError::InvalidRequest(_)));
+    }
+
+    #[test]
+    fn the_same_credentials_in_basic_and_body_are_one_method_rfc6749_2_3() {
+        let both = form(&[("client_id", "a"), ("client_secret", "b")]);
+        let p = PresentedCredentials::extract(Some(&basic("a", "b")), &both).unwrap();
+        assert_eq!(p.method, ClientAuthMethod::ClientSecretBasic);
+        let other_secret = form(&[("client_id", "a"), ("client_secret", "c")]);
+        let err = PresentedCredentials::extract(Some(&basic("a", "b")), &other_secret).unwrap_err();
+        assert!(matches!(err, OAuthError::InvalidRequest(_)));
+        let other_id = form(&[("client_id", "x"), ("client_secret", "b")]);
+        let err = PresentedCredentials::extract(Some(&basic("a", "b")), &other_id).unwrap_err();
         assert!(matches!(err, OAuthError::InvalidRequest(_)));
     }
 

@@ -17,6 +17,10 @@ pub enum OAuthError {
     InvalidClient { basic_challenge: bool },
     #[error("invalid_grant: {0}")]
     InvalidGrant(Cow<'static, str>),
+    /// The password grant's wrong username or password: `invalid_grant` (RFC 6749 §5.2) answered with 401
+    /// and Keycloak's words, as Keycloak's libraries expect (python-keycloak's `KeycloakAuthenticationError`).
+    #[error("invalid_grant: invalid user credentials")]
+    InvalidUserCredentials,
     #[error("unauthorized_client: {0}")]
     UnauthorizedClient(Cow<'static, str>),
     #[error("unsupported_grant_type: {0}")]
@@ -58,7 +62,7 @@ impl OAuthError {
         match self {
             Self::InvalidRequest(_) => ErrorCode::InvalidRequest,
             Self::InvalidClient { .. } => ErrorCode::InvalidClient,
-            Self::InvalidGrant(_) => ErrorCode::InvalidGrant,
+            Self::InvalidGrant(_) | Self::InvalidUserCredentials => ErrorCode::InvalidGrant,
             Self::UnauthorizedClient(_) => ErrorCode::UnauthorizedClient,
             Self::UnsupportedGrantType(_) => ErrorCode::UnsupportedGrantType,
             Self::InvalidScope(_) => ErrorCode::InvalidScope,
@@ -81,6 +85,7 @@ impl OAuthError {
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d) => d.clone(),
             Self::BearerMissing => Cow::Borrowed("a bearer token is required"),
+            Self::InvalidUserCredentials => Cow::Borrowed("Invalid user credentials"),
             Self::InvalidClient { .. } => Cow::Borrowed("client authentication failed"),
             Self::Store(StoreError::Unavailable(_)) => Cow::Borrowed("the service is temporarily unavailable"),
             Self::Busy => Cow::Borrowed("the server is busy; try again in a moment"),

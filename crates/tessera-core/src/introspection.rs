@@ -12,7 +12,7 @@ use crate::ports::{Denylist, RefreshTokenStore, StoreError};
 use crate::request::FormParams;
 use crate::revocation::access_token_is_live;
 use crate::secret::token_hash;
-use crate::token::verify_access_token;
+use crate::token::{is_access_token_shaped, verify_access_token};
 
 /// The realm attribute saying who may introspect which tokens: `audience` (the default: a token's own
 /// client and the clients named in its `aud`) or `realm` (any confidential client of the realm).
@@ -40,9 +40,10 @@ impl TokenIntrospection<'_> {
             return Err(OAuthError::InvalidClient { basic_challenge: false });
         }
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
-        // `token_type_hint` (§2.1) is not needed: a JWT is an access token, anything else a refresh token.
+        // `token_type_hint` (§2.1) is not needed: an `at+jwt` is an access token, anything else is looked up
+        // as a refresh token.
         let answer = match self.refresh_tokens {
-            Some(store) if !token.contains('.') => self.inspect_refresh(store, token).await?,
+            Some(store) if !is_access_token_shaped(token) => self.inspect_refresh(store, token).await?,
             _ => self.inspect(token).await?,
         };
         Ok(if self.may_see(&caller, &answer) { answer } else { IntrospectionResponse::inactive() })
@@ -89,6 +90,9 @@ impl TokenIntrospection<'_> {
             iat: Some(t.issued_at),
             sub: Some(t.user_id),
             iss: Some(self.request.realm.issuer.clone()),
+            // Keycloak's `typ` claim of the refresh token itself.
+            typ: Some(if t.offline { "Offline" } else { "Refresh" }.to_owned()),
+            sid: Some(t.session_id),
             ..IntrospectionResponse::default()
         })
     }
@@ -121,6 +125,8 @@ impl TokenIntrospection<'_> {
             iss: Some(claims.iss),
             jti: Some(claims.jti),
             other: claims.other,
+            typ: claims.typ,
+            sid: claims.sid,
         })
     }
 }

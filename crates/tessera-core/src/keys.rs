@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use aws_lc_rs::digest;
-use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256, RsaKeyPair,
 };
+use aws_lc_rs::{digest, hmac};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tessera_proto::{Jwk, JwkSet};
@@ -125,6 +125,17 @@ impl SigningKey {
         }
     }
 
+    /// The public half as a DER SubjectPublicKeyInfo (RFC 5280 §4.1.2.7), as PEM files and Keycloak's
+    /// realm-info `public_key` carry it.
+    pub fn public_key_spki(&self) -> Option<Vec<u8>> {
+        let der: Result<PublicKeyX509Der<'static>, _> = match &self.pair {
+            Pair::Rsa(k) => k.public_key().as_der(),
+            Pair::Ec(k) => k.public_key().as_der(),
+            Pair::Ed(k) => k.public_key().as_der(),
+        };
+        der.ok().map(|d| d.as_ref().to_vec())
+    }
+
     /// A JWS compact serialization of `claims` with the `at+jwt` header (RFC 9068 §2.1).
     pub fn sign_access_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
         self.sign_with_header(&self.at_jwt_header, claims)
@@ -233,6 +244,10 @@ pub struct VerifyingKey {
 #[derive(Clone)]
 pub struct KeyRing {
     active: Arc<SigningKey>,
+    /// Signs refresh tokens (HS256 under a key derived from the master key for this realm): a refresh
+    /// token is JWT-shaped because Keycloak's libraries decode it, but no one outside may verify it, so it
+    /// can never pass for an access or ID token with a verifier that skips `typ` (RFC 8725 §2.8).
+    refresh_mac: hmac::Key,
     published: JwkSet,
     verifying: Arc<std::collections::HashMap<String, VerifyingKey>>,
 }
@@ -274,7 +289,8 @@ impl KeyRing {
                     .ok_or_else(|| KeyError::Load(k.kid.clone()))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { active: Arc::new(signing), published, verifying: Arc::new(verifying) })
+        let refresh_mac = master.derive_mac_key(&format!("tessera refresh-token mac:{}", active.realm_id));
+        Ok(Self { active: Arc::new(signing), refresh_mac, published, verifying: Arc::new(verifying) })
     }
 
     /// The published key with this id, parsed for verification.
@@ -288,6 +304,21 @@ impl KeyRing {
 
     pub fn jwks(&self) -> &JwkSet {
         &self.published
+    }
+
+    /// A refresh token: `claims` as an HS256 JWS (header `typ: JWT`, as Keycloak's) under the realm's
+    /// refresh-token key. Its strength is the random `jti` in the claims; the server finds it by hash.
+    pub fn sign_refresh_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
+        const HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; // {"alg":"HS256","typ":"JWT"}
+        let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
+        let mut token = String::with_capacity(HEADER.len() + payload.len() * 4 / 3 + 48);
+        token.push_str(HEADER);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+        let tag = hmac::sign(&self.refresh_mac, token.as_bytes());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(tag.as_ref(), &mut token);
+        Ok(token)
     }
 }
 

@@ -23,13 +23,14 @@ fn max_len(name: &str) -> usize {
         | "token_type_hint" => 64,
         // RFC 7636 §4.1: 43 to 128 characters; §4.2: the challenge is shorter still.
         "code_verifier" | "code_challenge" => 128,
-        "code" | "refresh_token" | "csrf" => 256,
+        "code" | "csrf" => 256,
         "client_id" | "username" | "login_hint" => 255,
         "client_secret" | "nonce" => 512,
         "password" | "password-new" | "password-confirm" => 1024,
         "state" | "redirect_uri" | "post_logout_redirect_uri" => RedirectUri::MAX_LEN,
         "scope" => 16 * 1024,
-        "token" | "id_token_hint" | "access_token" | "pending" => 16 * 1024,
+        // Refresh tokens are JWT-shaped, with their scope inside (see `grant::user_tokens`).
+        "token" | "id_token_hint" | "access_token" | "refresh_token" | "pending" => 16 * 1024,
         _ => 8 * 1024,
     }
 }

@@ -9,7 +9,7 @@ use crate::model::{Client, Realm, RevokedToken};
 use crate::ports::{Denylist, IssuedAccessToken, RefreshTokenStore, Revocations, StoreError};
 use crate::request::FormParams;
 use crate::secret::token_hash;
-use crate::token::verify_access_token;
+use crate::token::{is_access_token_shaped, verify_access_token};
 
 /// RFC 7009 §2.1: revoking a grant revokes the access tokens issued from it ("SHOULD also invalidate all
 /// access tokens based on the same authorization grant"). Tokens already expired need no denylist entry.
@@ -62,7 +62,7 @@ impl TokenRevocation<'_> {
         // §2.1: the client authenticates as at the token endpoint; a public client names itself.
         let caller = self.request.authenticate_client(authorization, form, Some("revocation")).await?;
         let token = form.get("token").ok_or(OAuthError::InvalidRequest(Cow::Borrowed("missing parameter token")))?;
-        if !token.contains('.')
+        if !is_access_token_shaped(token)
             && let Some(store) = self.refresh_tokens
         {
             self.revoke_refresh(store, &caller.client_id, token).await?;

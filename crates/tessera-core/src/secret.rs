@@ -126,6 +126,13 @@ impl MasterKey {
         Ok(STANDARD.encode(out))
     }
 
+    /// An HMAC-SHA256 key derived from the master key for one purpose (`label`), so that no two uses share
+    /// a key and the master key itself never signs anything.
+    pub fn derive_mac_key(&self, label: &str) -> hmac::Key {
+        let derivation = hmac::Key::new(hmac::HMAC_SHA256, &self.0);
+        hmac::Key::new(hmac::HMAC_SHA256, hmac::sign(&derivation, label.as_bytes()).as_ref())
+    }
+
     pub fn open(&self, sealed: &str, aad: &str) -> Result<Vec<u8>, SecretError> {
         let key = self.key()?;
         let raw = STANDARD.decode(sealed).map_err(|_| SecretError::Unseal)?;

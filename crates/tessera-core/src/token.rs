@@ -92,6 +92,15 @@ impl AccessTokenGrant<'_> {
     }
 }
 
+/// Whether `token` says it is an access token (a JWS whose header has `typ: at+jwt`, RFC 9068 §2.1), before
+/// any verification: introspection and revocation look every other token up as a refresh token (ours are
+/// JWT-shaped too, with `typ: JWT`, and older ones opaque).
+pub fn is_access_token_shaped(token: &str) -> bool {
+    token.contains('.')
+        && jsonwebtoken::decode_header(token)
+            .is_ok_and(|h| h.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt")))
+}
+
 /// Why one of our access tokens was not accepted. Never shown to clients (introspection answers only
 /// `active: false`); kept for logs and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

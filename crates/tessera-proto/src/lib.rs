@@ -7,12 +7,14 @@ pub mod admin;
 mod error;
 mod jwk;
 mod metadata;
+mod realm_info;
 mod scope;
 mod token;
 
 pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;
+pub use realm_info::PublishedRealm;
 pub use scope::{ScopeSet, ScopeSetError};
 pub use token::{
     AccessTokenClaims, Audience, IdTokenClaims, IntrospectionResponse, TokenResponse, UserClaims, UserInfo,

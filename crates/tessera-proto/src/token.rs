@@ -15,6 +15,9 @@ pub struct TokenResponse {
     #[serde(rename = "not-before-policy")]
     pub not_before_policy: i64,
     pub scope: String,
+    /// Keycloak's member: the SSO session a person's tokens belong to (the tokens' `sid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_state: Option<String>,
 }
 
 /// The `aud` claim: one string or an array of strings (RFC 7519 §4.1.3).
@@ -154,6 +157,12 @@ pub struct IntrospectionResponse {
     /// The mapped claims of an access token (`realm_access`, `resource_access`, …), as Keycloak returns them.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
+    /// Keycloak's token type claim: `Bearer`, `Refresh` or `Offline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+    /// The SSO session of a person's token (OIDC Back-Channel Logout §2.4 `sid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 impl IntrospectionResponse {

@@ -12,10 +12,11 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::http::cors;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
 use crate::http::login;
-use crate::http::oidc::{certs, discovery, introspect, revoke, token, userinfo};
+use crate::http::oidc::{certs, discovery, introspect, realm_info, revoke, token, userinfo};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -28,10 +29,10 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for endpoint in Endpoint::ALL {
         let method_router = match endpoint {
-            Endpoint::Token => post(token::token),
-            Endpoint::Introspect => post(introspect::introspect),
-            Endpoint::Revoke => post(revoke::revoke),
-            Endpoint::Certs => get(certs::certs),
+            Endpoint::Token => post(token::token).options(cors::preflight_post),
+            Endpoint::Introspect => post(introspect::introspect).options(cors::preflight_post),
+            Endpoint::Revoke => post(revoke::revoke).options(cors::preflight_post),
+            Endpoint::Certs => get(certs::certs).options(cors::preflight_get),
             Endpoint::OpenIdConfiguration => get(discovery::openid_configuration),
             Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {
                 get(discovery::oauth_server_metadata)
@@ -40,9 +41,11 @@ pub fn router(state: AppState) -> Router {
             Endpoint::LoginAuthenticate => post(login::authenticate),
             Endpoint::LoginConsent => post(login::consent),
             Endpoint::LoginRequiredAction => post(login::required_action),
-            Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
-            Endpoint::Logout => get(login::logout).post(login::logout),
+            Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo).options(cors::preflight_get_post),
+            Endpoint::Logout => get(login::logout).post(login::logout).options(cors::preflight_post),
             Endpoint::LoginStylesheet => get(login::pages::stylesheet),
+            Endpoint::RealmInfo => get(realm_info::realm_info),
+            Endpoint::ThirdPartyCookiesProbe => get(login::pages::third_party_cookies_probe),
             Endpoint::HealthLive => get(health::live),
             Endpoint::HealthReady => get(health::ready),
         };

@@ -32,6 +32,10 @@ pub enum Endpoint {
     Logout,
     /// The login pages' stylesheet (CSP allows styles from 'self' only)
     LoginStylesheet,
+    /// Keycloak's realm-info document (python-keycloak's `public_key()`).
+    RealmInfo,
+    /// keycloak-js's third-party-cookie probe, loaded in an iframe before it sets up its session iframe.
+    ThirdPartyCookiesProbe,
     /// The process runs.
     HealthLive,
     /// The database (and Redis, when configured) answer.
@@ -39,7 +43,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 16] = [
+    pub const ALL: [Endpoint; 18] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -54,6 +58,8 @@ impl Endpoint {
         Endpoint::UserInfo,
         Endpoint::Logout,
         Endpoint::LoginStylesheet,
+        Endpoint::RealmInfo,
+        Endpoint::ThirdPartyCookiesProbe,
         Endpoint::HealthLive,
         Endpoint::HealthReady,
     ];
@@ -75,6 +81,8 @@ impl Endpoint {
             Endpoint::UserInfo => "/realms/{realm}/protocol/openid-connect/userinfo",
             Endpoint::Logout => "/realms/{realm}/protocol/openid-connect/logout",
             Endpoint::LoginStylesheet => "/resources/tessera-login.css",
+            Endpoint::RealmInfo => "/realms/{realm}",
+            Endpoint::ThirdPartyCookiesProbe => "/realms/{realm}/protocol/openid-connect/3p-cookies/step1.html",
             Endpoint::HealthLive => "/health/live",
             Endpoint::HealthReady => "/health/ready",
         }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use tessera_core::client_auth::ClientRequest;
+use tessera_core::cors::CorsClient;
 use tessera_core::model::RealmContext;
 use tessera_core::ports::{Clock, Store};
 use tessera_core::secret::{ClientSecretHasher, MasterKey};
@@ -84,6 +85,7 @@ impl AppState {
             audit: self.audit.as_ref(),
             source_ip,
             now: self.clock.now(),
+            cors: CorsClient::default(),
         }
     }
 

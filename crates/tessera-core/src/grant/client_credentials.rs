@@ -61,6 +61,7 @@ impl ClientCredentialsGrant<'_> {
             id_token: None,
             not_before_policy: self.realm.realm.not_before,
             scope: scopes.in_token.to_string(),
+            session_state: None,
         };
         Ok((response, claims))
     }

@@ -48,10 +48,9 @@ impl PasswordGrant<'_> {
                 return Err(OAuthError::InvalidGrant(Cow::Borrowed("too many failed attempts; try again later")));
             }
             Err(LoginRefusal::Busy) => return Err(OAuthError::Busy),
-            Err(LoginRefusal::Disabled) => return Err(OAuthError::InvalidGrant(Cow::Borrowed("account is disabled"))),
-            Err(LoginRefusal::InvalidCredentials) => {
-                return Err(OAuthError::InvalidGrant(Cow::Borrowed("invalid user credentials")));
-            }
+            Err(LoginRefusal::Disabled) => return Err(OAuthError::InvalidGrant(Cow::Borrowed("Account disabled"))),
+            // Keycloak answers 401 here, and its libraries branch on that status.
+            Err(LoginRefusal::InvalidCredentials) => return Err(OAuthError::InvalidUserCredentials),
         };
         // Keycloak's answer while a required action (a temporary password) is pending.
         if user.must_update_password() {

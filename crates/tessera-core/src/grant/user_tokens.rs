@@ -1,7 +1,12 @@
 //! The tokens a person's grant yields: an access token (RFC 9068), an ID token when `openid` was granted
-//! (OIDC Core §3.1.3.3), and a refresh token (RFC 6749 §6) for confidential clients, or for public ones
-//! granted `offline_access`. Refresh tokens are opaque, 256-bit, stored as their SHA-256.
+//! (OIDC Core §3.1.3.3), and a refresh token (RFC 6749 §6) unless the client's Keycloak attribute
+//! `use.refresh.tokens` is `false`: public clients get one too, as in Keycloak (keycloak-js refreshes with
+//! it); every refresh rotates it and a reused one revokes its family (RFC 9700 §4.14.2), since it is not
+//! sender-constrained. A refresh token is JWT-shaped like Keycloak's (its libraries decode the payload:
+//! `typ` `Refresh` or `Offline`, `sid`, `exp`), HS256 under a key only the server holds; its strength is
+//! the 256-bit random `jti`, and it is stored as the SHA-256 of the whole string.
 
+use serde::Serialize;
 use tessera_proto::{ScopeSet, TokenResponse};
 
 use crate::OAuthError;
@@ -15,6 +20,24 @@ use crate::sign_in::id_token::IdTokenGrant;
 use crate::token::AccessTokenGrant;
 
 pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// Keycloak's client attribute: `false` gives the client no refresh tokens.
+pub const USE_REFRESH_TOKENS: &str = "use.refresh.tokens";
+
+/// The claims of a refresh token, as Keycloak's (`typ` `Refresh`, or `Offline` for `offline_access`).
+#[derive(Serialize)]
+struct RefreshTokenClaims<'a> {
+    exp: i64,
+    iat: i64,
+    jti: &'a str,
+    iss: &'a str,
+    aud: &'a str,
+    sub: &'a str,
+    typ: &'static str,
+    azp: &'a str,
+    sid: &'a str,
+    scope: String,
+}
 
 pub struct UserTokens<'a> {
     pub realm: &'a RealmContext,
@@ -47,8 +70,7 @@ pub fn new_identifier() -> Result<String, OAuthError> {
 
 impl UserTokens<'_> {
     fn wants_refresh_token(&self) -> bool {
-        let enabled = self.client.attributes.get("use.refresh.tokens").is_none_or(|v| v != "false");
-        enabled && (!self.client.public_client || self.refresh_scope().contains(OFFLINE_ACCESS))
+        self.client.attributes.get(USE_REFRESH_TOKENS).is_none_or(|v| v != "false")
     }
 
     fn refresh_scope(&self) -> &ScopeSet {
@@ -103,7 +125,20 @@ impl UserTokens<'_> {
         };
         let (refresh_token, refresh) = if self.wants_refresh_token() {
             let offline = self.refresh_scope().contains(OFFLINE_ACCESS);
-            let value = random_token(32)?;
+            let expires_at = self.policy.refresh_expiry(self.now, self.auth_time, offline);
+            let jti = random_token(32)?;
+            let value = self.realm.keys.sign_refresh_token(&RefreshTokenClaims {
+                exp: expires_at,
+                iat: self.now,
+                jti: &jti,
+                iss: &self.realm.issuer,
+                aud: &self.realm.issuer,
+                sub: &self.user.id,
+                typ: if offline { "Offline" } else { "Refresh" },
+                azp: &self.client.client_id,
+                sid: self.session_id,
+                scope: self.refresh_scope().to_string(),
+            })?;
             let record = RefreshToken {
                 token_hash: token_hash(&value),
                 family_id: family_id.to_owned(),
@@ -115,7 +150,7 @@ impl UserTokens<'_> {
                 auth_time: self.auth_time,
                 offline,
                 issued_at: self.now,
-                expires_at: self.policy.refresh_expiry(self.now, self.auth_time, offline),
+                expires_at,
                 access_jti: claims.jti.clone(),
                 access_exp: claims.exp,
                 rotated_at: None,
@@ -135,6 +170,8 @@ impl UserTokens<'_> {
             id_token,
             not_before_policy: self.realm.realm.not_before,
             scope: in_token.to_string(),
+            // Keycloak's member (OIDC Session Management §2.1 names it for the authorization response).
+            session_state: Some(self.session_id.to_owned()),
         };
         Ok(IssuedTokens { response, refresh, access_jti: claims.jti, access_exp: claims.exp })
     }

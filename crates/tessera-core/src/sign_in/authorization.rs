@@ -1,6 +1,8 @@
 //! The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1), checked in the order
 //! RFC 6749 §4.1.2.1 requires: while the client or the redirect URI is in doubt the user sees an error
-//! page and is never redirected; after that, errors go back to the client by redirect.
+//! page and is never redirected; after that, errors go back to the client in the response mode it asked
+//! for (OAuth 2.0 Multiple Response Type Encoding Practices §2.1: `query`, `fragment`; OAuth 2.0 Form Post
+//! Response Mode §2: `form_post`), each with RFC 9207's `iss`.
 
 use std::borrow::Cow;
 
@@ -27,6 +29,61 @@ pub struct Prompt {
     pub consent: bool,
 }
 
+/// How the authorization response travels back to the client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseMode {
+    /// Multiple Response Types §2.1: in the redirect URI's query (the default for `code`, RFC 6749 §4.1.2).
+    #[default]
+    Query,
+    /// Multiple Response Types §2.1: in the fragment, which never reaches the client's server (keycloak-js's
+    /// default).
+    Fragment,
+    /// Form Post Response Mode §2: as the fields of an HTML form the browser posts to the redirect URI.
+    FormPost,
+}
+
+impl ResponseMode {
+    /// `None` for a mode we do not offer (the JWT modes of JARM, or a typo).
+    pub fn parse(value: Option<&str>) -> Option<Self> {
+        match value {
+            None | Some("query") => Some(Self::Query),
+            Some("fragment") => Some(Self::Fragment),
+            Some("form_post") => Some(Self::FormPost),
+            Some(_) => None,
+        }
+    }
+
+    pub const SUPPORTED: [&'static str; 3] = ["query", "fragment", "form_post"];
+}
+
+/// An authorization response (RFC 6749 §4.1.2, §4.1.2.1), ready to travel in its mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationResponse {
+    pub redirect_uri: String,
+    pub mode: ResponseMode,
+    pub params: Vec<(String, String)>,
+}
+
+impl AuthorizationResponse {
+    fn new(redirect_uri: &str, mode: ResponseMode, pairs: &[(&str, &str)]) -> Self {
+        let params = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Self { redirect_uri: redirect_uri.to_owned(), mode, params }
+    }
+
+    /// The `Location` for the query and fragment modes (a form post has none; it gets the query form).
+    pub fn location(&self) -> String {
+        let pairs: Vec<(&str, &str)> = self.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        match self.mode {
+            ResponseMode::Fragment => {
+                // Registered redirect URIs have no fragment (RFC 6749 §3.1.2), so ours is the only one.
+                let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+                format!("{}#{encoded}", self.redirect_uri)
+            }
+            ResponseMode::Query | ResponseMode::FormPost => append_query(&self.redirect_uri, &pairs),
+        }
+    }
+}
+
 /// A checked authorization request: what the login and consent pages carry (sealed) until the user is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
@@ -40,6 +97,9 @@ pub struct AuthorizationRequest {
     pub prompt: Prompt,
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
+    /// Pages sealed before response modes existed carry none: the query, as then.
+    #[serde(default)]
+    pub response_mode: ResponseMode,
 }
 
 /// An error sent back to the client's redirect URI (RFC 6749 §4.1.2.1).
@@ -49,6 +109,7 @@ pub struct ErrorRedirect {
     pub error: ErrorCode,
     pub description: Cow<'static, str>,
     pub state: Option<String>,
+    pub response_mode: ResponseMode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,25 +120,30 @@ pub enum AuthorizationRefusal {
 }
 
 impl ErrorRedirect {
-    /// The `Location`, with RFC 9207's `iss` so that the client can tell which server answered.
-    pub fn location(&self, issuer: &str) -> String {
+    /// The error response, with RFC 9207's `iss` so that the client can tell which server answered.
+    pub fn response(&self, issuer: &str) -> AuthorizationResponse {
         let mut pairs = vec![("error", self.error.as_str()), ("error_description", self.description.as_ref())];
         if let Some(state) = &self.state {
             pairs.push(("state", state));
         }
         pairs.push(("iss", issuer));
-        append_query(&self.redirect_uri, &pairs)
+        AuthorizationResponse::new(&self.redirect_uri, self.response_mode, &pairs)
+    }
+
+    /// The `Location` of [`Self::response`].
+    pub fn location(&self, issuer: &str) -> String {
+        self.response(issuer).location()
     }
 }
 
-/// The success redirect of RFC 6749 §4.1.2, with RFC 9207's `iss`.
-pub fn code_location(request: &AuthorizationRequest, code: &str, issuer: &str) -> String {
+/// The success response of RFC 6749 §4.1.2, with RFC 9207's `iss`.
+pub fn code_response(request: &AuthorizationRequest, code: &str, issuer: &str) -> AuthorizationResponse {
     let mut pairs = vec![("code", code)];
     if let Some(state) = &request.state {
         pairs.push(("state", state));
     }
     pairs.push(("iss", issuer));
-    append_query(request.redirect_uri.as_str(), &pairs)
+    AuthorizationResponse::new(request.redirect_uri.as_str(), request.response_mode, &pairs)
 }
 
 /// §3.1.2: the redirect URI's own query is kept; ours is added to it.
@@ -116,22 +182,27 @@ impl AuthorizationRequest {
             )));
         };
         let state = params.get("state").map(str::to_owned);
+        // Read first, so that every later error travels in the mode asked for; an unknown mode's own error
+        // goes in the query, the default for `code`.
+        let mode = ResponseMode::parse(params.get("response_mode"));
+        let response_mode = mode.unwrap_or_default();
         let refuse = |error: ErrorCode, description: &'static str| {
             AuthorizationRefusal::Redirect(ErrorRedirect {
                 redirect_uri: redirect_uri.to_string(),
                 error,
                 description: Cow::Borrowed(description),
                 state: state.clone(),
+                response_mode,
             })
         };
+        if mode.is_none() {
+            return Err(refuse(ErrorCode::InvalidRequest, "response_mode must be query, fragment or form_post"));
+        }
         match params.get("response_type") {
             None => return Err(refuse(ErrorCode::InvalidRequest, "missing parameter response_type")),
             Some("code") => {}
             // Implicit and hybrid flows are not offered (RFC 9700 §2.1.2).
             Some(_) => return Err(refuse(ErrorCode::UnsupportedResponseType, "only response_type=code is supported")),
-        }
-        if params.get("response_mode").is_some_and(|m| m != "query") {
-            return Err(refuse(ErrorCode::InvalidRequest, "only response_mode=query is supported"));
         }
         if params.get("request").is_some() || params.get("request_uri").is_some() {
             return Err(refuse(ErrorCode::InvalidRequest, "request objects are not supported"));
@@ -175,6 +246,7 @@ impl AuthorizationRequest {
             prompt,
             max_age,
             login_hint: params.get("login_hint").map(|h| h.chars().take(255).collect()),
+            response_mode,
         })
     }
 
@@ -185,6 +257,7 @@ impl AuthorizationRequest {
             error,
             description: Cow::Borrowed(description),
             state: self.state.clone(),
+            response_mode: self.response_mode,
         }
     }
 

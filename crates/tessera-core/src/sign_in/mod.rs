@@ -17,4 +17,4 @@ pub mod userinfo;
 
 pub use policy::SignInPolicy;
 pub use service::{Browser, SignIn};
-pub use step::{CookieChange, SignInError, Step, View};
+pub use step::{CookieChange, FormPost, SignInError, Step, View};

@@ -59,7 +59,7 @@ async fn update_password(flow: Flow<'_>, form: Option<FormParams>) -> Result<Ste
     let user = user.filter(|u| u.enabled && u.must_update_password()).ok_or(SignInError::bad_request(expired))?;
     if form.get("action") == Some("cancel") {
         let refusal = request.refuse(ErrorCode::AccessDenied, "the user cancelled the sign-in");
-        return Ok(flow.redirect(refusal.location(&flow.realm.issuer), Vec::new()));
+        return Ok(flow.answer(refusal.response(&flow.realm.issuer), Vec::new()));
     }
     let new = form.get("password-new").unwrap_or("");
     let problem = if new.chars().count() < MIN_PASSWORD_CHARS {

@@ -9,10 +9,10 @@ use crate::ports::{AuditSink, ClientDirectory, PasswordVerifier, RealmDirectory,
 use crate::request::FormParams;
 use crate::secret::MasterKey;
 use crate::sign_in::SignInPolicy;
-use crate::sign_in::authorization::{AuthorizationRequest, code_location};
+use crate::sign_in::authorization::{AuthorizationRequest, AuthorizationResponse, ResponseMode, code_response};
 use crate::sign_in::pending::{PendingAuthorization, csrf_ok, csrf_token};
 use crate::sign_in::session::live_session;
-use crate::sign_in::step::{ConsentForm, CookieChange, LoginForm, SignInError, Step, View};
+use crate::sign_in::step::{ConsentForm, CookieChange, FormPost, LoginForm, SignInError, Step, View};
 
 /// What the sign-in steps depend on, built by the server per request.
 pub struct SignIn<'a> {
@@ -92,6 +92,17 @@ impl Flow<'_> {
         self.step(View::Redirect(location), cookies)
     }
 
+    /// An authorization response to the client, in its mode: a redirect, or a page that posts a form.
+    pub(super) fn answer(&self, response: AuthorizationResponse, cookies: Vec<CookieChange>) -> Step {
+        match response.mode {
+            ResponseMode::FormPost => {
+                let form = FormPost { action: response.redirect_uri, fields: response.params };
+                self.step(View::FormPost(form), cookies)
+            }
+            ResponseMode::Query | ResponseMode::Fragment => self.redirect(response.location(), cookies),
+        }
+    }
+
     pub(super) async fn client(&self, client_id: Option<&str>) -> Result<Option<Arc<Client>>, SignInError> {
         let Some(id) = client_id else {
             return Ok(None);
@@ -134,7 +145,7 @@ impl Flow<'_> {
         if super::authorization::needs_consent(client, &request, consented.as_ref()) {
             if request.prompt.none {
                 let refusal = request.refuse(tessera_proto::ErrorCode::ConsentRequired, "the user has not consented");
-                return Ok(self.redirect(refusal.location(&self.realm.issuer), cookies));
+                return Ok(self.answer(refusal.response(&self.realm.issuer), cookies));
             }
             return self.consent_form(client, request, user, cookies);
         }
@@ -189,7 +200,7 @@ impl Flow<'_> {
             request.mint_code(&self.realm.realm.id, &user.id, &session.id, session.auth_time, self.now())?;
         store.insert_code(&record).await?;
         store.touch_session(&session.id, self.now()).await?;
-        Ok(self.redirect(code_location(request, &code, &self.realm.issuer), cookies))
+        Ok(self.answer(code_response(request, &code, &self.realm.issuer), cookies))
     }
 
     /// The pending request of a login or consent form, with its client, once the CSRF token checks out.

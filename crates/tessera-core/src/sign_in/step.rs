@@ -24,6 +24,8 @@ pub enum View {
     Consent(ConsentForm),
     /// A `302 Found` to this location (RFC 6749 §4.1.2).
     Redirect(String),
+    /// OAuth 2.0 Form Post Response Mode §2: a page whose form the browser posts to the client at once.
+    FormPost(FormPost),
     /// RP-Initiated Logout §2: ask before signing out when the request does not prove where it came from.
     ConfirmLogout(LogoutForm),
     SignedOut,
@@ -69,6 +71,13 @@ pub struct ConsentForm {
     pub scopes: Vec<String>,
     pub pending: String,
     pub csrf: String,
+}
+
+/// The authorization response as form fields, posted to the client's redirect URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormPost {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

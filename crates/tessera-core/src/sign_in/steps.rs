@@ -37,7 +37,7 @@ async fn authorize(flow: Flow<'_>, params: Option<FormParams>) -> Result<Step, S
     let request = match AuthorizationRequest::check(&params, client.as_deref(), &flow.policy, &flow.realm.scopes) {
         Ok(r) => r,
         Err(AuthorizationRefusal::Page(message)) => return Err(SignInError::BadRequest(message)),
-        Err(AuthorizationRefusal::Redirect(r)) => return Ok(flow.redirect(r.location(&flow.realm.issuer), Vec::new())),
+        Err(AuthorizationRefusal::Redirect(r)) => return Ok(flow.answer(r.response(&flow.realm.issuer), Vec::new())),
     };
     let client = client.ok_or(SignInError::bad_request("The application is not known."))?;
     // OIDC Core §3.1.2.1: `prompt=login` and an expired `max_age` ask again even with a session.
@@ -49,7 +49,7 @@ async fn authorize(flow: Flow<'_>, params: Option<FormParams>) -> Result<Step, S
     }
     if request.prompt.none {
         let refusal = request.refuse(ErrorCode::LoginRequired, "the user is not signed in");
-        return Ok(flow.redirect(refusal.location(&flow.realm.issuer), Vec::new()));
+        return Ok(flow.answer(refusal.response(&flow.realm.issuer), Vec::new()));
     }
     let hint = request.login_hint.clone().unwrap_or_default();
     flow.login_form(&client, request, &hint, None)
@@ -61,7 +61,7 @@ async fn authenticate(flow: Flow<'_>, form: Option<FormParams>) -> Result<Step, 
     let request = pending.request;
     if form.get("action") == Some("cancel") {
         let refusal = request.refuse(ErrorCode::AccessDenied, "the user cancelled the sign-in");
-        return Ok(flow.redirect(refusal.location(&flow.realm.issuer), Vec::new()));
+        return Ok(flow.answer(refusal.response(&flow.realm.issuer), Vec::new()));
     }
     let username = form.get("username").unwrap_or("").trim().to_owned();
     let password = SecretString::from(form.get("password").unwrap_or("").to_owned());
@@ -114,7 +114,7 @@ async fn consent(flow: Flow<'_>, form: Option<FormParams>) -> Result<Step, SignI
     };
     if form.get("action") != Some("accept") {
         let refusal = request.refuse(ErrorCode::AccessDenied, "the user did not consent");
-        return Ok(flow.redirect(refusal.location(&flow.realm.issuer), Vec::new()));
+        return Ok(flow.answer(refusal.response(&flow.realm.issuer), Vec::new()));
     }
     let store = flow.service.store;
     let realm_id = &flow.realm.realm.id;

@@ -6,6 +6,7 @@ use tessera_proto::{ScopeSet, UserInfo};
 
 use crate::OAuthError;
 use crate::mappers::{Subject, TokenKind, map_claims, merge_profile};
+use crate::cors::CorsClient;
 use crate::model::RealmContext;
 use crate::ports::ClientDirectory;
 use crate::ports::Denylist;
@@ -20,6 +21,8 @@ pub struct UserInfoEndpoint<'a> {
     pub users: &'a dyn UserStore,
     pub denylist: &'a dyn Denylist,
     pub now: i64,
+    /// The token's client once the token checks out, for the CORS headers of the answer.
+    pub cors: CorsClient,
 }
 
 impl UserInfoEndpoint<'_> {
@@ -30,6 +33,9 @@ impl UserInfoEndpoint<'_> {
         let client = self.clients.client(&self.realm.realm.id, &claims.client_id).await?;
         if !access_token_is_live(&self.realm.realm, client.as_deref(), self.denylist, &claims.jti, claims.iat) {
             return Err(invalid());
+        }
+        if let Some(client) = &client {
+            self.cors.remember(client);
         }
         let scopes = ScopeSet::parse(&claims.scope).unwrap_or_default();
         // OIDC Core §5.3: UserInfo is for tokens obtained by an OpenID Connect request.

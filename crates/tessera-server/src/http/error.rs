@@ -41,7 +41,9 @@ impl ApiError {
             ApiError::OAuth(e) => {
                 let status = match e.code() {
                     ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
-                    _ if matches!(e, OAuthError::BearerMissing) => StatusCode::UNAUTHORIZED,
+                    _ if matches!(e, OAuthError::BearerMissing | OAuthError::InvalidUserCredentials) => {
+                        StatusCode::UNAUTHORIZED
+                    }
                     ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
                     ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,

@@ -18,7 +18,7 @@ async fn browser_ready(e2e: &Path) -> Result<(), String> {
     if !Path::new("/usr/bin/chromium").exists() {
         return Err("/usr/bin/chromium is missing (apt-get install chromium)".into());
     }
-    if !e2e.join("node_modules/playwright-core").exists() {
+    if !e2e.join("node_modules/playwright-core").exists() || !e2e.join("node_modules/keycloak-js").exists() {
         let status = tokio::process::Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(e2e)
@@ -83,5 +83,60 @@ async fn a_person_signs_in_and_consents_in_headless_chromium_and_lands_on_the_re
     assert_eq!(id["preferred_username"], "wile");
     if let Ok(dir) = std::env::var("TESSERA_SCREENSHOT_DIR") {
         std::fs::copy(out.path().join("login-page.png"), Path::new(&dir).join("login-page.png")).unwrap();
+    }
+}
+
+/// A port free on 127.0.0.1 right now, for the app the node script serves (its origin must be registered
+/// before the browser starts).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// keycloak-js with its defaults (fragment response mode, PKCE S256, its session-iframe check) in an app on
+/// another origin than Tessera's: it signs in (RFC 6749 §4.1 with RFC 7636, the response in the fragment,
+/// OAuth 2.0 Multiple Response Types §2.1), refreshes (RFC 6749 §6, a CORS request from the app's origin),
+/// loads userinfo (OIDC Core §5.3) and logs out (RP-Initiated Logout §2), which ends the session.
+#[tokio::test]
+async fn keycloak_js_with_its_defaults_signs_in_refreshes_loads_userinfo_and_logs_out_in_chromium() {
+    let e2e = e2e_dir();
+    if let Err(why) = browser_ready(&e2e).await {
+        assert!(std::env::var("TESSERA_TEST_BROWSER").as_deref() != Ok("required"), "browser test required: {why}");
+        eprintln!("browser test skipped: {why}");
+        return;
+    }
+    let port = free_port();
+    let app = format!("http://127.0.0.1:{port}/");
+    let mut realm: Value = serde_json::from_str(&std::fs::read_to_string(crate::signin::fixture()).unwrap()).unwrap();
+    realm["clients"].as_array_mut().unwrap().push(serde_json::json!({
+        "clientId": "order-desk", "name": "Order Desk", "enabled": true, "publicClient": true,
+        "standardFlowEnabled": true, "redirectUris": [app], "webOrigins": ["+"],
+        "attributes": { "post.logout.redirect.uris": "+" },
+        "defaultClientScopes": ["profile", "email"], "optionalClientScopes": []
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acme.json");
+    std::fs::write(&path, realm.to_string()).unwrap();
+    let server = TestServer::builder().import_realm(path).spawn().await;
+    let run = tokio::process::Command::new("node")
+        .arg(e2e.join("keycloak-js.mjs"))
+        .args([server.base_url.as_str(), "acme", "order-desk", &port.to_string()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "the browser run failed: {stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let authorize = url::Url::parse(seen["authorizeUrl"].as_str().unwrap()).unwrap();
+    let asked: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
+    assert_eq!((asked["response_mode"].as_str(), asked["code_challenge_method"].as_str()), ("fragment", "S256"));
+    assert_eq!(seen["refreshed"], true, "{seen}");
+    assert_ne!(seen["before"]["token"], seen["afterRefresh"]["token"]);
+    assert_eq!(seen["userinfo"]["preferred_username"], "wile", "{seen}");
+    assert!(seen["logoutRequest"].as_str().unwrap().contains("id_token_hint="), "{seen}");
+    assert_eq!(seen["afterLogout"]["authenticated"], false, "{seen}");
+    // The session is over at the server: neither refresh token works any more.
+    for token in [&seen["afterRefresh"]["refreshToken"], &seen["before"]["refreshToken"]] {
+        let response = crate::signin::refresh(&server, "order-desk", token.as_str().unwrap()).await;
+        assert_eq!(crate::signin::error_of(response).await.1, "invalid_grant");
     }
 }

@@ -27,10 +27,10 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
             serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
         );
         assert!(doc["scopes_supported"].as_array().unwrap().contains(&Value::from("orders:read")));
-        // Exactly what works: the code flow only (no implicit or hybrid), S256 only, query responses only.
+        // Exactly what works: the code flow only (no implicit or hybrid), S256 only, three response modes.
         assert_eq!(doc["response_types_supported"], serde_json::json!(["code"]));
         assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
-        assert_eq!(doc["response_modes_supported"], serde_json::json!(["query"]));
+        assert_eq!(doc["response_modes_supported"], serde_json::json!(["query", "fragment", "form_post"]));
         assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
         for (member, route) in [
             ("authorization_endpoint", "/realms/shop/protocol/openid-connect/auth"),

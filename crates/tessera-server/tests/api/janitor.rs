@@ -55,7 +55,7 @@ async fn the_janitor_purges_dead_rows_keeps_live_ones_and_audits_the_counts() {
 
     // At T0: a failed sign-in (counted by username and by address), a sign-in (a session and a refresh
     // token that lives 30 min, the realm's idle timeout), and a code in that session never redeemed.
-    assert_eq!(password_grant(&server, &secret, "nobody", "wrong").await.status(), 400);
+    assert_eq!(password_grant(&server, &secret, "nobody", "wrong").await.status(), 401);
     let (old_refresh, old_session) = signed_in(&server, &secret).await;
     let code = AuthorizationCode {
         code_hash: token_hash("never-redeemed"),

@@ -59,6 +59,7 @@ async fn introspection_of_a_good_token_is_active_with_its_claims_rfc7662_2_2() {
             "aud": f.server.issuer("shop"),
             "iss": f.server.issuer("shop"),
             "jti": claims["jti"],
+            "typ": "Bearer",
         })
     );
 }

@@ -14,6 +14,7 @@ mod import;
 mod janitor;
 mod jwks;
 mod keycloak_libs;
+mod keycloak_wire;
 mod lifecycle;
 mod multinode;
 mod roles;

@@ -8,14 +8,16 @@ pub mod pages;
 mod render;
 
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
-use axum::http::Method;
+use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use tessera_core::request::FormParams;
 use tessera_core::sign_in::{Browser, Step};
 
 use self::cookies::BrowserCookies;
 use self::render::render_step;
-use crate::http::extract::{OAuthForm, SourceIp};
+use crate::http::error::ApiError;
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp};
+use crate::http::oidc::logout::{is_refresh_token_logout, refresh_token_logout};
 use crate::state::AppState;
 
 /// One browser request: the realm in the path, the parameters (from the query of a GET, the form of a
@@ -85,8 +87,18 @@ pub async fn consent(State(state): State<AppState>, mut request: BrowserRequest)
     request.render(step, &state)
 }
 
-/// `GET|POST /logout` (OIDC RP-Initiated Logout §2): from a client, or the confirmation page's form.
-pub async fn logout(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+/// `GET|POST /logout` (OIDC RP-Initiated Logout §2): from a client, or the confirmation page's form; a
+/// POSTed `refresh_token` is Keycloak's non-interactive logout instead.
+pub async fn logout(
+    State(state): State<AppState>,
+    realm: Result<RealmInPath, ApiError>,
+    headers: HeaderMap,
+    mut request: BrowserRequest,
+) -> Response {
+    if is_refresh_token_logout(request.posted, request.params.as_ref()) {
+        let form = request.params.take().unwrap_or_default();
+        return refresh_token_logout(&state, realm, &headers, &form, request.source_ip.as_deref()).await;
+    }
     let (params, posted) = (request.params.take(), request.posted);
     let step = state.sign_in().logout(&request.realm, params, posted, request.browser()).await;
     request.render(step, &state)

@@ -6,7 +6,10 @@ use tessera_core::ports::StoreError;
 use tessera_core::sign_in::{SignInError, Step, View};
 
 use super::cookies::set_cookie;
-use super::pages::{ConsentPage, LoginPage, LogoutPage, MessagePage, UpdatePasswordPage, redirect, render};
+use super::pages::{
+    ConsentPage, FORM_POST_SCRIPT, FormPostPage, LoginPage, LogoutPage, MessagePage, UpdatePasswordPage, redirect,
+    render, render_form_post,
+};
 use crate::http::error::RETRY_AFTER_SECONDS;
 use crate::routes::Endpoint;
 
@@ -55,6 +58,11 @@ pub fn render_step(step: Step, realm: &str, secure: bool) -> Response {
             render(StatusCode::OK, &page, &cookies)
         }
         View::Redirect(location) => redirect(&location, &cookies),
+        View::FormPost(form) => {
+            let page =
+                FormPostPage { realm_name, action: &form.action, fields: &form.fields, script: FORM_POST_SCRIPT };
+            render_form_post(&page, &cookies)
+        }
         View::ConfirmLogout(form) => {
             let action = action(Endpoint::Logout);
             let page = LogoutPage {

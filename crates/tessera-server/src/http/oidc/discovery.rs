@@ -7,6 +7,7 @@ use tessera_core::client_auth::ClientAuthMethod;
 use tessera_core::model::RealmContext;
 use tessera_core::request::GrantType;
 use tessera_core::scope::OPENID;
+use tessera_core::sign_in::authorization::ResponseMode;
 use tessera_proto::ServerMetadata;
 
 use crate::http::extract::RealmInPath;
@@ -43,7 +44,7 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         subject_types_supported: Vec::new(),
         id_token_signing_alg_values_supported: Vec::new(),
         code_challenge_methods_supported: vec!["S256".to_owned()],
-        response_modes_supported: vec!["query".to_owned()],
+        response_modes_supported: ResponseMode::SUPPORTED.map(str::to_owned).to_vec(),
         authorization_response_iss_parameter_supported: true,
         claims_supported: Vec::new(),
     }

@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_core::introspection::TokenIntrospection;
 
+use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
 use crate::state::AppState;
@@ -16,15 +17,20 @@ pub async fn introspect(
     SourceIp(ip): SourceIp,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
-) -> Result<Response, ApiError> {
+) -> Response {
     let introspection = TokenIntrospection {
         request: state.client_request(&realm, ip.as_deref()),
         denylist: state.revocations.as_ref(),
         fail_open: state.introspection_fail_open,
         refresh_tokens: Some(state.store.as_ref()),
     };
-    let body = introspection.handle(authorization(&headers), &form).await?;
-    let mut response = Json(body).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    let response = match introspection.handle(authorization(&headers), &form).await {
+        Ok(body) => {
+            let mut response = Json(body).into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    with_cors(response, introspection.request.cors.allowed(request_origin(&headers)))
 }

@@ -3,6 +3,8 @@
 pub mod certs;
 pub mod discovery;
 pub mod introspect;
+pub mod logout;
+pub mod realm_info;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;

@@ -2,8 +2,10 @@
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use tessera_core::revocation::TokenRevocation;
 
+use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
 use crate::state::AppState;
@@ -14,13 +16,16 @@ pub async fn revoke(
     SourceIp(ip): SourceIp,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
-) -> Result<StatusCode, ApiError> {
+) -> Response {
     let revocation = TokenRevocation {
         request: state.client_request(&realm, ip.as_deref()),
         revocations: state.revocations.as_ref(),
         refresh_tokens: Some(state.store.as_ref()),
     };
     // §2.2: 200 whether or not there was anything to revoke.
-    revocation.handle(authorization(&headers), &form).await?;
-    Ok(StatusCode::OK)
+    let response = match revocation.handle(authorization(&headers), &form).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    with_cors(response, revocation.request.cors.allowed(request_origin(&headers)))
 }

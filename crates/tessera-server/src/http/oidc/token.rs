@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tessera_core::token_endpoint::TokenEndpoint;
 
+use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
 use crate::state::AppState;
@@ -16,7 +17,7 @@ pub async fn token(
     SourceIp(ip): SourceIp,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
-) -> Result<Response, ApiError> {
+) -> Response {
     let endpoint = TokenEndpoint {
         request: state.client_request(&realm, ip.as_deref()),
         issued: state.issued.as_ref(),
@@ -25,10 +26,15 @@ pub async fn token(
         master: &state.master,
         passwords: state.passwords.as_ref(),
     };
-    let body = endpoint.exchange(authorization(&headers), &form).await?;
-    let mut response = Json(body).into_response();
-    // RFC 6749 §5.1
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    let response = match endpoint.exchange(authorization(&headers), &form).await {
+        Ok(body) => {
+            let mut response = Json(body).into_response();
+            // RFC 6749 §5.1
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+            response
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    };
+    with_cors(response, endpoint.request.cors.allowed(request_origin(&headers)))
 }

@@ -5,8 +5,10 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use tessera_core::OAuthError;
+use tessera_core::cors::CorsClient;
 use tessera_core::sign_in::userinfo::UserInfoEndpoint;
 
+use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, authorization, is_form_urlencoded};
 use crate::state::AppState;
@@ -33,21 +35,27 @@ async fn bearer_token(request: Request, state: &AppState) -> Result<String, ApiE
     }
 }
 
-pub async fn userinfo(
-    State(state): State<AppState>,
-    RealmInPath(realm): RealmInPath,
-    request: Request,
-) -> Result<Response, ApiError> {
-    let token = bearer_token(request, &state).await?;
+pub async fn userinfo(State(state): State<AppState>, RealmInPath(realm): RealmInPath, request: Request) -> Response {
+    let origin = request_origin(request.headers()).map(str::to_owned);
     let endpoint = UserInfoEndpoint {
         realm: &realm,
         clients: state.directory.as_ref(),
         users: state.store.as_ref(),
         denylist: state.revocations.as_ref(),
         now: state.clock.now(),
+        cors: CorsClient::default(),
     };
-    let info = endpoint.handle(&token).await?;
-    let mut response = Json(info).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    let answer = match bearer_token(request, &state).await {
+        Ok(token) => endpoint.handle(&token).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    let response = match answer {
+        Ok(info) => {
+            let mut response = Json(info).into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(e) => e.into_response(),
+    };
+    with_cors(response, endpoint.cors.allowed(origin.as_deref()))
 }

@@ -19,7 +19,7 @@
 //! - §4.14 refresh token replay: `tokens::a_replayed_rotated_refresh_token_revokes_the_whole_family_…`
 //! - §4.15 client impersonating resource owner: `tokens::a_client_named_after_a_user_…_rfc9700_4_15_1`
 //! - §4.16 clickjacking: `pages::no_page_can_be_framed_rfc9700_4_16`
-//! - §4.17 in-browser communication flows: `redirect::authorization_responses_travel_only_by_redirect_…`
+//! - §4.17 in-browser communication flows: `redirect::authorization_responses_go_to_the_redirect_uri_never_by_post_message_…`
 //!
 //! Beside them, two attacks RFC 6749 names: client impersonation (§10.2, `codes::a_confidential_clients_code_…`)
 //! and password guessing (§10.10, `pages::password_guessing_…`). Not implemented, so not tested: sender-

@@ -192,10 +192,10 @@ async fn logout_never_redirects_to_an_unregistered_post_logout_redirect_uri_rfc9
     assert_eq!(userinfo(&server, tokens["access_token"].as_str().unwrap()).await.status(), 200);
 }
 
-/// §4.17: authorization responses go back by redirect only; no `web_message` (postMessage) response mode
-/// whose origin could be gotten wrong.
+/// §4.17: authorization responses go back to the redirect URI only (by redirect, or a form posted to it);
+/// no `web_message` (postMessage) response mode whose origin could be gotten wrong.
 #[tokio::test]
-async fn authorization_responses_travel_only_by_redirect_never_by_post_message_rfc9700_4_17() {
+async fn authorization_responses_go_to_the_redirect_uri_never_by_post_message_rfc9700_4_17() {
     let server = acme().await;
     let browser = Browser::new(&server);
     let p = pkce();
@@ -214,7 +214,7 @@ async fn authorization_responses_travel_only_by_redirect_never_by_post_message_r
         .json()
         .await
         .unwrap();
-    assert_eq!(discovery["response_modes_supported"], serde_json::json!(["query"]));
+    assert_eq!(discovery["response_modes_supported"], serde_json::json!(["query", "fragment", "form_post"]));
     // The honest request is answered by redirect with a code.
     code_in(&browser.authorize(&spa_request(&p, &[])).await);
 }
