@@ -7,6 +7,7 @@ use crate::client_auth::ClientRequest;
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
 use crate::grant::client_credentials::ClientCredentialsGrant;
+use crate::grant::device_code::DeviceCodeGrant;
 use crate::grant::password::PasswordGrant;
 use crate::grant::refresh_token::RefreshTokenGrant;
 use crate::model::Client;
@@ -75,6 +76,13 @@ impl TokenEndpoint<'_> {
                 PasswordGrant { ctx: &ctx, client: &client, username: &username, password, scope: scope.as_ref() }
                     .issue()
                     .await?
+            }
+            TokenRequest::DeviceCode { device_code } => {
+                let ctx = self.person_context();
+                DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code }.issue().await?
+            }
+            TokenRequest::TokenExchange(_) => {
+                return Err(crate::OAuthError::UnsupportedGrantType("token exchange is not supported yet".into()));
             }
         };
         self.request.audit.token_issued(&realm.realm.name, &client.client_id, now);

@@ -3,12 +3,14 @@
 //! Everything here is exactly what crosses the wire: the RFC 6749 §5.2 error vocabulary, token responses,
 //! discovery metadata (RFC 8414 / OIDC Discovery), JWK sets (RFC 7517) and the access-token claims of RFC 9068.
 
+mod device;
 mod error;
 mod jwk;
 mod metadata;
 mod scope;
 mod token;
 
+pub use device::DeviceAuthorizationResponse;
 pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;

@@ -94,6 +94,7 @@ mod tests {
             id_token: None,
             not_before_policy: 0,
             scope: "a".into(),
+            issued_token_type: None,
         };
         ReusableToken { response, jti: jti.into(), iat, exp }
     }

@@ -15,7 +15,7 @@ use tower_http::trace::TraceLayer;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
 use crate::http::login;
-use crate::http::oidc::{certs, discovery, introspect, revoke, token, userinfo};
+use crate::http::oidc::{certs, device, discovery, introspect, revoke, token, userinfo};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -43,6 +43,10 @@ pub fn router(state: AppState) -> Router {
             Endpoint::UserInfo => get(userinfo::userinfo).post(userinfo::userinfo),
             Endpoint::Logout => get(login::logout).post(login::logout),
             Endpoint::LoginStylesheet => get(login::pages::stylesheet),
+            Endpoint::DeviceAuthorization => post(device::device_authorization),
+            Endpoint::DeviceVerification => get(login::device).post(login::device),
+            Endpoint::DeviceLogin => post(login::device_login),
+            Endpoint::DeviceConsent => post(login::device_consent),
             Endpoint::HealthLive => get(health::live),
             Endpoint::HealthReady => get(health::ready),
         };

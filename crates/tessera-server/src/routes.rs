@@ -32,6 +32,14 @@ pub enum Endpoint {
     Logout,
     /// The login pages' stylesheet (CSP allows styles from 'self' only)
     LoginStylesheet,
+    /// RFC 8628 §3.1 at Keycloak's path
+    DeviceAuthorization,
+    /// RFC 8628 §3.3: the verification URI (GET, and POST of the code form)
+    DeviceVerification,
+    /// The device flow's login form
+    DeviceLogin,
+    /// The device flow's "allow this device?" form
+    DeviceConsent,
     /// The process runs.
     HealthLive,
     /// The database (and Redis, when configured) answer.
@@ -39,7 +47,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 16] = [
+    pub const ALL: [Endpoint; 20] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -54,6 +62,10 @@ impl Endpoint {
         Endpoint::UserInfo,
         Endpoint::Logout,
         Endpoint::LoginStylesheet,
+        Endpoint::DeviceAuthorization,
+        Endpoint::DeviceVerification,
+        Endpoint::DeviceLogin,
+        Endpoint::DeviceConsent,
         Endpoint::HealthLive,
         Endpoint::HealthReady,
     ];
@@ -75,6 +87,10 @@ impl Endpoint {
             Endpoint::UserInfo => "/realms/{realm}/protocol/openid-connect/userinfo",
             Endpoint::Logout => "/realms/{realm}/protocol/openid-connect/logout",
             Endpoint::LoginStylesheet => "/resources/tessera-login.css",
+            Endpoint::DeviceAuthorization => "/realms/{realm}/protocol/openid-connect/auth/device",
+            Endpoint::DeviceVerification => "/realms/{realm}/device",
+            Endpoint::DeviceLogin => "/realms/{realm}/device/login",
+            Endpoint::DeviceConsent => "/realms/{realm}/device/consent",
             Endpoint::HealthLive => "/health/live",
             Endpoint::HealthReady => "/health/ready",
         }

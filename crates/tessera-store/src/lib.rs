@@ -8,6 +8,7 @@
 mod audit;
 mod clients;
 mod codes;
+mod device_grants;
 mod error;
 mod janitor;
 mod keys;
@@ -50,12 +51,14 @@ fn migrations(dialect: Dialect) -> Migrator {
             (2, "sign in", include_str!("../migrations/sqlite/0002_sign_in.sql")),
             (3, "janitor", include_str!("../migrations/sqlite/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/sqlite/0004_required_actions.sql")),
+            (6, "device grants", include_str!("../migrations/sqlite/0006_device_grants.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
             (2, "sign in", include_str!("../migrations/postgres/0002_sign_in.sql")),
             (3, "janitor", include_str!("../migrations/postgres/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/postgres/0004_required_actions.sql")),
+            (6, "device grants", include_str!("../migrations/postgres/0006_device_grants.sql")),
         ],
     };
     Migrator::with_migrations(

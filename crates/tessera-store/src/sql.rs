@@ -103,3 +103,16 @@ pub const PURGE_REFRESH: &str = "DELETE FROM refresh_tokens WHERE realm_id = $1 
 /// A session goes once ended, idle ($3) or too old ($4), unless a usable refresh token or a live code names it.
 pub const PURGE_SESSIONS: &str = "DELETE FROM sso_sessions WHERE realm_id = $1 AND (ended_at <= $2 OR last_seen_at <= $3 OR auth_time <= $4) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.session_id = sso_sessions.id AND r.revoked_at IS NULL AND r.expires_at > $2) AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.session_id = sso_sessions.id AND c.expires_at > $2)";
 pub const PURGE_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE realm_id = $1 AND window_start <= $2";
+
+// RFC 8628 device grants. Answering and redeeming are each one conditional statement.
+pub const INSERT_DEVICE_GRANT: &str = "INSERT INTO device_grants (device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+pub const SELECT_DEVICE_GRANT: &str = "SELECT device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at FROM device_grants WHERE realm_id = $1 AND device_code_hash = $2";
+pub const SELECT_DEVICE_GRANT_BY_USER_CODE: &str = "SELECT device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at FROM device_grants WHERE realm_id = $1 AND user_code_hash = $2";
+/// Only a pending, unexpired grant takes an answer, once.
+pub const DECIDE_DEVICE_GRANT: &str = "UPDATE device_grants SET status = $3, user_id = $4, auth_time = $5 WHERE realm_id = $1 AND user_code_hash = $2 AND status = 'pending' AND expires_at > $6";
+pub const RECORD_DEVICE_POLL: &str =
+    "UPDATE device_grants SET last_polled_at = $2, poll_interval = $3 WHERE device_code_hash = $1";
+/// One statement: only an approved, unredeemed, unexpired grant of this client is redeemed, by exactly one caller.
+pub const REDEEM_DEVICE_GRANT: &str = "UPDATE device_grants SET redeemed_at = $4 WHERE realm_id = $1 AND device_code_hash = $2 AND client_id = $3 AND status = 'approved' AND redeemed_at IS NULL AND expires_at > $4 RETURNING device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at";
+/// An expired grant is refused whether or not its row is there.
+pub const PURGE_DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE realm_id = $1 AND expires_at <= $2";

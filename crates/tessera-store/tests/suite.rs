@@ -10,10 +10,16 @@ use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
 use tessera_store::SqlStore;
 
+#[path = "suite/device.rs"]
+mod device;
 #[path = "suite/janitor.rs"]
 mod janitor;
 #[path = "suite/sign_in.rs"]
 mod sign_in;
+use device::{
+    a_device_grant_is_found_by_either_code_and_answered_once, a_device_grant_is_redeemed_once,
+    device_grants_go_once_expired,
+};
 use janitor::{
     codes_stay_while_anything_they_issued_can_still_be_used, login_failure_rows_go_once_their_window_ended,
     refresh_families_go_whole_once_every_token_in_them_is_dead,
@@ -346,4 +352,7 @@ backend_suite!(
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
     login_failure_rows_go_once_their_window_ended,
+    a_device_grant_is_found_by_either_code_and_answered_once,
+    a_device_grant_is_redeemed_once,
+    device_grants_go_once_expired,
 );

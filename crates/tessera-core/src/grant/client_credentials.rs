@@ -55,6 +55,7 @@ impl ClientCredentialsGrant<'_> {
             id_token: None,
             not_before_policy: self.realm.realm.not_before,
             scope: scopes.in_token.to_string(),
+            issued_token_type: None,
         };
         Ok((response, claims))
     }

@@ -125,6 +125,7 @@ impl UserTokens<'_> {
             id_token,
             not_before_policy: self.realm.realm.not_before,
             scope: in_token.to_string(),
+            issued_token_type: None,
         };
         Ok(IssuedTokens { response, refresh, access_jti: claims.jti, access_exp: claims.exp })
     }

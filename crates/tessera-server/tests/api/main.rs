@@ -6,6 +6,7 @@
 mod attacks;
 mod audit;
 mod browser;
+mod device;
 mod discovery;
 mod errors;
 mod hardening;
