@@ -28,12 +28,14 @@ pub enum AuditKind {
     Logout,
     /// A person replaced a temporary password at sign-in (Keycloak's `UPDATE_PASSWORD` required action).
     PasswordUpdated,
+    /// RFC 8693: a token exchange, granted or refused (`reason`: from which client, for which audience, or why not).
+    TokenExchanged,
     /// The janitor deleted rows of the realm that were of no further use (`count`: how many; `reason`: per table).
     Purged,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 19] = [
+    pub const ALL: [AuditKind; 20] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -53,6 +55,7 @@ impl AuditKind {
         Self::Logout,
         Self::Purged,
         Self::PasswordUpdated,
+        Self::TokenExchanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl AuditKind {
             Self::Logout => "logout",
             Self::Purged => "purged",
             Self::PasswordUpdated => "password_updated",
+            Self::TokenExchanged => "token_exchanged",
         }
     }
 

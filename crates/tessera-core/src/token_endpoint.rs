@@ -10,6 +10,7 @@ use crate::grant::client_credentials::ClientCredentialsGrant;
 use crate::grant::device_code::DeviceCodeGrant;
 use crate::grant::password::PasswordGrant;
 use crate::grant::refresh_token::RefreshTokenGrant;
+use crate::grant::token_exchange::TokenExchangeGrant;
 use crate::model::Client;
 use crate::ports::{PasswordVerifier, ReusableToken, Revocations, Store, TokenReuseCache};
 use crate::request::{FormParams, TokenRequest};
@@ -81,8 +82,15 @@ impl TokenEndpoint<'_> {
                 let ctx = self.person_context();
                 DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code }.issue().await?
             }
-            TokenRequest::TokenExchange(_) => {
-                return Err(crate::OAuthError::UnsupportedGrantType("token exchange is not supported yet".into()));
+            TokenRequest::TokenExchange(exchange) => {
+                let ctx = self.person_context();
+                let grant = TokenExchangeGrant {
+                    ctx: &ctx,
+                    clients: self.request.clients,
+                    client: &client,
+                    request: &exchange,
+                };
+                grant.issue().await?
             }
         };
         self.request.audit.token_issued(&realm.realm.name, &client.client_id, now);

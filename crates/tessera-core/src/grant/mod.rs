@@ -6,6 +6,7 @@ pub mod client_credentials;
 pub mod device_code;
 pub mod password;
 pub mod refresh_token;
+pub mod token_exchange;
 pub mod user_tokens;
 
 use crate::model::RealmContext;

@@ -20,3 +20,4 @@ mod signin;
 mod support;
 mod timing;
 mod token;
+mod token_exchange;
