@@ -15,6 +15,7 @@ mod janitor;
 mod jwks;
 mod lifecycle;
 mod multinode;
+mod python_keycloak;
 mod rotation;
 mod signin;
 mod support;
