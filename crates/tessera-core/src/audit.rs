@@ -30,12 +30,14 @@ pub enum AuditKind {
     PasswordUpdated,
     /// An administrator created a user.
     UserCreated,
+    /// RFC 8693: a token exchange, granted or refused (`reason`: from which client, for which audience, or why not).
+    TokenExchanged,
     /// The janitor deleted rows of the realm that were of no further use (`count`: how many; `reason`: per table).
     Purged,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 20] = [
+    pub const ALL: [AuditKind; 21] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -56,6 +58,7 @@ impl AuditKind {
         Self::Purged,
         Self::PasswordUpdated,
         Self::UserCreated,
+        Self::TokenExchanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +83,7 @@ impl AuditKind {
             Self::Purged => "purged",
             Self::PasswordUpdated => "password_updated",
             Self::UserCreated => "user_created",
+            Self::TokenExchanged => "token_exchanged",
         }
     }
 

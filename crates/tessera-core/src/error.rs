@@ -34,6 +34,21 @@ pub enum OAuthError {
     InvalidToken(Cow<'static, str>),
     #[error("insufficient_scope: {0}")]
     InsufficientScope(Cow<'static, str>),
+    /// RFC 8628 §3.5: the user has not answered yet; poll again after the interval.
+    #[error("authorization_pending")]
+    AuthorizationPending,
+    /// RFC 8628 §3.5: pending, and polled faster than the interval (now 5 s longer).
+    #[error("slow_down")]
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired before it was approved.
+    #[error("expired_token")]
+    ExpiredToken,
+    /// RFC 8628 §3.5: the user denied the device; Keycloak's answer when a token exchange is not allowed.
+    #[error("access_denied: {0}")]
+    AccessDenied(Cow<'static, str>),
+    /// RFC 8693 §2.2.2: the requested audience is unknown or not available to the client.
+    #[error("invalid_target: {0}")]
+    InvalidTarget(Cow<'static, str>),
     /// Too much work is waiting (password verifications): 503 with `Retry-After`.
     #[error("temporarily_unavailable: busy")]
     Busy,
@@ -69,6 +84,11 @@ impl OAuthError {
             Self::BearerMissing => ErrorCode::InvalidRequest,
             Self::InvalidToken(_) => ErrorCode::InvalidToken,
             Self::InsufficientScope(_) => ErrorCode::InsufficientScope,
+            Self::AuthorizationPending => ErrorCode::AuthorizationPending,
+            Self::SlowDown => ErrorCode::SlowDown,
+            Self::ExpiredToken => ErrorCode::ExpiredToken,
+            Self::AccessDenied(_) => ErrorCode::AccessDenied,
+            Self::InvalidTarget(_) => ErrorCode::InvalidTarget,
             Self::Store(StoreError::Unavailable(_)) | Self::Busy => ErrorCode::TemporarilyUnavailable,
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServerError,
         }
@@ -83,7 +103,12 @@ impl OAuthError {
             | Self::UnsupportedGrantType(d)
             | Self::InvalidScope(d)
             | Self::InvalidToken(d)
-            | Self::InsufficientScope(d) => d.clone(),
+            | Self::InsufficientScope(d)
+            | Self::AccessDenied(d)
+            | Self::InvalidTarget(d) => d.clone(),
+            Self::AuthorizationPending => Cow::Borrowed("the user has not yet approved the device"),
+            Self::SlowDown => Cow::Borrowed("polling too fast; wait 5 seconds longer between requests"),
+            Self::ExpiredToken => Cow::Borrowed("the device code has expired"),
             Self::BearerMissing => Cow::Borrowed("a bearer token is required"),
             Self::InvalidUserCredentials => Cow::Borrowed("Invalid user credentials"),
             Self::InvalidClient { .. } => Cow::Borrowed("client authentication failed"),

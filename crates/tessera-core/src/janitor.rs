@@ -18,6 +18,8 @@
 //!   names them: redeeming it issues tokens in that session.
 //! - **Login-failure rows** go once their window (`maxFailureWaitSeconds`) has ended: a row past its window
 //!   counts and locks nothing, exactly as no row at all.
+//! - **Device grants** (RFC 8628) go once expired: an expired device code is refused (`expired_token`)
+//!   whether or not its row is there, and the tokens a redemption issued live in their own rows.
 //!
 //! The realm's settings decide the session and lockout cutoffs, so the purge runs realm by realm.
 
@@ -43,12 +45,17 @@ pub fn retention(realm: &Realm, now: i64) -> Retention {
     }
 }
 
-/// `authorization_codes=1 sso_sessions=0 refresh_tokens=2 login_failures=0`: the audit event's reason.
+/// `authorization_codes=1 sso_sessions=0 refresh_tokens=2 login_failures=0`: the audit event's reason, with
+/// ` device_grants=N` when device grants went too.
 pub fn describe(purged: &Purged) -> String {
-    format!(
+    let mut words = format!(
         "authorization_codes={} sso_sessions={} refresh_tokens={} login_failures={}",
         purged.codes, purged.sessions, purged.refresh_tokens, purged.login_failures
-    )
+    );
+    if purged.device_grants > 0 {
+        words.push_str(&format!(" device_grants={}", purged.device_grants));
+    }
+    words
 }
 
 /// Purges every realm, recording one `purged` event for each realm that lost rows; returns the totals.
@@ -66,6 +73,7 @@ pub async fn purge_realms(store: &dyn Store, audit: &dyn AuditSink, now: i64) ->
         total.sessions += purged.sessions;
         total.refresh_tokens += purged.refresh_tokens;
         total.login_failures += purged.login_failures;
+        total.device_grants += purged.device_grants;
     }
     Ok(total)
 }

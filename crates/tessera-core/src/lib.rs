@@ -8,6 +8,7 @@ pub mod audit;
 pub mod client_auth;
 pub mod clock;
 pub mod cors;
+pub mod device;
 pub mod error;
 pub mod grant;
 pub mod import;

@@ -14,8 +14,9 @@ use tessera_proto::{ScopeSet, TokenResponse};
 use crate::admin::events::{AdminEvent, AdminEventQuery};
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
-    AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, Group, LoginFailures, Realm,
-    RealmBundle, RealmContext, RealmName, RefreshToken, RevokedToken, Role, SsoSession, StoredSigningKey, User,
+    AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, DeviceGrant, DeviceStatus, Group,
+    LoginFailures, Realm, RealmBundle, RealmContext, RealmName, RefreshToken, RevokedToken, Role, SsoSession,
+    StoredSigningKey, User,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -243,6 +244,44 @@ pub trait AuthorizationCodeStore: Send + Sync {
     ) -> Result<CodeRedemption, StoreError>;
 }
 
+/// RFC 8628: device authorization grants, found by the hash of either code. Deciding and redeeming are
+/// each one conditional statement, so that a grant is answered once and redeemed once.
+#[async_trait]
+pub trait DeviceGrantStore: Send + Sync {
+    /// `Conflict` when the user code's hash is taken (the caller draws another).
+    async fn insert_device_grant(&self, grant: &DeviceGrant) -> Result<(), StoreError>;
+    async fn find_device_grant(
+        &self,
+        realm_id: &str,
+        device_code_hash: &str,
+    ) -> Result<Option<DeviceGrant>, StoreError>;
+    async fn find_device_grant_by_user_code(
+        &self,
+        realm_id: &str,
+        user_code_hash: &str,
+    ) -> Result<Option<DeviceGrant>, StoreError>;
+    /// Records the user's answer (`Approved` or `Denied`) on a pending, unexpired grant; false when the grant
+    /// was answered already, expired or does not exist.
+    async fn decide_device_grant(
+        &self,
+        realm_id: &str,
+        user_code_hash: &str,
+        decision: &DeviceStatus,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Remembers a poll and the interval from now on (§3.5 `slow_down` raises it).
+    async fn record_device_poll(&self, device_code_hash: &str, now: i64, interval: i64) -> Result<(), StoreError>;
+    /// One atomic statement: marks the approved, unredeemed, unexpired grant of `client_id` redeemed and
+    /// returns it; `None` for every other case (exactly one of concurrent redemptions gets it).
+    async fn redeem_device_grant(
+        &self,
+        realm_id: &str,
+        device_code_hash: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<DeviceGrant>, StoreError>;
+}
+
 #[async_trait]
 pub trait RefreshTokenStore: Send + Sync {
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), StoreError>;
@@ -330,19 +369,21 @@ pub struct Purged {
     pub sessions: u64,
     pub refresh_tokens: u64,
     pub login_failures: u64,
+    pub device_grants: u64,
 }
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.codes + self.sessions + self.refresh_tokens + self.login_failures
+        self.codes + self.sessions + self.refresh_tokens + self.login_failures + self.device_grants
     }
 }
 
 /// Forgets what the sign-in tables no longer need.
 #[async_trait]
 pub trait Janitor: Send + Sync {
-    /// Deletes the realm's authorization codes, refresh tokens, SSO sessions and login-failure rows that
-    /// `retention` says are dead, one statement per table (each atomic, none depending on another's order).
+    /// Deletes the realm's authorization codes, refresh tokens, SSO sessions, login-failure rows and device
+    /// grants that `retention` says are dead, one statement per table (each atomic, none depending on
+    /// another's order).
     async fn purge(&self, retention: &Retention) -> Result<Purged, StoreError>;
 }
 
@@ -417,6 +458,7 @@ pub trait Store:
     + RevocationStore
     + AuditStore
     + AuthorizationCodeStore
+    + DeviceGrantStore
     + RefreshTokenStore
     + SessionStore
     + LoginFailureStore
@@ -437,6 +479,7 @@ impl<T> Store for T where
         + RevocationStore
         + AuditStore
         + AuthorizationCodeStore
+        + DeviceGrantStore
         + RefreshTokenStore
         + SessionStore
         + LoginFailureStore

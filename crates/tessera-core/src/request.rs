@@ -23,14 +23,17 @@ fn max_len(name: &str) -> usize {
         | "token_type_hint" => 64,
         // RFC 7636 §4.1: 43 to 128 characters; §4.2: the challenge is shorter still.
         "code_verifier" | "code_challenge" => 128,
-        "code" | "csrf" => 256,
-        "client_id" | "username" | "login_hint" => 255,
+        "code" | "csrf" | "device_code" => 256,
+        "user_code" => 64,
+        "client_id" | "username" | "login_hint" | "audience" => 255,
         "client_secret" | "nonce" => 512,
         "password" | "password-new" | "password-confirm" => 1024,
         "state" | "redirect_uri" | "post_logout_redirect_uri" => RedirectUri::MAX_LEN,
         "scope" => 16 * 1024,
         // Refresh tokens are JWT-shaped, with their scope inside (see `grant::user_tokens`).
-        "token" | "id_token_hint" | "access_token" | "refresh_token" | "pending" => 16 * 1024,
+        "token" | "id_token_hint" | "access_token" | "refresh_token" | "pending" | "subject_token" | "actor_token" => {
+            16 * 1024
+        }
         _ => 8 * 1024,
     }
 }
@@ -77,11 +80,21 @@ pub enum GrantType {
     ClientCredentials,
     RefreshToken,
     Password,
+    /// RFC 8628 §3.4
+    DeviceCode,
+    /// RFC 8693 §2.1
+    TokenExchange,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 4] =
-        [GrantType::AuthorizationCode, GrantType::ClientCredentials, GrantType::RefreshToken, GrantType::Password];
+    pub const ALL: [GrantType; 6] = [
+        GrantType::AuthorizationCode,
+        GrantType::ClientCredentials,
+        GrantType::RefreshToken,
+        GrantType::Password,
+        GrantType::DeviceCode,
+        GrantType::TokenExchange,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -89,6 +102,8 @@ impl GrantType {
             GrantType::ClientCredentials => "client_credentials",
             GrantType::RefreshToken => "refresh_token",
             GrantType::Password => "password",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+            GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
         }
     }
 
@@ -108,6 +123,28 @@ pub enum TokenRequest {
     RefreshToken { refresh_token: String, scope: Option<ScopeSet> },
     /// RFC 6749 §4.3.2
     Password { username: String, password: SecretString, scope: Option<ScopeSet> },
+    /// RFC 8628 §3.4
+    DeviceCode { device_code: String },
+    /// RFC 8693 §2.1
+    TokenExchange(TokenExchangeRequest),
+}
+
+/// The parameters of RFC 8693 §2.1, as sent; [`crate::grant::token_exchange`] decides what it accepts.
+#[derive(Debug, Clone)]
+pub struct TokenExchangeRequest {
+    pub subject_token: String,
+    pub subject_token_type: String,
+    pub requested_token_type: Option<String>,
+    pub audience: Option<String>,
+    pub resource: Option<String>,
+    pub scope: Option<ScopeSet>,
+    pub actor_token: Option<String>,
+    pub actor_token_type: Option<String>,
+    /// Keycloak's impersonation parameter (legacy token exchange).
+    pub requested_subject: Option<String>,
+    /// Keycloak's parameters for exchanges with other identity providers.
+    pub requested_issuer: Option<String>,
+    pub subject_issuer: Option<String>,
 }
 
 impl TokenRequest {
@@ -138,6 +175,23 @@ impl TokenRequest {
                 password: SecretString::from(form.require("password")?.to_owned()),
                 scope: parse_scope(form)?,
             }),
+            GrantType::DeviceCode => Ok(Self::DeviceCode { device_code: form.require("device_code")?.to_owned() }),
+            GrantType::TokenExchange => {
+                let owned = |name: &str| form.get(name).map(str::to_owned);
+                Ok(Self::TokenExchange(TokenExchangeRequest {
+                    subject_token: form.require("subject_token")?.to_owned(),
+                    subject_token_type: form.require("subject_token_type")?.to_owned(),
+                    requested_token_type: owned("requested_token_type"),
+                    audience: owned("audience"),
+                    resource: owned("resource"),
+                    scope: parse_scope(form)?,
+                    actor_token: owned("actor_token"),
+                    actor_token_type: owned("actor_token_type"),
+                    requested_subject: owned("requested_subject"),
+                    requested_issuer: owned("requested_issuer"),
+                    subject_issuer: owned("subject_issuer"),
+                }))
+            }
         }
     }
 }

@@ -7,8 +7,10 @@ use crate::client_auth::ClientRequest;
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
 use crate::grant::client_credentials::ClientCredentialsGrant;
+use crate::grant::device_code::DeviceCodeGrant;
 use crate::grant::password::PasswordGrant;
 use crate::grant::refresh_token::RefreshTokenGrant;
+use crate::grant::token_exchange::TokenExchangeGrant;
 use crate::model::Client;
 use crate::ports::{PasswordVerifier, ReusableToken, Revocations, Store, TokenReuseCache};
 use crate::request::{FormParams, TokenRequest};
@@ -75,6 +77,20 @@ impl TokenEndpoint<'_> {
                 PasswordGrant { ctx: &ctx, client: &client, username: &username, password, scope: scope.as_ref() }
                     .issue()
                     .await?
+            }
+            TokenRequest::DeviceCode { device_code } => {
+                let ctx = self.person_context();
+                DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code }.issue().await?
+            }
+            TokenRequest::TokenExchange(exchange) => {
+                let ctx = self.person_context();
+                let grant = TokenExchangeGrant {
+                    ctx: &ctx,
+                    clients: self.request.clients,
+                    client: &client,
+                    request: &exchange,
+                };
+                grant.issue().await?
             }
         };
         self.request.audit.token_issued(&realm.realm.name, &client.client_id, now);

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The error codes of RFC 6749 §5.2 and §4.1.2.1, RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8707 §2 and
-/// OpenID Connect Core §3.1.2.6.
+/// OpenID Connect Core §3.1.2.6, RFC 8628 §3.5 (device polling) and RFC 8693 §2.2.2.
 /// Clients branch on these strings, so no other vocabulary ever reaches the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -23,6 +23,12 @@ pub enum ErrorCode {
     LoginRequired,
     ConsentRequired,
     InteractionRequired,
+    /// RFC 8628 §3.5: the user has not yet approved the device.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: still pending, and the device polls too fast.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired.
+    ExpiredToken,
 }
 
 impl ErrorCode {
@@ -46,6 +52,9 @@ impl ErrorCode {
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
             Self::InteractionRequired => "interaction_required",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
         }
     }
 }

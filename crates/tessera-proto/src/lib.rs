@@ -4,6 +4,7 @@
 //! discovery metadata (RFC 8414 / OIDC Discovery), JWK sets (RFC 7517) and the access-token claims of RFC 9068.
 
 pub mod admin;
+mod device;
 mod error;
 mod jwk;
 mod metadata;
@@ -11,6 +12,7 @@ mod realm_info;
 mod scope;
 mod token;
 
+pub use device::DeviceAuthorizationResponse;
 pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;

@@ -21,6 +21,9 @@ pub struct ServerMetadata {
     pub userinfo_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session_endpoint: Option<String>,
+    /// RFC 8628 §4
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
     #[serde(default)]
     pub scopes_supported: Vec<String>,
     #[serde(default)]

@@ -18,6 +18,9 @@ pub struct TokenResponse {
     /// Keycloak's member: the SSO session a person's tokens belong to (the tokens' `sid`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_state: Option<String>,
+    /// RFC 8693 §2.2.1: the type of the token issued by a token exchange; absent for the other grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
 
 /// The `aud` claim: one string or an array of strings (RFC 7519 §4.1.3).

@@ -95,6 +95,7 @@ mod tests {
             not_before_policy: 0,
             scope: "a".into(),
             session_state: None,
+            issued_token_type: None,
         };
         ReusableToken { response, jti: jti.into(), iat, exp }
     }

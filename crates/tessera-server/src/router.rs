@@ -16,7 +16,7 @@ use crate::http::cors;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
 use crate::http::login;
-use crate::http::oidc::{certs, discovery, introspect, realm_info, revoke, token, userinfo};
+use crate::http::oidc::{certs, device, discovery, introspect, realm_info, revoke, token, userinfo};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
             Endpoint::LoginStylesheet => get(login::pages::stylesheet),
             Endpoint::RealmInfo => get(realm_info::realm_info),
             Endpoint::ThirdPartyCookiesProbe => get(login::pages::third_party_cookies_probe),
+            Endpoint::DeviceAuthorization => post(device::device_authorization),
+            Endpoint::DeviceVerification => get(login::device).post(login::device),
+            Endpoint::DeviceLogin => post(login::device_login),
+            Endpoint::DeviceConsent => post(login::device_consent),
             Endpoint::HealthLive => get(health::live),
             Endpoint::HealthReady => get(health::ready),
         };

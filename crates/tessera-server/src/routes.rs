@@ -36,6 +36,14 @@ pub enum Endpoint {
     RealmInfo,
     /// keycloak-js's third-party-cookie probe, loaded in an iframe before it sets up its session iframe.
     ThirdPartyCookiesProbe,
+    /// RFC 8628 §3.1 at Keycloak's path
+    DeviceAuthorization,
+    /// RFC 8628 §3.3: the verification URI (GET, and POST of the code form)
+    DeviceVerification,
+    /// The device flow's login form
+    DeviceLogin,
+    /// The device flow's "allow this device?" form
+    DeviceConsent,
     /// The process runs.
     HealthLive,
     /// The database (and Redis, when configured) answer.
@@ -43,7 +51,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 18] = [
+    pub const ALL: [Endpoint; 22] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -60,6 +68,10 @@ impl Endpoint {
         Endpoint::LoginStylesheet,
         Endpoint::RealmInfo,
         Endpoint::ThirdPartyCookiesProbe,
+        Endpoint::DeviceAuthorization,
+        Endpoint::DeviceVerification,
+        Endpoint::DeviceLogin,
+        Endpoint::DeviceConsent,
         Endpoint::HealthLive,
         Endpoint::HealthReady,
     ];
@@ -83,6 +95,10 @@ impl Endpoint {
             Endpoint::LoginStylesheet => "/resources/tessera-login.css",
             Endpoint::RealmInfo => "/realms/{realm}",
             Endpoint::ThirdPartyCookiesProbe => "/realms/{realm}/protocol/openid-connect/3p-cookies/step1.html",
+            Endpoint::DeviceAuthorization => "/realms/{realm}/protocol/openid-connect/auth/device",
+            Endpoint::DeviceVerification => "/realms/{realm}/device",
+            Endpoint::DeviceLogin => "/realms/{realm}/device/login",
+            Endpoint::DeviceConsent => "/realms/{realm}/device/consent",
             Endpoint::HealthLive => "/health/live",
             Endpoint::HealthReady => "/health/ready",
         }

@@ -1,4 +1,4 @@
-//! The janitor's port: four deletes, each one statement, none depending on another's order (a purge of one
+//! The janitor's port: five deletes, each one statement, none depending on another's order (a purge of one
 //! table only removes rows that the others' rules already count as dead).
 
 use async_trait::async_trait;
@@ -26,6 +26,7 @@ impl Janitor for SqlStore {
             refresh_tokens: self.purge_with(sql::PURGE_REFRESH, realm, &[r.dead_by]).await?,
             sessions: self.purge_with(sql::PURGE_SESSIONS, realm, &[r.dead_by, r.idle_by, r.started_by]).await?,
             login_failures: self.purge_with(sql::PURGE_LOGIN_FAILURES, realm, &[r.failure_windows_started_by]).await?,
+            device_grants: self.purge_with(sql::PURGE_DEVICE_GRANTS, realm, &[r.dead_by]).await?,
         })
     }
 }

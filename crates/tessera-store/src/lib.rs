@@ -9,6 +9,7 @@ mod admin_events;
 mod audit;
 mod clients;
 mod codes;
+mod device_grants;
 mod error;
 mod janitor;
 mod keys;
@@ -53,6 +54,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (3, "janitor", include_str!("../migrations/sqlite/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/sqlite/0004_required_actions.sql")),
             (5, "roles", include_str!("../migrations/sqlite/0005_roles.sql")),
+            (6, "device grants", include_str!("../migrations/sqlite/0006_device_grants.sql")),
             (8, "admin events", include_str!("../migrations/sqlite/0008_admin_events.sql")),
         ],
         Dialect::Postgres => &[
@@ -61,6 +63,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (3, "janitor", include_str!("../migrations/postgres/0003_janitor.sql")),
             (4, "required actions", include_str!("../migrations/postgres/0004_required_actions.sql")),
             (5, "roles", include_str!("../migrations/postgres/0005_roles.sql")),
+            (6, "device grants", include_str!("../migrations/postgres/0006_device_grants.sql")),
             (8, "admin events", include_str!("../migrations/postgres/0008_admin_events.sql")),
         ],
     };

@@ -8,8 +8,8 @@ use sqlx::any::AnyRow;
 use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{
-    AuthorizationCode, Client, ClientScope, ClientSecret, KeyState, LoginFailures, Realm, RefreshToken, RevokedToken,
-    RoleMappings, SecretHash, SsoSession, StoredSigningKey, User,
+    AuthorizationCode, Client, ClientScope, ClientSecret, DeviceGrant, DeviceStatus, KeyState, LoginFailures, Realm,
+    RefreshToken, RevokedToken, RoleMappings, SecretHash, SsoSession, StoredSigningKey, User,
 };
 use tessera_core::ports::{IssuedAccessToken, StoreError};
 use tessera_core::proto::ScopeSet;
@@ -257,5 +257,31 @@ pub fn access_token_from_row(row: &AnyRow) -> Result<IssuedAccessToken, StoreErr
         jti: get(row, "access_jti")?,
         client_id: get(row, "client_id")?,
         exp: get(row, "access_exp")?,
+    })
+}
+
+pub fn device_grant_from_row(row: &AnyRow) -> Result<DeviceGrant, StoreError> {
+    let status: String = get(row, "status")?;
+    let status = match status.as_str() {
+        "pending" => DeviceStatus::Pending,
+        "denied" => DeviceStatus::Denied,
+        "approved" => DeviceStatus::Approved {
+            user_id: get::<Option<String>>(row, "user_id")?.ok_or_else(|| StoreError::Corrupt("user_id".into()))?,
+            auth_time: get::<Option<i64>>(row, "auth_time")?.ok_or_else(|| StoreError::Corrupt("auth_time".into()))?,
+        },
+        other => return Err(StoreError::Corrupt(format!("device grant status {other}"))),
+    };
+    Ok(DeviceGrant {
+        device_code_hash: get(row, "device_code_hash")?,
+        user_code_hash: get(row, "user_code_hash")?,
+        realm_id: get(row, "realm_id")?,
+        client_id: get(row, "client_id")?,
+        scope: get_scopes(row, "scope")?,
+        created_at: get(row, "created_at")?,
+        expires_at: get(row, "expires_at")?,
+        interval: get(row, "poll_interval")?,
+        last_polled_at: get(row, "last_polled_at")?,
+        status,
+        redeemed_at: get(row, "redeemed_at")?,
     })
 }

@@ -128,3 +128,16 @@ pub const SELECT_USER_MAPPINGS: &str = "SELECT 'r' AS kind, role_id AS id FROM u
 pub const INSERT_ADMIN_EVENT: &str = "INSERT INTO admin_events (at, realm, operation, resource_type, resource_path, representation, auth_realm, auth_user_id, ip_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 /// Newest first; every filter optional (`NULL` matches all).
 pub const SELECT_ADMIN_EVENTS: &str = "SELECT at, realm, operation, resource_type, resource_path, representation, auth_realm, auth_user_id, ip_address FROM admin_events WHERE realm = $1 AND ($2 IS NULL OR operation = $2) AND ($3 IS NULL OR resource_type = $3) AND ($4 IS NULL OR resource_path = $4) AND ($5 IS NULL OR at >= $5) AND ($6 IS NULL OR at <= $6) ORDER BY id DESC LIMIT $7 OFFSET $8";
+
+// RFC 8628 device grants. Answering and redeeming are each one conditional statement.
+pub const INSERT_DEVICE_GRANT: &str = "INSERT INTO device_grants (device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+pub const SELECT_DEVICE_GRANT: &str = "SELECT device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at FROM device_grants WHERE realm_id = $1 AND device_code_hash = $2";
+pub const SELECT_DEVICE_GRANT_BY_USER_CODE: &str = "SELECT device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at FROM device_grants WHERE realm_id = $1 AND user_code_hash = $2";
+/// Only a pending, unexpired grant takes an answer, once.
+pub const DECIDE_DEVICE_GRANT: &str = "UPDATE device_grants SET status = $3, user_id = $4, auth_time = $5 WHERE realm_id = $1 AND user_code_hash = $2 AND status = 'pending' AND expires_at > $6";
+pub const RECORD_DEVICE_POLL: &str =
+    "UPDATE device_grants SET last_polled_at = $2, poll_interval = $3 WHERE device_code_hash = $1";
+/// One statement: only an approved, unredeemed, unexpired grant of this client is redeemed, by exactly one caller.
+pub const REDEEM_DEVICE_GRANT: &str = "UPDATE device_grants SET redeemed_at = $4 WHERE realm_id = $1 AND device_code_hash = $2 AND client_id = $3 AND status = 'approved' AND redeemed_at IS NULL AND expires_at > $4 RETURNING device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at";
+/// An expired grant is refused whether or not its row is there.
+pub const PURGE_DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE realm_id = $1 AND expires_at <= $2";

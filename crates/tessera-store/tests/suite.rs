@@ -10,12 +10,18 @@ use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
 use tessera_store::SqlStore;
 
+#[path = "suite/device.rs"]
+mod device;
 #[path = "suite/janitor.rs"]
 mod janitor;
 #[path = "suite/roles.rs"]
 mod roles;
 #[path = "suite/sign_in.rs"]
 mod sign_in;
+use device::{
+    a_device_grant_is_found_by_either_code_and_answered_once, a_device_grant_is_redeemed_once,
+    device_grants_go_once_expired,
+};
 use janitor::{
     codes_stay_while_anything_they_issued_can_still_be_used, login_failure_rows_go_once_their_window_ended,
     refresh_families_go_whole_once_every_token_in_them_is_dead,
@@ -351,4 +357,7 @@ backend_suite!(
     login_failure_rows_go_once_their_window_ended,
     roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
     a_mapping_never_crosses_realms,
+    a_device_grant_is_found_by_either_code_and_answered_once,
+    a_device_grant_is_redeemed_once,
+    device_grants_go_once_expired,
 );

@@ -62,6 +62,7 @@ impl ClientCredentialsGrant<'_> {
             not_before_policy: self.realm.realm.not_before,
             scope: scopes.in_token.to_string(),
             session_state: None,
+            issued_token_type: None,
         };
         Ok((response, claims))
     }

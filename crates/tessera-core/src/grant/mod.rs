@@ -3,8 +3,10 @@
 
 pub mod authorization_code;
 pub mod client_credentials;
+pub mod device_code;
 pub mod password;
 pub mod refresh_token;
+pub mod token_exchange;
 pub mod user_tokens;
 
 use crate::model::RealmContext;
@@ -16,7 +18,7 @@ use crate::revocation::revoke_issued_access_tokens;
 use crate::secret::MasterKey;
 use crate::sign_in::SignInPolicy;
 
-/// What the grants of people (code, refresh, password) need besides the request: unlike client
+/// What the grants of people (code, refresh, password, device) need besides the request: unlike client
 /// credentials, they read and write the store.
 pub struct PersonGrantContext<'a> {
     pub realm: &'a RealmContext,

@@ -172,6 +172,7 @@ impl UserTokens<'_> {
             scope: in_token.to_string(),
             // Keycloak's member (OIDC Session Management §2.1 names it for the authorization response).
             session_state: Some(self.session_id.to_owned()),
+            issued_token_type: None,
         };
         Ok(IssuedTokens { response, refresh, access_jti: claims.jti, access_exp: claims.exp })
     }

@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod context;
+pub mod device;
 pub mod grant;
 pub mod key;
 pub mod names;
@@ -11,6 +12,7 @@ pub mod user;
 
 pub use client::{Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
 pub use context::RealmContext;
+pub use device::{DeviceGrant, DeviceStatus};
 pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, RevokedToken};
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};

@@ -3,6 +3,7 @@
 //! a [`SignIn`] entry returning a [`Step`] that the server only renders.
 
 pub mod authorization;
+pub mod device;
 pub mod id_token;
 pub mod login;
 pub mod logout;
@@ -17,4 +18,4 @@ pub mod userinfo;
 
 pub use policy::SignInPolicy;
 pub use service::{Browser, SignIn};
-pub use step::{CookieChange, FormPost, SignInError, Step, View};
+pub use step::{CookieChange, DeviceCodeForm, DeviceConsentForm, FormPost, SignInError, Step, View};

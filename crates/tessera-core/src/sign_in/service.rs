@@ -67,7 +67,7 @@ fn display_name(realm: &RealmContext) -> &str {
     realm.realm.display_name.as_deref().unwrap_or(&realm.realm.name)
 }
 
-fn client_name(client: &Client) -> String {
+pub(super) fn client_name(client: &Client) -> String {
     client.name.clone().unwrap_or_else(|| client.client_id.clone())
 }
 
@@ -170,7 +170,7 @@ impl Flow<'_> {
     }
 
     /// Keycloak's `consent.screen.text`, else the scope's description, else words for the standard scopes.
-    fn describe_scope(&self, name: &str) -> String {
+    pub(super) fn describe_scope(&self, name: &str) -> String {
         let scope = self.realm.scopes.iter().find(|s| s.name == name);
         if let Some(text) = scope.and_then(|s| s.attributes.get("consent.screen.text")).filter(|t| !t.starts_with("${"))
         {

@@ -29,6 +29,16 @@ pub enum View {
     /// RP-Initiated Logout §2: ask before signing out when the request does not prove where it came from.
     ConfirmLogout(LogoutForm),
     SignedOut,
+    /// RFC 8628 §3.3: the page where the user types the code the device shows.
+    DeviceCode(DeviceCodeForm),
+    /// The login form of the device flow (its own target, its own pending request).
+    DeviceLogin(LoginForm),
+    /// RFC 8628 §3.3, §5.4: "allow this device?", with the code to compare against the device's screen.
+    DeviceConsent(DeviceConsentForm),
+    /// The user answered; the device learns it at its next poll.
+    DeviceDone {
+        approved: bool,
+    },
     /// An error page: the user is not sent anywhere (RFC 6749 §4.1.2.1).
     Error(SignInError),
 }
@@ -78,6 +88,25 @@ pub struct ConsentForm {
 pub struct FormPost {
     pub action: String,
     pub fields: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCodeForm {
+    pub csrf: String,
+    /// What the user typed, shown again with the error.
+    pub user_code: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceConsentForm {
+    pub client_name: String,
+    pub username: String,
+    /// As the device shows it (`XXXX-XXXX`), so that the user can check it is the device in front of them.
+    pub user_code: String,
+    pub scopes: Vec<String>,
+    pub pending: String,
+    pub csrf: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

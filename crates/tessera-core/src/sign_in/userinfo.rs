@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use tessera_proto::{ScopeSet, UserInfo};
 
 use crate::OAuthError;
-use crate::mappers::{Subject, TokenKind, map_claims, merge_profile};
 use crate::cors::CorsClient;
+use crate::mappers::{Subject, TokenKind, map_claims, merge_profile};
 use crate::model::RealmContext;
 use crate::ports::ClientDirectory;
 use crate::ports::Denylist;

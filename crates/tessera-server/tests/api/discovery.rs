@@ -20,7 +20,14 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         assert_eq!(doc["issuer"], server.issuer("shop"), "{path}");
         assert_eq!(
             doc["grant_types_supported"],
-            serde_json::json!(["authorization_code", "client_credentials", "refresh_token", "password"])
+            serde_json::json!([
+                "authorization_code",
+                "client_credentials",
+                "refresh_token",
+                "password",
+                "urn:ietf:params:oauth:grant-type:device_code",
+                "urn:ietf:params:oauth:grant-type:token-exchange"
+            ])
         );
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],
@@ -36,6 +43,8 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
             ("authorization_endpoint", "/realms/shop/protocol/openid-connect/auth"),
             ("userinfo_endpoint", "/realms/shop/protocol/openid-connect/userinfo"),
             ("end_session_endpoint", "/realms/shop/protocol/openid-connect/logout"),
+            // RFC 8628 §4, at Keycloak's path.
+            ("device_authorization_endpoint", "/realms/shop/protocol/openid-connect/auth/device"),
         ] {
             assert_eq!(doc[member], server.url(route), "{path} {member}");
         }

@@ -103,3 +103,22 @@ pub async fn logout(
     let step = state.sign_in().logout(&request.realm, params, posted, request.browser()).await;
     request.render(step, &state)
 }
+
+/// `GET|POST /device` (RFC 8628 §3.3): the code form, or the code from it or from the link.
+pub async fn device(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let (params, posted) = (request.params.take(), request.posted);
+    let step = state.sign_in().device(&request.realm, params, posted, request.browser()).await;
+    request.render(step, &state)
+}
+
+/// `POST /device/login`: the device flow's login form.
+pub async fn device_login(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let step = state.sign_in().device_login(&request.realm, request.params.take(), request.browser()).await;
+    request.render(step, &state)
+}
+
+/// `POST /device/consent`: allow or deny the device.
+pub async fn device_consent(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
+    let step = state.sign_in().device_consent(&request.realm, request.params.take(), request.browser()).await;
+    request.render(step, &state)
+}

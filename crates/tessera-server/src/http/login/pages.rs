@@ -42,6 +42,29 @@ pub struct ConsentPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "device.html")]
+pub struct DeviceCodePage<'a> {
+    pub realm_name: &'a str,
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub user_code: &'a str,
+    pub error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "device_consent.html")]
+pub struct DeviceConsentPage<'a> {
+    pub realm_name: &'a str,
+    pub client_name: &'a str,
+    pub username: &'a str,
+    pub user_code: &'a str,
+    pub scopes: Vec<String>,
+    pub action: &'a str,
+    pub pending: &'a str,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "message.html")]
 pub struct MessagePage<'a> {
     pub realm_name: &'a str,

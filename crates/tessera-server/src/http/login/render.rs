@@ -7,8 +7,8 @@ use tessera_core::sign_in::{SignInError, Step, View};
 
 use super::cookies::set_cookie;
 use super::pages::{
-    ConsentPage, FORM_POST_SCRIPT, FormPostPage, LoginPage, LogoutPage, MessagePage, UpdatePasswordPage, redirect,
-    render, render_form_post,
+    ConsentPage, DeviceCodePage, DeviceConsentPage, FORM_POST_SCRIPT, FormPostPage, LoginPage, LogoutPage, MessagePage,
+    UpdatePasswordPage, redirect, render, render_form_post,
 };
 use crate::http::error::RETRY_AFTER_SECONDS;
 use crate::routes::Endpoint;
@@ -84,6 +84,53 @@ pub fn render_step(step: Step, realm: &str, secure: bool) -> Response {
                 is_error: false,
                 back: None,
             };
+            render(StatusCode::OK, &page, &cookies)
+        }
+        View::DeviceCode(form) => {
+            let action = action(Endpoint::DeviceVerification);
+            let page = DeviceCodePage {
+                realm_name,
+                action: &action,
+                csrf: &form.csrf,
+                user_code: &form.user_code,
+                error: form.error.as_deref(),
+            };
+            render(StatusCode::OK, &page, &cookies)
+        }
+        View::DeviceLogin(form) => {
+            let action = action(Endpoint::DeviceLogin);
+            let page = LoginPage {
+                realm_name,
+                client_name: &form.client_name,
+                action: &action,
+                pending: &form.pending,
+                csrf: &form.csrf,
+                username: &form.username,
+                error: form.error.as_deref(),
+            };
+            render(StatusCode::OK, &page, &cookies)
+        }
+        View::DeviceConsent(form) => {
+            let action = action(Endpoint::DeviceConsent);
+            let page = DeviceConsentPage {
+                realm_name,
+                client_name: &form.client_name,
+                username: &form.username,
+                user_code: &form.user_code,
+                scopes: form.scopes,
+                action: &action,
+                pending: &form.pending,
+                csrf: &form.csrf,
+            };
+            render(StatusCode::OK, &page, &cookies)
+        }
+        View::DeviceDone { approved } => {
+            let (heading, message) = if approved {
+                ("Device connected", "Your device is now signed in. You can close this window and return to it.")
+            } else {
+                ("Device denied", "The device was not allowed to sign in. You can close this window.")
+            };
+            let page = MessagePage { realm_name, heading, message, is_error: false, back: None };
             render(StatusCode::OK, &page, &cookies)
         }
         View::Error(e) => error_page(realm_name, &e),

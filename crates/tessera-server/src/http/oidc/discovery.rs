@@ -33,6 +33,7 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         revocation_endpoint_auth_methods_supported: secret_methods.clone(),
         userinfo_endpoint: Some(Endpoint::UserInfo.url(public_url, name)),
         end_session_endpoint: Some(Endpoint::Logout.url(public_url, name)),
+        device_authorization_endpoint: Some(Endpoint::DeviceAuthorization.url(public_url, name)),
         scopes_supported: scopes,
         // Implicit and hybrid are refused (RFC 9700 §2.1.2).
         response_types_supported: vec!["code".to_owned()],

@@ -1,6 +1,7 @@
 //! The OAuth 2.0 / OpenID Connect endpoints under `/realms/{realm}`.
 
 pub mod certs;
+pub mod device;
 pub mod discovery;
 pub mod introspect;
 pub mod logout;

@@ -1,0 +1,197 @@
+//! RFC 8693: token exchange, as Keycloak 26's "standard token exchange". A confidential client with
+//! `standard.token.exchange.enabled` presents an access token of this realm (the subject token) that names
+//! it in `aud` (or that was issued to it) and gets a new access token for the same user and session, issued
+//! to itself, for an `audience` it may address, with its own scopes. Impersonation (`requested_subject`),
+//! delegation (`actor_token`) and tokens of other issuers are refused; no refresh or ID token is issued
+//! (Keycloak's default). Every exchange, granted or refused, is in the audit trail.
+
+use std::borrow::Cow;
+
+use tessera_proto::{Audience, TokenResponse};
+
+use crate::OAuthError;
+use crate::audit::{AuditEvent, AuditKind};
+use crate::grant::PersonGrantContext;
+use crate::mappers::{Subject, TokenKind, map_claims};
+use crate::model::Client;
+use crate::ports::ClientDirectory;
+use crate::request::TokenExchangeRequest;
+use crate::revocation::access_token_is_live;
+use crate::scope::{OPENID, grant_scopes};
+use crate::token::{AccessTokenGrant, verify_access_token};
+
+/// Keycloak's client attribute turning standard token exchange on ("true").
+pub const TOKEN_EXCHANGE_ATTRIBUTE: &str = "standard.token.exchange.enabled";
+/// RFC 8693 §3
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+pub struct TokenExchangeGrant<'a> {
+    pub ctx: &'a PersonGrantContext<'a>,
+    pub clients: &'a dyn ClientDirectory,
+    pub client: &'a Client,
+    pub request: &'a TokenExchangeRequest,
+}
+
+fn invalid_request(d: &'static str) -> OAuthError {
+    OAuthError::InvalidRequest(Cow::Borrowed(d))
+}
+
+/// What a granted exchange leaves in the audit trail besides the token.
+struct Exchanged {
+    response: TokenResponse,
+    user_id: String,
+    from_client: String,
+    audience: String,
+}
+
+impl TokenExchangeGrant<'_> {
+    pub async fn issue(&self) -> Result<TokenResponse, OAuthError> {
+        let ctx = self.ctx;
+        let event = AuditEvent::new(ctx.now, &ctx.realm.realm.name, AuditKind::TokenExchanged)
+            .client(&self.client.client_id)
+            .source(ctx.source_ip);
+        match self.exchange().await {
+            Ok(done) => {
+                ctx.audit.record(
+                    event
+                        .subject(&done.user_id)
+                        .reason(format!("subject token of {} for audience {}", done.from_client, done.audience)),
+                );
+                Ok(done.response)
+            }
+            Err(e) => {
+                ctx.audit.record(event.failed().reason(e.to_string()));
+                Err(e)
+            }
+        }
+    }
+
+    /// The checks in Keycloak's order: the requester, the request's shape, the subject token, the audience
+    /// rule, the target audience, the scopes.
+    async fn exchange(&self) -> Result<Exchanged, OAuthError> {
+        let (ctx, client, r) = (self.ctx, self.client, self.request);
+        let realm = ctx.realm;
+        if client.public_client {
+            // Keycloak: "Public client is not allowed to exchange token".
+            return Err(OAuthError::InvalidClient { basic_challenge: false });
+        }
+        if client.attributes.get(TOKEN_EXCHANGE_ATTRIBUTE).is_none_or(|v| v != "true") {
+            return Err(OAuthError::UnauthorizedClient(Cow::Borrowed(
+                "standard token exchange is not enabled for the client",
+            )));
+        }
+        if r.requested_subject.is_some() {
+            return Err(invalid_request("requested_subject (impersonation) is not supported"));
+        }
+        if r.actor_token.is_some() || r.actor_token_type.is_some() {
+            return Err(invalid_request("actor_token (delegation) is not supported"));
+        }
+        if r.requested_issuer.is_some() || r.subject_issuer.is_some() {
+            return Err(invalid_request("exchanges with other issuers are not supported"));
+        }
+        if r.resource.is_some() {
+            return Err(OAuthError::InvalidTarget(Cow::Borrowed(
+                "resource is not supported; name a client in audience",
+            )));
+        }
+        if r.subject_token_type != ACCESS_TOKEN_TYPE {
+            return Err(invalid_request("subject_token_type must be urn:ietf:params:oauth:token-type:access_token"));
+        }
+        if r.requested_token_type.as_deref().is_some_and(|t| t != ACCESS_TOKEN_TYPE) {
+            return Err(invalid_request("requested_token_type unsupported"));
+        }
+        // §2.2.2: an invalid subject token is invalid_request (Keycloak: "Invalid token").
+        let claims = verify_access_token(&realm.keys, &realm.issuer, &r.subject_token, ctx.now)
+            .map_err(|_| invalid_request("Invalid token"))?;
+        let holder = self.clients.client(&realm.realm.id, &claims.client_id).await?;
+        if !access_token_is_live(&realm.realm, holder.as_deref(), ctx.revocations, &claims.jti, claims.iat) {
+            return Err(invalid_request("Invalid token"));
+        }
+        let user = ctx.store.find_user_by_id(&realm.realm.id, &claims.sub).await?;
+        let user = user.filter(|u| u.enabled).ok_or(invalid_request("Invalid token"))?;
+        if let Some(sid) = &claims.sid {
+            let session = ctx.store.find_session(&realm.realm.id, sid).await?;
+            if session.is_none_or(|s| s.ended_at.is_some()) {
+                return Err(invalid_request("Invalid token"));
+            }
+        }
+        // Keycloak: a requester that is not the token's holder must be in its audience.
+        if claims.client_id != client.client_id && !claims.aud.contains(&client.client_id) {
+            return Err(OAuthError::AccessDenied(Cow::Borrowed("Client is not within the token audience")));
+        }
+        let audience = match r.audience.as_deref() {
+            None => None,
+            Some(target) => {
+                let found = self.clients.client(&realm.realm.id, target).await?;
+                if !found.is_some_and(|c| c.enabled) {
+                    return Err(OAuthError::InvalidTarget(Cow::Borrowed("audience not found")));
+                }
+                // Keycloak: the audience must be one the requester's own tokens may carry (here, its audiences).
+                if target != client.client_id && !client.audiences.iter().any(|a| a == target) {
+                    return Err(OAuthError::InvalidTarget(Cow::Borrowed("requested audience not available")));
+                }
+                Some(target.to_owned())
+            }
+        };
+        // The requester's own scopes, as for any token it gets (Keycloak: `isValidScope` for the requester).
+        let scopes = grant_scopes(client, r.scope.as_ref(), &realm.scopes)?;
+        if client.consent_required {
+            let consented = ctx.store.find_consent(&realm.realm.id, &user.id, &client.client_id).await?;
+            let covered = scopes
+                .granted
+                .iter()
+                .filter(|s| *s != OPENID)
+                .all(|s| consented.as_ref().is_some_and(|c| c.contains(s)));
+            if !covered {
+                return Err(OAuthError::InvalidScope(Cow::Owned(format!(
+                    "Missing consents for Token Exchange in client {}",
+                    client.client_id
+                ))));
+            }
+        }
+        let lifetime = client.access_token_lifespan().unwrap_or(realm.realm.access_token_lifespan);
+        let grant = AccessTokenGrant {
+            issuer: &realm.issuer,
+            realm: &realm.realm,
+            client,
+            subject: &user.id,
+            preferred_username: Some(user.username.clone()),
+            scope: &scopes.in_token,
+            issued_at: ctx.now,
+            lifetime,
+            session_id: claims.sid.as_deref(),
+            // The requester's mappers and scopes, for this user, as any token it gets.
+            mapped: map_claims(
+                realm,
+                client,
+                &scopes.granted,
+                Subject { id: &user.id, username: &user.username, user: Some(&user), mappings: &user.roles },
+                TokenKind::Access,
+            ),
+        };
+        let mut new = grant.claims()?;
+        if let Some(target) = &audience {
+            // Keycloak narrows `aud` to the requested audience.
+            new.aud = Audience::One(target.clone());
+        }
+        let audience = match &new.aud {
+            Audience::One(a) => a.clone(),
+            Audience::Many(many) => many.join(" "),
+        };
+        let access_token = realm.keys.active().sign_access_token(&new)?;
+        let response = TokenResponse {
+            access_token,
+            expires_in: lifetime,
+            refresh_expires_in: 0,
+            refresh_token: None,
+            token_type: "Bearer".to_owned(),
+            id_token: None,
+            not_before_policy: realm.realm.not_before,
+            scope: scopes.in_token.to_string(),
+            session_state: claims.sid.clone(),
+            // §2.2.1: required.
+            issued_token_type: Some(ACCESS_TOKEN_TYPE.to_owned()),
+        };
+        Ok(Exchanged { response, user_id: user.id, from_client: claims.client_id, audience })
+    }
+}

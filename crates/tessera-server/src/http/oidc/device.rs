@@ -1,0 +1,27 @@
+//! `POST /realms/{realm}/protocol/openid-connect/auth/device` (RFC 8628 §3.1), at Keycloak's path.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tessera_core::device::DeviceAuthorization;
+
+use crate::http::error::ApiError;
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::state::AppState;
+
+pub async fn device_authorization(
+    State(state): State<AppState>,
+    RealmInPath(realm): RealmInPath,
+    SourceIp(ip): SourceIp,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, ApiError> {
+    let endpoint =
+        DeviceAuthorization { request: state.client_request(&realm, ip.as_deref()), store: state.store.as_ref() };
+    let body = endpoint.handle(authorization(&headers), &form).await?;
+    let mut response = Json(body).into_response();
+    // §3.2: the codes are credentials, like a token response (RFC 6749 §5.1).
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
