@@ -21,6 +21,10 @@ pub enum RotationRefused {
         "the next key has been published for {published_for} s, less than the {needed} s verifiers may cache the key set; wait, or force it"
     )]
     NextTooYoung { published_for: i64, needed: i64 },
+    /// The next key is young because another process rotated a moment ago (it retired the old active key
+    /// when it published this next one): the rotation asked for has happened.
+    #[error("another process has just rotated the keys")]
+    JustRotated,
 }
 
 /// The next key that may be promoted now, or why none may.
@@ -37,6 +41,11 @@ pub fn promotable(
         .ok_or(RotationRefused::NoNextKey)?;
     let published_for = now - next.created_at;
     if !force && published_for < policy.publication_lead {
+        let made_by_a_rotation =
+            keys.iter().any(|k| k.state == KeyState::Retired && k.retired_at.is_some_and(|at| at >= next.created_at));
+        if made_by_a_rotation {
+            return Err(RotationRefused::JustRotated);
+        }
         return Err(RotationRefused::NextTooYoung { published_for, needed: policy.publication_lead });
     }
     Ok(next.kid.clone())
@@ -90,6 +99,15 @@ mod tests {
         assert_eq!(promotable(&keys, 400, &POLICY, false).unwrap(), keys[1].kid);
         assert_eq!(promotable(&keys, 101, &POLICY, true).unwrap(), keys[1].kid);
         assert_eq!(promotable(&keys[..1], 5000, &POLICY, true), Err(RotationRefused::NoNextKey));
+    }
+
+    #[test]
+    fn a_next_key_made_by_a_rotation_a_moment_ago_means_that_rotation_happened_not_too_young() {
+        let mut retired = key(KeyState::Retired, 0);
+        retired.retired_at = Some(500);
+        let keys = [retired, key(KeyState::Active, 100), key(KeyState::Next, 500)];
+        assert_eq!(promotable(&keys, 500, &POLICY, false), Err(RotationRefused::JustRotated));
+        assert_eq!(promotable(&keys, 800, &POLICY, false).unwrap(), keys[2].kid);
     }
 
     #[test]

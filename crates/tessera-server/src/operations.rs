@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::import::keycloak::{ImportError, parse_realm_export};
 use tessera_core::key_rotation::{
-    RotationPolicy, expired_retired_keys, max_token_lifetime, promotable, scheduled_rotation,
+    RotationPolicy, RotationRefused, expired_retired_keys, max_token_lifetime, promotable, scheduled_rotation,
 };
 use tessera_core::keys::generate_signing_key;
 use tessera_core::model::SigningAlgorithm;
@@ -221,7 +221,12 @@ pub async fn rotate_realm_keys(
     now: i64,
 ) -> Result<RotationOutcome, OperationError> {
     let keys = store.signing_keys(&realm.id).await?;
-    let promote = promotable(&keys, now, policy, force).map_err(|e| OperationError::Setup(e.to_string()))?;
+    let promote = match promotable(&keys, now, policy, force) {
+        Ok(kid) => kid,
+        // Two nodes asked at once and the other one finished first.
+        Err(RotationRefused::JustRotated) => return Ok(RotationOutcome::LostRace),
+        Err(e) => return Err(OperationError::Setup(e.to_string())),
+    };
     rotate_to(store, secrets, realm, &promote, now).await
 }
 
