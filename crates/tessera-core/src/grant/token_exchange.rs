@@ -1,9 +1,17 @@
 //! RFC 8693: token exchange, as Keycloak 26's "standard token exchange". A confidential client with
 //! `standard.token.exchange.enabled` presents an access token of this realm (the subject token) that names
 //! it in `aud` (or that was issued to it) and gets a new access token for the same user and session, issued
-//! to itself, for an `audience` it may address, with its own scopes. Impersonation (`requested_subject`),
-//! delegation (`actor_token`) and tokens of other issuers are refused; no refresh or ID token is issued
-//! (Keycloak's default). Every exchange, granted or refused, is in the audit trail.
+//! to itself, for an `audience` it may address, with its own scopes. No refresh or ID token is issued
+//! (Keycloak's default); tokens of other issuers are refused. Every exchange, granted or refused, is in the
+//! audit trail.
+//!
+//! Beyond Keycloak's standard exchange, two RFC 8693 forms, each explicitly enabled per client:
+//! - **delegation** (§1.1, §4.1): with `actor_token` (the requester's own access token, e.g. from client
+//!   credentials) the new token says who acts: `act: {sub, client_id}`, nesting the subject token's `act`;
+//!   client attribute `tessera.token.exchange.delegation` = `true`.
+//! - **impersonation** (§1.1): `requested_subject` names a user of the realm (id or username); the subject
+//!   token must be the requester's own; the new token is that user's and still names the requester in `act`,
+//!   so no API mistakes it for the user's own. Client attribute `tessera.token.exchange.impersonation` = `true`.
 
 use std::borrow::Cow;
 
@@ -22,6 +30,10 @@ use crate::token::{AccessTokenGrant, verify_access_token};
 
 /// Keycloak's client attribute turning standard token exchange on ("true").
 pub const TOKEN_EXCHANGE_ATTRIBUTE: &str = "standard.token.exchange.enabled";
+/// Turns delegation (`actor_token`, RFC 8693 §4.1 `act`) on for a client ("true").
+pub const DELEGATION_ATTRIBUTE: &str = "tessera.token.exchange.delegation";
+/// Turns impersonation (`requested_subject`) on for a client ("true").
+pub const IMPERSONATION_ATTRIBUTE: &str = "tessera.token.exchange.impersonation";
 /// RFC 8693 §3
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
@@ -44,7 +56,34 @@ struct Exchanged {
     audience: String,
 }
 
+/// RFC 8693 §4.1: `act` names the acting party; a prior `act` is nested, most recent actor outermost.
+fn act_claim(sub: &str, client_id: &str, prior: Option<&serde_json::Value>) -> serde_json::Value {
+    let mut act = serde_json::Map::new();
+    act.insert("sub".to_owned(), sub.into());
+    act.insert("client_id".to_owned(), client_id.into());
+    if let Some(prior) = prior {
+        act.insert("act".to_owned(), prior.clone());
+    }
+    serde_json::Value::Object(act)
+}
+
 impl TokenExchangeGrant<'_> {
+    /// The `act` claim for an actor token: a live access token of this realm issued to the requester itself
+    /// (a client cannot name another party as the one acting).
+    async fn actor(&self, token: &str, prior: Option<&serde_json::Value>) -> Result<serde_json::Value, OAuthError> {
+        let realm = self.ctx.realm;
+        let actor = verify_access_token(&realm.keys, &realm.issuer, token, self.ctx.now)
+            .map_err(|_| invalid_request("Invalid actor token"))?;
+        let holder = self.clients.client(&realm.realm.id, &actor.client_id).await?;
+        if !access_token_is_live(&realm.realm, holder.as_deref(), self.ctx.revocations, &actor.jti, actor.iat) {
+            return Err(invalid_request("Invalid actor token"));
+        }
+        if actor.client_id != self.client.client_id {
+            return Err(OAuthError::AccessDenied(Cow::Borrowed("the actor token must be the requesting client's own")));
+        }
+        Ok(act_claim(&actor.sub, &actor.client_id, prior))
+    }
+
     pub async fn issue(&self) -> Result<TokenResponse, OAuthError> {
         let ctx = self.ctx;
         let event = AuditEvent::new(ctx.now, &ctx.realm.realm.name, AuditKind::TokenExchanged)
@@ -80,11 +119,21 @@ impl TokenExchangeGrant<'_> {
                 "standard token exchange is not enabled for the client",
             )));
         }
-        if r.requested_subject.is_some() {
-            return Err(invalid_request("requested_subject (impersonation) is not supported"));
+        let enabled = |attribute: &str| client.attributes.get(attribute).is_some_and(|v| v == "true");
+        if r.requested_subject.is_some() && !enabled(IMPERSONATION_ATTRIBUTE) {
+            return Err(invalid_request("requested_subject (impersonation) is not enabled for the client"));
         }
-        if r.actor_token.is_some() || r.actor_token_type.is_some() {
-            return Err(invalid_request("actor_token (delegation) is not supported"));
+        let delegating = match (&r.actor_token, &r.actor_token_type) {
+            (None, None) => false,
+            // §2.1: actor_token_type is REQUIRED with actor_token, and MUST NOT be sent without it.
+            (Some(_), Some(kind)) if kind == ACCESS_TOKEN_TYPE => true,
+            (Some(_), Some(_)) => {
+                return Err(invalid_request("actor_token_type must be urn:ietf:params:oauth:token-type:access_token"));
+            }
+            _ => return Err(invalid_request("actor_token and actor_token_type go together")),
+        };
+        if delegating && !enabled(DELEGATION_ATTRIBUTE) {
+            return Err(invalid_request("actor_token (delegation) is not enabled for the client"));
         }
         if r.requested_issuer.is_some() || r.subject_issuer.is_some() {
             return Err(invalid_request("exchanges with other issuers are not supported"));
@@ -107,9 +156,38 @@ impl TokenExchangeGrant<'_> {
         if !access_token_is_live(&realm.realm, holder.as_deref(), ctx.revocations, &claims.jti, claims.iat) {
             return Err(invalid_request("Invalid token"));
         }
-        let user = ctx.store.find_user_by_id(&realm.realm.id, &claims.sub).await?;
-        let user = user.filter(|u| u.enabled).ok_or(invalid_request("Invalid token"))?;
-        if let Some(sid) = &claims.sid {
+        // Impersonation: the subject token is the requester's own, and the user is the one it names.
+        let impersonated = match &r.requested_subject {
+            None => None,
+            Some(named) => {
+                if claims.client_id != client.client_id {
+                    return Err(OAuthError::AccessDenied(Cow::Borrowed(
+                        "to impersonate, present the requesting client's own token",
+                    )));
+                }
+                let by_id = ctx.store.find_user_by_id(&realm.realm.id, named).await?;
+                let found = match by_id {
+                    Some(u) => Some(u),
+                    None => ctx.store.find_user(&realm.realm.id, named).await?,
+                };
+                let found = found.filter(|u| u.enabled && u.service_account_client_id.is_none());
+                Some(found.ok_or(invalid_request("requested_subject is not a user of the realm"))?)
+            }
+        };
+        let act = match (&r.actor_token, impersonated.is_some()) {
+            (Some(actor), _) => Some(self.actor(actor, claims.other.get("act")).await?),
+            // The impersonator is named, so the token never passes for the user's own.
+            (None, true) => Some(act_claim(&claims.sub, &claims.client_id, None)),
+            (None, false) => claims.other.get("act").cloned(),
+        };
+        let user = match impersonated {
+            Some(user) => user,
+            None => {
+                let user = ctx.store.find_user_by_id(&realm.realm.id, &claims.sub).await?;
+                user.filter(|u| u.enabled).ok_or(invalid_request("Invalid token"))?
+            }
+        };
+        if let Some(sid) = claims.sid.as_ref().filter(|_| r.requested_subject.is_none()) {
             let session = ctx.store.find_session(&realm.realm.id, sid).await?;
             if session.is_none_or(|s| s.ended_at.is_some()) {
                 return Err(invalid_request("Invalid token"));
@@ -159,7 +237,7 @@ impl TokenExchangeGrant<'_> {
             scope: &scopes.in_token,
             issued_at: ctx.now,
             lifetime,
-            session_id: claims.sid.as_deref(),
+            session_id: claims.sid.as_deref().filter(|_| r.requested_subject.is_none()),
             // The requester's mappers and scopes, for this user, as any token it gets.
             mapped: map_claims(
                 realm,
@@ -170,6 +248,9 @@ impl TokenExchangeGrant<'_> {
             ),
         };
         let mut new = grant.claims()?;
+        if let Some(act) = act {
+            new.other.insert("act".to_owned(), act);
+        }
         if let Some(target) = &audience {
             // Keycloak narrows `aud` to the requested audience.
             new.aud = Audience::One(target.clone());

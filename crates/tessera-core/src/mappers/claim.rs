@@ -41,7 +41,8 @@ pub fn typed_value(text: &str, json_type: Option<&str>) -> Option<Value> {
 
 /// Claim names a mapper may never write: they are the token's own (issuer, audience, lifetimes, identity of
 /// the client), and a mapper overriding them would forge what every verifier relies on.
-const PROTECTED: [&str; 11] = ["iss", "aud", "exp", "iat", "nbf", "jti", "client_id", "azp", "typ", "sid", "scope"];
+const PROTECTED: [&str; 13] =
+    ["iss", "aud", "exp", "iat", "nbf", "jti", "client_id", "azp", "typ", "sid", "scope", "act", "cnf"];
 
 /// Puts `value` at `path` in `claims`. Arrays at the same place are merged (two role mappers writing one
 /// claim), other values are replaced, as Keycloak does. Returns whether it wrote.

@@ -43,7 +43,9 @@ pub(crate) fn exchange_clients() -> Vec<Value> {
     mobile["defaultClientScopes"] = json!(["profile", "email"]);
     mobile["protocolMappers"] = json!([audience_mapper(GATEWAY)]);
     let mut gateway = confidential(GATEWAY, GATEWAY_SECRET);
-    gateway["attributes"] = json!({"standard.token.exchange.enabled": "true"});
+    gateway["attributes"] = json!({"standard.token.exchange.enabled": "true",
+        "tessera.token.exchange.delegation": "true", "tessera.token.exchange.impersonation": "true"});
+    gateway["serviceAccountsEnabled"] = json!(true);
     gateway["defaultClientScopes"] = json!(["profile"]);
     gateway["optionalClientScopes"] = json!(["orders:read", "email"]);
     gateway["protocolMappers"] = json!([audience_mapper("orders-api")]);
@@ -183,9 +185,21 @@ async fn refusals_carry_the_rfc8693_2_2_2_and_keycloak_codes() {
         },
         gateway_case("an unknown audience", vec![("audience", "nowhere")], "invalid_target"),
         gateway_case("an audience not available", vec![("audience", "backoffice")], "invalid_target"),
-        gateway_case("impersonation", vec![("requested_subject", "roadrunner")], "invalid_request"),
+        Refusal {
+            client: ("nosy", "nosy-secret-0a1b2c3d4e5f6789"),
+            ..gateway_case("impersonation, not enabled", vec![("requested_subject", "roadrunner")], "invalid_request")
+        },
+        Refusal {
+            client: ("nosy", "nosy-secret-0a1b2c3d4e5f6789"),
+            ..gateway_case(
+                "delegation, not enabled",
+                vec![("actor_token", "x"), ("actor_token_type", ACCESS_TOKEN_TYPE)],
+                "invalid_request",
+            )
+        },
+        gateway_case("an actor token without its type (§2.1)", vec![("actor_token", "x")], "invalid_request"),
         gateway_case(
-            "delegation",
+            "an actor token that is no token",
             vec![("actor_token", "x"), ("actor_token_type", ACCESS_TOKEN_TYPE)],
             "invalid_request",
         ),
@@ -246,4 +260,57 @@ async fn revoked_expired_and_foreign_subject_tokens_are_invalid_request_rfc8693_
     })
     .await;
     assert!(found.is_some(), "refusals are audited too");
+}
+
+#[tokio::test]
+async fn delegation_names_the_actor_in_act_and_impersonation_names_the_impersonator_rfc8693_1_1_4_1() {
+    let (server, _clock, _dir) = server().await;
+    let subject = subject_token(&server).await;
+    let own: Value = server.client_credentials("acme", GATEWAY, GATEWAY_SECRET, None).await.json().await.unwrap();
+    let own = own["access_token"].as_str().unwrap().to_owned();
+    let actor = claims_of(&own);
+
+    // Delegation (§1.1): wile's token, the gateway acting; `act` says so (§4.1).
+    let delegated = exchange(
+        &server,
+        (GATEWAY, GATEWAY_SECRET),
+        &subject,
+        &[("actor_token", &own), ("actor_token_type", ACCESS_TOKEN_TYPE)],
+    )
+    .await;
+    assert_eq!(delegated.status(), 200);
+    let body: Value = delegated.json().await.unwrap();
+    let new = verify_with_served_jwks(&server, "acme", body["access_token"].as_str().unwrap(), Algorithm::RS256).await;
+    assert_eq!(new["sub"], claims_of(&subject)["sub"]);
+    assert_eq!(new["act"], json!({"sub": actor["sub"], "client_id": GATEWAY}));
+    // A client cannot name another party as the actor: mobile's token is not the gateway's own.
+    let (status, code, _) = error_of(
+        exchange(
+            &server,
+            (GATEWAY, GATEWAY_SECRET),
+            &subject,
+            &[("actor_token", &subject), ("actor_token_type", ACCESS_TOKEN_TYPE)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "access_denied"));
+
+    // Impersonation (§1.1): the gateway's own token and a user to act as; the token is roadrunner's, and still
+    // names the gateway in `act`, so no API takes it for roadrunner's own.
+    let impersonated = exchange(&server, (GATEWAY, GATEWAY_SECRET), &own, &[("requested_subject", "roadrunner")]).await;
+    assert_eq!(impersonated.status(), 200);
+    let body: Value = impersonated.json().await.unwrap();
+    let new = claims_of(body["access_token"].as_str().unwrap());
+    assert_eq!(new["preferred_username"], "roadrunner");
+    assert_eq!(new["act"], json!({"sub": actor["sub"], "client_id": GATEWAY}));
+    assert!(new.get("sid").is_none(), "no one's browser session");
+    // …only with the requester's own token, and only for a user of the realm.
+    let (_, code, _) =
+        error_of(exchange(&server, (GATEWAY, GATEWAY_SECRET), &subject, &[("requested_subject", "roadrunner")]).await)
+            .await;
+    assert_eq!(code, "access_denied");
+    let (_, code, _) =
+        error_of(exchange(&server, (GATEWAY, GATEWAY_SECRET), &own, &[("requested_subject", "nobody")]).await).await;
+    assert_eq!(code, "invalid_request");
 }
