@@ -290,6 +290,7 @@ pub fn new_client(
         created_at: now,
         protocol_mappers: Vec::new(),
         service_account_roles: RoleMappings::default(),
+        claims_memo: Default::default(),
     };
     Ok((client, secret))
 }

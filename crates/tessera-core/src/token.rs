@@ -3,27 +3,20 @@
 use tessera_proto::{AccessTokenClaims, Audience, ScopeSet};
 
 use crate::keys::{KeyError, KeyRing, SigningKey};
+use std::sync::Arc;
+
 use crate::mappers::MappedClaims;
 use crate::model::{Client, Realm};
 use crate::secret::random_token;
 
-/// The names `AccessTokenClaims` writes itself: a mapper never adds a second one.
-const ACCESS_TOKEN_CLAIMS: [&str; 14] = [
-    "iss",
-    "sub",
-    "aud",
-    "exp",
-    "iat",
-    "nbf",
-    "jti",
-    "client_id",
-    "azp",
-    "scope",
-    "typ",
-    "clientId",
-    "preferred_username",
-    "sid",
-];
+/// An access token's claims and the mapped ones, serialized as one object without copying either.
+#[derive(serde::Serialize)]
+struct WithMapped<'a> {
+    #[serde(flatten)]
+    claims: &'a AccessTokenClaims,
+    #[serde(flatten)]
+    mapped: &'a serde_json::Map<String, serde_json::Value>,
+}
 
 /// What goes into one access token, before signing.
 #[derive(Debug)]
@@ -39,8 +32,8 @@ pub struct AccessTokenGrant<'a> {
     pub lifetime: u64,
     /// The SSO session of a person's token.
     pub session_id: Option<&'a str>,
-    /// What the protocol mappers add: claims and audiences.
-    pub mapped: MappedClaims,
+    /// What the protocol mappers add: claims and audiences (shared: a service account's are made once).
+    pub mapped: Arc<MappedClaims>,
 }
 
 impl AccessTokenGrant<'_> {
@@ -56,16 +49,7 @@ impl AccessTokenGrant<'_> {
             1 => Audience::One(audiences.swap_remove(0)),
             _ => Audience::Many(audiences),
         };
-        let mut other = self.mapped.claims.clone();
-        // A mapped `preferred_username` (Keycloak's profile scope has one) fills the field; the token's own
-        // claims are never overridden.
-        let preferred_username = match other.remove("preferred_username") {
-            Some(serde_json::Value::String(name)) => Some(name),
-            _ => self.preferred_username.clone(),
-        };
-        for own in ACCESS_TOKEN_CLAIMS {
-            other.remove(own);
-        }
+        let preferred_username = self.mapped.preferred_username.clone().or_else(|| self.preferred_username.clone());
         Ok(AccessTokenClaims {
             iss: self.issuer.to_owned(),
             sub: self.subject.to_owned(),
@@ -82,13 +66,22 @@ impl AccessTokenGrant<'_> {
             keycloak_client_id: Some(self.client.client_id.clone()),
             preferred_username,
             sid: self.session_id.map(str::to_owned),
-            other,
+            // The mapped claims are added when signing (`encode`), by reference.
+            other: serde_json::Map::new(),
         })
+    }
+
+    /// The JWS of `claims` (from [`Self::claims`], perhaps changed) with the mapped claims beside them.
+    pub fn encode(&self, key: &SigningKey, claims: &AccessTokenClaims) -> Result<String, KeyError> {
+        if self.mapped.claims.is_empty() {
+            return key.sign_access_token(claims);
+        }
+        key.sign_access_token(&WithMapped { claims, mapped: &self.mapped.claims })
     }
 
     pub fn sign(&self, key: &SigningKey) -> Result<(String, AccessTokenClaims), KeyError> {
         let claims = self.claims()?;
-        Ok((key.sign_access_token(&claims)?, claims))
+        Ok((self.encode(key, &claims)?, claims))
     }
 }
 

@@ -97,6 +97,7 @@ pub fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
         created_at: get(row, "created_at")?,
         protocol_mappers: get_json(row, "protocol_mappers")?,
         service_account_roles: RoleMappings::default(),
+        claims_memo: Default::default(),
     })
 }
 

@@ -2,6 +2,7 @@
 //! account. Nothing is written: the token is signed and returned (no write on the hot path: a token needs no row to be valid).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use tessera_proto::{AccessTokenClaims, ScopeSet, TokenResponse};
 
@@ -37,7 +38,16 @@ impl ClientCredentialsGrant<'_> {
         let username = format!("service-account-{}", self.client.client_id);
         let service_account =
             Subject { id: subject, username: &username, user: None, mappings: &self.client.service_account_roles };
-        let mapped = map_claims(self.realm, self.client, &scopes.granted, service_account, TokenKind::Access);
+        // Without a `scope` parameter (the usual request) the claims are the same every time: made once per
+        // cached client.
+        let mapped = match self.scope {
+            None => self.client.claims_memo.get_or_init(|| {
+                map_claims(self.realm, self.client, &scopes.granted, service_account, TokenKind::Access)
+            }),
+            Some(_) => {
+                Arc::new(map_claims(self.realm, self.client, &scopes.granted, service_account, TokenKind::Access))
+            }
+        };
         let grant = AccessTokenGrant {
             issuer: &self.realm.issuer,
             realm: &self.realm.realm,

@@ -239,13 +239,13 @@ impl TokenExchangeGrant<'_> {
             lifetime,
             session_id: claims.sid.as_deref().filter(|_| r.requested_subject.is_none()),
             // The requester's mappers and scopes, for this user, as any token it gets.
-            mapped: map_claims(
+            mapped: std::sync::Arc::new(map_claims(
                 realm,
                 client,
                 &scopes.granted,
                 Subject { id: &user.id, username: &user.username, user: Some(&user), mappings: &user.roles },
                 TokenKind::Access,
-            ),
+            )),
         };
         let mut new = grant.claims()?;
         if let Some(act) = act {
@@ -259,7 +259,7 @@ impl TokenExchangeGrant<'_> {
             Audience::One(a) => a.clone(),
             Audience::Many(many) => many.join(" "),
         };
-        let access_token = realm.keys.active().sign_access_token(&new)?;
+        let access_token = grant.encode(realm.keys.active(), &new)?;
         let response = TokenResponse {
             access_token,
             expires_in: lifetime,

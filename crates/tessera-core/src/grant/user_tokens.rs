@@ -6,6 +6,8 @@
 //! `typ` `Refresh` or `Offline`, `sid`, `exp`), HS256 under a key only the server holds; its strength is
 //! the 256-bit random `jti`, and it is stored as the SHA-256 of the whole string.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use tessera_proto::{ScopeSet, TokenResponse};
 
@@ -88,7 +90,7 @@ impl UserTokens<'_> {
             user: Some(self.user),
             mappings: &self.user.roles,
         };
-        let mapped = map_claims(self.realm, self.client, self.granted, subject, TokenKind::Access);
+        let mapped = Arc::new(map_claims(self.realm, self.client, self.granted, subject, TokenKind::Access));
         let grant = AccessTokenGrant {
             issuer: &self.realm.issuer,
             realm: &self.realm.realm,
@@ -104,7 +106,7 @@ impl UserTokens<'_> {
         let mut claims = grant.claims()?;
         jti.clone_into(&mut claims.jti);
         let key = self.realm.keys.active();
-        let access_token = key.sign_access_token(&claims)?;
+        let access_token = grant.encode(key, &claims)?;
         let id_token = if self.granted.contains(OPENID) {
             let id = IdTokenGrant {
                 issuer: &self.realm.issuer,

@@ -332,6 +332,7 @@ pub fn parse_realm_export(
             created_at: now,
             protocol_mappers: roles::import_mappers(&c.protocol_mappers, &mut unsupported_mappers),
             service_account_roles,
+            claims_memo: Default::default(),
         };
         if !users.iter().any(|u| Some(&u.id) == client.service_account_user_id.as_ref())
             && let Some(user) = service_account_user(&client)

@@ -62,15 +62,25 @@ pub struct Subject<'a> {
     pub mappings: &'a RoleMappings,
 }
 
-/// What the mappers produced for one token.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MappedClaims {
-    pub claims: Map<String, Value>,
-    /// Added to `aud` (audience mappers), in order, without duplicates.
-    pub audiences: Vec<String>,
-    /// A pairwise `sub` replacing the local one (OIDC Core §8.1).
-    pub subject: Option<String>,
-}
+pub use crate::model::MappedClaims;
+
+/// The names an access token writes itself (`AccessTokenClaims`): a mapper never adds a second one.
+const ACCESS_TOKEN_CLAIMS: [&str; 14] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "jti",
+    "client_id",
+    "azp",
+    "scope",
+    "typ",
+    "clientId",
+    "preferred_username",
+    "sid",
+];
 
 /// The claims an ID token or a UserInfo response writes itself, besides the profile claims.
 const ID_TOKEN_CLAIMS: [&str; 11] =
@@ -144,6 +154,16 @@ pub fn map_claims(
             continue;
         }
         apply(mapper, realm, client, subject, &roles, &mut out);
+    }
+    if kind == TokenKind::Access {
+        // A mapped `preferred_username` (Keycloak's profile scope has one) fills the token's own field; the
+        // token's other own claims are never overridden.
+        if let Some(Value::String(name)) = out.claims.remove("preferred_username") {
+            out.preferred_username = Some(name);
+        }
+        for own in ACCESS_TOKEN_CLAIMS {
+            out.claims.remove(own);
+        }
     }
     out
 }

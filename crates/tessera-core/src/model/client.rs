@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::roles::{ProtocolMapper, RoleMappings};
+use std::sync::{Arc, OnceLock};
+
+use super::roles::{MappedClaims, ProtocolMapper, RoleMappings};
 
 /// The client attribute that turns the token reuse window on (a fraction of the lifetime, 0 to 1).
 pub const TOKEN_REUSE_ATTRIBUTE: &str = "tessera.token.reuse";
@@ -62,6 +64,34 @@ pub struct Client {
     /// The roles and groups of its service account, loaded with the client so that client credentials
     /// need no extra read.
     pub service_account_roles: RoleMappings,
+    /// The mapped claims of client-credentials tokens for the default scopes, made on first use.
+    pub claims_memo: ClaimsMemo,
+}
+
+/// Claims computed once for a client. A client is cached whole and replaced (with a fresh memo) whenever
+/// anything changes — it, its roles, the realm's roles or scopes — so the memo never outlives its inputs.
+#[derive(Clone, Default)]
+pub struct ClaimsMemo(Arc<OnceLock<Arc<MappedClaims>>>);
+
+impl ClaimsMemo {
+    pub fn get_or_init(&self, make: impl FnOnce() -> MappedClaims) -> Arc<MappedClaims> {
+        self.0.get_or_init(|| Arc::new(make())).clone()
+    }
+}
+
+/// A memo is a cache, not part of the client: two clients equal in every field are equal.
+impl PartialEq for ClaimsMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ClaimsMemo {}
+
+impl std::fmt::Debug for ClaimsMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() { "ClaimsMemo(made)" } else { "ClaimsMemo(empty)" })
+    }
 }
 
 impl Client {

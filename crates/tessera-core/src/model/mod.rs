@@ -10,12 +10,12 @@ pub mod realm;
 pub mod roles;
 pub mod user;
 
-pub use client::{Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
+pub use client::{ClaimsMemo, Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
 pub use context::RealmContext;
 pub use device::{DeviceGrant, DeviceStatus};
 pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, RevokedToken};
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
-pub use roles::{AccessModel, Group, ProtocolMapper, Role, RoleMappings, default_role_name};
+pub use roles::{AccessModel, Group, MappedClaims, ProtocolMapper, Role, RoleMappings, default_role_name};
 pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};

@@ -53,6 +53,19 @@ pub struct ProtocolMapper {
     pub config: BTreeMap<String, String>,
 }
 
+/// What the protocol mappers produced for one token: claims to add, audiences, a pairwise subject.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MappedClaims {
+    /// For an access token, never one of the token's own claim names.
+    pub claims: serde_json::Map<String, serde_json::Value>,
+    /// Added to `aud` (audience mappers), in order, without duplicates.
+    pub audiences: Vec<String>,
+    /// A pairwise `sub` replacing the local one (OIDC Core §8.1).
+    pub subject: Option<String>,
+    /// A mapped `preferred_username` for an access token.
+    pub preferred_username: Option<String>,
+}
+
 /// Keycloak's name of a realm's default role, given to every new user.
 pub fn default_role_name(realm_name: &str) -> String {
     format!("default-roles-{realm_name}")
