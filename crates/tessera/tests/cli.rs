@@ -70,6 +70,51 @@ fn admin_commands_create_list_show_and_delete() {
 }
 
 #[test]
+fn roles_and_groups_are_managed_keycloaks_way_and_mistakes_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["realm", "create", "shop"]);
+    ok(d, &["client", "create", "--realm", "shop", "orders-api"]);
+    ok(d, &["role", "create", "--realm", "shop", "staff"]);
+    ok(d, &["role", "create", "--realm", "shop", "--client", "orders-api", "orders:write"]);
+    ok(
+        d,
+        &[
+            "role",
+            "create",
+            "--realm",
+            "shop",
+            "manager",
+            "--composite",
+            "staff",
+            "--composite",
+            "orders-api/orders:write",
+        ],
+    );
+    let roles = ok(d, &["role", "list", "--realm", "shop"]);
+    let manager = roles.lines().find(|l| l.starts_with("manager ")).unwrap();
+    assert!(manager.contains("staff") && manager.contains("orders-api/orders:write"), "{roles}");
+    // A new realm has Keycloak's built-in roles; a new user gets the default one.
+    assert!(roles.contains("default-roles-shop") && roles.contains("offline_access"), "{roles}");
+    ok(d, &["group", "create", "--realm", "shop", "/staff"]);
+    ok(d, &["group", "create", "--realm", "shop", "/staff/managers"]);
+    ok(d, &["group", "grant-role", "--realm", "shop", "/staff/managers", "manager"]);
+    ok(d, &["user", "create", "--realm", "shop", "alice"]);
+    ok(d, &["group", "add-member", "--realm", "shop", "/staff/managers", "alice"]);
+    ok(d, &["user", "grant-role", "--realm", "shop", "alice", "--client", "orders-api", "orders:write"]);
+    ok(d, &["user", "grant-role", "--realm", "shop", "service-account-orders-api", "staff"]);
+    let groups = ok(d, &["group", "list", "--realm", "shop"]);
+    assert!(groups.lines().any(|l| l.starts_with("/staff/managers") && l.contains("manager")), "{groups}");
+    ok(d, &["user", "revoke-role", "--realm", "shop", "alice", "orders-api/orders:write"]);
+    fails_with(d, &["user", "grant-role", "--realm", "shop", "alice", "nope"], "role nope does not exist");
+    fails_with(d, &["group", "create", "--realm", "shop", "/missing/child"], "group \"/missing\" does not exist");
+    fails_with(d, &["role", "create", "--realm", "shop", "staff"], "exists");
+    fails_with(d, &["group", "add-member", "--realm", "shop", "/staff", "nobody"], "user \"nobody\" does not exist");
+    ok(d, &["group", "delete", "--realm", "shop", "/staff"]);
+    assert!(!ok(d, &["group", "list", "--realm", "shop"]).contains("/staff"));
+}
+
+#[test]
 fn errors_are_one_line_naming_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
