@@ -18,6 +18,8 @@ mod janitor;
 mod roles;
 #[path = "suite/sign_in.rs"]
 mod sign_in;
+#[path = "suite/user_revocation.rs"]
+mod user_revocation;
 use device::{
     a_device_grant_is_found_by_either_code_and_answered_once, a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
@@ -28,6 +30,7 @@ use janitor::{
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
 };
 use roles::{a_mapping_never_crosses_realms, roles_groups_and_mappings_round_trip_with_users_and_service_accounts};
+use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
 use sign_in::{
     a_code_is_redeemed_once_and_replays_name_the_first_issue, a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
@@ -360,4 +363,5 @@ backend_suite!(
     a_device_grant_is_found_by_either_code_and_answered_once,
     a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
+    revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
 );
