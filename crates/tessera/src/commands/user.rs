@@ -4,7 +4,8 @@ use tessera_core::admin::{RoleAdmin, RoleRef};
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::ports::UserStore;
 use tessera_core::provisioning::new_user;
-use tessera_server::Config;
+use tessera_core::model::Realm;
+use tessera_server::{Config, operations};
 use tessera_store::SqlStore;
 
 use super::data::{find_realm, open};
@@ -42,6 +43,8 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
                 return Err(CommandError::NoSuchUser { realm: realm.name, user: username });
             }
             println!("password of {username} changed");
+            // Whoever held the old password may hold tokens too: an administrator's reset ends them all.
+            revoke_everything(&store, &realm, &username, "password reset by an administrator", now).await?;
         }
         UserCommand::Disable { realm, username } => set_enabled(&store, &realm, &username, false).await?,
         UserCommand::Enable { realm, username } => set_enabled(&store, &realm, &username, true).await?,
@@ -81,5 +84,24 @@ async fn set_enabled(store: &SqlStore, realm: &str, username: &str, enabled: boo
         return Err(CommandError::NoSuchUser { realm: realm.name, user: username.to_owned() });
     }
     println!("user {username} {}", if enabled { "enabled" } else { "disabled" });
+    if !enabled {
+        // Disabled means signed out everywhere, now, not when the tokens expire.
+        revoke_everything(store, &realm, username, "user disabled", SystemClock.now()).await?;
+    }
+    Ok(())
+}
+
+async fn revoke_everything(
+    store: &SqlStore,
+    realm: &Realm,
+    username: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), CommandError> {
+    let done = operations::revoke_user(store, realm, username, reason, now).await?;
+    println!(
+        "{} sessions ended, {} refresh tokens revoked, access tokens issued before {now} revoked",
+        done.sessions, done.refresh_tokens
+    );
     Ok(())
 }
