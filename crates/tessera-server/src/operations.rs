@@ -322,10 +322,12 @@ pub async fn rotate_client_secret(
 }
 
 /// Revokes everything a user (named by id or username) holds: sessions, refresh tokens, and every access
-/// token issued before `now`. Off any server: the nodes read the user's not-before from the database within
-/// their poll interval. The one audit event is written directly.
+/// token issued before `now`. Off any server: with `redis_url` the nodes hear of it at once, else (or if Redis
+/// fails) they read the user's not-before from the database within their poll interval. The one audit event
+/// is written directly.
 pub async fn revoke_user(
     store: &dyn Store,
+    redis_url: Option<&str>,
     realm: &Realm,
     user: &str,
     reason: &str,
@@ -335,8 +337,20 @@ pub async fn revoke_user(
     let service = UserRevocation { store, live: None, audit: &events, now };
     let outcome = service.revoke(realm, user, RevokedBy { actor: CLI_ACTOR, reason, source_ip: None }).await?;
     record(store, &events.take()).await;
+    if let Some(url) = redis_url {
+        let clock: Arc<dyn tessera_core::ports::Clock> = Arc::new(tessera_core::clock::SystemClock);
+        let published = match crate::redis_fanout::RedisFanout::connect(url, REDIS_TIMEOUT, clock).await {
+            Ok(redis) => redis.publish_user(&outcome.entry(&realm.id)).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = published {
+            tracing::warn!(error = %e, "could not publish a user's not-before to redis; nodes read it from the database");
+        }
+    }
     Ok(outcome)
 }
+
+const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Who the audit trail says acted, for changes made with the command line.
 pub const CLI_ACTOR: &str = "cli";

@@ -38,6 +38,8 @@ pub struct UserRevocationOutcome {
     pub username: String,
     /// Access tokens issued to the user before this instant are inactive.
     pub not_before: i64,
+    /// Until when the not-before is kept (every token it voids has expired by then).
+    pub expires_at: i64,
     pub sessions: u64,
     pub refresh_tokens: u64,
 }
@@ -97,8 +99,21 @@ impl UserRevocation<'_> {
             user_id: user.id.clone(),
             username: user.username.clone(),
             not_before: self.now,
+            expires_at: entry.expires_at,
             sessions,
             refresh_tokens,
         })
+    }
+}
+
+impl UserRevocationOutcome {
+    /// The not-before entry this revocation recorded, to tell other nodes about it.
+    pub fn entry(&self, realm_id: &str) -> UserNotBefore {
+        UserNotBefore {
+            realm_id: realm_id.to_owned(),
+            user_id: self.user_id.clone(),
+            not_before: self.not_before,
+            expires_at: self.expires_at,
+        }
     }
 }

@@ -18,7 +18,7 @@ pub async fn run(
     let realm = find_realm(&store, realm).await?;
     let now = SystemClock.now();
     if let Some(user) = user {
-        let done = operations::revoke_user(&store, &realm, user, reason, now).await?;
+        let done = operations::revoke_user(&store, config.redis_url.as_deref(), &realm, user, reason, now).await?;
         println!(
             "user {} of realm {}: {} sessions ended, {} refresh tokens revoked, access tokens issued before {now} revoked",
             done.username, realm.name, done.sessions, done.refresh_tokens
