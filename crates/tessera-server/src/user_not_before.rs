@@ -7,10 +7,13 @@ use std::sync::RwLock;
 
 use tessera_core::model::UserNotBefore;
 
-/// realm id → user id → (not-before, kept until).
+/// user id → (not-before, kept until), for one realm.
+type RealmUsers = HashMap<String, (i64, i64)>;
+
+/// realm id → its users' entries.
 #[derive(Debug, Default)]
 pub struct UserNotBeforeMap {
-    entries: RwLock<HashMap<String, HashMap<String, (i64, i64)>>>,
+    entries: RwLock<HashMap<String, RealmUsers>>,
 }
 
 impl UserNotBeforeMap {

@@ -50,7 +50,8 @@ pub const REVOKE_USER_REFRESH: &str = "UPDATE refresh_tokens SET revoked_at = $3
 pub const EXPIRE_USER_CODES: &str = "UPDATE authorization_codes SET expires_at = $3 WHERE realm_id = $1 AND user_id = $2 AND redeemed_at IS NULL AND expires_at > $3";
 pub const INSERT_USER_NOT_BEFORE: &str =
     "INSERT INTO user_not_before (realm_id, user_id, not_before, expires_at) VALUES ($1, $2, $3, $4)";
-pub const SELECT_USER_NOT_BEFORE_SINCE: &str = "SELECT seq, realm_id, user_id, not_before, expires_at FROM user_not_before WHERE seq > $1 ORDER BY seq LIMIT $2";
+pub const SELECT_USER_NOT_BEFORE_SINCE: &str =
+    "SELECT seq, realm_id, user_id, not_before, expires_at FROM user_not_before WHERE seq > $1 ORDER BY seq LIMIT $2";
 pub const PURGE_USER_NOT_BEFORE: &str = "DELETE FROM user_not_before WHERE expires_at < $1";
 
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_events (at, realm, kind, client_id, subject, source_ip, outcome, reason, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";

@@ -14,7 +14,8 @@ impl UserRevocationStore for SqlStore {
     async fn revoke_user(&self, e: &UserNotBefore) -> Result<UserRevoked, StoreError> {
         let mut tx = self.begin().await?;
         let mut ended = [0u64; 3];
-        for (i, statement) in [sql::END_USER_SESSIONS, sql::REVOKE_USER_REFRESH, sql::EXPIRE_USER_CODES].into_iter().enumerate()
+        for (i, statement) in
+            [sql::END_USER_SESSIONS, sql::REVOKE_USER_REFRESH, sql::EXPIRE_USER_CODES].into_iter().enumerate()
         {
             let done = sqlx::query(statement)
                 .bind(e.realm_id.clone())

@@ -30,12 +30,12 @@ use janitor::{
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
 };
 use roles::{a_mapping_never_crosses_realms, roles_groups_and_mappings_round_trip_with_users_and_service_accounts};
-use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
 use sign_in::{
     a_code_is_redeemed_once_and_replays_name_the_first_issue, a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt, sessions_consent_and_login_failure_windows,
 };
+use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
 
 struct Fixture {
     store: SqlStore,

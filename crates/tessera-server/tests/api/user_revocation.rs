@@ -100,7 +100,8 @@ async fn revoking_a_user_voids_their_earlier_tokens_refresh_tokens_and_sessions_
     assert_eq!(userinfo(&server, token_of(&fresh, "access_token")).await.status(), 200);
 
     // One audit event: who, why, how many.
-    let query = AuditQuery { realm: "acme".into(), kind: Some(AuditKind::UserRevoked), limit: 10, ..Default::default() };
+    let query =
+        AuditQuery { realm: "acme".into(), kind: Some(AuditKind::UserRevoked), limit: 10, ..Default::default() };
     let events = server.store.audit_events(&query).await.unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].subject.as_deref(), Some("cli"));
@@ -139,7 +140,8 @@ async fn revoking_an_unknown_user_names_it_and_changes_nothing() {
     let realm = acme_realm(&server).await;
     let refused = revoke_user(&server.store, None, &realm, "ghost", "why not", server.clock.now()).await;
     assert_eq!(refused.unwrap_err().to_string(), "user \"ghost\" does not exist in this realm");
-    let query = AuditQuery { realm: "acme".into(), kind: Some(AuditKind::UserRevoked), limit: 10, ..Default::default() };
+    let query =
+        AuditQuery { realm: "acme".into(), kind: Some(AuditKind::UserRevoked), limit: 10, ..Default::default() };
     assert!(server.store.audit_events(&query).await.unwrap().is_empty());
 }
 

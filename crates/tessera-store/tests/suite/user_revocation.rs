@@ -51,8 +51,7 @@ pub async fn revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their
     f.store.insert_code(&code(&realm_id, "my-code", 300)).await.unwrap();
     f.store.insert_code(&their_code).await.unwrap();
 
-    let entry =
-        UserNotBefore { realm_id: realm_id.clone(), user_id: "u1".into(), not_before: 150, expires_at: 450 };
+    let entry = UserNotBefore { realm_id: realm_id.clone(), user_id: "u1".into(), not_before: 150, expires_at: 450 };
     let ended = f.store.revoke_user(&entry).await.unwrap();
     assert_eq!(ended, UserRevoked { sessions: 2, refresh_tokens: 2 }, "live ones only, offline included");
 

@@ -2,9 +2,9 @@
 
 use tessera_core::admin::{RoleAdmin, RoleRef};
 use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::model::Realm;
 use tessera_core::ports::UserStore;
 use tessera_core::provisioning::new_user;
-use tessera_core::model::Realm;
 use tessera_server::{Config, operations};
 use tessera_store::SqlStore;
 
