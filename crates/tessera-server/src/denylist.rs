@@ -1,6 +1,7 @@
 //! The revocation denylist: every revoked `jti` until its token expires, and every per-user not-before until
-//! the tokens it voids expire, in memory, so that introspection is a lookup. The database is the durable record; each node tails it by sequence number, which is how a
-//! revocation made on another node (or process) arrives here within the poll interval.
+//! the tokens it voids expire, in memory, so that introspection is a lookup. The database is the durable
+//! record; each node tails it by sequence number, which is how a revocation made on another node (or process)
+//! arrives here within the poll interval.
 
 use std::collections::HashMap;
 use std::sync::Arc;
