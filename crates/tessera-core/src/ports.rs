@@ -16,8 +16,7 @@ use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, DeviceGrant, DeviceStatus, Group,
     LoginFailures, Realm, RealmBundle, RealmContext, RealmName, RefreshToken, RevokedToken, Role, SsoSession,
-    StoredSigningKey, User,
-    UserNotBefore,
+    StoredSigningKey, User, UserNotBefore,
 };
 
 #[derive(Debug, thiserror::Error)]
