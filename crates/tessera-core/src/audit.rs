@@ -32,12 +32,15 @@ pub enum AuditKind {
     UserCreated,
     /// RFC 8693: a token exchange, granted or refused (`reason`: from which client, for which audience, or why not).
     TokenExchanged,
+    /// An administrator revoked everything a user holds (`count`: sessions plus refresh tokens ended; `reason`:
+    /// why, and the breakdown).
+    UserRevoked,
     /// The janitor deleted rows of the realm that were of no further use (`count`: how many; `reason`: per table).
     Purged,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 21] = [
+    pub const ALL: [AuditKind; 22] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -59,6 +62,7 @@ impl AuditKind {
         Self::PasswordUpdated,
         Self::UserCreated,
         Self::TokenExchanged,
+        Self::UserRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +88,7 @@ impl AuditKind {
             Self::PasswordUpdated => "password_updated",
             Self::UserCreated => "user_created",
             Self::TokenExchanged => "token_exchanged",
+            Self::UserRevoked => "user_revoked",
         }
     }
 

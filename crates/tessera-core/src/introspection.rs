@@ -108,7 +108,7 @@ impl TokenIntrospection<'_> {
             return Err(StoreError::Unavailable("the revocation feed is down".to_owned()));
         }
         let client = self.request.clients.client(&realm.realm.id, &claims.client_id).await?;
-        if !access_token_is_live(&realm.realm, client.as_deref(), self.denylist, &claims.jti, claims.iat) {
+        if !access_token_is_live(&realm.realm, client.as_deref(), self.denylist, (&claims).into()) {
             return Ok(IntrospectionResponse::inactive());
         }
         Ok(IntrospectionResponse {

@@ -16,7 +16,7 @@ use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, CodeIssue, CodeRedemption, DeviceGrant, DeviceStatus, Group,
     LoginFailures, Realm, RealmBundle, RealmContext, RealmName, RefreshToken, RevokedToken, Role, SsoSession,
-    StoredSigningKey, User,
+    StoredSigningKey, User, UserNotBefore,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -59,12 +59,19 @@ pub trait Denylist: Send + Sync {
     fn is_current(&self) -> bool {
         true
     }
+    /// The user's not-before instant (tokens issued to them before it are void), when one is in force.
+    fn user_not_before(&self, _realm_id: &str, _user_id: &str) -> Option<i64> {
+        None
+    }
 }
 
 /// Remembers a revocation durably, then in memory; answers only after both.
 #[async_trait]
 pub trait Revocations: Denylist {
     async fn revoke(&self, token: RevokedToken) -> Result<(), StoreError>;
+    /// Makes a per-user not-before that the store already holds known here and, at once, on every node.
+    /// Best effort: the other nodes read it from the database tail anyway.
+    async fn user_revoked(&self, entry: &UserNotBefore);
 }
 
 /// Where audit events go. Recording never blocks a request: the server batches writes off the request path.
@@ -184,6 +191,25 @@ pub trait RevocationStore: Send + Sync {
     async fn revocations_since(&self, seq: i64, limit: i64) -> Result<Vec<(i64, RevokedToken)>, StoreError>;
     /// Forgets revocations of tokens that expired before `now`; returns how many.
     async fn purge_expired_revocations(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+/// Per-user revocation ("log out everywhere"), durable, and read back in sequence by every node.
+#[async_trait]
+pub trait UserRevocationStore: Send + Sync {
+    /// One transaction: ends the user's SSO sessions, revokes every live refresh token of theirs (offline ones
+    /// included), voids their unredeemed authorization codes, and records `entry`.
+    async fn revoke_user(&self, entry: &UserNotBefore) -> Result<UserRevoked, StoreError>;
+    /// Per-user not-before instants recorded after `seq`, oldest first, with their sequence numbers.
+    async fn user_not_before_since(&self, seq: i64, limit: i64) -> Result<Vec<(i64, UserNotBefore)>, StoreError>;
+    /// Forgets entries whose tokens have all expired (`expires_at` before `now`); returns how many.
+    async fn purge_expired_user_not_before(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+/// What a per-user revocation ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserRevoked {
+    pub sessions: u64,
+    pub refresh_tokens: u64,
 }
 
 #[async_trait]
@@ -456,6 +482,7 @@ pub trait Store:
     + AdminEventStore
     + KeyStore
     + RevocationStore
+    + UserRevocationStore
     + AuditStore
     + AuthorizationCodeStore
     + DeviceGrantStore
@@ -477,6 +504,7 @@ impl<T> Store for T where
         + AdminEventStore
         + KeyStore
         + RevocationStore
+        + UserRevocationStore
         + AuditStore
         + AuthorizationCodeStore
         + DeviceGrantStore

@@ -32,17 +32,36 @@ pub async fn revoke_issued_access_tokens(
     Ok(())
 }
 
-/// Whether an access token we signed (its `jti` and `iat`) still stands: not revoked, issued after the
-/// realm's and its client's not-before instants (Keycloak's revoke-all), by a client that still exists and
-/// is enabled. Introspection, userinfo and the token reuse window all ask this one question.
+/// Whether an access token we signed (its `jti`, `iat` and subject) still stands: not revoked, issued after
+/// the realm's, its client's and its user's not-before instants (Keycloak's revoke-all and user logout), by a
+/// client that still exists and is enabled. Introspection, userinfo and the token reuse window all ask this
+/// one question; every part of it is a memory lookup.
 pub fn access_token_is_live(
     realm: &Realm,
     client: Option<&Client>,
     denylist: &dyn Denylist,
-    jti: &str,
-    iat: i64,
+    token: LiveCheck<'_>,
 ) -> bool {
-    !denylist.is_revoked(jti) && iat >= realm.not_before && client.is_some_and(|c| c.enabled && iat >= c.not_before)
+    let LiveCheck { jti, sub, iat } = token;
+    !denylist.is_revoked(jti)
+        && iat >= realm.not_before
+        && client.is_some_and(|c| c.enabled && iat >= c.not_before)
+        && denylist.user_not_before(&realm.id, sub).is_none_or(|not_before| iat >= not_before)
+}
+
+/// What [`access_token_is_live`] needs of a token: its id, its subject (the service-account user for client
+/// credentials) and when it was issued.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveCheck<'a> {
+    pub jti: &'a str,
+    pub sub: &'a str,
+    pub iat: i64,
+}
+
+impl<'a> From<&'a tessera_proto::AccessTokenClaims> for LiveCheck<'a> {
+    fn from(c: &'a tessera_proto::AccessTokenClaims) -> Self {
+        Self { jti: &c.jti, sub: &c.sub, iat: c.iat }
+    }
 }
 
 pub struct TokenRevocation<'a> {

@@ -7,6 +7,7 @@ use crate::client_auth::ClientRequest;
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
 use crate::grant::client_credentials::ClientCredentialsGrant;
+use crate::grant::client_credentials::service_account_subject;
 use crate::grant::device_code::DeviceCodeGrant;
 use crate::grant::password::PasswordGrant;
 use crate::grant::refresh_token::RefreshTokenGrant;
@@ -14,7 +15,7 @@ use crate::grant::token_exchange::TokenExchangeGrant;
 use crate::model::Client;
 use crate::ports::{PasswordVerifier, ReusableToken, Revocations, Store, TokenReuseCache};
 use crate::request::{FormParams, TokenRequest};
-use crate::revocation::access_token_is_live;
+use crate::revocation::{LiveCheck, access_token_is_live};
 use crate::secret::MasterKey;
 use crate::sign_in::SignInPolicy;
 
@@ -111,8 +112,16 @@ impl TokenEndpoint<'_> {
         let requested = scope.map(|s| s.to_string()).unwrap_or_default();
         let key = format!("{}\n{}\n{requested}", realm.id, client.client_id);
         if let Some(t) = self.issued.get(&key) {
+            let sub = service_account_subject(client);
             let reuse_until = t.iat + ((t.exp - t.iat) as f64 * fraction) as i64;
-            if now < reuse_until && access_token_is_live(realm, Some(client), self.revocations, &t.jti, t.iat) {
+            if now < reuse_until
+                && access_token_is_live(
+                    realm,
+                    Some(client),
+                    self.revocations,
+                    LiveCheck { jti: &t.jti, sub, iat: t.iat },
+                )
+            {
                 let mut response = t.response;
                 response.expires_in = u64::try_from(t.exp - now).unwrap_or(0);
                 response.not_before_policy = realm.not_before;

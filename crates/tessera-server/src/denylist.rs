@@ -1,6 +1,7 @@
-//! The revocation denylist: every revoked `jti` until its token expires, in memory, so that introspection
-//! is a lookup. The database is the durable record; each node tails it by sequence number, which is how a
-//! revocation made on another node (or process) arrives here within the poll interval.
+//! The revocation denylist: every revoked `jti` until its token expires, and every per-user not-before until
+//! the tokens it voids expire, in memory, so that introspection is a lookup. The database is the durable
+//! record; each node tails it by sequence number, which is how a revocation made on another node (or process)
+//! arrives here within the poll interval.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,13 +12,14 @@ use async_trait::async_trait;
 use aws_lc_rs::digest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use tessera_core::model::RevokedToken;
+use tessera_core::model::{RevokedToken, UserNotBefore};
 use tessera_core::ports::Clock;
 use tessera_core::ports::Denylist;
 use tessera_core::ports::Revocations;
 use tessera_core::ports::{Store, StoreError};
 
 use crate::redis_fanout::{HeardRevocations, RedisFanout};
+use crate::user_not_before::UserNotBeforeMap;
 
 /// How many revocations one poll reads at most.
 const PAGE: i64 = 10_000;
@@ -45,6 +47,8 @@ pub struct RevocationList {
     /// jti → exp
     entries: std::sync::RwLock<HashMap<u128, i64>>,
     last_seq: AtomicI64,
+    users: UserNotBeforeMap,
+    last_user_seq: AtomicI64,
     /// When the database was last read successfully.
     last_poll: std::sync::Mutex<Option<Instant>>,
     /// How stale the database view may get before the list no longer counts as current.
@@ -60,6 +64,8 @@ impl RevocationList {
             redis,
             entries: Default::default(),
             last_seq: AtomicI64::new(0),
+            users: UserNotBeforeMap::default(),
+            last_user_seq: AtomicI64::new(0),
             last_poll: std::sync::Mutex::new(None),
             stale_after: (poll * 5).max(Duration::from_secs(5)),
             node: node_id(),
@@ -75,8 +81,30 @@ impl RevocationList {
         }
     }
 
-    /// Reads every revocation recorded since the last call. Returns how many arrived.
+    /// Reads every revocation and per-user not-before recorded since the last call. Returns how many arrived.
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
+        Ok(self.catch_up_tokens().await? + self.catch_up_users().await?)
+    }
+
+    /// The per-user not-before instants, read in sequence as the revocations are (same overlap rule).
+    async fn catch_up_users(&self) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let since = (self.last_user_seq.load(Ordering::SeqCst) - OVERLAP).max(0);
+            let page = self.store.user_not_before_since(since, PAGE).await?;
+            let Some((last, _)) = page.last() else { return Ok(total) };
+            let last = *last;
+            let now = self.clock.now();
+            page.iter().filter(|(_, e)| e.expires_at > now).for_each(|(_, e)| self.users.remember(e));
+            total += page.len();
+            self.last_user_seq.fetch_max(last, Ordering::SeqCst);
+            if (page.len() as i64) < PAGE {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn catch_up_tokens(&self) -> Result<usize, StoreError> {
         let mut total = 0;
         loop {
             let since = (self.last_seq.load(Ordering::SeqCst) - OVERLAP).max(0);
@@ -107,11 +135,12 @@ impl RevocationList {
         if let Ok(mut entries) = self.entries.write() {
             entries.retain(|_, exp| *exp > now);
         }
+        self.users.retain_unexpired(now);
         let until = now + i64::try_from(every.as_secs()).unwrap_or(60).max(1);
         if !self.store.claim_job("purge-revocations", &self.node, now, until).await? {
             return Ok(0);
         }
-        self.store.purge_expired_revocations(now).await
+        Ok(self.store.purge_expired_revocations(now).await? + self.store.purge_expired_user_not_before(now).await?)
     }
 
     /// Tails the database every `every` and purges every `purge_every`, until the task is dropped.
@@ -144,6 +173,10 @@ impl HeardRevocations for RevocationList {
             entries.insert(jti_key(jti), exp);
         }
     }
+
+    fn remember_user(&self, entry: &UserNotBefore) {
+        self.users.remember(entry);
+    }
 }
 
 impl Denylist for RevocationList {
@@ -153,6 +186,10 @@ impl Denylist for RevocationList {
 
     fn is_current(&self) -> bool {
         RevocationList::is_current(self)
+    }
+
+    fn user_not_before(&self, realm_id: &str, user_id: &str) -> Option<i64> {
+        self.users.get(realm_id, user_id)
     }
 }
 
@@ -174,5 +211,16 @@ impl Revocations for RevocationList {
             tracing::warn!(error = %e, "could not publish a revocation to redis");
         }
         Ok(())
+    }
+
+    /// The store holds it already (the user's revocation was one transaction); here it takes effect at once,
+    /// and through Redis on the other nodes.
+    async fn user_revoked(&self, entry: &UserNotBefore) {
+        self.users.remember(entry);
+        if let Some(redis) = &self.redis
+            && let Err(e) = redis.publish_user(entry).await
+        {
+            tracing::warn!(error = %e, "could not publish a user's not-before to redis");
+        }
     }
 }

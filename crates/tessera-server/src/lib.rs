@@ -20,6 +20,7 @@ mod router;
 mod routes;
 mod serve;
 mod state;
+mod user_not_before;
 
 pub use app::{Application, StartError};
 pub use config::{Config, TlsFiles};

@@ -1,10 +1,11 @@
 //! Operations on a realm's data shared by the CLI and `tessera serve`: opening the data, importing realm
-//! files, the `--dev` bootstrap, signing-key upkeep, client-secret rotation and revoke-all.
+//! files, the `--dev` bootstrap, signing-key upkeep, client-secret rotation, revoke-all and per-user revocation.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use secrecy::SecretString;
+use tessera_core::admin::{AdminError, RevokedBy, UserRevocation, UserRevocationOutcome};
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::import::keycloak::{ImportError, parse_realm_export};
 use tessera_core::key_rotation::{
@@ -13,7 +14,7 @@ use tessera_core::key_rotation::{
 use tessera_core::keys::generate_signing_key;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::{ClientSecret, KeyState, Realm};
-use tessera_core::ports::{KeyStore, RealmStore, Store, StoreError};
+use tessera_core::ports::{AuditSink, KeyStore, RealmStore, Store, StoreError};
 use tessera_core::provisioning::{
     NewClient, NewRealm, ProvisioningError, add_builtin_roles, new_client, new_id, new_realm, new_scope,
 };
@@ -318,4 +319,58 @@ pub async fn rotate_client_secret(
     )
     .await;
     Ok(secret)
+}
+
+/// Revokes everything a user (named by id or username) holds: sessions, refresh tokens, and every access
+/// token issued before `now`. Off any server: with `redis_url` the nodes hear of it at once, else (or if Redis
+/// fails) they read the user's not-before from the database within their poll interval. The one audit event
+/// is written directly.
+pub async fn revoke_user(
+    store: &dyn Store,
+    redis_url: Option<&str>,
+    realm: &Realm,
+    user: &str,
+    reason: &str,
+    now: i64,
+) -> Result<UserRevocationOutcome, AdminError> {
+    let events = CollectedEvents::default();
+    let service = UserRevocation { store, live: None, audit: &events, now };
+    let outcome = service.revoke(realm, user, RevokedBy { actor: CLI_ACTOR, reason, source_ip: None }).await?;
+    record(store, &events.take()).await;
+    if let Some(url) = redis_url {
+        let clock: Arc<dyn tessera_core::ports::Clock> = Arc::new(tessera_core::clock::SystemClock);
+        let published = match crate::redis_fanout::RedisFanout::connect(url, REDIS_TIMEOUT, clock).await {
+            Ok(redis) => redis.publish_user(&outcome.entry(&realm.id)).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = published {
+            tracing::warn!(error = %e, "could not publish a user's not-before to redis; nodes read it from the database");
+        }
+    }
+    Ok(outcome)
+}
+
+const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Who the audit trail says acted, for changes made with the command line.
+pub const CLI_ACTOR: &str = "cli";
+
+/// Events a core service records, kept to be written once it returns.
+#[derive(Debug, Default)]
+struct CollectedEvents(std::sync::Mutex<Vec<AuditEvent>>);
+
+impl CollectedEvents {
+    fn take(&self) -> Vec<AuditEvent> {
+        self.0.lock().map(|mut e| std::mem::take(&mut *e)).unwrap_or_default()
+    }
+}
+
+impl AuditSink for CollectedEvents {
+    fn record(&self, event: AuditEvent) {
+        if let Ok(mut events) = self.0.lock() {
+            events.push(event);
+        }
+    }
+
+    fn token_issued(&self, _: &str, _: &str, _: i64) {}
 }

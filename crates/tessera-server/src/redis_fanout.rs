@@ -1,7 +1,8 @@
 //! Redis for what several nodes must share fast: every revocation is published on a channel that every
 //! node subscribes to (so it is inactive everywhere within milliseconds) and kept in a sorted set scored by
 //! expiry, which a node reads whole when it (re)connects. The database stays the durable record: Redis here
-//! may run without persistence, and a node that misses a message still sees the row within a poll.
+//! may run without persistence, and a node that misses a message still sees the row within a poll. Per-user
+//! not-before instants travel the same way on a channel and a set of their own.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -9,16 +10,32 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use tessera_core::model::RevokedToken;
+use tessera_core::model::{RevokedToken, UserNotBefore};
 use tessera_core::ports::Clock;
 
 const CHANNEL: &str = "tessera:revocations";
 const SET: &str = "tessera:revoked";
+const USER_CHANNEL: &str = "tessera:user-not-before";
+const USER_SET: &str = "tessera:users-not-before";
 
 /// Where revocations heard from other nodes go (the node's revocation list). Defined here so that the
 /// list depends on the fan-out and not the other way round.
 pub trait HeardRevocations: Send + Sync {
     fn remember(&self, jti: &str, exp: i64);
+    fn remember_user(&self, entry: &UserNotBefore);
+}
+
+/// One line per field: ids never hold a line break.
+fn user_payload(e: &UserNotBefore) -> String {
+    format!("{}\n{}\n{}\n{}", e.realm_id, e.user_id, e.not_before, e.expires_at)
+}
+
+fn parse_user_payload(payload: &str) -> Option<UserNotBefore> {
+    let mut parts = payload.split('\n');
+    let (realm_id, user_id) = (parts.next()?.to_owned(), parts.next()?.to_owned());
+    let not_before = parts.next()?.parse().ok()?;
+    let expires_at = parts.next()?.parse().ok()?;
+    Some(UserNotBefore { realm_id, user_id, not_before, expires_at })
 }
 
 pub struct RedisFanout {
@@ -53,6 +70,19 @@ impl RedisFanout {
             .await
     }
 
+    /// Shares a per-user not-before with every node, kept in the shared set until its tokens have expired.
+    pub async fn publish_user(&self, e: &UserNotBefore) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        let payload = user_payload(e);
+        redis::pipe()
+            .atomic()
+            .zadd(USER_SET, &payload, e.expires_at)
+            .zrembyscore(USER_SET, "-inf", self.clock.now())
+            .publish(USER_CHANNEL, payload)
+            .query_async::<()>(&mut conn)
+            .await
+    }
+
     /// Whether this node currently hears revocations from the others.
     pub fn is_subscribed(&self) -> bool {
         self.subscribed.load(Ordering::SeqCst)
@@ -63,11 +93,11 @@ impl RedisFanout {
         redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
     }
 
-    /// Every revocation still alive, from the shared set.
-    async fn resync(&self) -> redis::RedisResult<Vec<(String, i64)>> {
+    /// Every revocation (or, from [`USER_SET`], per-user not-before) still alive, from a shared set.
+    async fn resync(&self, set: &str) -> redis::RedisResult<Vec<(String, i64)>> {
         let mut conn = self.conn.clone();
         redis::cmd("ZRANGEBYSCORE")
-            .arg(SET)
+            .arg(set)
             .arg(format!("({}", self.clock.now()))
             .arg("+inf")
             .arg("WITHSCORES")
@@ -103,11 +133,15 @@ impl RedisFanout {
     /// Ok when the list is gone; Err when the connection dropped.
     async fn listen<L: HeardRevocations>(&self, list: &Weak<L>) -> redis::RedisResult<()> {
         let mut pubsub = self.client.get_async_pubsub().await?;
-        pubsub.subscribe(CHANNEL).await?;
-        // Subscribed first, then read the set: nothing published in between is missed.
-        let alive = self.resync().await?;
+        pubsub.subscribe(&[CHANNEL, USER_CHANNEL]).await?;
+        // Subscribed first, then read the sets: nothing published in between is missed.
+        let alive = self.resync(SET).await?;
+        let users = self.resync(USER_SET).await?;
         match list.upgrade() {
-            Some(l) => alive.iter().for_each(|(jti, exp)| l.remember(jti, *exp)),
+            Some(l) => {
+                alive.iter().for_each(|(jti, exp)| l.remember(jti, *exp));
+                users.iter().filter_map(|(p, _)| parse_user_payload(p)).for_each(|e| l.remember_user(&e));
+            }
             None => return Ok(()),
         }
         self.subscribed.store(true, Ordering::SeqCst);
@@ -115,7 +149,11 @@ impl RedisFanout {
         while let Some(msg) = messages.next().await {
             let Some(l) = list.upgrade() else { return Ok(()) };
             let payload: String = msg.get_payload().unwrap_or_default();
-            if let Some((jti, exp)) = payload.split_once(' ')
+            if msg.get_channel_name() == USER_CHANNEL {
+                if let Some(e) = parse_user_payload(&payload) {
+                    l.remember_user(&e);
+                }
+            } else if let Some((jti, exp)) = payload.split_once(' ')
                 && let Ok(exp) = exp.parse::<i64>()
             {
                 l.remember(jti, exp);

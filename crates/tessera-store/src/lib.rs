@@ -22,6 +22,7 @@ mod roles;
 mod rows;
 mod sessions;
 mod sql;
+mod user_revocations;
 mod users;
 
 use std::time::Duration;
@@ -55,6 +56,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (4, "required actions", include_str!("../migrations/sqlite/0004_required_actions.sql")),
             (5, "roles", include_str!("../migrations/sqlite/0005_roles.sql")),
             (6, "device grants", include_str!("../migrations/sqlite/0006_device_grants.sql")),
+            (7, "user not-before", include_str!("../migrations/sqlite/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/sqlite/0008_admin_events.sql")),
         ],
         Dialect::Postgres => &[
@@ -64,6 +66,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (4, "required actions", include_str!("../migrations/postgres/0004_required_actions.sql")),
             (5, "roles", include_str!("../migrations/postgres/0005_roles.sql")),
             (6, "device grants", include_str!("../migrations/postgres/0006_device_grants.sql")),
+            (7, "user not-before", include_str!("../migrations/postgres/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/postgres/0008_admin_events.sql")),
         ],
     };

@@ -7,6 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
 use tessera_core::model::SigningAlgorithm;
+use tessera_core::model::UserNotBefore;
 use tessera_core::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, DeviceGrant, DeviceStatus, KeyState, LoginFailures, Realm,
     RefreshToken, RevokedToken, RoleMappings, SecretHash, SsoSession, StoredSigningKey, User,
@@ -131,6 +132,18 @@ pub fn signing_key_from_row(row: &AnyRow) -> Result<StoredSigningKey, StoreError
 }
 
 /// (sequence number, revocation)
+pub fn user_not_before_from_row(row: &AnyRow) -> Result<(i64, UserNotBefore), StoreError> {
+    Ok((
+        get(row, "seq")?,
+        UserNotBefore {
+            realm_id: get(row, "realm_id")?,
+            user_id: get(row, "user_id")?,
+            not_before: get(row, "not_before")?,
+            expires_at: get(row, "expires_at")?,
+        },
+    ))
+}
+
 pub fn revocation_from_row(row: &AnyRow) -> Result<(i64, RevokedToken), StoreError> {
     Ok((
         get(row, "seq")?,

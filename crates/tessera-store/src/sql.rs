@@ -44,6 +44,16 @@ pub const SELECT_REVOCATIONS_SINCE: &str =
     "SELECT seq, jti, realm_id, client_id, exp, revoked_at FROM revoked_tokens WHERE seq > $1 ORDER BY seq LIMIT $2";
 pub const PURGE_REVOCATIONS: &str = "DELETE FROM revoked_tokens WHERE exp < $1";
 
+pub const END_USER_SESSIONS: &str =
+    "UPDATE sso_sessions SET ended_at = $3 WHERE realm_id = $1 AND user_id = $2 AND ended_at IS NULL";
+pub const REVOKE_USER_REFRESH: &str = "UPDATE refresh_tokens SET revoked_at = $3 WHERE realm_id = $1 AND user_id = $2 AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > $3";
+pub const EXPIRE_USER_CODES: &str = "UPDATE authorization_codes SET expires_at = $3 WHERE realm_id = $1 AND user_id = $2 AND redeemed_at IS NULL AND expires_at > $3";
+pub const INSERT_USER_NOT_BEFORE: &str =
+    "INSERT INTO user_not_before (realm_id, user_id, not_before, expires_at) VALUES ($1, $2, $3, $4)";
+pub const SELECT_USER_NOT_BEFORE_SINCE: &str =
+    "SELECT seq, realm_id, user_id, not_before, expires_at FROM user_not_before WHERE seq > $1 ORDER BY seq LIMIT $2";
+pub const PURGE_USER_NOT_BEFORE: &str = "DELETE FROM user_not_before WHERE expires_at < $1";
+
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_events (at, realm, kind, client_id, subject, source_ip, outcome, reason, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub const SELECT_AUDIT: &str = "SELECT at, realm, kind, client_id, subject, source_ip, outcome, reason, count FROM audit_events WHERE realm = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR client_id = $4) ORDER BY id LIMIT $5";
 

@@ -18,6 +18,8 @@ mod janitor;
 mod roles;
 #[path = "suite/sign_in.rs"]
 mod sign_in;
+#[path = "suite/user_revocation.rs"]
+mod user_revocation;
 use device::{
     a_device_grant_is_found_by_either_code_and_answered_once, a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
@@ -33,6 +35,7 @@ use sign_in::{
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt, sessions_consent_and_login_failure_windows,
 };
+use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
 
 struct Fixture {
     store: SqlStore,
@@ -360,4 +363,5 @@ backend_suite!(
     a_device_grant_is_found_by_either_code_and_answered_once,
     a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
+    revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
 );

@@ -55,13 +55,18 @@ pub enum Command {
     /// Manage groups, their members and their roles.
     #[command(subcommand)]
     Group(GroupCommand),
-    /// Revoke all tokens of a client, or of the whole realm, issued before now (not-before policy).
+    /// Revoke all tokens of a client, of a user (and end their sessions), or of the whole realm, issued
+    /// before now (not-before policy).
     Revoke {
         #[arg(long)]
         realm: String,
         /// The client whose tokens to revoke.
-        #[arg(long, conflicts_with = "all", required_unless_present = "all")]
+        #[arg(long, conflicts_with_all = ["all", "user"], required_unless_present_any = ["all", "user"])]
         client: Option<String>,
+        /// A user, by username or id: ends their sessions, revokes their refresh tokens (offline ones too)
+        /// and every access token issued to them before now ("log out everywhere").
+        #[arg(long, conflicts_with = "all")]
+        user: Option<String>,
         /// Every token of the realm.
         #[arg(long)]
         all: bool,

@@ -130,7 +130,7 @@ impl AdminAuthentication<'_> {
         let claims =
             verify_access_token(&realm.keys, &realm.issuer, token, self.now).map_err(|_| AdminError::Unauthorized)?;
         let client = self.clients.client(&realm.realm.id, &claims.client_id).await?;
-        if !access_token_is_live(&realm.realm, client.as_deref(), self.denylist, &claims.jti, claims.iat) {
+        if !access_token_is_live(&realm.realm, client.as_deref(), self.denylist, (&claims).into()) {
             return Err(AdminError::Unauthorized);
         }
         let user = self.users.find_user_by_id(&realm.realm.id, &claims.sub).await?.filter(|u| u.enabled);

@@ -8,10 +8,12 @@ pub mod error;
 pub mod events;
 pub mod representation;
 pub mod roles;
+pub mod user_revocation;
 pub mod users;
 
 pub use api::{AdminApi, Page};
 pub use caller::{AdminAuthentication, AdminCaller, AdminRight};
 pub use error::AdminError;
 pub use roles::{RoleAdmin, RoleRef};
+pub use user_revocation::{RevokedBy, UserRevocation, UserRevocationOutcome};
 pub use users::UserQuery;

@@ -12,6 +12,12 @@ use crate::model::{Client, RealmContext};
 use crate::scope::grant_scopes;
 use crate::token::AccessTokenGrant;
 
+/// The `sub` of the client's own tokens: its service-account user (so that a per-user revocation of that
+/// user reaches them), else the client's internal id.
+pub fn service_account_subject(client: &Client) -> &str {
+    client.service_account_user_id.as_deref().unwrap_or(&client.id)
+}
+
 pub struct ClientCredentialsGrant<'a> {
     pub realm: &'a RealmContext,
     pub client: &'a Client,
@@ -34,7 +40,7 @@ impl ClientCredentialsGrant<'_> {
         }
         let scopes = grant_scopes(self.client, self.scope, &self.realm.scopes)?;
         let lifetime = self.client.access_token_lifespan().unwrap_or(self.realm.realm.access_token_lifespan);
-        let subject = self.client.service_account_user_id.as_deref().unwrap_or(&self.client.id);
+        let subject = service_account_subject(self.client);
         let username = format!("service-account-{}", self.client.client_id);
         let service_account =
             Subject { id: subject, username: &username, user: None, mappings: &self.client.service_account_roles };

@@ -75,7 +75,7 @@ impl TokenExchangeGrant<'_> {
         let actor = verify_access_token(&realm.keys, &realm.issuer, token, self.ctx.now)
             .map_err(|_| invalid_request("Invalid actor token"))?;
         let holder = self.clients.client(&realm.realm.id, &actor.client_id).await?;
-        if !access_token_is_live(&realm.realm, holder.as_deref(), self.ctx.revocations, &actor.jti, actor.iat) {
+        if !access_token_is_live(&realm.realm, holder.as_deref(), self.ctx.revocations, (&actor).into()) {
             return Err(invalid_request("Invalid actor token"));
         }
         if actor.client_id != self.client.client_id {
@@ -153,7 +153,7 @@ impl TokenExchangeGrant<'_> {
         let claims = verify_access_token(&realm.keys, &realm.issuer, &r.subject_token, ctx.now)
             .map_err(|_| invalid_request("Invalid token"))?;
         let holder = self.clients.client(&realm.realm.id, &claims.client_id).await?;
-        if !access_token_is_live(&realm.realm, holder.as_deref(), ctx.revocations, &claims.jti, claims.iat) {
+        if !access_token_is_live(&realm.realm, holder.as_deref(), ctx.revocations, (&claims).into()) {
             return Err(invalid_request("Invalid token"));
         }
         // Impersonation: the subject token is the requester's own, and the user is the one it names.

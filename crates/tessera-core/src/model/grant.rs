@@ -12,6 +12,16 @@ pub struct RevokedToken {
     pub revoked_at: i64,
 }
 
+/// A per-user not-before instant (Keycloak's user `notBefore`): every access token issued to the user before
+/// `not_before` is void. Kept until `expires_at`, when every such token has expired anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserNotBefore {
+    pub realm_id: String,
+    pub user_id: String,
+    pub not_before: i64,
+    pub expires_at: i64,
+}
+
 /// An authorization code as stored (RFC 6749 §4.1.2): its SHA-256, never the code, with everything it is
 /// bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,7 +13,7 @@ pub mod user;
 pub use client::{ClaimsMemo, Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
 pub use context::RealmContext;
 pub use device::{DeviceGrant, DeviceStatus};
-pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, RevokedToken};
+pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, RevokedToken, UserNotBefore};
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};

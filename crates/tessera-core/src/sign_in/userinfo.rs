@@ -31,7 +31,7 @@ impl UserInfoEndpoint<'_> {
         let claims =
             verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now).map_err(|_| invalid())?;
         let client = self.clients.client(&self.realm.realm.id, &claims.client_id).await?;
-        if !access_token_is_live(&self.realm.realm, client.as_deref(), self.denylist, &claims.jti, claims.iat) {
+        if !access_token_is_live(&self.realm.realm, client.as_deref(), self.denylist, (&claims).into()) {
             return Err(invalid());
         }
         if let Some(client) = &client {

@@ -26,3 +26,4 @@ mod support;
 mod timing;
 mod token;
 mod token_exchange;
+mod user_revocation;

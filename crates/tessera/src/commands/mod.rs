@@ -29,8 +29,8 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::User(cmd) => user::run(admin_config(&global)?, cmd).await,
         Command::Role(cmd) => roles::run_role(admin_config(&global)?, cmd).await,
         Command::Group(cmd) => roles::run_group(admin_config(&global)?, cmd).await,
-        Command::Revoke { realm, client, all: _, reason } => {
-            revoke::run(admin_config(&global)?, &realm, client.as_deref(), &reason).await
+        Command::Revoke { realm, client, user, all: _, reason } => {
+            revoke::run(admin_config(&global)?, &realm, client.as_deref(), user.as_deref(), &reason).await
         }
         Command::Token(args) => token::run(args).await,
         Command::Events { realm, since, kind, client, limit } => {

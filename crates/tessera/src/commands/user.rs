@@ -2,9 +2,10 @@
 
 use tessera_core::admin::{RoleAdmin, RoleRef};
 use tessera_core::clock::{Clock, SystemClock};
+use tessera_core::model::Realm;
 use tessera_core::ports::UserStore;
 use tessera_core::provisioning::new_user;
-use tessera_server::Config;
+use tessera_server::{Config, operations};
 use tessera_store::SqlStore;
 
 use super::data::{find_realm, open};
@@ -42,9 +43,12 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
                 return Err(CommandError::NoSuchUser { realm: realm.name, user: username });
             }
             println!("password of {username} changed");
+            // Whoever held the old password may hold tokens too: an administrator's reset ends them all.
+            let redis = config.redis_url.as_deref();
+            revoke_everything(&store, redis, &realm, &username, "password reset by an administrator", now).await?;
         }
-        UserCommand::Disable { realm, username } => set_enabled(&store, &realm, &username, false).await?,
-        UserCommand::Enable { realm, username } => set_enabled(&store, &realm, &username, true).await?,
+        UserCommand::Disable { realm, username } => set_enabled(&store, &config, &realm, &username, false).await?,
+        UserCommand::Enable { realm, username } => set_enabled(&store, &config, &realm, &username, true).await?,
         UserCommand::GrantRole(args) => map_role(&store, args, true).await?,
         UserCommand::RevokeRole(args) => map_role(&store, args, false).await?,
     }
@@ -75,11 +79,38 @@ fn password_from_stdin() -> Result<String, CommandError> {
     Ok(password)
 }
 
-async fn set_enabled(store: &SqlStore, realm: &str, username: &str, enabled: bool) -> Result<(), CommandError> {
+async fn set_enabled(
+    store: &SqlStore,
+    config: &Config,
+    realm: &str,
+    username: &str,
+    enabled: bool,
+) -> Result<(), CommandError> {
     let realm = find_realm(store, realm).await?;
     if !store.set_user_enabled(&realm.id, username, enabled).await? {
         return Err(CommandError::NoSuchUser { realm: realm.name, user: username.to_owned() });
     }
     println!("user {username} {}", if enabled { "enabled" } else { "disabled" });
+    if !enabled {
+        // Disabled means signed out everywhere, now, not when the tokens expire.
+        let redis = config.redis_url.as_deref();
+        revoke_everything(store, redis, &realm, username, "user disabled", SystemClock.now()).await?;
+    }
+    Ok(())
+}
+
+async fn revoke_everything(
+    store: &SqlStore,
+    redis: Option<&str>,
+    realm: &Realm,
+    username: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), CommandError> {
+    let done = operations::revoke_user(store, redis, realm, username, reason, now).await?;
+    println!(
+        "{} sessions ended, {} refresh tokens revoked, access tokens issued before {now} revoked",
+        done.sessions, done.refresh_tokens
+    );
     Ok(())
 }
