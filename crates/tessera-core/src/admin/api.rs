@@ -8,7 +8,7 @@ use super::caller::{AdminCaller, AdminRight};
 use super::{AdminError, representation};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::model::{Client, ClientSecret, Realm};
-use crate::ports::{AuditSink, PasswordVerifier, Store};
+use crate::ports::{AuditSink, PasswordVerifier, Revocations, Store};
 use crate::provisioning::{NewClient, NewRealm, add_builtin_roles, new_client, new_id, new_realm};
 use crate::secret::{ClientSecretHasher, MasterKey, generate_client_secret};
 
@@ -22,6 +22,8 @@ pub struct AdminApi<'a> {
     pub master: &'a MasterKey,
     pub passwords: &'a dyn PasswordVerifier,
     pub audit: &'a dyn AuditSink,
+    /// This node's revocation list: a user's revocation reaches every node through it at once.
+    pub revocations: &'a dyn Revocations,
     pub now: i64,
 }
 

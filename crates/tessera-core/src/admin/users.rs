@@ -6,6 +6,7 @@ use tessera_proto::admin::{CredentialRepresentation, GroupRepresentation, RoleRe
 use super::api::{AdminApi, Page};
 use super::caller::AdminRight;
 use super::roles::RoleAdmin;
+use super::user_revocation::{RevokedBy, UserRevocation};
 use super::{AdminError, representation};
 use crate::audit::AuditKind;
 use crate::model::{AccessModel, Realm, User};
@@ -157,6 +158,25 @@ impl AdminApi<'_> {
             format!("password of {} reset through the admin API", user.username),
         );
         self.admin_event(&realm.name, "ACTION", "USER", format!("users/{id}/reset-password"), None).await?;
+        // A password an administrator had to reset may be known to someone else: end what the old one got.
+        self.revoke_everything(&realm, &user, "password reset by an administrator").await?;
+        Ok(())
+    }
+
+    /// `POST /users/{id}/logout`: ends every session of the user, revokes their refresh tokens (offline ones
+    /// too) and makes their earlier access tokens inactive on every node.
+    pub async fn logout_user(&self, realm: &str, id: &str) -> Result<(), AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
+        let user = self.user_by_id(&realm, id).await?;
+        self.revoke_everything(&realm, &user, "logged out by an administrator").await?;
+        self.admin_event(&realm.name, "ACTION", "USER", format!("users/{id}/logout"), None).await
+    }
+
+    async fn revoke_everything(&self, realm: &Realm, user: &User, reason: &str) -> Result<(), AdminError> {
+        let revocation =
+            UserRevocation { store: self.store, live: Some(self.revocations), audit: self.audit, now: self.now };
+        let by = RevokedBy { actor: &self.caller.username, reason, source_ip: self.caller.source_ip.as_deref() };
+        revocation.revoke_user(realm, user, by).await?;
         Ok(())
     }
 

@@ -306,3 +306,68 @@ async fn every_admin_write_is_an_admin_event_without_its_secrets_and_the_audit_t
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn logging_a_user_out_through_the_admin_api_voids_their_earlier_tokens_rfc7009_2_1() {
+    let (server, _dir) = server().await;
+    let token = master_token(&server).await;
+    let t = Some(token.as_str());
+    let form = [("grant_type", "password"), ("username", "grace"), ("password", "Grace-Hopper-1906")];
+    let tokens: Value = server
+        .http
+        .post(server.token_url("northwind"))
+        .basic_auth("roles-app", Some(SECRET))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let introspect = |token: String| {
+        let server = &server;
+        async move {
+            let body: Value = server
+                .http
+                .post(server.url("/realms/northwind/protocol/openid-connect/token/introspect"))
+                .basic_auth("roles-app", Some(SECRET))
+                .form(&[("token", token.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["active"].as_bool().unwrap()
+        }
+    };
+    assert!(introspect(access.clone()).await);
+    // Instants are whole seconds: a token of the revocation's own second would survive it.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, user, _) =
+        call(&server, reqwest::Method::GET, "/admin/realms/northwind/users?username=grace&exact=true", t, None).await;
+    let grace = user[0]["id"].as_str().unwrap().to_owned();
+    let (status, _, _) =
+        call(&server, reqwest::Method::POST, &format!("/admin/realms/northwind/users/{grace}/logout"), t, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!introspect(access).await, "the earlier access token is inactive");
+    let refresh = [("grant_type", "refresh_token"), ("refresh_token", tokens["refresh_token"].as_str().unwrap())];
+    let refreshed = server
+        .http
+        .post(server.token_url("northwind"))
+        .basic_auth("roles-app", Some(SECRET))
+        .form(&refresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), StatusCode::BAD_REQUEST, "the refresh token is revoked");
+    let logged = format!("/admin/realms/northwind/admin-events?resourcePath=users/{grace}/logout");
+    let (_, events, _) = call(&server, reqwest::Method::GET, &logged, t, None).await;
+    assert_eq!(events.as_array().unwrap().len(), 1, "one admin event for the logout: {events}");
+    // Only manage-users may: reporting-job's token is refused.
+    let body: Value = server.client_credentials("northwind", "reporting-job", SECRET, None).await.json().await.unwrap();
+    let plain = body["access_token"].as_str().unwrap();
+    let path = format!("/admin/realms/northwind/users/{grace}/logout");
+    assert_eq!(call(&server, reqwest::Method::POST, &path, Some(plain), None).await.0, StatusCode::FORBIDDEN);
+}

@@ -82,6 +82,7 @@ pub fn api<'a>(state: &'a AppState, caller: &'a AdminCaller) -> AdminApi<'a> {
         master: &state.master,
         passwords: state.passwords.as_ref(),
         audit: state.audit.as_ref(),
+        revocations: state.revocations.as_ref(),
         now: state.clock.now(),
     }
 }
@@ -115,6 +116,7 @@ pub fn routes() -> Router<AppState> {
         ("/admin/realms/{realm}/users/count", get(users::count)),
         ("/admin/realms/{realm}/users/{id}", get(users::get)),
         ("/admin/realms/{realm}/users/{id}/reset-password", put(users::reset_password)),
+        ("/admin/realms/{realm}/users/{id}/logout", post(users::logout)),
         (
             "/admin/realms/{realm}/users/{id}/role-mappings/realm",
             get(users::realm_roles).post(users::grant_realm_roles).delete(users::revoke_realm_roles),

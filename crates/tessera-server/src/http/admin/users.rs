@@ -142,3 +142,12 @@ pub async fn leave_group(
     api(&state, &caller).set_user_group(&realm, &id, &group, false).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).logout_user(&realm, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
