@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
@@ -92,4 +92,49 @@ impl Serve {
         let l = self.line("listening on");
         l.split("listening on ").nth(1).unwrap().split(' ').next().unwrap().to_owned()
     }
+}
+
+/// Runs `tessera` with `args` against the data directory `dir`.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    tessera(dir).args(args).output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = run(dir, args);
+    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
+    stdout(&o)
+}
+
+/// Asserts the command failed with exactly one line on stderr containing `needle`.
+pub fn fails_with(dir: &Path, args: &[&str], needle: &str) {
+    let o = run(dir, args);
+    assert!(!o.status.success(), "{args:?} succeeded");
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
+    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+}
+
+pub fn secret_from(out: &str) -> String {
+    out.lines().find_map(|l| l.strip_prefix("client_secret: ")).expect("secret printed").to_owned()
+}
+
+pub fn run_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = tessera(dir)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
 }
