@@ -18,18 +18,9 @@ async fn browser_ready(e2e: &Path) -> Result<(), String> {
     if !Path::new("/usr/bin/chromium").exists() {
         return Err("/usr/bin/chromium is missing (apt-get install chromium)".into());
     }
-    if !e2e.join("node_modules/playwright-core").exists() || !e2e.join("node_modules/keycloak-js").exists() {
-        let status = tokio::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(e2e)
-            .status()
-            .await
-            .map_err(|e| format!("npm: {e}"))?;
-        if !status.success() {
-            return Err(format!("npm ci in e2e/ failed: {status}"));
-        }
-    }
-    Ok(())
+    // npm ci installs every e2e package at once; keycloak-js is the newest of them.
+    crate::keycloak_libs::node_packages_ready(e2e, "keycloak-js").await?;
+    crate::keycloak_libs::node_packages_ready(e2e, "playwright-core").await
 }
 
 #[tokio::test]
