@@ -179,6 +179,7 @@ impl AdminApi<'_> {
                 config: m.config.clone(),
             });
         }
+        super::RoleAdmin { store: self.store }.with_default_role_for_service_account(&realm, &mut client).await?;
         self.store.create_client(&client).await.map_err(|e| match e {
             crate::ports::StoreError::Conflict(_) => AdminError::Conflict(format!("Client {client_id} already exists")),
             e => e.into(),

@@ -2,7 +2,7 @@
 //! mappings and memberships of users (people and service accounts) and groups.
 
 use super::AdminError;
-use crate::model::{AccessModel, Group, Realm, Role, User, default_role_name};
+use crate::model::{AccessModel, Client, Group, Realm, Role, User, default_role_name};
 use crate::ports::{ClientStore, RealmStore, RoleHolder, RoleStore, UserStore};
 use crate::provisioning::new_id;
 
@@ -180,6 +180,25 @@ impl<S: RealmStore + RoleStore + UserStore + ClientStore + ?Sized> RoleAdmin<'_,
         let access = self.access(&realm).await?;
         let group = access.group_by_path(path).ok_or_else(|| AdminError::NoSuchGroup(path.to_owned()))?;
         Ok(self.store.set_group_member(&realm.id, &user.id, &group.id, member).await?)
+    }
+
+    /// Keycloak gives a new client's service account the realm's default role too.
+    pub async fn with_default_role_for_service_account(
+        &self,
+        realm: &Realm,
+        client: &mut Client,
+    ) -> Result<(), AdminError> {
+        if client.service_account_user_id.is_none() {
+            return Ok(());
+        }
+        let roles = self.store.list_roles(&realm.id).await?;
+        let default = default_role_name(&realm.name);
+        if let Some(role) = roles.iter().find(|r| r.client_id.is_none() && r.name == default)
+            && !client.service_account_roles.role_ids.contains(&role.id)
+        {
+            client.service_account_roles.role_ids.push(role.id.clone());
+        }
+        Ok(())
     }
 
     /// Keycloak gives every new user the realm's default role; `user` is changed to hold it when it exists.

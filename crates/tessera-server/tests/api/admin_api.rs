@@ -88,7 +88,12 @@ async fn a_master_administrator_creates_a_realm_client_user_role_and_group_and_t
         call(&server, reqwest::Method::POST, &format!("/admin/realms/shop/clients/{id}/client-secret"), t, None).await;
     assert_eq!(status, 200);
     let secret = secret["value"].as_str().unwrap().to_owned();
-    assert_eq!(server.client_credentials("shop", "web", &secret, None).await.status(), 200);
+    let issued = server.client_credentials("shop", "web", &secret, None).await;
+    assert_eq!(issued.status(), 200);
+    let body: Value = issued.json().await.unwrap();
+    // Its service account holds the realm's default role, as Keycloak gives it.
+    let claims = crate::support::claims_of(body["access_token"].as_str().unwrap());
+    assert!(claims["realm_access"]["roles"].as_array().unwrap().contains(&json!("default-roles-shop")), "{claims}");
 
     // A role, a group holding it, a user in the group with a password: their token carries the role.
     assert_eq!(

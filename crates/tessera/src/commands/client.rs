@@ -1,6 +1,7 @@
 //! `tessera client`: OAuth clients and their secrets.
 
 use secrecy::ExposeSecret;
+use tessera_core::admin::RoleAdmin;
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::ports::{ClientStore, ScopeStore};
@@ -49,7 +50,8 @@ pub async fn run(config: Config, cmd: ClientCommand) -> Result<(), CommandError>
                 consent_required,
                 token_reuse,
             };
-            let (client, secret) = new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now)?;
+            let (mut client, secret) = new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now)?;
+            RoleAdmin { store: &store }.with_default_role_for_service_account(&realm, &mut client).await?;
             store.create_client(&client).await?;
             operations::record(
                 &store,
