@@ -236,3 +236,16 @@ pub struct EventRepresentation {
     pub error: Option<String>,
     pub details: BTreeMap<String, String>,
 }
+
+/// Keycloak's brute-force status of a user (`GET …/attack-detection/brute-force/users/{id}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BruteForceStatusRepresentation {
+    pub num_failures: u32,
+    /// Locked out now.
+    pub disabled: bool,
+    #[serde(rename = "lastIPFailure")]
+    pub last_ip_failure: String,
+    /// Milliseconds since the epoch of the first failure counted (0: none).
+    pub last_failure: i64,
+}

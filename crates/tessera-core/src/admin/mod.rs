@@ -2,6 +2,7 @@
 //! what an administrator may change and how.
 
 pub mod api;
+mod attack_detection;
 pub mod caller;
 mod directory;
 pub mod error;

@@ -47,9 +47,14 @@ pub struct PasswordLogin<'a> {
     pub now: i64,
 }
 
+/// The key a user's failed sign-ins are counted under (also read and cleared by the admin API).
+pub fn user_failure_key(username: &str) -> String {
+    format!("user:{}", username.to_lowercase())
+}
+
 impl PasswordLogin<'_> {
     fn user_key(username: &str) -> String {
-        format!("user:{}", username.to_lowercase())
+        user_failure_key(username)
     }
 
     fn address_key(&self) -> Option<String> {

@@ -376,3 +376,45 @@ async fn logging_a_user_out_through_the_admin_api_voids_their_earlier_tokens_rfc
     let path = format!("/admin/realms/northwind/users/{grace}/logout");
     assert_eq!(call(&server, reqwest::Method::POST, &path, Some(plain), None).await.0, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_administrator_sees_a_users_lockout_and_clears_it_keycloaks_attack_detection() {
+    let (server, _dir) = server().await;
+    let token = master_token(&server).await;
+    let t = Some(token.as_str());
+    let (_, user, _) =
+        call(&server, reqwest::Method::GET, "/admin/realms/northwind/users?username=alan&exact=true", t, None).await;
+    let alan = user[0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/admin/realms/northwind/attack-detection/brute-force/users/{alan}");
+    let (status, fresh, _) = call(&server, reqwest::Method::GET, &path, t, None).await;
+    assert_eq!(status, 200);
+    assert_eq!((fresh["numFailures"].as_u64(), fresh["disabled"].as_bool()), (Some(0), Some(false)), "{fresh}");
+    let grant = |password: &'static str| {
+        let server = &server;
+        async move {
+            let form = [("grant_type", "password"), ("username", "alan"), ("password", password)];
+            server
+                .http
+                .post(server.token_url("northwind"))
+                .basic_auth("roles-app", Some(SECRET))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // Northwind's failureFactor is 5: five wrong passwords lock alan out, even with the right one.
+    for _ in 0..5 {
+        assert_eq!(grant("wrong").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_ne!(grant("Alan-Kay-1940").await, StatusCode::OK, "locked out");
+    let (_, locked, _) = call(&server, reqwest::Method::GET, &path, t, None).await;
+    assert_eq!(locked["disabled"], true, "{locked}");
+    assert!(locked["numFailures"].as_u64().unwrap() > 0 && locked["lastFailure"].as_i64().unwrap() > 0);
+    // Cleared by an administrator: alan signs in at once.
+    assert_eq!(call(&server, reqwest::Method::DELETE, &path, t, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(grant("Alan-Kay-1940").await, StatusCode::OK);
+    let (_, cleared, _) = call(&server, reqwest::Method::GET, &path, t, None).await;
+    assert_eq!(cleared["disabled"], false);
+}

@@ -118,6 +118,10 @@ pub fn routes() -> Router<AppState> {
         ("/admin/realms/{realm}/users/{id}/reset-password", put(users::reset_password)),
         ("/admin/realms/{realm}/users/{id}/logout", post(users::logout)),
         (
+            "/admin/realms/{realm}/attack-detection/brute-force/users/{id}",
+            get(users::brute_force).delete(users::clear_brute_force),
+        ),
+        (
             "/admin/realms/{realm}/users/{id}/role-mappings/realm",
             get(users::realm_roles).post(users::grant_realm_roles).delete(users::revoke_realm_roles),
         ),

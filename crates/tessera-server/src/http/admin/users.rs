@@ -143,6 +143,23 @@ pub async fn leave_group(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+pub async fn brute_force(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+) -> Result<Response, AdminApiError> {
+    Ok(Json(api(&state, &caller).brute_force_status(&realm, &id).await?).into_response())
+}
+
+pub async fn clear_brute_force(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).clear_brute_force(&realm, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 pub async fn logout(
     State(state): State<AppState>,
     Admin(caller): Admin,
