@@ -249,3 +249,33 @@ pub struct BruteForceStatusRepresentation {
     /// Milliseconds since the epoch of the first failure counted (0: none).
     pub last_failure: i64,
 }
+
+/// `KeysMetadataRepresentation`: the realm's signing keys (`GET …/keys`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KeysMetadataRepresentation {
+    /// Algorithm → the kid that signs with it now.
+    pub active: BTreeMap<String, String>,
+    pub keys: Vec<KeyMetadataRepresentation>,
+}
+
+/// One key of `KeysMetadataRepresentation`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KeyMetadataRepresentation {
+    pub provider_id: String,
+    pub provider_priority: i64,
+    pub kid: String,
+    /// `ACTIVE` (signs), `PASSIVE` (published, verifies: Tessera's next and retired keys).
+    pub status: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub algorithm: String,
+    #[serde(rename = "use")]
+    pub use_: String,
+    /// Tessera's own state: `next`, `active` or `retired`.
+    pub tessera_state: String,
+    /// Milliseconds: after this no token it signed is valid (retired keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<i64>,
+}

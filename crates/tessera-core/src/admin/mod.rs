@@ -7,6 +7,7 @@ pub mod caller;
 mod directory;
 pub mod error;
 pub mod events;
+mod keys;
 pub mod representation;
 pub mod roles;
 pub mod user_revocation;

@@ -54,6 +54,20 @@ async fn a_master_administrator_creates_a_realm_client_user_role_and_group_and_t
     let (server, _dir) = server().await;
     let token = master_token(&server).await;
     let t = Some(token.as_str());
+    let (status, keys, _) = call(&server, reqwest::Method::GET, "/admin/realms/northwind/keys", t, None).await;
+    assert_eq!(status, 200);
+    let active = keys["active"]["RS256"].as_str().unwrap();
+    let jwks: Value = server
+        .http
+        .get(server.url("/realms/northwind/protocol/openid-connect/certs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(jwks["keys"].as_array().unwrap().iter().any(|k| k["kid"] == active), "the active kid is published");
+    assert_eq!(keys["keys"].as_array().unwrap().len(), 2, "active and next: {keys}");
     let (status, realms, _) = call(&server, reqwest::Method::GET, "/admin/realms", t, None).await;
     assert_eq!(status, 200);
     let names: Vec<&str> = realms.as_array().unwrap().iter().map(|r| r["realm"].as_str().unwrap()).collect();

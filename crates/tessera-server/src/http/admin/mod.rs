@@ -103,6 +103,7 @@ pub fn routes() -> Router<AppState> {
     let table: Vec<(&str, MethodRouter<AppState>)> = vec![
         ("/admin/realms", get(realms::list).post(realms::create)),
         ("/admin/realms/{realm}", get(realms::get)),
+        ("/admin/realms/{realm}/keys", get(realms::keys)),
         ("/admin/realms/{realm}/roles", get(realms::list_roles).post(realms::create_role)),
         ("/admin/realms/{realm}/roles/{name}", get(realms::get_role)),
         ("/admin/realms/{realm}/groups", get(realms::list_groups).post(realms::create_group)),

@@ -87,3 +87,11 @@ pub async fn create_subgroup(
     let id = api(&state, &caller).create_group(&realm, Some(&parent), &rep).await?;
     Ok(created(&format!("/admin/realms/{realm}/groups"), &id))
 }
+
+pub async fn keys(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(realm): Path<String>,
+) -> Result<Response, AdminApiError> {
+    Ok(Json(api(&state, &caller).keys(&realm).await?).into_response())
+}
