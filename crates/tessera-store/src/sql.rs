@@ -151,3 +151,4 @@ pub const RECORD_DEVICE_POLL: &str =
 pub const REDEEM_DEVICE_GRANT: &str = "UPDATE device_grants SET redeemed_at = $4 WHERE realm_id = $1 AND device_code_hash = $2 AND client_id = $3 AND status = 'approved' AND redeemed_at IS NULL AND expires_at > $4 RETURNING device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at";
 /// An expired grant is refused whether or not its row is there.
 pub const PURGE_DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE realm_id = $1 AND expires_at <= $2";
+pub const UPDATE_USER_PROFILE: &str = "UPDATE users SET enabled = $3, email = $4, email_verified = $5, first_name = $6, last_name = $7, attributes = $8, required_actions = $9 WHERE realm_id = $1 AND id = $2";

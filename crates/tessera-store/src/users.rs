@@ -122,6 +122,37 @@ impl UserStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn update_user_profile(&self, u: &User) -> Result<bool, StoreError> {
+        let done = sqlx::query(sql::UPDATE_USER_PROFILE)
+            .bind(u.realm_id.clone())
+            .bind(u.id.clone())
+            .bind(flag(u.enabled))
+            .bind(u.email.clone())
+            .bind(flag(u.email_verified))
+            .bind(u.first_name.clone())
+            .bind(u.last_name.clone())
+            .bind(json(&u.attributes))
+            .bind(u.required_actions.join(" "))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_user(&self, realm_id: &str, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(sql::DELETE_USER)
+            .bind(realm_id.to_owned())
+            .bind(id.to_owned())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        // A service account's mappings are cached with its client.
+        crate::operations::bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn set_user_enabled(&self, realm_id: &str, username: &str, enabled: bool) -> Result<bool, StoreError> {
         let done = sqlx::query(sql::SET_USER_ENABLED)
             .bind(realm_id.to_owned())

@@ -29,7 +29,10 @@ use janitor::{
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
 };
-use roles::{a_mapping_never_crosses_realms, roles_groups_and_mappings_round_trip_with_users_and_service_accounts};
+use roles::{
+    a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
+    roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
+};
 use sign_in::{
     a_code_is_redeemed_once_and_replays_name_the_first_issue, a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
@@ -360,6 +363,7 @@ backend_suite!(
     login_failure_rows_go_once_their_window_ended,
     roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
     a_mapping_never_crosses_realms,
+    a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
     a_device_grant_is_found_by_either_code_and_answered_once,
     a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,

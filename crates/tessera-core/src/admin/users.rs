@@ -163,6 +163,47 @@ impl AdminApi<'_> {
         Ok(())
     }
 
+    /// `PUT /users/{id}`: the fields given change, the others stay (Keycloak's partial update). Disabling a
+    /// user also ends everything they hold.
+    pub async fn update_user(&self, realm: &str, id: &str, rep: &UserRepresentation) -> Result<(), AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
+        let mut user = self.user_by_id(&realm, id).await?;
+        if rep.username.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case(&user.username)) {
+            return Err(AdminError::Invalid("the username cannot be changed".into()));
+        }
+        let was_enabled = user.enabled;
+        user.enabled = rep.enabled.unwrap_or(user.enabled);
+        user.email = rep.email.clone().or(user.email);
+        user.email_verified = rep.email_verified.unwrap_or(user.email_verified);
+        user.first_name = rep.first_name.clone().or(user.first_name);
+        user.last_name = rep.last_name.clone().or(user.last_name);
+        if let Some(attributes) = &rep.attributes {
+            user.attributes = attributes.clone();
+        }
+        if let Some(actions) = &rep.required_actions {
+            user.required_actions = actions.clone();
+        }
+        if !self.store.update_user_profile(&user).await? {
+            return Err(AdminError::NoSuchUser(id.to_owned()));
+        }
+        if was_enabled && !user.enabled {
+            self.revoke_everything(&realm, &user, "disabled by an administrator").await?;
+        }
+        self.admin_event(&realm.name, "UPDATE", "USER", format!("users/{id}"), serde_json::to_string(rep).ok()).await
+    }
+
+    /// `DELETE /users/{id}`: everything the user holds is revoked first, on every node.
+    pub async fn delete_user(&self, realm: &str, id: &str) -> Result<(), AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
+        let user = self.user_by_id(&realm, id).await?;
+        if user.service_account_client_id.is_some() {
+            return Err(AdminError::Invalid("a service account goes with its client".into()));
+        }
+        self.revoke_everything(&realm, &user, "deleted by an administrator").await?;
+        self.store.delete_user(&realm.id, &user.id).await?;
+        self.admin_event(&realm.name, "DELETE", "USER", format!("users/{id}"), None).await
+    }
+
     /// `POST /users/{id}/logout`: ends every session of the user, revokes their refresh tokens (offline ones
     /// too) and makes their earlier access tokens inactive on every node.
     pub async fn logout_user(&self, realm: &str, id: &str) -> Result<(), AdminError> {

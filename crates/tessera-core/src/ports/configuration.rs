@@ -136,6 +136,11 @@ pub trait UserStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// False when there is no such user.
     async fn set_user_enabled(&self, realm_id: &str, username: &str, enabled: bool) -> Result<bool, StoreError>;
+    /// Writes the profile (`enabled`, email, names, attributes, required actions) of the user with `user.id`;
+    /// the username, password and mappings stay. False when there is no such user.
+    async fn update_user_profile(&self, user: &User) -> Result<bool, StoreError>;
+    /// Deletes the user with their role mappings and memberships. False when there is no such user.
+    async fn delete_user(&self, realm_id: &str, id: &str) -> Result<bool, StoreError>;
 }
 
 /// Who holds a role mapping: a user (a person or a service account) or a group.

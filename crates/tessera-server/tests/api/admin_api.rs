@@ -433,3 +433,67 @@ async fn an_administrator_sees_a_users_lockout_and_clears_it_keycloaks_attack_de
     let (_, cleared, _) = call(&server, reqwest::Method::GET, &path, t, None).await;
     assert_eq!(cleared["disabled"], false);
 }
+
+#[tokio::test]
+async fn updating_a_user_is_partial_disabling_voids_their_tokens_and_deleting_them_leaves_nothing() {
+    let (server, _dir) = server().await;
+    let token = master_token(&server).await;
+    let t = Some(token.as_str());
+    let (_, user, _) =
+        call(&server, reqwest::Method::GET, "/admin/realms/northwind/users?username=alan&exact=true", t, None).await;
+    let alan = user[0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/admin/realms/northwind/users/{alan}");
+    let form = [("grant_type", "password"), ("username", "alan"), ("password", "Alan-Kay-1940")];
+    let body: Value = server
+        .http
+        .post(server.token_url("northwind"))
+        .basic_auth("roles-app", Some(SECRET))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let earlier = body["access_token"].as_str().unwrap().to_owned();
+
+    // A partial update: only the fields sent change.
+    let (status, _, _) = call(&server, reqwest::Method::PUT, &path, t, Some(json!({"firstName": "Alan C."}))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, now, _) = call(&server, reqwest::Method::GET, &path, t, None).await;
+    assert_eq!(
+        (now["firstName"].as_str(), now["lastName"].as_str(), now["email"].as_str()),
+        (Some("Alan C."), Some("Kay"), Some("alan@northwind.example"))
+    );
+    let rename = call(&server, reqwest::Method::PUT, &path, t, Some(json!({"username": "alfred"}))).await;
+    assert_eq!(rename.0, StatusCode::BAD_REQUEST, "usernames do not change");
+
+    // Disabling ends what alan holds (whole-second instants: wait out the token's second).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        call(&server, reqwest::Method::PUT, &path, t, Some(json!({"enabled": false}))).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let userinfo = server
+        .http
+        .get(server.url("/realms/northwind/protocol/openid-connect/userinfo"))
+        .bearer_auth(&earlier)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
+    let refused = server
+        .http
+        .post(server.token_url("northwind"))
+        .basic_auth("roles-app", Some(SECRET))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "a disabled user cannot sign in");
+
+    // Deleted: 204, then 404.
+    assert_eq!(call(&server, reqwest::Method::DELETE, &path, t, None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(call(&server, reqwest::Method::GET, &path, t, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(call(&server, reqwest::Method::DELETE, &path, t, None).await.0, StatusCode::NOT_FOUND);
+}

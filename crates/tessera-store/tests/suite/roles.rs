@@ -132,3 +132,38 @@ pub async fn a_mapping_never_crosses_realms(f: Fixture) {
     assert!(f.store.find_user(realm, "mallory").await.unwrap().unwrap().roles.is_empty());
     assert!(f.store.list_roles(realm).await.unwrap().is_empty());
 }
+
+pub async fn a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings(f: Fixture) {
+    let mut bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
+    let realm_id = bundle.realm.id.clone();
+    let staff = role(&realm_id, "staff", None, &[]);
+    let team = group(&realm_id, "team", None, &[]);
+    bundle.roles.push(staff.clone());
+    bundle.groups.push(team.clone());
+    let mut bob = new_user(&realm_id, "bob", None, 10).unwrap();
+    bob.roles = RoleMappings { role_ids: vec![staff.id.clone()], group_ids: vec![team.id.clone()] };
+    bundle.users.push(bob.clone());
+    f.store.create_realm(&bundle).await.unwrap();
+
+    bob.enabled = false;
+    bob.email = Some("bob@shop.example".into());
+    bob.attributes.insert("desk".into(), vec!["4F".into()]);
+    bob.required_actions = vec!["UPDATE_PASSWORD".into()];
+    assert!(f.store.update_user_profile(&bob).await.unwrap());
+    let found = f.store.find_user(&realm_id, "bob").await.unwrap().unwrap();
+    assert_eq!(found, bob, "the profile is written, the mappings stay");
+    let mut ghost = bob.clone();
+    ghost.id = new_id();
+    assert!(!f.store.update_user_profile(&ghost).await.unwrap());
+
+    let before = f.store.revision().await.unwrap();
+    assert!(f.store.delete_user(&realm_id, &bob.id).await.unwrap());
+    assert!(f.store.revision().await.unwrap() > before);
+    assert!(f.store.find_user(&realm_id, "bob").await.unwrap().is_none());
+    assert!(!f.store.delete_user(&realm_id, &bob.id).await.unwrap());
+    // Its mappings went with it: the role and the group can take a new user of the same name cleanly.
+    let mut again = new_user(&realm_id, "bob", None, 11).unwrap();
+    again.roles = RoleMappings::default();
+    f.store.create_user(&again).await.unwrap();
+    assert!(f.store.find_user(&realm_id, "bob").await.unwrap().unwrap().roles.is_empty());
+}

@@ -115,7 +115,7 @@ pub fn routes() -> Router<AppState> {
         ("/admin/realms/{realm}/admin-events", get(events::admin_events)),
         ("/admin/realms/{realm}/users", get(users::search).post(users::create)),
         ("/admin/realms/{realm}/users/count", get(users::count)),
-        ("/admin/realms/{realm}/users/{id}", get(users::get)),
+        ("/admin/realms/{realm}/users/{id}", get(users::get).put(users::update).delete(users::delete)),
         ("/admin/realms/{realm}/users/{id}/reset-password", put(users::reset_password)),
         ("/admin/realms/{realm}/users/{id}/logout", post(users::logout)),
         (

@@ -168,3 +168,22 @@ pub async fn logout(
     api(&state, &caller).logout_user(&realm, &id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+    Body(rep): Body<UserRepresentation>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).update_user(&realm, &id, &rep).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).delete_user(&realm, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
