@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod admin_api;
+mod admin;
 mod attacks;
 mod audit;
 mod browser;
