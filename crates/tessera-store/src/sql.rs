@@ -152,3 +152,15 @@ pub const REDEEM_DEVICE_GRANT: &str = "UPDATE device_grants SET redeemed_at = $4
 /// An expired grant is refused whether or not its row is there.
 pub const PURGE_DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE realm_id = $1 AND expires_at <= $2";
 pub const UPDATE_USER_PROFILE: &str = "UPDATE users SET enabled = $3, email = $4, email_verified = $5, first_name = $6, last_name = $7, attributes = $8, required_actions = $9 WHERE realm_id = $1 AND id = $2";
+/// Keycloak's user search: every filter optional (`NULL` matches all), patterns lower-case with `\\` escaping.
+macro_rules! user_search_where {
+    () => {
+        "realm_id = $1 AND service_account_client_id IS NULL AND ($2 IS NULL OR lower(username) LIKE $2 ESCAPE '\\' OR lower(coalesce(email, '')) LIKE $2 ESCAPE '\\' OR lower(coalesce(first_name, '')) LIKE $2 ESCAPE '\\' OR lower(coalesce(last_name, '')) LIKE $2 ESCAPE '\\') AND ($3 IS NULL OR lower(username) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR lower(coalesce(email, '')) LIKE $4 ESCAPE '\\') AND ($5 IS NULL OR lower(coalesce(first_name, '')) LIKE $5 ESCAPE '\\') AND ($6 IS NULL OR lower(coalesce(last_name, '')) LIKE $6 ESCAPE '\\')"
+    };
+}
+pub const SEARCH_USERS: &str = concat!(
+    "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes FROM users WHERE ",
+    user_search_where!(),
+    " ORDER BY username LIMIT $7 OFFSET $8"
+);
+pub const COUNT_USERS: &str = concat!("SELECT COUNT(*) FROM users WHERE ", user_search_where!());

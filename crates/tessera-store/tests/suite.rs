@@ -31,6 +31,7 @@ use janitor::{
 };
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
+    people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
     roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
 };
 use sign_in::{
@@ -368,4 +369,5 @@ backend_suite!(
     a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
     revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
+    people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
 );

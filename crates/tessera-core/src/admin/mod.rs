@@ -18,4 +18,3 @@ pub use caller::{AdminAuthentication, AdminCaller, AdminRight};
 pub use error::AdminError;
 pub use roles::{RoleAdmin, RoleRef};
 pub use user_revocation::{RevokedBy, UserRevocation, UserRevocationOutcome};
-pub use users::UserQuery;

@@ -9,43 +9,9 @@ use super::roles::RoleAdmin;
 use super::user_revocation::{RevokedBy, UserRevocation};
 use super::{AdminError, representation};
 use crate::audit::AuditKind;
-use crate::model::{AccessModel, Realm, User};
+use crate::model::{AccessModel, Realm, User, UserSearch};
 use crate::ports::RoleHolder;
 use crate::provisioning::new_user;
-
-/// Keycloak's user search: `username`, `email`, `firstName`, `lastName` (parts, case-insensitive; `exact`
-/// for whole values) or `search` over all of them.
-#[derive(Debug, Clone, Default)]
-pub struct UserQuery {
-    pub search: Option<String>,
-    pub username: Option<String>,
-    pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub exact: bool,
-}
-
-impl UserQuery {
-    fn matches(&self, u: &User) -> bool {
-        let test = |wanted: &Option<String>, value: Option<&str>| match wanted {
-            None => true,
-            Some(w) if self.exact => value.is_some_and(|v| v.eq_ignore_ascii_case(w)),
-            Some(w) => value.is_some_and(|v| v.to_lowercase().contains(&w.to_lowercase())),
-        };
-        let search = self.search.as_ref().is_none_or(|s| {
-            let s = s.trim_matches('*').to_lowercase();
-            [Some(u.username.as_str()), u.email.as_deref(), u.first_name.as_deref(), u.last_name.as_deref()]
-                .into_iter()
-                .flatten()
-                .any(|v| v.to_lowercase().contains(&s))
-        });
-        search
-            && test(&self.username, Some(&u.username))
-            && test(&self.email, u.email.as_deref())
-            && test(&self.first_name, u.first_name.as_deref())
-            && test(&self.last_name, u.last_name.as_deref())
-    }
-}
 
 impl AdminApi<'_> {
     async fn user_by_id(&self, realm: &Realm, id: &str) -> Result<User, AdminError> {
@@ -56,26 +22,27 @@ impl AdminApi<'_> {
         Ok(AccessModel::new(self.store.list_roles(&realm.id).await?, self.store.list_groups(&realm.id).await?))
     }
 
-    /// `GET /users` (service accounts are not listed, as in Keycloak).
+    /// `GET /users` (service accounts are not listed, as in Keycloak): one statement in the store.
     pub async fn search_users(
         &self,
         realm: &str,
-        query: &UserQuery,
+        query: UserSearch,
         page: Page,
     ) -> Result<Vec<UserRepresentation>, AdminError> {
         let realm = self.realm_for(realm, AdminRight::QueryUsers).await?;
-        let users = self.store.list_users(&realm.id).await?;
-        let found = users
-            .iter()
-            .filter(|u| u.service_account_client_id.is_none() && query.matches(u))
-            .map(representation::user)
-            .collect();
-        Ok(page.apply(found))
+        let query = UserSearch {
+            offset: page.first.unwrap_or(0) as u64,
+            limit: page.max.unwrap_or(100).min(super::api::MAX_PAGE) as u64,
+            ..query
+        };
+        let users = self.store.search_users(&realm.id, &query).await?;
+        Ok(users.iter().map(representation::user).collect())
     }
 
     /// `GET /users/count`.
-    pub async fn count_users(&self, realm: &str, query: &UserQuery) -> Result<usize, AdminError> {
-        Ok(self.search_users(realm, query, Page { first: None, max: Some(usize::MAX) }).await?.len())
+    pub async fn count_users(&self, realm: &str, query: &UserSearch) -> Result<u64, AdminError> {
+        let realm = self.realm_for(realm, AdminRight::QueryUsers).await?;
+        Ok(self.store.count_users(&realm.id, query).await?)
     }
 
     /// `GET /users/{id}`.

@@ -18,4 +18,4 @@ pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
 pub use roles::{AccessModel, Group, MappedClaims, ProtocolMapper, Role, RoleMappings, default_role_name};
-pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};
+pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User, UserSearch};

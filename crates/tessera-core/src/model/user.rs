@@ -59,3 +59,57 @@ pub struct LoginFailures {
     pub failures: u32,
     pub window_start: i64,
 }
+
+/// A search over a realm's people (service accounts are never listed), Keycloak's way: each field a
+/// case-insensitive pattern where `*` is any text and the value is a prefix unless `exact` (then whole).
+/// `search` matches username, email, first or last name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserSearch {
+    pub search: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub exact: bool,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl UserSearch {
+    /// The SQL `LIKE` pattern (escape character `\`) of one field: lower case, `*` as `%`, `%` and `_`
+    /// taken literally; a prefix unless exact.
+    pub fn like_pattern(&self, value: &str) -> String {
+        let mut out = String::with_capacity(value.len() + 1);
+        let mut open_end = false;
+        for c in value.to_lowercase().chars() {
+            open_end = c == '*';
+            match c {
+                '*' => out.push('%'),
+                '%' | '_' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+        if !self.exact && !open_end {
+            out.push('%');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_values_are_prefixes_with_star_wildcards_and_like_metacharacters_taken_literally() {
+        let prefix = UserSearch::default();
+        assert_eq!(prefix.like_pattern("Gra"), "gra%");
+        assert_eq!(prefix.like_pattern("*hop*"), "%hop%");
+        assert_eq!(prefix.like_pattern("50%_off"), "50\\%\\_off%");
+        let exact = UserSearch { exact: true, ..UserSearch::default() };
+        assert_eq!(exact.like_pattern("Grace"), "grace");
+    }
+}

@@ -8,7 +8,7 @@ use crate::admin::events::{AdminEvent, AdminEventQuery};
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::model::{
     Client, ClientScope, ClientSecret, Group, Realm, RealmBundle, RevokedToken, Role, StoredSigningKey, User,
-    UserNotBefore,
+    UserNotBefore, UserSearch,
 };
 
 /// A counter bumped by every committed change to realms, clients, scopes or keys. Servers poll it to know
@@ -139,6 +139,10 @@ pub trait UserStore: Send + Sync {
     /// Writes the profile (`enabled`, email, names, attributes, required actions) of the user with `user.id`;
     /// the username, password and mappings stay. False when there is no such user.
     async fn update_user_profile(&self, user: &User) -> Result<bool, StoreError>;
+    /// One page of people matching `query`, by username (without their role mappings: a list does not need
+    /// them). One statement, whatever the realm's size.
+    async fn search_users(&self, realm_id: &str, query: &UserSearch) -> Result<Vec<User>, StoreError>;
+    async fn count_users(&self, realm_id: &str, query: &UserSearch) -> Result<u64, StoreError>;
     /// Deletes the user with their role mappings and memberships. False when there is no such user.
     async fn delete_user(&self, realm_id: &str, id: &str) -> Result<bool, StoreError>;
 }

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tessera_core::admin::{Page, UserQuery};
+use tessera_core::admin::Page;
+use tessera_core::model::UserSearch;
 use tessera_proto::admin::{CredentialRepresentation, RoleRepresentation, UserRepresentation};
 
 use super::{Admin, Body, api, created};
@@ -27,14 +28,15 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    fn split(self) -> (UserQuery, Page) {
-        let query = UserQuery {
+    fn split(self) -> (UserSearch, Page) {
+        let query = UserSearch {
             search: self.search,
             username: self.username,
             email: self.email,
             first_name: self.first_name,
             last_name: self.last_name,
             exact: self.exact.unwrap_or(false),
+            ..UserSearch::default()
         };
         (query, Page { first: self.first, max: self.max })
     }
@@ -47,7 +49,7 @@ pub async fn search(
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AdminApiError> {
     let (query, page) = q.split();
-    Ok(Json(api(&state, &caller).search_users(&realm, &query, page).await?).into_response())
+    Ok(Json(api(&state, &caller).search_users(&realm, query, page).await?).into_response())
 }
 
 pub async fn count(
