@@ -67,6 +67,15 @@ static GUARD: LazyLock<Guard> = LazyLock::new(|| {
                 .build(),
         )
         .unwrap_or_else(|e| panic!("the validator builds against the fixture's JWKS: {e}"));
+    // The property below is not vacuous: the fixture's valid tokens pass and its refused ones do not.
+    for token in &loaded.fixture.valid_tokens {
+        if let Err(e) = rt.block_on(validator.validate(token)) {
+            panic!("the fixture's valid token is refused ({e}): remake it with make_fixture");
+        }
+    }
+    for token in &loaded.fixture.refused_tokens {
+        assert!(rt.block_on(validator.validate(token)).is_err(), "the fixture's refused token validates");
+    }
     Guard { rt, validator, signed: loaded.valid_signing_inputs() }
 });
 
