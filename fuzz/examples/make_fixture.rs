@@ -15,10 +15,10 @@ use tessera_core::keys::{KeyRing, generate_signing_key};
 use tessera_core::model::{KeyState, SigningAlgorithm};
 use tessera_core::redirect_uri::RedirectUri;
 use tessera_core::secret::ServerSecrets;
-use tessera_core::sign_in::authorization::{AuthorizationRequest, Prompt};
+use tessera_core::sign_in::authorization::{AuthorizationRequest, Prompt, ResponseMode};
 use tessera_core::sign_in::pending::PendingAuthorization;
 use tessera_fuzz::{Fixture, FixtureKey, NOW};
-use tessera_proto::{AccessTokenClaims, Audience};
+use tessera_proto::{AccessTokenClaims, Audience, ScopeSet};
 
 const ISSUER: &str = "https://auth.fuzz.test/realms/fuzz";
 const REALM_ID: &str = "4f1c2e9a-fuzz-realm";
@@ -43,6 +43,11 @@ fn claims(iss: &str, exp: i64, nbf: Option<i64>, jti: &str) -> AccessTokenClaims
         keycloak_client_id: Some("billing".to_owned()),
         preferred_username: None,
         sid: None,
+        // What the role mappers add (Keycloak's `realm_access`), so the seeds carry a flattened claim.
+        other: serde_json::json!({ "realm_access": { "roles": ["billing-reader"] } })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     }
 }
 
@@ -50,14 +55,15 @@ fn pending(now: i64) -> PendingAuthorization {
     let request = AuthorizationRequest {
         client_id: "storefront".to_owned(),
         redirect_uri: RedirectUri::parse("https://shop.acme.test/callback").unwrap(),
-        scope: "openid profile orders:read".to_owned(),
+        scope: ScopeSet::parse("openid profile orders:read").unwrap(),
         state: Some("af0ifjsldkj".to_owned()),
         nonce: Some("n-0S6_WzA2Mj".to_owned()),
         code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()),
         prompt: Prompt { none: false, login: true, consent: false },
         max_age: Some(300),
         login_hint: Some("alice".to_owned()),
-        response_mode: Default::default(),
+        // Not the default, so the seed carries the field.
+        response_mode: ResponseMode::FormPost,
     };
     PendingAuthorization::new(request, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".to_owned(), now)
 }

@@ -11,6 +11,16 @@ use tessera_fuzz::{Loaded, NOW};
 
 static FIXTURE: LazyLock<(Loaded, Vec<String>)> = LazyLock::new(|| {
     let loaded = tessera_fuzz::load();
+    // The property below is not vacuous: the fixture's valid tokens pass and its refused ones do not.
+    let (issuer, ring) = (&loaded.fixture.issuer, &loaded.ring);
+    for token in &loaded.fixture.valid_tokens {
+        if let Err(e) = verify_access_token(ring, issuer, token, NOW) {
+            panic!("the fixture's valid token is refused ({e:?}): remake it with make_fixture");
+        }
+    }
+    for token in &loaded.fixture.refused_tokens {
+        assert!(verify_access_token(ring, issuer, token, NOW).is_err(), "the fixture's refused token verifies");
+    }
     let inputs = loaded.valid_signing_inputs();
     (loaded, inputs)
 });

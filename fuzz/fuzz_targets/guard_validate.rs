@@ -1,8 +1,9 @@
 //! tessera-guard's `Validator::validate` on arbitrary token text. The validator is built the only public
 //! way, from a JWKS URL: a loopback listener in this process serves the fixture's key set (one RS256, one
 //! ES256, one EdDSA key) once, with a day's max-age and a day's `min_refetch_interval`, so no input
-//! causes a network call. Properties: never valid except for a token the fixture's keys signed,
-//! untouched; an unknown `kid` never refetches the JWKS inside `min_refetch`.
+//! causes a network call. The audience check is on (the fixture's tokens are for the issuer). Properties:
+//! never valid except for a token the fixture's keys signed, untouched; an unknown `kid` never refetches
+//! the JWKS inside `min_refetch`.
 #![no_main]
 
 use std::io::{Read, Write};
@@ -50,12 +51,15 @@ static GUARD: LazyLock<Guard> = LazyLock::new(|| {
     let url = serve_jwks(jwks);
     let rt =
         tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap_or_else(|e| panic!("runtime: {e}"));
-    let http = reqwest::Client::builder().no_proxy().build().unwrap_or_else(|e| panic!("http client: {e}"));
+    // The guard builds its client from this builder (redirects off, timeout and body limits its own).
+    let http = reqwest::Client::builder().no_proxy();
     let day = Duration::from_secs(86_400);
     let validator = rt
         .block_on(
             Validator::builder()
                 .issuer(loaded.fixture.issuer.clone())
+                // The fixture's tokens name the issuer as their audience (RFC 9068 §4: the check is on).
+                .audience(loaded.fixture.issuer.clone())
                 .jwks_url(url)
                 .http_client(http)
                 .min_refetch_interval(day)
@@ -63,6 +67,15 @@ static GUARD: LazyLock<Guard> = LazyLock::new(|| {
                 .build(),
         )
         .unwrap_or_else(|e| panic!("the validator builds against the fixture's JWKS: {e}"));
+    // The property below is not vacuous: the fixture's valid tokens pass and its refused ones do not.
+    for token in &loaded.fixture.valid_tokens {
+        if let Err(e) = rt.block_on(validator.validate(token)) {
+            panic!("the fixture's valid token is refused ({e}): remake it with make_fixture");
+        }
+    }
+    for token in &loaded.fixture.refused_tokens {
+        assert!(rt.block_on(validator.validate(token)).is_err(), "the fixture's refused token validates");
+    }
     Guard { rt, validator, signed: loaded.valid_signing_inputs() }
 });
 

@@ -49,4 +49,5 @@ fuzz_target!(|data: &[u8]| {
     let again: PendingAuthorization = serde_json::from_slice(&json).unwrap_or_else(|e| panic!("re-parses: {e}"));
     assert_eq!(again.request, pending.request);
     assert_eq!((again.csrf, again.expires_at), (pending.csrf, pending.expires_at));
+    assert_eq!(again.verified_user, pending.verified_user);
 });

@@ -17,6 +17,8 @@ fuzz_target!(|data: &[u8]| {
                 TokenRequest::AuthorizationCode { .. } => GrantType::AuthorizationCode,
                 TokenRequest::RefreshToken { .. } => GrantType::RefreshToken,
                 TokenRequest::Password { .. } => GrantType::Password,
+                TokenRequest::DeviceCode { .. } => GrantType::DeviceCode,
+                TokenRequest::TokenExchange(_) => GrantType::TokenExchange,
             };
             assert_eq!(grant, Some(expected.as_str()), "the variant is the grant_type sent");
             let scope = match request {
@@ -29,6 +31,14 @@ fuzz_target!(|data: &[u8]| {
                         assert!(r.as_str().len() <= tessera_core::redirect_uri::RedirectUri::MAX_LEN);
                     }
                     None
+                }
+                TokenRequest::DeviceCode { device_code } => {
+                    assert!(!device_code.is_empty(), "a parameter sent empty is omitted (RFC 6749 §3.2)");
+                    None
+                }
+                TokenRequest::TokenExchange(exchange) => {
+                    assert!(!exchange.subject_token.is_empty() && !exchange.subject_token_type.is_empty());
+                    exchange.scope.as_ref()
                 }
             };
             if let Some(scope) = scope {
