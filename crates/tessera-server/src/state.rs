@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tessera_core::client_auth::ClientRequest;
 use tessera_core::cors::CorsClient;
+use tessera_core::device::DeviceAuthorization;
 use tessera_core::model::RealmContext;
 use tessera_core::ports::{Clock, Store};
 use tessera_core::secret::{ClientSecretHasher, MasterKey};
@@ -87,6 +88,15 @@ impl AppState {
             now: self.clock.now(),
             cors: CorsClient::default(),
         }
+    }
+
+    /// The device authorization endpoint (RFC 8628 §3.1) for a client of `realm`, over this server's store.
+    pub fn device_authorization<'a>(
+        &'a self,
+        realm: &'a RealmContext,
+        source_ip: Option<&'a str>,
+    ) -> DeviceAuthorization<'a> {
+        DeviceAuthorization { request: self.client_request(realm, source_ip), store: self.store.as_ref() }
     }
 
     /// The sign-in steps, over this server's directory, store and revocation list.

@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tessera_core::device::DeviceAuthorization;
 
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
@@ -17,9 +16,7 @@ pub async fn device_authorization(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
-    let endpoint =
-        DeviceAuthorization { request: state.client_request(&realm, ip.as_deref()), store: state.store.as_ref() };
-    let body = endpoint.handle(authorization(&headers), &form).await?;
+    let body = state.device_authorization(&realm, ip.as_deref()).handle(authorization(&headers), &form).await?;
     let mut response = Json(body).into_response();
     // §3.2: the codes are credentials, like a token response (RFC 6749 §5.1).
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
