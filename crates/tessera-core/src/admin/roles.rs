@@ -2,7 +2,7 @@
 //! mappings and memberships of users (people and service accounts) and groups.
 
 use super::AdminError;
-use crate::model::{AccessModel, Client, Group, Realm, Role, User, default_role_name};
+use crate::model::{AccessModel, Client, Group, Realm, Role, RoleMappings, User, default_role_name};
 use crate::ports::{ClientStore, RealmStore, RoleHolder, RoleStore, UserStore};
 use crate::provisioning::new_id;
 
@@ -188,27 +188,25 @@ impl<S: RealmStore + RoleStore + UserStore + ClientStore + ?Sized> RoleAdmin<'_,
         realm: &Realm,
         client: &mut Client,
     ) -> Result<(), AdminError> {
-        if client.service_account_user_id.is_none() {
-            return Ok(());
-        }
-        let roles = self.store.list_roles(&realm.id).await?;
-        let default = default_role_name(&realm.name);
-        if let Some(role) = roles.iter().find(|r| r.client_id.is_none() && r.name == default)
-            && !client.service_account_roles.role_ids.contains(&role.id)
-        {
-            client.service_account_roles.role_ids.push(role.id.clone());
+        if client.service_account_user_id.is_some() {
+            self.add_default_role(realm, &mut client.service_account_roles).await?;
         }
         Ok(())
     }
 
     /// Keycloak gives every new user the realm's default role; `user` is changed to hold it when it exists.
     pub async fn with_default_role(&self, realm: &Realm, user: &mut User) -> Result<(), AdminError> {
+        self.add_default_role(realm, &mut user.roles).await
+    }
+
+    /// Adds `default-roles-{realm}` to `mappings` when the realm has that role.
+    async fn add_default_role(&self, realm: &Realm, mappings: &mut RoleMappings) -> Result<(), AdminError> {
         let roles = self.store.list_roles(&realm.id).await?;
         let default = default_role_name(&realm.name);
         if let Some(role) = roles.iter().find(|r| r.client_id.is_none() && r.name == default)
-            && !user.roles.role_ids.contains(&role.id)
+            && !mappings.role_ids.contains(&role.id)
         {
-            user.roles.role_ids.push(role.id.clone());
+            mappings.role_ids.push(role.id.clone());
         }
         Ok(())
     }
