@@ -23,8 +23,79 @@ pub struct RealmRepresentation {
     pub not_before: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_signature_algorithm: Option<String>,
+    /// Keycloak's settings kept as realm attributes by Tessera (brute-force protection, SSO lifetimes,
+    /// refresh-token reuse), top-level fields in Keycloak's representation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brute_force_protected: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_factor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failure_wait_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_session_idle_timeout: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sso_session_max_lifespan: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offline_session_idle_timeout: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoke_refresh_token: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token_max_reuse: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, String>>,
+}
+
+/// `ClientScopeRepresentation`. Tessera names a scope by its name: `id` is the name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClientScopeRepresentation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol_mappers: Option<Vec<ProtocolMapperRepresentation>>,
+}
+
+/// `MappingsRepresentation`: the roles mapped to a user or a group, realm roles and client roles by client.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MappingsRepresentation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm_mappings: Option<Vec<RoleRepresentation>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_mappings: Option<BTreeMap<String, ClientMappingsRepresentation>>,
+}
+
+/// `ClientMappingsRepresentation`: one client's roles in a [`MappingsRepresentation`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClientMappingsRepresentation {
+    /// The client's internal id.
+    pub id: String,
+    /// The client's `clientId`.
+    pub client: String,
+    pub mappings: Vec<RoleRepresentation>,
+}
+
+/// `UserSessionRepresentation`: one SSO session (times in milliseconds, as Keycloak).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UserSessionRepresentation {
+    pub id: String,
+    pub username: String,
+    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
+    pub start: i64,
+    pub last_access: i64,
+    pub clients: BTreeMap<String, String>,
 }
 
 /// `ProtocolMapperRepresentation`.

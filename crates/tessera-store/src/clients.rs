@@ -86,6 +86,23 @@ impl ScopeStore for SqlStore {
             sqlx::query(sql::SELECT_SCOPES).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter().map(scope_from_row).collect()
     }
+
+    async fn update_scope(&self, realm_id: &str, s: &ClientScope) -> Result<bool, StoreError> {
+        self.write_one(
+            sqlx::query(sql::UPDATE_SCOPE)
+                .bind(realm_id.to_owned())
+                .bind(s.name.clone())
+                .bind(s.description.clone())
+                .bind(flag(s.include_in_token_scope))
+                .bind(json(&s.attributes))
+                .bind(json(&s.protocol_mappers)),
+        )
+        .await
+    }
+
+    async fn delete_scope(&self, realm_id: &str, name: &str) -> Result<bool, StoreError> {
+        self.write_one(sqlx::query(sql::DELETE_SCOPE).bind(realm_id.to_owned()).bind(name.to_owned())).await
+    }
 }
 
 #[async_trait]
@@ -98,6 +115,50 @@ impl ClientStore for SqlStore {
         }
         bump_revision(&mut tx).await?;
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn update_client(&self, c: &Client) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let changed = sqlx::query(sql::UPDATE_CLIENT)
+            .bind(c.realm_id.clone())
+            .bind(c.id.clone())
+            .bind(c.name.clone())
+            .bind(flag(c.enabled))
+            .bind(flag(c.public_client))
+            .bind(flag(c.service_accounts_enabled))
+            .bind(flag(c.standard_flow_enabled))
+            .bind(flag(c.direct_access_grants_enabled))
+            .bind(flag(c.consent_required))
+            .bind(json(&c.redirect_uris))
+            .bind(json(&c.web_origins))
+            .bind(json(&c.default_scopes))
+            .bind(json(&c.optional_scopes))
+            .bind(json(&c.audiences))
+            .bind(json(&c.attributes))
+            .bind(c.service_account_user_id.clone())
+            .bind(json(&c.protocol_mappers))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        if changed == 0 {
+            return Ok(false);
+        }
+        // Service accounts just enabled: the account comes with the same write.
+        if let Some(user) = service_account_user(c) {
+            let exists = sqlx::query(sql::USER_EXISTS)
+                .bind(c.realm_id.clone())
+                .bind(user.id.clone())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            if exists.is_none() {
+                insert_user(&mut tx, &user).await?;
+            }
+        }
+        bump_revision(&mut tx).await?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(true)
     }
 
     async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError> {

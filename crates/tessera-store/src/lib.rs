@@ -139,6 +139,20 @@ impl SqlStore {
             Dialect::Postgres => self.pool.begin().await.map_err(map_err),
         }
     }
+
+    /// Runs one write statement in its own transaction and moves the revision when it changed a row.
+    async fn write_one(
+        &self,
+        query: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let changed = query.execute(&mut *tx).await.map_err(map_err)?.rows_affected() > 0;
+        if changed {
+            operations::bump_revision(&mut tx).await?;
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(changed)
+    }
 }
 
 /// For tests: a fresh, empty schema in the PostgreSQL database at `base_url`, and the URL that uses it,

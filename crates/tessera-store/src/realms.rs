@@ -82,4 +82,21 @@ impl RealmStore for SqlStore {
         bump_revision(&mut tx).await?;
         tx.commit().await.map_err(map_err)
     }
+
+    async fn update_realm(&self, r: &Realm) -> Result<bool, StoreError> {
+        self.write_one(
+            sqlx::query(sql::UPDATE_REALM)
+                .bind(r.id.clone())
+                .bind(r.display_name.clone())
+                .bind(flag(r.enabled))
+                .bind(r.access_token_lifespan as i64)
+                .bind(json(&r.attributes)),
+        )
+        .await
+    }
+
+    /// Everything in the realm goes with it through `ON DELETE CASCADE`.
+    async fn delete_realm(&self, realm_id: &str) -> Result<bool, StoreError> {
+        self.write_one(sqlx::query(sql::DELETE_REALM).bind(realm_id.to_owned())).await
+    }
 }

@@ -171,6 +171,24 @@ impl RoleStore for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn update_role(&self, r: &Role) -> Result<bool, StoreError> {
+        let query = sqlx::query(sql::UPDATE_ROLE)
+            .bind(r.realm_id.clone())
+            .bind(r.id.clone())
+            .bind(r.name.clone())
+            .bind(r.description.clone());
+        self.write_one(query).await.map_err(conflict(format!("role {:?} exists", r.name)))
+    }
+
+    async fn update_group(&self, g: &Group) -> Result<bool, StoreError> {
+        let query = sqlx::query(sql::UPDATE_GROUP)
+            .bind(g.realm_id.clone())
+            .bind(g.id.clone())
+            .bind(g.name.clone())
+            .bind(json(&g.attributes));
+        self.write_one(query).await.map_err(conflict(format!("group {:?} exists", g.name)))
+    }
+
     async fn set_role_composites(
         &self,
         realm_id: &str,

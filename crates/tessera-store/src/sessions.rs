@@ -50,6 +50,17 @@ impl SessionStore for SqlStore {
         row.as_ref().map(session_from_row).transpose()
     }
 
+    async fn user_sessions(&self, realm_id: &str, user_id: &str, limit: i64) -> Result<Vec<SsoSession>, StoreError> {
+        let rows = sqlx::query(sql::SELECT_USER_SESSIONS)
+            .bind(realm_id.to_owned())
+            .bind(user_id.to_owned())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(session_from_row).collect()
+    }
+
     async fn touch_session(&self, id: &str, now: i64) -> Result<(), StoreError> {
         sqlx::query(sql::TOUCH_SESSION).bind(id.to_owned()).bind(now).execute(&self.pool).await.map_err(map_err)?;
         Ok(())

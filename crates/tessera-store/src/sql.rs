@@ -5,9 +5,14 @@ pub const SELECT_REVISION: &str = "SELECT revision FROM tessera_revision WHERE i
 
 pub const INSERT_REALM: &str = "INSERT INTO realms (id, name, display_name, enabled, access_token_lifespan, signing_alg, not_before, attributes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub const SELECT_REALM_BY_NAME: &str = "SELECT id, name, display_name, enabled, access_token_lifespan, signing_alg, not_before, attributes, created_at FROM realms WHERE name = $1";
+pub const UPDATE_REALM: &str =
+    "UPDATE realms SET display_name = $2, enabled = $3, access_token_lifespan = $4, attributes = $5 WHERE id = $1";
+pub const DELETE_REALM: &str = "DELETE FROM realms WHERE id = $1";
 pub const SELECT_REALMS: &str = "SELECT id, name, display_name, enabled, access_token_lifespan, signing_alg, not_before, attributes, created_at FROM realms ORDER BY name";
 
 pub const INSERT_SCOPE: &str = "INSERT INTO client_scopes (realm_id, name, description, include_in_token_scope, attributes, protocol_mappers) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const UPDATE_SCOPE: &str = "UPDATE client_scopes SET description = $3, include_in_token_scope = $4, attributes = $5, protocol_mappers = $6 WHERE realm_id = $1 AND name = $2";
+pub const DELETE_SCOPE: &str = "DELETE FROM client_scopes WHERE realm_id = $1 AND name = $2";
 pub const SELECT_SCOPES: &str = "SELECT name, description, include_in_token_scope, attributes, protocol_mappers FROM client_scopes WHERE realm_id = $1 ORDER BY name";
 
 pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
@@ -17,6 +22,8 @@ pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, n
 /// One round trip per cache miss: the client and its secrets (one row per secret, or one with NULL secret).
 pub const SELECT_CLIENT_WITH_SECRETS: &str = "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND c.client_id = $2 ORDER BY s.created_at";
 pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at, protocol_mappers FROM clients WHERE realm_id = $1 ORDER BY client_id";
+pub const UPDATE_CLIENT: &str = "UPDATE clients SET name = $3, enabled = $4, public_client = $5, service_accounts_enabled = $6, standard_flow_enabled = $7, direct_access_grants_enabled = $8, consent_required = $9, redirect_uris = $10, web_origins = $11, default_scopes = $12, optional_scopes = $13, audiences = $14, attributes = $15, service_account_user_id = $16, protocol_mappers = $17 WHERE realm_id = $1 AND id = $2";
+pub const USER_EXISTS: &str = "SELECT 1 FROM users WHERE realm_id = $1 AND id = $2";
 pub const SELECT_CLIENT_PK: &str =
     "SELECT id, service_account_user_id FROM clients WHERE realm_id = $1 AND client_id = $2";
 pub const DELETE_CLIENT: &str = "DELETE FROM clients WHERE id = $1";
@@ -90,6 +97,7 @@ pub const SESSION_ACCESS_TOKENS: &str = "SELECT access_jti, client_id, access_ex
 
 pub const INSERT_SESSION: &str = "INSERT INTO sso_sessions (id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 pub const SELECT_SESSION_BY_COOKIE: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND cookie_hash = $2";
+pub const SELECT_USER_SESSIONS: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND user_id = $2 AND ended_at IS NULL ORDER BY auth_time DESC LIMIT $3";
 pub const SELECT_SESSION: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND id = $2";
 pub const TOUCH_SESSION: &str = "UPDATE sso_sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL";
 pub const END_SESSION: &str = "UPDATE sso_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL";
@@ -119,6 +127,8 @@ pub const INSERT_ROLE_COMPOSITE: &str =
     "INSERT INTO role_composites (parent_id, child_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 pub const DELETE_ROLE_COMPOSITES: &str = "DELETE FROM role_composites WHERE parent_id = $1";
 pub const SELECT_ROLES: &str = "SELECT r.id, r.realm_id, r.client_id, r.name, r.description, c.child_id FROM roles r LEFT JOIN role_composites c ON c.parent_id = r.id WHERE r.realm_id = $1 ORDER BY r.client_id, r.name, c.child_id";
+pub const UPDATE_ROLE: &str = "UPDATE roles SET name = $3, description = $4 WHERE realm_id = $1 AND id = $2";
+pub const UPDATE_GROUP: &str = "UPDATE realm_groups SET name = $3, attributes = $4 WHERE realm_id = $1 AND id = $2";
 pub const DELETE_ROLE: &str = "DELETE FROM roles WHERE realm_id = $1 AND id = $2";
 pub const DELETE_CLIENT_ROLES: &str = "DELETE FROM roles WHERE realm_id = $1 AND client_id = $2";
 pub const INSERT_GROUP: &str =

@@ -15,6 +15,10 @@ pub enum AdminError {
     NoSuchRole(String),
     #[error("group {0:?} does not exist in this realm")]
     NoSuchGroup(String),
+    #[error("client scope {0:?} does not exist in this realm")]
+    NoSuchScope(String),
+    #[error("protocol mapper {0:?} does not exist here")]
+    NoSuchMapper(String),
     #[error("{0}")]
     Invalid(String),
     /// No valid administrator's token: the admin API's 401.

@@ -4,10 +4,15 @@
 pub mod api;
 mod attack_detection;
 pub mod caller;
+pub mod client_scopes;
+pub mod clients;
 mod directory;
 pub mod error;
 pub mod events;
+mod groups;
 mod keys;
+pub mod mappings;
+mod realms;
 pub mod representation;
 pub mod roles;
 pub mod user_revocation;
@@ -15,6 +20,9 @@ pub mod users;
 
 pub use api::{AdminApi, Page};
 pub use caller::{AdminAuthentication, AdminCaller, AdminRight};
+pub use client_scopes::MapperOwner;
+pub use clients::ScopeLink;
 pub use error::AdminError;
+pub use mappings::{Holder, RoleLevel};
 pub use roles::{RoleAdmin, RoleRef};
 pub use user_revocation::{RevokedBy, UserRevocation, UserRevocationOutcome};

@@ -1,13 +1,33 @@
 //! The model as Keycloak's admin representations show it. Secrets and password hashes never leave.
 
+use std::collections::BTreeMap;
+
 use tessera_proto::admin::{
-    ClientRepresentation, GroupRepresentation, ProtocolMapperRepresentation, RealmRepresentation, RoleRepresentation,
-    UserRepresentation,
+    ClientRepresentation, ClientScopeRepresentation, GroupRepresentation, ProtocolMapperRepresentation,
+    RealmRepresentation, RoleRepresentation, UserRepresentation,
 };
 
-use crate::model::{AccessModel, Client, ProtocolMapper, Realm, Role, User};
+use super::AdminError;
+use crate::mappers::SUPPORTED_MAPPERS;
+use crate::model::{AccessModel, Client, ClientScope, ProtocolMapper, Realm, Role, User};
+use crate::provisioning::new_id;
+
+/// The Keycloak realm settings Tessera keeps as attributes, by their names in both places.
+const REALM_SETTINGS: [&str; 8] = [
+    "bruteForceProtected",
+    "failureFactor",
+    "maxFailureWaitSeconds",
+    "ssoSessionIdleTimeout",
+    "ssoSessionMaxLifespan",
+    "offlineSessionIdleTimeout",
+    "revokeRefreshToken",
+    "refreshTokenMaxReuse",
+];
 
 pub fn realm(r: &Realm) -> RealmRepresentation {
+    let setting = |name: &str| r.attributes.get(name).and_then(|v| v.parse::<i64>().ok());
+    let flag = |name: &str| r.attributes.get(name).and_then(|v| v.parse::<bool>().ok());
+    let attributes = r.attributes.iter().filter(|(k, _)| !REALM_SETTINGS.contains(&k.as_str()));
     RealmRepresentation {
         id: Some(r.id.clone()),
         realm: Some(r.name.clone()),
@@ -16,8 +36,57 @@ pub fn realm(r: &Realm) -> RealmRepresentation {
         access_token_lifespan: Some(r.access_token_lifespan),
         not_before: Some(r.not_before),
         default_signature_algorithm: Some(r.signing_alg.as_str().to_owned()),
-        attributes: Some(r.attributes.clone()),
+        brute_force_protected: flag("bruteForceProtected"),
+        failure_factor: setting("failureFactor"),
+        max_failure_wait_seconds: setting("maxFailureWaitSeconds"),
+        sso_session_idle_timeout: setting("ssoSessionIdleTimeout"),
+        sso_session_max_lifespan: setting("ssoSessionMaxLifespan"),
+        offline_session_idle_timeout: setting("offlineSessionIdleTimeout"),
+        revoke_refresh_token: flag("revokeRefreshToken"),
+        refresh_token_max_reuse: setting("refreshTokenMaxReuse"),
+        attributes: Some(attributes.map(|(k, v)| (k.clone(), v.clone())).collect()),
     }
+}
+
+/// Writes the settings a representation carries onto the realm; absent fields leave a setting as it is
+/// (Keycloak's update merges the same way). The name, keys and algorithm are not settings.
+pub fn apply_realm_settings(rep: &RealmRepresentation, r: &mut Realm) -> Result<(), AdminError> {
+    if let Some(attributes) = &rep.attributes {
+        r.attributes.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let numbers = [
+        ("failureFactor", rep.failure_factor),
+        ("maxFailureWaitSeconds", rep.max_failure_wait_seconds),
+        ("ssoSessionIdleTimeout", rep.sso_session_idle_timeout),
+        ("ssoSessionMaxLifespan", rep.sso_session_max_lifespan),
+        ("offlineSessionIdleTimeout", rep.offline_session_idle_timeout),
+        ("refreshTokenMaxReuse", rep.refresh_token_max_reuse),
+    ];
+    for (name, value) in numbers {
+        if let Some(v) = value {
+            if v < 0 {
+                return Err(AdminError::Invalid(format!("{name} must not be negative")));
+            }
+            r.attributes.insert(name.to_owned(), v.to_string());
+        }
+    }
+    for (name, value) in
+        [("bruteForceProtected", rep.brute_force_protected), ("revokeRefreshToken", rep.revoke_refresh_token)]
+    {
+        if let Some(v) = value {
+            r.attributes.insert(name.to_owned(), v.to_string());
+        }
+    }
+    if let Some(display_name) = &rep.display_name {
+        r.display_name = Some(display_name.clone()).filter(|d| !d.is_empty());
+    }
+    if let Some(enabled) = rep.enabled {
+        r.enabled = enabled;
+    }
+    if let Some(lifespan) = rep.access_token_lifespan.filter(|l| *l > 0) {
+        r.access_token_lifespan = lifespan;
+    }
+    Ok(())
 }
 
 pub fn mapper(m: &ProtocolMapper) -> ProtocolMapperRepresentation {
@@ -27,6 +96,33 @@ pub fn mapper(m: &ProtocolMapper) -> ProtocolMapperRepresentation {
         protocol: Some("openid-connect".to_owned()),
         protocol_mapper: Some(m.mapper_type.clone()),
         config: m.config.clone(),
+    }
+}
+
+/// A mapper from its representation: a type Tessera runs, a name, Keycloak's config.
+pub fn mapper_from(rep: &ProtocolMapperRepresentation) -> Result<ProtocolMapper, AdminError> {
+    let name = rep.name.clone().filter(|n| !n.is_empty() && n.len() <= 255);
+    let name = name.ok_or_else(|| AdminError::Invalid("a protocol mapper needs a name".into()))?;
+    let mapper_type = rep.protocol_mapper.clone().unwrap_or_default();
+    if !SUPPORTED_MAPPERS.contains(&mapper_type.as_str()) {
+        return Err(AdminError::Invalid(format!("ProtocolMapper provider not found: {mapper_type:?}")));
+    }
+    if rep.protocol.as_deref().is_some_and(|p| p != "openid-connect") {
+        return Err(AdminError::Invalid("only openid-connect mappers are supported".into()));
+    }
+    Ok(ProtocolMapper { id: rep.id.clone().unwrap_or_else(new_id), name, mapper_type, config: rep.config.clone() })
+}
+
+pub fn scope(s: &ClientScope) -> ClientScopeRepresentation {
+    let mut attributes: BTreeMap<String, String> = s.attributes.clone();
+    attributes.insert("include.in.token.scope".to_owned(), s.include_in_token_scope.to_string());
+    ClientScopeRepresentation {
+        id: Some(s.name.clone()),
+        name: Some(s.name.clone()),
+        description: s.description.clone(),
+        protocol: Some("openid-connect".to_owned()),
+        attributes: Some(attributes),
+        protocol_mappers: Some(s.protocol_mappers.iter().map(mapper).collect()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Users, their role mappings and groups, through the admin API (Keycloak's `/users` resource).
 
 use secrecy::SecretString;
-use tessera_proto::admin::{CredentialRepresentation, GroupRepresentation, RoleRepresentation, UserRepresentation};
+use tessera_proto::admin::{CredentialRepresentation, GroupRepresentation, UserRepresentation};
 
 use super::api::{AdminApi, Page};
 use super::caller::AdminRight;
@@ -9,17 +9,12 @@ use super::roles::RoleAdmin;
 use super::user_revocation::{RevokedBy, UserRevocation};
 use super::{AdminError, representation};
 use crate::audit::AuditKind;
-use crate::model::{AccessModel, Realm, User, UserSearch};
-use crate::ports::RoleHolder;
+use crate::model::{Realm, User, UserSearch};
 use crate::provisioning::new_user;
 
 impl AdminApi<'_> {
     async fn user_by_id(&self, realm: &Realm, id: &str) -> Result<User, AdminError> {
         self.store.find_user_by_id(&realm.id, id).await?.ok_or_else(|| AdminError::NoSuchUser(id.to_owned()))
-    }
-
-    async fn access(&self, realm: &Realm) -> Result<AccessModel, AdminError> {
-        Ok(AccessModel::new(self.store.list_roles(&realm.id).await?, self.store.list_groups(&realm.id).await?))
     }
 
     /// `GET /users` (service accounts are not listed, as in Keycloak): one statement in the store.
@@ -188,58 +183,11 @@ impl AdminApi<'_> {
         Ok(())
     }
 
-    /// `GET /users/{id}/role-mappings/realm`: the realm roles mapped to the user directly.
-    pub async fn user_realm_roles(&self, realm: &str, id: &str) -> Result<Vec<RoleRepresentation>, AdminError> {
-        let realm = self.realm_for(realm, AdminRight::ViewUsers).await?;
-        let user = self.user_by_id(&realm, id).await?;
-        let access = self.access(&realm).await?;
-        Ok(user
-            .roles
-            .role_ids
-            .iter()
-            .filter_map(|r| access.role(r))
-            .filter(|r| r.client_id.is_none())
-            .map(|r| representation::role(r, &realm.id))
-            .collect())
-    }
-
-    /// `POST` (grant) or `DELETE` (take back) `/users/{id}/role-mappings/realm` with a list of roles, named
-    /// by `id` or `name`.
-    pub async fn map_user_realm_roles(
-        &self,
-        realm: &str,
-        id: &str,
-        roles: &[RoleRepresentation],
-        grant: bool,
-    ) -> Result<(), AdminError> {
-        let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
-        let user = self.user_by_id(&realm, id).await?;
-        let access = self.access(&realm).await?;
-        let mut ids = Vec::new();
-        for rep in roles {
-            let found = access.roles().iter().find(|r| {
-                r.client_id.is_none()
-                    && (rep.id.as_deref() == Some(r.id.as_str()) || rep.name.as_deref() == Some(r.name.as_str()))
-            });
-            let role = found.ok_or_else(|| {
-                AdminError::NoSuchRole(rep.name.clone().or_else(|| rep.id.clone()).unwrap_or_default())
-            })?;
-            ids.push(role.id.clone());
-        }
-        for role in ids {
-            self.store.map_role(&realm.id, RoleHolder::User(&user.id), &role, grant).await?;
-        }
-        let operation = if grant { "CREATE" } else { "DELETE" };
-        let path = format!("users/{id}/role-mappings/realm");
-        self.admin_event(&realm.name, operation, "REALM_ROLE_MAPPING", path, serde_json::to_string(roles).ok()).await?;
-        Ok(())
-    }
-
     /// `GET /users/{id}/groups`.
     pub async fn user_groups(&self, realm: &str, id: &str) -> Result<Vec<GroupRepresentation>, AdminError> {
         let realm = self.realm_for(realm, AdminRight::ViewUsers).await?;
         let user = self.user_by_id(&realm, id).await?;
-        let access = self.access(&realm).await?;
+        let access = self.access_model(&realm).await?;
         Ok(user
             .roles
             .group_ids
@@ -253,7 +201,7 @@ impl AdminApi<'_> {
     pub async fn set_user_group(&self, realm: &str, id: &str, group_id: &str, member: bool) -> Result<(), AdminError> {
         let realm = self.realm_for(realm, AdminRight::ManageUsers).await?;
         let user = self.user_by_id(&realm, id).await?;
-        let access = self.access(&realm).await?;
+        let access = self.access_model(&realm).await?;
         access.group(group_id).ok_or_else(|| AdminError::NoSuchGroup(group_id.to_owned()))?;
         self.store.set_group_member(&realm.id, &user.id, group_id, member).await?;
         let operation = if member { "CREATE" } else { "DELETE" };

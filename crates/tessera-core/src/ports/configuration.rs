@@ -27,12 +27,21 @@ pub trait RealmStore: Send + Sync {
     async fn list_realms(&self) -> Result<Vec<Realm>, StoreError>;
     /// Realm-wide revoke-all: tokens issued before `at` are invalid.
     async fn set_realm_not_before(&self, realm_id: &str, at: i64) -> Result<(), StoreError>;
+    /// Writes the realm's settings (display name, enabled, token lifespan, attributes); its name, id, keys and
+    /// not-before stay. False when there is no such realm.
+    async fn update_realm(&self, realm: &Realm) -> Result<bool, StoreError>;
+    /// Deletes the realm with everything in it (clients, users, keys, sessions, tokens); its audit trail and
+    /// admin events stay. False when there is no such realm.
+    async fn delete_realm(&self, realm_id: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
 pub trait ScopeStore: Send + Sync {
     async fn create_scope(&self, realm_id: &str, scope: &ClientScope) -> Result<(), StoreError>;
     async fn list_scopes(&self, realm_id: &str) -> Result<Vec<ClientScope>, StoreError>;
+    /// Replaces the scope of that name (description, attributes, mappers). False when there is none.
+    async fn update_scope(&self, realm_id: &str, scope: &ClientScope) -> Result<bool, StoreError>;
+    async fn delete_scope(&self, realm_id: &str, name: &str) -> Result<bool, StoreError>;
 }
 
 #[async_trait]
@@ -42,6 +51,9 @@ pub trait ClientStore: Send + Sync {
     /// The client with its secrets.
     async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError>;
     async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError>;
+    /// Writes the client's settings (everything but its `client_id`, secrets, not-before and creation time),
+    /// creating its service-account user when service accounts were just enabled. False when there is none.
+    async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
     /// True when a client was deleted.
     async fn delete_client(&self, realm_id: &str, client_id: &str) -> Result<bool, StoreError>;
     /// Revoke-all for one client: its tokens issued before `at` are invalid. False when there is no client.
@@ -162,12 +174,16 @@ pub trait RoleStore: Send + Sync {
     async fn create_role(&self, role: &Role) -> Result<(), StoreError>;
     async fn list_roles(&self, realm_id: &str) -> Result<Vec<Role>, StoreError>;
     async fn delete_role(&self, realm_id: &str, role_id: &str) -> Result<bool, StoreError>;
+    /// Renames the role or changes its description (its composites: [`RoleStore::set_role_composites`]).
+    async fn update_role(&self, role: &Role) -> Result<bool, StoreError>;
     /// Replaces the roles a composite includes.
     async fn set_role_composites(&self, realm_id: &str, role_id: &str, children: &[String])
     -> Result<bool, StoreError>;
     /// `Conflict` when its parent already has a subgroup of that name.
     async fn create_group(&self, group: &Group) -> Result<(), StoreError>;
     async fn list_groups(&self, realm_id: &str) -> Result<Vec<Group>, StoreError>;
+    /// Renames the group or replaces its attributes; `Conflict` when a sibling has that name.
+    async fn update_group(&self, group: &Group) -> Result<bool, StoreError>;
     /// Deletes the group and its subgroups, with their mappings and memberships.
     async fn delete_group(&self, realm_id: &str, group_id: &str) -> Result<bool, StoreError>;
     /// Adds or removes one role mapping; `false` when the holder or the role is not in the realm, or

@@ -101,6 +101,8 @@ pub trait SessionStore: Send + Sync {
     async fn find_session_by_cookie(&self, realm_id: &str, cookie_hash: &str)
     -> Result<Option<SsoSession>, StoreError>;
     async fn find_session(&self, realm_id: &str, id: &str) -> Result<Option<SsoSession>, StoreError>;
+    /// The user's sessions not ended, newest first (at most `limit`).
+    async fn user_sessions(&self, realm_id: &str, user_id: &str, limit: i64) -> Result<Vec<SsoSession>, StoreError>;
     async fn touch_session(&self, id: &str, now: i64) -> Result<(), StoreError>;
     /// False when the session was already ended or does not exist.
     async fn end_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;

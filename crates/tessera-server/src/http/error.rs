@@ -127,9 +127,13 @@ impl IntoResponse for AdminApiError {
         let status = match &self.0 {
             E::Unauthorized => StatusCode::UNAUTHORIZED,
             E::Forbidden => StatusCode::FORBIDDEN,
-            E::NoSuchRealm(_) | E::NoSuchClient(_) | E::NoSuchUser(_) | E::NoSuchRole(_) | E::NoSuchGroup(_) => {
-                StatusCode::NOT_FOUND
-            }
+            E::NoSuchRealm(_)
+            | E::NoSuchClient(_)
+            | E::NoSuchUser(_)
+            | E::NoSuchRole(_)
+            | E::NoSuchGroup(_)
+            | E::NoSuchScope(_)
+            | E::NoSuchMapper(_) => StatusCode::NOT_FOUND,
             E::Invalid(_) => StatusCode::BAD_REQUEST,
             E::Conflict(_) | E::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
             E::Busy | E::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,

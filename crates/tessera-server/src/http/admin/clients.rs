@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::json;
-use tessera_core::admin::Page;
+use tessera_core::admin::{Page, ScopeLink};
 use tessera_proto::admin::ClientRepresentation;
 
 use super::{Admin, Body, api, created};
@@ -89,4 +89,45 @@ pub async fn regenerate(
 ) -> Result<Response, AdminApiError> {
     let secret = api(&state, &caller).regenerate_secret(&realm, &id, q.grace.unwrap_or(0)).await?;
     Ok(Json(json!({"type": "secret", "value": secret.expose_secret()})).into_response())
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+    Body(rep): Body<ClientRepresentation>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).update_client(&realm, &id, &rep).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn service_account_user(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+) -> Result<Response, AdminApiError> {
+    Ok(Json(api(&state, &caller).service_account_user(&realm, &id).await?).into_response())
+}
+
+fn link<const OPTIONAL: bool>() -> ScopeLink {
+    if OPTIONAL { ScopeLink::Optional } else { ScopeLink::Default }
+}
+
+/// `GET …/default-client-scopes` (`OPTIONAL`: `…/optional-client-scopes`).
+pub async fn scopes<const OPTIONAL: bool>(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+) -> Result<Response, AdminApiError> {
+    Ok(Json(api(&state, &caller).client_scope_links(&realm, &id, link::<OPTIONAL>()).await?).into_response())
+}
+
+/// `PUT` (`LINKED`) or `DELETE` `…/default-client-scopes/{scope}` (`OPTIONAL`: `…/optional-client-scopes/…`).
+pub async fn link_scope<const OPTIONAL: bool, const LINKED: bool>(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id, scope)): Path<(String, String, String)>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).link_client_scope(&realm, &id, &scope, link::<OPTIONAL>(), LINKED).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

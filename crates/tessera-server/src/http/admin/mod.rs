@@ -4,7 +4,11 @@
 
 mod clients;
 mod events;
+mod groups;
+mod mappings;
 mod realms;
+mod roles;
+mod scopes;
 mod users;
 
 use axum::Json;
@@ -17,6 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post, put};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tessera_core::admin::{AdminApi, AdminAuthentication, AdminCaller, AdminError};
 
@@ -87,6 +92,13 @@ pub fn api<'a>(state: &'a AppState, caller: &'a AdminCaller) -> AdminApi<'a> {
     }
 }
 
+/// `first` and `max` of a paged listing.
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    pub first: Option<usize>,
+    pub max: Option<usize>,
+}
+
 /// `201 Created` with `Location: {request path}/{id}`, as Keycloak answers a create.
 pub fn created(parts_path: &str, id: &str) -> Response {
     let location = format!("{}/{}", parts_path.trim_end_matches('/'), id);
@@ -100,39 +112,115 @@ pub fn created(parts_path: &str, id: &str) -> Response {
 /// Every admin route, each also with a trailing slash: Keycloak's admin client asks for a collection as
 /// `/admin/realms/` (its path joining keeps the slash), and Keycloak answers both.
 pub fn routes() -> Router<AppState> {
-    let table: Vec<(&str, MethodRouter<AppState>)> = vec![
-        ("/admin/realms", get(realms::list).post(realms::create)),
-        ("/admin/realms/{realm}", get(realms::get)),
-        ("/admin/realms/{realm}/keys", get(realms::keys)),
-        ("/admin/realms/{realm}/roles", get(realms::list_roles).post(realms::create_role)),
-        ("/admin/realms/{realm}/roles/{name}", get(realms::get_role)),
-        ("/admin/realms/{realm}/groups", get(realms::list_groups).post(realms::create_group)),
-        ("/admin/realms/{realm}/groups/{id}/children", post(realms::create_subgroup)),
-        ("/admin/realms/{realm}/clients", get(clients::list).post(clients::create)),
-        ("/admin/realms/{realm}/clients/{id}", get(clients::get).delete(clients::delete)),
-        ("/admin/realms/{realm}/clients/{id}/client-secret", get(clients::secret).post(clients::regenerate)),
-        ("/admin/realms/{realm}/events", get(events::events)),
-        ("/admin/realms/{realm}/admin-events", get(events::admin_events)),
-        ("/admin/realms/{realm}/users", get(users::search).post(users::create)),
-        ("/admin/realms/{realm}/users/count", get(users::count)),
-        ("/admin/realms/{realm}/users/{id}", get(users::get).put(users::update).delete(users::delete)),
-        ("/admin/realms/{realm}/users/{id}/reset-password", put(users::reset_password)),
-        ("/admin/realms/{realm}/users/{id}/logout", post(users::logout)),
+    const R: &str = "/admin/realms/{realm}";
+    let table: Vec<(String, MethodRouter<AppState>)> = vec![
+        ("/admin/realms".into(), get(realms::list).post(realms::create)),
+        (R.into(), get(realms::get).put(realms::update).delete(realms::delete)),
+        (format!("{R}/keys"), get(realms::keys)),
+        // Roles, the realm's and a client's (`{id}` is the client's internal id), and by id.
+        (format!("{R}/roles"), get(roles::list).post(roles::create)),
+        (format!("{R}/roles/{{name}}"), get(roles::get).put(roles::update).delete(roles::delete)),
         (
-            "/admin/realms/{realm}/attack-detection/brute-force/users/{id}",
+            format!("{R}/roles/{{name}}/composites"),
+            get(roles::composites).post(roles::change_composites::<true>).delete(roles::change_composites::<false>),
+        ),
+        (format!("{R}/clients/{{id}}/roles"), get(roles::list).post(roles::create)),
+        (format!("{R}/clients/{{id}}/roles/{{name}}"), get(roles::get).put(roles::update).delete(roles::delete)),
+        (
+            format!("{R}/clients/{{id}}/roles/{{name}}/composites"),
+            get(roles::composites).post(roles::change_composites::<true>).delete(roles::change_composites::<false>),
+        ),
+        (format!("{R}/roles-by-id/{{id}}"), get(roles::by_id)),
+        // Groups and their role mappings.
+        (format!("{R}/groups"), get(groups::list).post(groups::create)),
+        (format!("{R}/groups/{{id}}"), get(groups::get).put(groups::update).delete(groups::delete)),
+        (format!("{R}/groups/{{id}}/children"), get(groups::children).post(groups::create_child)),
+        (format!("{R}/groups/{{id}}/members"), get(groups::members)),
+        (format!("{R}/groups/{{id}}/role-mappings"), get(mappings::all::<true>)),
+        (
+            format!("{R}/groups/{{id}}/role-mappings/realm"),
+            get(mappings::realm::<true, false>)
+                .post(mappings::map_realm::<true, true>)
+                .delete(mappings::map_realm::<true, false>),
+        ),
+        (format!("{R}/groups/{{id}}/role-mappings/realm/composite"), get(mappings::realm::<true, true>)),
+        (
+            format!("{R}/groups/{{id}}/role-mappings/clients/{{client}}"),
+            get(mappings::client::<true, false>)
+                .post(mappings::map_client::<true, true>)
+                .delete(mappings::map_client::<true, false>),
+        ),
+        (format!("{R}/groups/{{id}}/role-mappings/clients/{{client}}/composite"), get(mappings::client::<true, true>)),
+        // Clients, their secret, scopes, service account and mappers.
+        (format!("{R}/clients"), get(clients::list).post(clients::create)),
+        (format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete)),
+        (format!("{R}/clients/{{id}}/client-secret"), get(clients::secret).post(clients::regenerate)),
+        (format!("{R}/clients/{{id}}/service-account-user"), get(clients::service_account_user)),
+        (format!("{R}/clients/{{id}}/default-client-scopes"), get(clients::scopes::<false>)),
+        (
+            format!("{R}/clients/{{id}}/default-client-scopes/{{scope}}"),
+            put(clients::link_scope::<false, true>).delete(clients::link_scope::<false, false>),
+        ),
+        (format!("{R}/clients/{{id}}/optional-client-scopes"), get(clients::scopes::<true>)),
+        (
+            format!("{R}/clients/{{id}}/optional-client-scopes/{{scope}}"),
+            put(clients::link_scope::<true, true>).delete(clients::link_scope::<true, false>),
+        ),
+        (
+            format!("{R}/clients/{{id}}/protocol-mappers/models"),
+            get(scopes::mappers::<false>).post(scopes::add_mapper::<false>),
+        ),
+        (
+            format!("{R}/clients/{{id}}/protocol-mappers/models/{{mapper}}"),
+            get(scopes::mapper::<false>).put(scopes::update_mapper::<false>).delete(scopes::delete_mapper::<false>),
+        ),
+        // Client scopes and their mappers.
+        (format!("{R}/client-scopes"), get(scopes::list).post(scopes::create)),
+        (format!("{R}/client-scopes/{{id}}"), get(scopes::get).put(scopes::update).delete(scopes::delete)),
+        (
+            format!("{R}/client-scopes/{{id}}/protocol-mappers/models"),
+            get(scopes::mappers::<true>).post(scopes::add_mapper::<true>),
+        ),
+        (
+            format!("{R}/client-scopes/{{id}}/protocol-mappers/models/{{mapper}}"),
+            get(scopes::mapper::<true>).put(scopes::update_mapper::<true>).delete(scopes::delete_mapper::<true>),
+        ),
+        // Events.
+        (format!("{R}/events"), get(events::events)),
+        (format!("{R}/admin-events"), get(events::admin_events)),
+        // Users: search, profile, password, sessions, groups, role mappings, lockout.
+        (format!("{R}/users"), get(users::search).post(users::create)),
+        (format!("{R}/users/count"), get(users::count)),
+        (format!("{R}/users/{{id}}"), get(users::get).put(users::update).delete(users::delete)),
+        (format!("{R}/users/{{id}}/reset-password"), put(users::reset_password)),
+        (format!("{R}/users/{{id}}/logout"), post(users::logout)),
+        (format!("{R}/users/{{id}}/sessions"), get(users::sessions)),
+        (format!("{R}/users/{{id}}/groups"), get(users::groups)),
+        (format!("{R}/users/{{id}}/groups/{{group}}"), put(users::join_group).delete(users::leave_group)),
+        (format!("{R}/users/{{id}}/role-mappings"), get(mappings::all::<false>)),
+        (
+            format!("{R}/users/{{id}}/role-mappings/realm"),
+            get(mappings::realm::<false, false>)
+                .post(mappings::map_realm::<false, true>)
+                .delete(mappings::map_realm::<false, false>),
+        ),
+        (format!("{R}/users/{{id}}/role-mappings/realm/composite"), get(mappings::realm::<false, true>)),
+        (
+            format!("{R}/users/{{id}}/role-mappings/clients/{{client}}"),
+            get(mappings::client::<false, false>)
+                .post(mappings::map_client::<false, true>)
+                .delete(mappings::map_client::<false, false>),
+        ),
+        (format!("{R}/users/{{id}}/role-mappings/clients/{{client}}/composite"), get(mappings::client::<false, true>)),
+        (
+            format!("{R}/attack-detection/brute-force/users/{{id}}"),
             get(users::brute_force).delete(users::clear_brute_force),
         ),
-        (
-            "/admin/realms/{realm}/users/{id}/role-mappings/realm",
-            get(users::realm_roles).post(users::grant_realm_roles).delete(users::revoke_realm_roles),
-        ),
-        ("/admin/realms/{realm}/users/{id}/groups", get(users::groups)),
-        ("/admin/realms/{realm}/users/{id}/groups/{group}", put(users::join_group).delete(users::leave_group)),
     ];
     let mut router = Router::new();
     for (path, methods) in table {
         let methods = methods.fallback(crate::http::error::method_not_allowed);
-        router = router.route(path, methods.clone()).route(&format!("{path}/"), methods);
+        router = router.route(&path, methods.clone()).route(&format!("{path}/"), methods);
     }
     router
 }

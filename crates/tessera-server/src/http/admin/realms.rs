@@ -1,10 +1,10 @@
-//! `/admin/realms`, `/admin/realms/{realm}`, its realm roles and groups.
+//! `/admin/realms`, `/admin/realms/{realm}` and its keys.
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::Uri;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use tessera_proto::admin::{GroupRepresentation, RealmRepresentation, RoleRepresentation};
+use tessera_proto::admin::RealmRepresentation;
 
 use super::{Admin, Body, api, created};
 use crate::http::error::AdminApiError;
@@ -32,60 +32,23 @@ pub async fn create(
     Ok(created(uri.path(), &name))
 }
 
-pub async fn list_roles(
+pub async fn update(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(realm): Path<String>,
+    Body(rep): Body<RealmRepresentation>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).update_realm(&realm, &rep).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn delete(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(realm): Path<String>,
 ) -> Result<Response, AdminApiError> {
-    Ok(Json(api(&state, &caller).list_realm_roles(&realm).await?).into_response())
-}
-
-pub async fn get_role(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    Path((realm, name)): Path<(String, String)>,
-) -> Result<Response, AdminApiError> {
-    Ok(Json(api(&state, &caller).get_realm_role(&realm, &name).await?).into_response())
-}
-
-pub async fn create_role(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    Path(realm): Path<String>,
-    uri: Uri,
-    Body(rep): Body<RoleRepresentation>,
-) -> Result<Response, AdminApiError> {
-    let name = api(&state, &caller).create_realm_role(&realm, &rep).await?;
-    Ok(created(uri.path(), &name))
-}
-
-pub async fn list_groups(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    Path(realm): Path<String>,
-) -> Result<Response, AdminApiError> {
-    Ok(Json(api(&state, &caller).list_groups(&realm).await?).into_response())
-}
-
-pub async fn create_group(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    Path(realm): Path<String>,
-    uri: Uri,
-    Body(rep): Body<GroupRepresentation>,
-) -> Result<Response, AdminApiError> {
-    let id = api(&state, &caller).create_group(&realm, None, &rep).await?;
-    Ok(created(uri.path(), &id))
-}
-
-pub async fn create_subgroup(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    Path((realm, parent)): Path<(String, String)>,
-    Body(rep): Body<GroupRepresentation>,
-) -> Result<Response, AdminApiError> {
-    let id = api(&state, &caller).create_group(&realm, Some(&parent), &rep).await?;
-    Ok(created(&format!("/admin/realms/{realm}/groups"), &id))
+    api(&state, &caller).delete_realm(&realm).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn keys(

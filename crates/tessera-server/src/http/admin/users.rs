@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tessera_core::admin::Page;
 use tessera_core::model::UserSearch;
-use tessera_proto::admin::{CredentialRepresentation, RoleRepresentation, UserRepresentation};
+use tessera_proto::admin::{CredentialRepresentation, UserRepresentation};
 
 use super::{Admin, Body, api, created};
 use crate::http::error::AdminApiError;
@@ -91,32 +91,12 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn realm_roles(
+pub async fn sessions(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path((realm, id)): Path<(String, String)>,
 ) -> Result<Response, AdminApiError> {
-    Ok(Json(api(&state, &caller).user_realm_roles(&realm, &id).await?).into_response())
-}
-
-pub async fn grant_realm_roles(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    Path((realm, id)): Path<(String, String)>,
-    Body(roles): Body<Vec<RoleRepresentation>>,
-) -> Result<Response, AdminApiError> {
-    api(&state, &caller).map_user_realm_roles(&realm, &id, &roles, true).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-pub async fn revoke_realm_roles(
-    State(state): State<AppState>,
-    Admin(caller): Admin,
-    Path((realm, id)): Path<(String, String)>,
-    Body(roles): Body<Vec<RoleRepresentation>>,
-) -> Result<Response, AdminApiError> {
-    api(&state, &caller).map_user_realm_roles(&realm, &id, &roles, false).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(Json(api(&state, &caller).user_sessions(&realm, &id).await?).into_response())
 }
 
 pub async fn groups(
