@@ -51,4 +51,5 @@ pub async fn call(
 
 mod access;
 mod events;
+mod resources;
 mod users;
