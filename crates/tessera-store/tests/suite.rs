@@ -10,6 +10,8 @@ use tessera_core::provisioning::{NewClient, NewRealm, new_client, new_realm};
 use tessera_core::secret::ServerSecrets;
 use tessera_store::SqlStore;
 
+#[path = "suite/admin_writes.rs"]
+mod admin_writes;
 #[path = "suite/device.rs"]
 mod device;
 #[path = "suite/janitor.rs"]
@@ -20,6 +22,7 @@ mod roles;
 mod sign_in;
 #[path = "suite/user_revocation.rs"]
 mod user_revocation;
+use admin_writes::settings_are_replaced_in_place_and_a_deleted_realm_takes_everything;
 use device::{
     a_device_grant_is_found_by_either_code_and_answered_once, a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
@@ -370,4 +373,5 @@ backend_suite!(
     device_grants_go_once_expired,
     revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
     people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
+    settings_are_replaced_in_place_and_a_deleted_realm_takes_everything,
 );
