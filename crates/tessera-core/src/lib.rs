@@ -15,6 +15,7 @@ pub mod import;
 pub mod introspection;
 pub mod janitor;
 pub mod key_rotation;
+pub mod key_service;
 pub mod keys;
 pub mod mappers;
 pub mod model;

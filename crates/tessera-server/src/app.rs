@@ -164,6 +164,7 @@ impl Application {
             passwords: Arc::new(Argon2Pool::sized_to_cores()),
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
+            rotation,
             limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
         });
         Ok(Self {

@@ -8,12 +8,11 @@ use secrecy::SecretString;
 use tessera_core::admin::{AdminError, RevokedBy, UserRevocation, UserRevocationOutcome};
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::import::keycloak::{ImportError, parse_realm_export};
-use tessera_core::key_rotation::{
-    RotationPolicy, RotationRefused, expired_retired_keys, max_token_lifetime, promotable, scheduled_rotation,
-};
-use tessera_core::keys::generate_signing_key;
+use tessera_core::key_rotation::{RotationPolicy, expired_retired_keys, scheduled_rotation};
+pub use tessera_core::key_service::RotationOutcome;
+use tessera_core::key_service::{self, RotationError};
 use tessera_core::model::SigningAlgorithm;
-use tessera_core::model::{ClientSecret, KeyState, Realm};
+use tessera_core::model::{ClientSecret, Realm};
 use tessera_core::ports::{AuditSink, KeyStore, RealmStore, Store, StoreError};
 use tessera_core::provisioning::{
     NewClient, NewRealm, ProvisioningError, add_builtin_roles, new_client, new_id, new_realm, new_scope,
@@ -38,6 +37,16 @@ pub enum OperationError {
     Provisioning(#[from] ProvisioningError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<RotationError> for OperationError {
+    fn from(e: RotationError) -> Self {
+        match e {
+            RotationError::Refused(e) => OperationError::Setup(e.to_string()),
+            RotationError::Provisioning(e) => e.into(),
+            RotationError::Store(e) => e.into(),
+        }
+    }
 }
 
 /// The store and the server secrets for a configuration. `create` makes the key file when missing
@@ -203,16 +212,8 @@ pub async fn record(store: &dyn Store, events: &[AuditEvent]) {
     }
 }
 
-#[derive(Debug)]
-pub enum RotationOutcome {
-    /// `promoted` now signs; `next` is the new published-but-idle key.
-    Rotated { promoted: String, next: String },
-    /// Another process rotated first.
-    LostRace,
-}
-
 /// Promotes the realm's next key (after its publication lead, unless `force`), retires the active one and
-/// publishes a fresh next key, as one atomic claim in the store.
+/// publishes a fresh next key, as one atomic claim in the store; the rotation goes to the audit trail.
 pub async fn rotate_realm_keys(
     store: &dyn Store,
     secrets: &ServerSecrets,
@@ -221,34 +222,16 @@ pub async fn rotate_realm_keys(
     force: bool,
     now: i64,
 ) -> Result<RotationOutcome, OperationError> {
-    let keys = store.signing_keys(&realm.id).await?;
-    let promote = match promotable(&keys, now, policy, force) {
-        Ok(kid) => kid,
-        // Two nodes asked at once and the other one finished first.
-        Err(RotationRefused::JustRotated) => return Ok(RotationOutcome::LostRace),
-        Err(e) => return Err(OperationError::Setup(e.to_string())),
-    };
-    rotate_to(store, secrets, realm, &promote, now).await
+    let outcome = key_service::rotate_realm_keys(store, &secrets.master_key(), realm, policy, force, now).await?;
+    record_rotation(store, realm, &outcome, now).await;
+    Ok(outcome)
 }
 
-async fn rotate_to(
-    store: &dyn Store,
-    secrets: &ServerSecrets,
-    realm: &Realm,
-    promote: &str,
-    now: i64,
-) -> Result<RotationOutcome, OperationError> {
-    let next = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Next, &secrets.master_key(), now)
-        .map_err(ProvisioningError::from)?;
-    let clients = store.list_clients(&realm.id).await?;
-    // Tokens the retiring key signed stay verifiable until the longest of them has expired.
-    let not_after = now + max_token_lifetime(realm, &clients);
-    if !store.rotate_signing_keys(&realm.id, promote, &next, now, not_after).await? {
-        return Ok(RotationOutcome::LostRace);
+async fn record_rotation(store: &dyn Store, realm: &Realm, outcome: &RotationOutcome, now: i64) {
+    if let RotationOutcome::Rotated { promoted, .. } = outcome {
+        let event = AuditEvent::new(now, &realm.name, AuditKind::KeyRotated).reason(format!("{promoted} now signs"));
+        record(store, &[event]).await;
     }
-    record(store, &[AuditEvent::new(now, &realm.name, AuditKind::KeyRotated).reason(format!("{promote} now signs"))])
-        .await;
-    Ok(RotationOutcome::Rotated { promoted: promote.to_owned(), next: next.kid })
 }
 
 /// The scheduled work on one realm's keys: rotate when due, unpublish retired keys whose tokens expired.
@@ -261,7 +244,8 @@ pub async fn maintain_realm_keys(
 ) -> Result<(), OperationError> {
     let keys = store.signing_keys(&realm.id).await?;
     if let Some(promote) = scheduled_rotation(&keys, now, policy) {
-        rotate_to(store, secrets, realm, &promote, now).await?;
+        let outcome = key_service::rotate_to(store, &secrets.master_key(), realm, &promote, now).await?;
+        record_rotation(store, realm, &outcome, now).await;
     }
     let expired = expired_retired_keys(&keys, now);
     if !expired.is_empty() && store.remove_retired_keys(&realm.id, &expired).await? > 0 {

@@ -57,6 +57,8 @@ pub struct Shared {
     pub limits: crate::limits::RequestLimits,
     /// Whose forwarding headers name the client.
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// When a next key may sign (the admin API's rotation follows the scheduler's rule).
+    pub rotation: tessera_core::key_rotation::RotationPolicy,
 }
 
 /// What the readiness probe reports.

@@ -20,6 +20,8 @@ pub struct AdminApi<'a> {
     pub audit: &'a dyn AuditSink,
     /// This node's revocation list: a user's revocation reaches every node through it at once.
     pub revocations: &'a dyn Revocations,
+    /// When a next key may sign.
+    pub rotation: crate::key_rotation::RotationPolicy,
     pub now: i64,
 }
 

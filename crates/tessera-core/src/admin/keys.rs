@@ -6,6 +6,8 @@ use tessera_proto::admin::{KeyMetadataRepresentation, KeysMetadataRepresentation
 use super::AdminError;
 use super::api::AdminApi;
 use super::caller::AdminRight;
+use crate::audit::AuditKind;
+use crate::key_service::{RotationError, RotationOutcome, rotate_realm_keys};
 use crate::model::KeyState;
 
 impl AdminApi<'_> {
@@ -30,5 +32,29 @@ impl AdminApi<'_> {
             });
         }
         Ok(out)
+    }
+
+    /// `POST /admin/realms/{realm}/keys/rotate` (Tessera's extension; Keycloak rotates by adding key
+    /// providers): the next key signs from now on, once it has been published long enough for verifiers
+    /// to hold it (`force` skips that wait); the refusal says how long is left.
+    pub async fn rotate_keys(&self, realm: &str, force: bool) -> Result<RotationOutcome, AdminError> {
+        let realm = self.realm_for(realm, AdminRight::ManageRealm).await?;
+        let outcome = rotate_realm_keys(self.store, self.master, &realm, &self.rotation, force, self.now)
+            .await
+            .map_err(|e| match e {
+                RotationError::Refused(e) => AdminError::Invalid(e.to_string()),
+                RotationError::Provisioning(e) => AdminError::Invalid(e.to_string()),
+                RotationError::Store(e) => e.into(),
+            })?;
+        match &outcome {
+            RotationOutcome::Rotated { promoted, .. } => {
+                self.record(&realm.name, AuditKind::KeyRotated, format!("{promoted} now signs (admin API)"));
+            }
+            RotationOutcome::LostRace => {
+                return Err(AdminError::Conflict("another process has just rotated the keys".into()));
+            }
+        }
+        self.admin_event(&realm.name, "ACTION", "REALM", "keys/rotate".to_owned(), None).await?;
+        Ok(outcome)
     }
 }

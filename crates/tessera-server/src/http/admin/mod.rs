@@ -88,6 +88,7 @@ pub fn api<'a>(state: &'a AppState, caller: &'a AdminCaller) -> AdminApi<'a> {
         passwords: state.passwords.as_ref(),
         audit: state.audit.as_ref(),
         revocations: state.revocations.as_ref(),
+        rotation: state.rotation,
         now: state.clock.now(),
     }
 }
@@ -117,6 +118,7 @@ pub fn routes() -> Router<AppState> {
         ("/admin/realms".into(), get(realms::list).post(realms::create)),
         (R.into(), get(realms::get).put(realms::update).delete(realms::delete)),
         (format!("{R}/keys"), get(realms::keys)),
+        (format!("{R}/keys/rotate"), post(realms::rotate_keys)),
         // Roles, the realm's and a client's (`{id}` is the client's internal id), and by id.
         (format!("{R}/roles"), get(roles::list).post(roles::create)),
         (format!("{R}/roles/{{name}}"), get(roles::get).put(roles::update).delete(roles::delete)),

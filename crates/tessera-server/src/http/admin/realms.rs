@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use tessera_core::key_service::RotationOutcome;
 use tessera_proto::admin::RealmRepresentation;
 
 use super::{Admin, Body, api, created};
@@ -57,4 +58,25 @@ pub async fn keys(
     Path(realm): Path<String>,
 ) -> Result<Response, AdminApiError> {
     Ok(Json(api(&state, &caller).keys(&realm).await?).into_response())
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct RotateQuery {
+    /// Promote the next key even if verifiers may not hold it yet.
+    force: Option<bool>,
+}
+
+/// `POST /admin/realms/{realm}/keys/rotate?force=`: `{"promoted": kid, "next": kid}`.
+pub async fn rotate_keys(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path(realm): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<RotateQuery>,
+) -> Result<Response, AdminApiError> {
+    match api(&state, &caller).rotate_keys(&realm, q.force.unwrap_or(false)).await? {
+        RotationOutcome::Rotated { promoted, next } => {
+            Ok(Json(serde_json::json!({"promoted": promoted, "next": next})).into_response())
+        }
+        RotationOutcome::LostRace => Ok(StatusCode::CONFLICT.into_response()),
+    }
 }

@@ -290,3 +290,33 @@ async fn each_realm_management_role_allows_exactly_its_resources() {
     let gone = Admin { token: body["access_token"].as_str().unwrap().to_owned(), server: &server };
     assert_eq!(gone.send(Method::GET, "/clients", None).await.0, StatusCode::FORBIDDEN);
 }
+
+/// Our extension beside Keycloak's key list: rotation with the scheduler's rule (the next key signs only
+/// once verifiers can hold it, RFC 7517 key sets being cached for `max-age`), refused with how long is left.
+#[tokio::test]
+async fn keys_rotate_through_the_admin_api_only_when_verifiers_can_hold_the_next_key_unless_forced() {
+    let (server, _dir) = server().await;
+    let admin = Admin { token: master_token(&server).await, server: &server };
+    let keys = admin.get("/keys").await;
+    let next = keys["keys"].as_array().unwrap().iter().find(|k| k["tesseraState"] == "next").unwrap()["kid"].clone();
+    let (status, body, _) = admin.send(Method::POST, "/keys/rotate", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the next key was published a moment ago: {body}");
+    assert!(body["errorMessage"].as_str().unwrap().contains("published for"), "{body}");
+    let (status, rotated, _) = admin.send(Method::POST, "/keys/rotate?force=true", None).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    assert_eq!(rotated["promoted"], next);
+    let keys = admin.get("/keys").await;
+    assert_eq!(keys["active"]["RS256"], next, "{keys}");
+    let token = server.client_credentials("northwind", "reporting-job", SECRET, None).await;
+    let body: Value = token.json().await.unwrap();
+    let header = body["access_token"].as_str().unwrap().split('.').next().unwrap().to_owned();
+    let header: Value = serde_json::from_slice(&base64_decode(&header)).unwrap();
+    assert_eq!(header["kid"], next, "tokens are signed with the promoted key");
+    let plain = Admin { token: body["access_token"].as_str().unwrap().to_owned(), server: &server };
+    assert_eq!(plain.send(Method::POST, "/keys/rotate?force=true", None).await.0, StatusCode::FORBIDDEN);
+}
+
+fn base64_decode(part: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()
+}
