@@ -205,6 +205,9 @@ pub struct UserRepresentation {
     pub realm_roles: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
+    /// Client roles by `clientId` (read on import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_roles: Option<BTreeMap<String, Vec<String>>>,
 }
 
 /// `RoleRepresentation`.
@@ -349,4 +352,45 @@ pub struct KeyMetadataRepresentation {
     /// Milliseconds: after this no token it signed is valid (retired keys).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<i64>,
+}
+
+/// `PartialImportRepresentation`: resources to add to an existing realm, and what to do with those that
+/// exist (`FAIL`, the default; `SKIP`; `OVERWRITE`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PartialImportRepresentation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub if_resource_exists: Option<String>,
+    pub users: Vec<UserRepresentation>,
+    pub clients: Vec<ClientRepresentation>,
+    pub groups: Vec<GroupRepresentation>,
+    pub roles: RolesRepresentation,
+}
+
+/// `RolesRepresentation`: realm roles, and client roles by `clientId`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RolesRepresentation {
+    pub realm: Vec<RoleRepresentation>,
+    pub client: BTreeMap<String, Vec<RoleRepresentation>>,
+}
+
+/// `PartialImportResults`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PartialImportResults {
+    pub overwritten: u64,
+    pub added: u64,
+    pub skipped: u64,
+    pub results: Vec<PartialImportResult>,
+}
+
+/// One resource of a partial import: `ADDED`, `SKIPPED` or `OVERWRITTEN`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PartialImportResult {
+    pub action: String,
+    pub resource_type: String,
+    pub resource_name: String,
+    pub id: String,
 }

@@ -12,6 +12,7 @@ pub mod events;
 mod groups;
 mod keys;
 pub mod mappings;
+mod partial_import;
 mod realms;
 pub mod representation;
 pub mod roles;

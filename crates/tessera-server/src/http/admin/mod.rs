@@ -5,6 +5,7 @@
 mod clients;
 mod events;
 mod groups;
+mod import;
 mod mappings;
 mod realms;
 mod roles;
@@ -119,6 +120,7 @@ pub fn routes() -> Router<AppState> {
         (R.into(), get(realms::get).put(realms::update).delete(realms::delete)),
         (format!("{R}/keys"), get(realms::keys)),
         (format!("{R}/keys/rotate"), post(realms::rotate_keys)),
+        (format!("{R}/partialImport"), post(import::partial_import)),
         // Roles, the realm's and a client's (`{id}` is the client's internal id), and by id.
         (format!("{R}/roles"), get(roles::list).post(roles::create)),
         (format!("{R}/roles/{{name}}"), get(roles::get).put(roles::update).delete(roles::delete)),

@@ -320,3 +320,51 @@ fn base64_decode(part: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()
 }
+
+/// Keycloak's partial import: `FAIL` writes nothing when one resource exists, `SKIP` adds only what is new,
+/// `OVERWRITE` replaces; roles, clients, client roles, groups (with their roles) and users (with password,
+/// roles and groups) all arrive, and the user's next token shows it.
+#[tokio::test]
+async fn a_partial_import_adds_skips_or_overwrites_as_asked_and_fail_writes_nothing() {
+    let (server, _dir) = server().await;
+    let admin = Admin { token: master_token(&server).await, server: &server };
+    let import = |policy: &str| {
+        json!({
+            "ifResourceExists": policy,
+            "roles": {"realm": [{"name": "buyer", "description": "Buys"}], "client": {"shipping": [{"name": "ship"}]}},
+            "clients": [{"clientId": "shipping", "secret": SECRET, "directAccessGrantsEnabled": true, "defaultClientScopes": ["roles"]}],
+            "groups": [{"name": "purchasing", "realmRoles": ["buyer"], "subGroups": [{"name": "eu"}]}],
+            "users": [{"username": "hedy", "enabled": true, "groups": ["/purchasing/eu"],
+                       "clientRoles": {"shipping": ["ship"]},
+                       "credentials": [{"type": "password", "value": "Hedy-Lamarr-1914", "temporary": false}]}]
+        })
+    };
+    // FAIL with something existing (grace): nothing is written.
+    let mut failing = import("FAIL");
+    failing["users"].as_array_mut().unwrap().push(json!({"username": "grace"}));
+    let (status, body, _) = admin.send(Method::POST, "/partialImport", Some(failing)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["errorMessage"].as_str().unwrap().contains("grace"), "{body}");
+    assert_eq!(admin.send(Method::GET, "/roles/buyer", None).await.0, StatusCode::NOT_FOUND, "nothing written");
+
+    let (status, added, _) = admin.send(Method::POST, "/partialImport", Some(import("FAIL"))).await;
+    assert_eq!(status, StatusCode::OK, "{added}");
+    assert_eq!((added["added"].as_u64(), added["skipped"].as_u64()), (Some(6), Some(0)), "{added}");
+    let form = [("grant_type", "password"), ("username", "hedy"), ("password", "Hedy-Lamarr-1914")];
+    let response =
+        server.http.post(server.token_url("northwind")).basic_auth("shipping", Some(SECRET)).form(&form).send();
+    let body: Value = response.await.unwrap().json().await.unwrap();
+    let claims = claims_of(body["access_token"].as_str().unwrap_or_else(|| panic!("{body}")));
+    assert!(claims["realm_access"]["roles"].as_array().unwrap().contains(&json!("buyer")), "via /purchasing: {claims}");
+    assert_eq!(claims["resource_access"]["shipping"]["roles"], json!(["ship"]), "{claims}");
+
+    let (_, skipped, _) = admin.send(Method::POST, "/partialImport", Some(import("SKIP"))).await;
+    assert_eq!((skipped["added"].as_u64(), skipped["skipped"].as_u64()), (Some(0), Some(6)), "{skipped}");
+    let mut changed = import("OVERWRITE");
+    changed["roles"]["realm"][0]["description"] = json!("Buys things");
+    let (_, overwritten, _) = admin.send(Method::POST, "/partialImport", Some(changed)).await;
+    assert_eq!(overwritten["overwritten"].as_u64(), Some(6), "{overwritten}");
+    assert_eq!(admin.get("/roles/buyer").await["description"], "Buys things");
+    let (status, _, _) = admin.send(Method::POST, "/partialImport", Some(json!({"ifResourceExists": "MAYBE"}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
