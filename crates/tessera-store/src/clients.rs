@@ -162,6 +162,9 @@ impl ClientStore for SqlStore {
     }
 
     async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError> {
+        if let Some(reader) = &self.sync_reader {
+            return reader.find_client(realm_id, client_id);
+        }
         let rows = sqlx::query(sql::SELECT_CLIENT_WITH_SECRETS)
             .bind(realm_id.to_owned())
             .bind(client_id.to_owned())

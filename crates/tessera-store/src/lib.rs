@@ -22,6 +22,7 @@ mod roles;
 mod rows;
 mod sessions;
 mod sql;
+mod sync_read;
 mod user_revocations;
 mod users;
 
@@ -45,6 +46,8 @@ pub enum Dialect {
 pub struct SqlStore {
     pool: AnyPool,
     dialect: Dialect,
+    /// SQLite files only: the client lookup of a cache miss without sqlx's thread hand-offs.
+    sync_reader: Option<sync_read::SyncReader>,
 }
 
 fn migrations(dialect: Dialect) -> Migrator {
@@ -115,7 +118,8 @@ impl SqlStore {
             });
         let pool = options.connect(url).await.map_err(map_err)?;
         migrations(dialect).run(&pool).await.map_err(|e| StoreError::Other(format!("migrations failed: {e}")))?;
-        Ok(Self { pool, dialect })
+        let sync_reader = if dialect == Dialect::Sqlite { sync_read::SyncReader::for_url(url) } else { None };
+        Ok(Self { pool, dialect, sync_reader })
     }
 
     /// `sqlite://{dir}/tessera.db`, created when missing.

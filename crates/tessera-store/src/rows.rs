@@ -74,29 +74,62 @@ pub fn scope_from_row(row: &AnyRow) -> Result<ClientScope, StoreError> {
     })
 }
 
-pub fn client_from_row(row: &AnyRow) -> Result<Client, StoreError> {
+/// The columns of one row, whichever driver read it: sqlx for every query, rusqlite for the synchronous
+/// client read on SQLite ([`crate::sync_read`]); so a client has one decoder.
+pub trait Columns {
+    fn text(&self, column: &str) -> Result<Option<String>, StoreError>;
+    fn int(&self, column: &str) -> Result<Option<i64>, StoreError>;
+}
+
+impl Columns for AnyRow {
+    fn text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        get(self, column)
+    }
+
+    fn int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        get(self, column)
+    }
+}
+
+fn not_null<T>(value: Option<T>, column: &str) -> Result<T, StoreError> {
+    value.ok_or_else(|| StoreError::Corrupt(format!("{column} is NULL")))
+}
+
+fn text<R: Columns>(row: &R, column: &str) -> Result<String, StoreError> {
+    not_null(row.text(column)?, column)
+}
+
+fn int<R: Columns>(row: &R, column: &str) -> Result<i64, StoreError> {
+    not_null(row.int(column)?, column)
+}
+
+fn json_of<R: Columns, T: DeserializeOwned>(row: &R, column: &str) -> Result<T, StoreError> {
+    serde_json::from_str(&text(row, column)?).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+pub fn client_from_row<R: Columns>(row: &R) -> Result<Client, StoreError> {
     Ok(Client {
-        id: get(row, "id")?,
-        realm_id: get(row, "realm_id")?,
-        client_id: get(row, "client_id")?,
-        name: get(row, "name")?,
-        enabled: get_flag(row, "enabled")?,
-        public_client: get_flag(row, "public_client")?,
-        service_accounts_enabled: get_flag(row, "service_accounts_enabled")?,
-        standard_flow_enabled: get_flag(row, "standard_flow_enabled")?,
-        direct_access_grants_enabled: get_flag(row, "direct_access_grants_enabled")?,
-        consent_required: get_flag(row, "consent_required")?,
-        redirect_uris: get_json(row, "redirect_uris")?,
-        web_origins: get_json(row, "web_origins")?,
-        default_scopes: get_json(row, "default_scopes")?,
-        optional_scopes: get_json(row, "optional_scopes")?,
-        audiences: get_json(row, "audiences")?,
-        attributes: get_json(row, "attributes")?,
-        service_account_user_id: get(row, "service_account_user_id")?,
+        id: text(row, "id")?,
+        realm_id: text(row, "realm_id")?,
+        client_id: text(row, "client_id")?,
+        name: row.text("name")?,
+        enabled: int(row, "enabled")? != 0,
+        public_client: int(row, "public_client")? != 0,
+        service_accounts_enabled: int(row, "service_accounts_enabled")? != 0,
+        standard_flow_enabled: int(row, "standard_flow_enabled")? != 0,
+        direct_access_grants_enabled: int(row, "direct_access_grants_enabled")? != 0,
+        consent_required: int(row, "consent_required")? != 0,
+        redirect_uris: json_of(row, "redirect_uris")?,
+        web_origins: json_of(row, "web_origins")?,
+        default_scopes: json_of(row, "default_scopes")?,
+        optional_scopes: json_of(row, "optional_scopes")?,
+        audiences: json_of(row, "audiences")?,
+        attributes: json_of(row, "attributes")?,
+        service_account_user_id: row.text("service_account_user_id")?,
         secrets: Vec::new(),
-        not_before: get(row, "not_before")?,
-        created_at: get(row, "created_at")?,
-        protocol_mappers: get_json(row, "protocol_mappers")?,
+        not_before: int(row, "not_before")?,
+        created_at: int(row, "created_at")?,
+        protocol_mappers: json_of(row, "protocol_mappers")?,
         service_account_roles: RoleMappings::default(),
         claims_memo: Default::default(),
     })
@@ -174,13 +207,13 @@ pub fn audit_from_row(row: &AnyRow) -> Result<AuditEvent, StoreError> {
 }
 
 /// The secret columns of a client-with-secrets row; `None` for a client without secrets.
-pub fn joined_secret_from_row(row: &AnyRow) -> Result<Option<ClientSecret>, StoreError> {
-    let Some(id) = get::<Option<String>>(row, "secret_id")? else { return Ok(None) };
+pub fn joined_secret_from_row<R: Columns>(row: &R) -> Result<Option<ClientSecret>, StoreError> {
+    let Some(id) = row.text("secret_id")? else { return Ok(None) };
     Ok(Some(ClientSecret {
         id,
-        hash: SecretHash(get(row, "secret_hash")?),
-        created_at: get(row, "secret_created_at")?,
-        expires_at: get(row, "secret_expires_at")?,
+        hash: SecretHash(text(row, "secret_hash")?),
+        created_at: int(row, "secret_created_at")?,
+        expires_at: row.int("secret_expires_at")?,
     }))
 }
 
