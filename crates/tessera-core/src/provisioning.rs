@@ -173,51 +173,6 @@ pub fn add_realm_management(bundle: &mut RealmBundle) {
     }
 }
 
-/// The `master` realm as Keycloak starts it: its administrators' realm, with the realm role `admin`
-/// (every right in every realm), `create-realm`, the public `admin-cli` client (password grant, as
-/// Keycloak's admin tools use it) and a first administrator holding `admin`.
-pub fn master_realm(
-    master: &MasterKey,
-    username: &str,
-    password_hash: String,
-    now: i64,
-) -> Result<RealmBundle, ProvisioningError> {
-    let spec = NewRealm {
-        name: "master".into(),
-        display_name: Some("Tessera administration".into()),
-        signing_alg: SigningAlgorithm::Rs256,
-        access_token_lifespan: Some(60),
-    };
-    let mut bundle = new_realm(&spec, master, now)?;
-    add_builtin_roles(&mut bundle);
-    add_realm_management(&mut bundle);
-    let role = |name: &str| Role {
-        id: new_id(),
-        realm_id: bundle.realm.id.clone(),
-        name: name.to_owned(),
-        client_id: None,
-        description: None,
-        composites: Vec::new(),
-    };
-    let (admin, create_realm) = (role("admin"), role("create-realm"));
-    let mut user = new_user(&bundle.realm.id, username, None, now)?;
-    user.password_hash = Some(password_hash);
-    user.roles.role_ids = vec![admin.id.clone()];
-    bundle.roles.extend([admin, create_realm]);
-    let spec = NewClient {
-        client_id: "admin-cli".into(),
-        name: Some("${client_admin-cli}".into()),
-        public_client: true,
-        direct_access_grants: true,
-        ..NewClient::default()
-    };
-    let hasher = crate::secret::ClientSecretHasher::new(b"admin-cli is public");
-    let (client, _) = new_client(&bundle.realm.id, &spec, &[], &hasher, now)?;
-    bundle.clients.push(client);
-    bundle.users.push(user);
-    Ok(bundle)
-}
-
 pub fn new_scope(name: &str, description: Option<String>) -> Result<ClientScope, ProvisioningError> {
     if !tessera_proto::ScopeSet::is_valid_token(name) {
         return Err(ProvisioningError::ScopeName(name.to_owned()));

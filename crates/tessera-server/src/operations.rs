@@ -5,7 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use secrecy::SecretString;
-use tessera_core::admin::{AdminError, RevokedBy, UserRevocation, UserRevocationOutcome};
+use tessera_core::admin::{
+    AdminBootstrap, AdminError, Administrator, Bootstrapped, RevokedBy, UserRevocation, UserRevocationOutcome,
+};
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::import::keycloak::{ImportError, parse_realm_export};
 use tessera_core::key_rotation::{RotationPolicy, expired_retired_keys, scheduled_rotation};
@@ -176,8 +178,8 @@ pub async fn bootstrap_demo(
     }
 }
 
-/// Creates the `master` realm and its first administrator, unless a `master` realm exists. Returns whether
-/// it did.
+/// Creates the `master` realm and its first administrator, unless a `master` realm exists (as Keycloak's
+/// `KC_BOOTSTRAP_ADMIN_*` at first start). Returns whether it did.
 pub async fn bootstrap_admin(
     store: &dyn Store,
     secrets: &ServerSecrets,
@@ -188,18 +190,36 @@ pub async fn bootstrap_admin(
     if store.find_realm(tessera_core::admin::caller::MASTER_REALM).await?.is_some() {
         return Ok(false);
     }
-    let hash = tessera_core::password::hash_password(secrecy::ExposeSecret::expose_secret(password))
-        .map_err(|_| ProvisioningError::Password)?;
-    let bundle = tessera_core::provisioning::master_realm(&secrets.master_key(), username, hash, now)?;
-    match store.create_realm(&bundle).await {
-        Ok(()) => {
-            record(store, &[AuditEvent::new(now, "master", AuditKind::RealmCreated).reason("first administrator")])
-                .await;
-            Ok(true)
-        }
-        Err(StoreError::Conflict(_)) => Ok(false),
-        Err(e) => Err(e.into()),
+    match bootstrap_administrator(store, secrets, &administrator_user(username, password)?, now).await {
+        Ok(done) => Ok(done.realm_created),
+        // Another node made `master`, with its administrator, meanwhile.
+        Err(AdminError::Conflict(_)) => Ok(false),
+        Err(AdminError::Store(e)) => Err(e.into()),
+        Err(e) => Err(OperationError::Setup(e.to_string())),
     }
+}
+
+/// A user administrator with this password, hashed (Argon2id) here.
+pub fn administrator_user<'a>(username: &'a str, password: &SecretString) -> Result<Administrator<'a>, OperationError> {
+    let password_hash = tessera_core::password::hash_password(secrecy::ExposeSecret::expose_secret(password))
+        .map_err(|_| ProvisioningError::Password)?;
+    Ok(Administrator::User { username, password_hash })
+}
+
+/// Makes `who` an administrator of every realm (`master`'s realm role `admin`), creating `master` when it is
+/// missing; refused when `master` has a user or client of that name already (`tessera admin bootstrap`).
+pub async fn bootstrap_administrator(
+    store: &dyn Store,
+    secrets: &ServerSecrets,
+    who: &Administrator<'_>,
+    now: i64,
+) -> Result<Bootstrapped, AdminError> {
+    let events = CollectedEvents::default();
+    let (master, hasher) = (secrets.master_key(), secrets.secret_hasher());
+    let service = AdminBootstrap { store, master: &master, hasher: &hasher, audit: &events, now };
+    let done = service.create(who).await?;
+    record(store, &events.take()).await;
+    Ok(done)
 }
 
 /// Appends admin events directly: the CLI and background jobs are off any request path.

@@ -25,6 +25,69 @@ pub struct AdminEvent {
     pub ip_address: Option<String>,
 }
 
+impl AdminEvent {
+    /// Keycloak's `AdminEventRepresentation` of this event in the realm with id `realm_id`.
+    pub fn representation(self, realm_id: &str) -> AdminEventRepresentation {
+        AdminEventRepresentation {
+            time: self.at.saturating_mul(1000),
+            realm_id: realm_id.to_owned(),
+            auth_details: AuthDetailsRepresentation {
+                realm_id: self.auth_realm,
+                client_id: None,
+                user_id: self.auth_user_id,
+                ip_address: self.ip_address,
+            },
+            operation_type: self.operation,
+            resource_type: self.resource_type,
+            resource_path: self.resource_path,
+            representation: self.representation,
+        }
+    }
+}
+
+/// Keycloak's admin event operation types.
+pub const OPERATION_TYPES: [&str; 4] = ["CREATE", "UPDATE", "DELETE", "ACTION"];
+
+/// Keycloak's admin event resource types (`org.keycloak.events.admin.ResourceType`), the names filters take.
+pub const RESOURCE_TYPES: [&str; 36] = [
+    "REALM",
+    "REALM_ROLE",
+    "REALM_ROLE_MAPPING",
+    "REALM_SCOPE_MAPPING",
+    "AUTH_FLOW",
+    "AUTH_EXECUTION_FLOW",
+    "AUTH_EXECUTION",
+    "AUTHENTICATOR_CONFIG",
+    "REQUIRED_ACTION",
+    "IDENTITY_PROVIDER",
+    "IDENTITY_PROVIDER_MAPPER",
+    "PROTOCOL_MAPPER",
+    "USER",
+    "USER_LOGIN_FAILURE",
+    "USER_SESSION",
+    "USER_FEDERATION_PROVIDER",
+    "USER_FEDERATION_MAPPER",
+    "GROUP",
+    "GROUP_MEMBERSHIP",
+    "CLIENT",
+    "CLIENT_INITIAL_ACCESS_MODEL",
+    "CLIENT_ROLE",
+    "CLIENT_ROLE_MAPPING",
+    "CLIENT_SCOPE",
+    "CLIENT_SCOPE_MAPPING",
+    "CLIENT_SCOPE_CLIENT_MAPPING",
+    "CLUSTER_NODE",
+    "COMPONENT",
+    "AUTHORIZATION_RESOURCE_SERVER",
+    "AUTHORIZATION_RESOURCE",
+    "AUTHORIZATION_SCOPE",
+    "AUTHORIZATION_POLICY",
+    "CUSTOM",
+    "USER_PROFILE",
+    "ORGANIZATION",
+    "ORGANIZATION_MEMBERSHIP",
+];
+
 /// Filters of `GET …/admin-events` (Keycloak's names), newest first.
 #[derive(Debug, Clone, Default)]
 pub struct AdminEventQuery {
@@ -95,23 +158,7 @@ impl AdminApi<'_> {
         query.limit = page.max.unwrap_or(100).min(super::api::MAX_PAGE) as i64;
         query.offset = page.first.unwrap_or(0) as i64;
         let events = self.store.admin_events(&query).await?;
-        Ok(events
-            .into_iter()
-            .map(|e| AdminEventRepresentation {
-                time: e.at.saturating_mul(1000),
-                realm_id: realm.id.clone(),
-                auth_details: AuthDetailsRepresentation {
-                    realm_id: e.auth_realm,
-                    client_id: None,
-                    user_id: e.auth_user_id,
-                    ip_address: e.ip_address,
-                },
-                operation_type: e.operation,
-                resource_type: e.resource_type,
-                resource_path: e.resource_path,
-                representation: e.representation,
-            })
-            .collect())
+        Ok(events.into_iter().map(|e| e.representation(&realm.id)).collect())
     }
 
     /// `GET /admin/realms/{realm}/events`: the audit trail, newest last as stored, `type` and `client` filters.

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod attack_detection;
+pub mod bootstrap;
 pub mod caller;
 pub mod client_scopes;
 pub mod clients;
@@ -20,6 +21,7 @@ pub mod user_revocation;
 pub mod users;
 
 pub use api::{AdminApi, Page};
+pub use bootstrap::{AdminBootstrap, Administrator, Bootstrapped};
 pub use caller::{AdminAuthentication, AdminCaller, AdminRight};
 pub use client_scopes::MapperOwner;
 pub use clients::ScopeLink;
