@@ -3,6 +3,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod admin;
+pub use admin::{AdminCommand, BootstrapArgs, EventsArgs};
+
 /// Tessera: an OAuth 2.0 / OpenID Connect authorization server.
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about)]
@@ -76,22 +79,11 @@ pub enum Command {
     },
     /// Get an access token (client credentials), or decode and verify one.
     Token(TokenArgs),
-    /// List audit events.
-    Events {
-        #[arg(long)]
-        realm: String,
-        /// Unix seconds, or a duration ago (`90s`, `15m`, `2h`, `7d`).
-        #[arg(long)]
-        since: Option<String>,
-        /// Event type (e.g. `token_issued`, `client_auth_failed`, `revoke_all`).
-        #[arg(long = "type")]
-        kind: Option<String>,
-        #[arg(long)]
-        client: Option<String>,
-        /// At most this many events.
-        #[arg(long, default_value_t = 1000)]
-        limit: i64,
-    },
+    /// List audit events, or with --admin the admin events.
+    Events(EventsArgs),
+    /// Administrators: bootstrap the first one.
+    #[command(subcommand)]
+    Admin(AdminCommand),
 }
 
 #[derive(Debug, Args)]

@@ -79,7 +79,11 @@ fn data_config(global: &GlobalArgs, file: &FileConfig) -> Config {
 }
 
 pub fn admin_config(global: &GlobalArgs) -> Result<Config, SettingsError> {
-    Ok(data_config(global, &read_file(global.config.as_deref())?))
+    let file = read_file(global.config.as_deref())?;
+    let mut config = data_config(global, &file);
+    // Only for what commands print (how to get a token); `serve` takes it from its flag.
+    config.public_url = std::env::var("TESSERA_PUBLIC_URL").ok().filter(|u| !u.is_empty()).or(file.public_url);
+    Ok(config)
 }
 
 pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bool), SettingsError> {

@@ -26,6 +26,8 @@ pub enum CommandError {
     NoSuchUser { realm: String, user: String },
     #[error("unknown event type {given:?}; one of {known}")]
     UnknownEventType { given: String, known: String },
+    #[error("unknown resource type {given:?}; one of {known}")]
+    UnknownResourceType { given: String, known: String },
     #[error("cannot read the password from stdin: {0}")]
     StdinUnreadable(std::io::Error),
     #[error("the password on stdin is empty")]

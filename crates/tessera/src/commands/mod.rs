@@ -1,5 +1,6 @@
 //! One module per command group of [`Command`]: each opens what it needs, acts, and prints its result.
 
+mod admin;
 mod client;
 mod data;
 mod error;
@@ -33,8 +34,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
             revoke::run(admin_config(&global)?, &realm, client.as_deref(), user.as_deref(), &reason).await
         }
         Command::Token(args) => token::run(args).await,
-        Command::Events { realm, since, kind, client, limit } => {
-            events::run(admin_config(&global)?, realm, since, kind, client, limit).await
-        }
+        Command::Events(args) => events::run(admin_config(&global)?, args).await,
+        Command::Admin(cmd) => admin::run(admin_config(&global)?, cmd).await,
     }
 }

@@ -69,7 +69,7 @@ async fn map_role(store: &SqlStore, args: UserRoleArgs, grant: bool) -> Result<(
 }
 
 /// One line from standard input, without its line ending; refused when empty.
-fn password_from_stdin() -> Result<String, CommandError> {
+pub(super) fn password_from_stdin() -> Result<String, CommandError> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(CommandError::StdinUnreadable)?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();

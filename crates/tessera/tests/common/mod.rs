@@ -23,6 +23,8 @@ pub fn tessera(dir: &Path) -> Command {
         "TESSERA_PUBLIC_URL",
         "TESSERA_REDIS_URL",
         "TESSERA_MASTER_KEY_FILE",
+        "TESSERA_BOOTSTRAP_ADMIN_USERNAME",
+        "TESSERA_BOOTSTRAP_ADMIN_PASSWORD",
     ] {
         c.env_remove(var);
     }
@@ -115,11 +117,15 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
 
 /// Asserts the command failed with exactly one line on stderr containing `needle`.
 pub fn fails_with(dir: &Path, args: &[&str], needle: &str) {
-    let o = run(dir, args);
-    assert!(!o.status.success(), "{args:?} succeeded");
-    let err = stderr(&o);
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: not one line: {err}");
-    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    failed_with(&run(dir, args), &format!("{args:?}"), needle);
+}
+
+/// Asserts `o` is a failure with exactly one line on stderr containing `needle`; `what` names the run.
+pub fn failed_with(o: &Output, what: &str, needle: &str) {
+    assert!(!o.status.success(), "{what} succeeded: {}", stdout(o));
+    let err = stderr(o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{what}: not one line: {err}");
+    assert!(err.contains(needle), "{what}: {err:?} lacks {needle:?}");
 }
 
 pub fn secret_from(out: &str) -> String {
