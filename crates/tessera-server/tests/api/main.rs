@@ -19,6 +19,7 @@ mod keycloak_wire;
 mod lifecycle;
 mod multinode;
 mod python_keycloak;
+mod python_keycloak_admin;
 mod roles;
 mod rotation;
 mod signin;

@@ -15,11 +15,11 @@ use crate::token_exchange::{GATEWAY, GATEWAY_SECRET, exchange_clients};
 const APP: &str = "python-app";
 const APP_SECRET: &str = "python-app-secret-2b4d6f8a0c1e3579";
 
-fn e2e_dir() -> PathBuf {
+pub fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
 }
 
-fn required() -> bool {
+pub fn required() -> bool {
     std::env::var("TESSERA_TEST_PYTHON").as_deref() == Ok("required")
         || std::env::var("TESSERA_TEST_BROWSER").as_deref() == Ok("required")
 }
@@ -36,7 +36,7 @@ async fn run(program: &Path, args: &[&str], dir: &Path) -> Result<(), String> {
 
 /// The venv's python with python-keycloak importable; makes the venv and installs the pinned requirements
 /// when they are missing.
-async fn python_ready(e2e: &Path) -> Result<PathBuf, String> {
+pub async fn python_ready(e2e: &Path) -> Result<PathBuf, String> {
     let python = e2e.join(".venv/bin/python");
     if !python.exists() {
         run(Path::new("python3"), &["-m", "venv", ".venv"], e2e).await?;
