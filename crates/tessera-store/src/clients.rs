@@ -88,6 +88,32 @@ impl ScopeStore for SqlStore {
     }
 }
 
+impl SqlStore {
+    /// One client by `statement`'s key (`$2`), with its secrets and its service account's mappings.
+    async fn client_with_secrets(
+        &self,
+        statement: &'static str,
+        realm_id: &str,
+        key: &str,
+    ) -> Result<Option<Client>, StoreError> {
+        let rows = sqlx::query(statement)
+            .bind(realm_id.to_owned())
+            .bind(key.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut client = client_from_row(first)?;
+        client.secrets =
+            rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        // The service account's roles travel with the client: client credentials read nothing else.
+        if let Some(user) = &client.service_account_user_id {
+            client.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
+        }
+        Ok(Some(client))
+    }
+}
+
 #[async_trait]
 impl ClientStore for SqlStore {
     async fn create_client(&self, client: &Client) -> Result<(), StoreError> {
@@ -101,21 +127,11 @@ impl ClientStore for SqlStore {
     }
 
     async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError> {
-        let rows = sqlx::query(sql::SELECT_CLIENT_WITH_SECRETS)
-            .bind(realm_id.to_owned())
-            .bind(client_id.to_owned())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        let Some(first) = rows.first() else { return Ok(None) };
-        let mut client = client_from_row(first)?;
-        client.secrets =
-            rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
-        // The service account's roles travel with the client: client credentials read nothing else.
-        if let Some(user) = &client.service_account_user_id {
-            client.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
-        }
-        Ok(Some(client))
+        self.client_with_secrets(sql::SELECT_CLIENT_WITH_SECRETS, realm_id, client_id).await
+    }
+
+    async fn find_client_by_pk(&self, realm_id: &str, id: &str) -> Result<Option<Client>, StoreError> {
+        self.client_with_secrets(sql::SELECT_CLIENT_BY_PK_WITH_SECRETS, realm_id, id).await
     }
 
     async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError> {

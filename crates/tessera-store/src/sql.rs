@@ -14,8 +14,20 @@ pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enable
 pub const DELETE_USER: &str = "DELETE FROM users WHERE realm_id = $1 AND id = $2";
 
 pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at, protocol_mappers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
-/// One round trip per cache miss: the client and its secrets (one row per secret, or one with NULL secret).
-pub const SELECT_CLIENT_WITH_SECRETS: &str = "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND c.client_id = $2 ORDER BY s.created_at";
+/// The client and its secrets (one row per secret, or one with NULL secret), in one round trip.
+macro_rules! select_client_with_secrets {
+    ($key:literal) => {
+        concat!(
+            "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND ",
+            $key,
+            " = $2 ORDER BY s.created_at"
+        )
+    };
+}
+/// One round trip per cache miss.
+pub const SELECT_CLIENT_WITH_SECRETS: &str = select_client_with_secrets!("c.client_id");
+/// By internal id (Keycloak's admin paths name clients by it).
+pub const SELECT_CLIENT_BY_PK_WITH_SECRETS: &str = select_client_with_secrets!("c.id");
 pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at, protocol_mappers FROM clients WHERE realm_id = $1 ORDER BY client_id";
 pub const SELECT_CLIENT_PK: &str =
     "SELECT id, service_account_user_id FROM clients WHERE realm_id = $1 AND client_id = $2";

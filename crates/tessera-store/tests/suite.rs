@@ -14,6 +14,8 @@ use tessera_store::SqlStore;
 mod device;
 #[path = "suite/janitor.rs"]
 mod janitor;
+#[path = "suite/listing.rs"]
+mod listing;
 #[path = "suite/roles.rs"]
 mod roles;
 #[path = "suite/sign_in.rs"]
@@ -29,6 +31,7 @@ use janitor::{
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
 };
+use listing::a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles;
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
     people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
@@ -344,6 +347,7 @@ macro_rules! backend_suite {
 backend_suite!(
     realm_round_trips_and_names_are_unique,
     clients_round_trip_with_secrets_and_delete,
+    a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles,
     every_write_bumps_the_revision,
     a_failed_realm_write_leaves_nothing_behind,
     key_rotation_is_one_atomic_claim,
