@@ -10,7 +10,7 @@ use tessera_core::provisioning::service_account_user;
 
 use crate::error::{conflict, map_err};
 use crate::operations::bump_revision;
-use crate::roles::user_mappings;
+use crate::roles::{mappings_by_user, user_mappings};
 use crate::rows::{client_from_row, flag, joined_secret_from_row, json, scope_from_row, secret_from_row};
 use crate::users::insert_user;
 use crate::{SqlStore, sql};
@@ -148,10 +148,11 @@ impl ClientStore for SqlStore {
             let (client_pk, secret) = secret_from_row(row)?;
             by_client.entry(client_pk).or_default().push(secret);
         }
+        let mut mappings = mappings_by_user(&self.pool, sql::SELECT_SERVICE_ACCOUNT_MAPPINGS, realm_id).await?;
         for c in &mut clients {
             c.secrets = by_client.remove(&c.id).unwrap_or_default();
             if let Some(user) = &c.service_account_user_id {
-                c.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
+                c.service_account_roles = mappings.remove(user).unwrap_or_default();
             }
         }
         Ok(clients)

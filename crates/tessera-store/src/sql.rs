@@ -146,6 +146,10 @@ pub const INSERT_USER_GROUP: &str = "INSERT INTO user_groups (realm_id, user_id,
 pub const DELETE_USER_GROUP: &str = "DELETE FROM user_groups WHERE realm_id = $1 AND user_id = $2 AND group_id = $3";
 /// One round trip for a user's direct mappings: `kind` is `r` (role) or `g` (group).
 pub const SELECT_USER_MAPPINGS: &str = "SELECT 'r' AS kind, role_id AS id FROM user_roles WHERE realm_id = $1 AND user_id = $2 UNION ALL SELECT 'g' AS kind, group_id AS id FROM user_groups WHERE realm_id = $1 AND user_id = $2 ORDER BY kind, id";
+/// Every user's direct mappings in a realm, in one round trip (listing users reads no row per user).
+pub const SELECT_REALM_USER_MAPPINGS: &str = "SELECT user_id, 'r' AS kind, role_id AS id FROM user_roles WHERE realm_id = $1 UNION ALL SELECT user_id, 'g' AS kind, group_id AS id FROM user_groups WHERE realm_id = $1 ORDER BY user_id, kind, id";
+/// The service accounts' direct mappings in a realm, in one round trip (listing clients).
+pub const SELECT_SERVICE_ACCOUNT_MAPPINGS: &str = "SELECT m.user_id, 'r' AS kind, m.role_id AS id FROM clients c JOIN user_roles m ON m.realm_id = c.realm_id AND m.user_id = c.service_account_user_id WHERE c.realm_id = $1 UNION ALL SELECT m.user_id, 'g' AS kind, m.group_id AS id FROM clients c JOIN user_groups m ON m.realm_id = c.realm_id AND m.user_id = c.service_account_user_id WHERE c.realm_id = $1 ORDER BY user_id, kind, id";
 
 pub const INSERT_ADMIN_EVENT: &str = "INSERT INTO admin_events (at, realm, operation, resource_type, resource_path, representation, auth_realm, auth_user_id, ip_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 /// Newest first; every filter optional (`NULL` matches all).

@@ -6,7 +6,7 @@ use tessera_core::model::{UPDATE_PASSWORD, User, UserSearch};
 use tessera_core::ports::{StoreError, UserStore};
 
 use crate::error::{conflict, map_err};
-use crate::roles::{insert_user_mappings, user_mappings};
+use crate::roles::{insert_user_mappings, mappings_by_user, user_mappings};
 use crate::rows::{flag, json, user_from_row};
 use crate::{SqlStore, sql};
 
@@ -72,13 +72,14 @@ impl UserStore for SqlStore {
     async fn list_users(&self, realm_id: &str) -> Result<Vec<User>, StoreError> {
         let rows =
             sqlx::query(sql::SELECT_USERS).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
-        let mut users = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if let Some(user) = self.with_mappings(Some(user_from_row(row)?)).await? {
-                users.push(user);
-            }
-        }
-        Ok(users)
+        let mut mappings = mappings_by_user(&self.pool, sql::SELECT_REALM_USER_MAPPINGS, realm_id).await?;
+        rows.iter()
+            .map(|row| {
+                let mut user = user_from_row(row)?;
+                user.roles = mappings.remove(&user.id).unwrap_or_default();
+                Ok(user)
+            })
+            .collect()
     }
 
     async fn set_user_password(

@@ -31,7 +31,10 @@ use janitor::{
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
 };
-use listing::a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles;
+use listing::{
+    a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles,
+    listed_users_and_clients_carry_their_own_mappings,
+};
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
     people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
