@@ -22,6 +22,8 @@ mod roles;
 mod sign_in;
 #[path = "suite/user_revocation.rs"]
 mod user_revocation;
+#[path = "suite/user_search.rs"]
+mod user_search;
 use device::{
     a_device_grant_is_found_by_either_code_and_answered_once, a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
@@ -37,7 +39,6 @@ use listing::{
 };
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
-    people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
     roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
 };
 use sign_in::{
@@ -46,6 +47,7 @@ use sign_in::{
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt, sessions_consent_and_login_failure_windows,
 };
 use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
+use user_search::{many_matches_give_the_same_pages_as_few, people_are_searched_with_keycloaks_rules_and_counted};
 
 struct Fixture {
     store: SqlStore,
@@ -351,6 +353,7 @@ backend_suite!(
     realm_round_trips_and_names_are_unique,
     clients_round_trip_with_secrets_and_delete,
     a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles,
+    listed_users_and_clients_carry_their_own_mappings,
     every_write_bumps_the_revision,
     a_failed_realm_write_leaves_nothing_behind,
     key_rotation_is_one_atomic_claim,
@@ -376,5 +379,6 @@ backend_suite!(
     a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
     revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
-    people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
+    people_are_searched_with_keycloaks_rules_and_counted,
+    many_matches_give_the_same_pages_as_few,
 );

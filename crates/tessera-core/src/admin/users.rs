@@ -22,7 +22,7 @@ impl AdminApi<'_> {
         Ok(AccessModel::new(self.store.list_roles(&realm.id).await?, self.store.list_groups(&realm.id).await?))
     }
 
-    /// `GET /users` (service accounts are not listed, as in Keycloak): one statement in the store.
+    /// `GET /users` (service accounts are not listed, as in Keycloak): one bounded page from the store.
     pub async fn search_users(
         &self,
         realm: &str,
@@ -30,6 +30,9 @@ impl AdminApi<'_> {
         page: Page,
     ) -> Result<Vec<UserRepresentation>, AdminError> {
         let realm = self.realm_for(realm, AdminRight::QueryUsers).await?;
+        if let Some(why) = query.refusal() {
+            return Err(AdminError::Invalid(why));
+        }
         let query = UserSearch {
             offset: page.first.unwrap_or(0) as u64,
             limit: page.max.unwrap_or(100).min(super::api::MAX_PAGE) as u64,
@@ -42,6 +45,9 @@ impl AdminApi<'_> {
     /// `GET /users/count`.
     pub async fn count_users(&self, realm: &str, query: &UserSearch) -> Result<u64, AdminError> {
         let realm = self.realm_for(realm, AdminRight::QueryUsers).await?;
+        if let Some(why) = query.refusal() {
+            return Err(AdminError::Invalid(why));
+        }
         Ok(self.store.count_users(&realm.id, query).await?)
     }
 
