@@ -10,7 +10,7 @@ use tessera_core::provisioning::service_account_user;
 
 use crate::error::{conflict, map_err};
 use crate::operations::bump_revision;
-use crate::roles::user_mappings;
+use crate::roles::{mappings_by_user, user_mappings};
 use crate::rows::{client_from_row, flag, joined_secret_from_row, json, scope_from_row, secret_from_row};
 use crate::users::insert_user;
 use crate::{SqlStore, sql};
@@ -105,6 +105,32 @@ impl ScopeStore for SqlStore {
     }
 }
 
+impl SqlStore {
+    /// One client by `statement`'s key (`$2`), with its secrets and its service account's mappings.
+    async fn client_with_secrets(
+        &self,
+        statement: &'static str,
+        realm_id: &str,
+        key: &str,
+    ) -> Result<Option<Client>, StoreError> {
+        let rows = sqlx::query(statement)
+            .bind(realm_id.to_owned())
+            .bind(key.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let mut client = client_from_row(first)?;
+        client.secrets =
+            rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+        // The service account's roles travel with the client: client credentials read nothing else.
+        if let Some(user) = &client.service_account_user_id {
+            client.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
+        }
+        Ok(Some(client))
+    }
+}
+
 #[async_trait]
 impl ClientStore for SqlStore {
     async fn create_client(&self, client: &Client) -> Result<(), StoreError> {
@@ -165,21 +191,11 @@ impl ClientStore for SqlStore {
         if let Some(reader) = &self.sync_reader {
             return reader.find_client(realm_id, client_id);
         }
-        let rows = sqlx::query(sql::SELECT_CLIENT_WITH_SECRETS)
-            .bind(realm_id.to_owned())
-            .bind(client_id.to_owned())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        let Some(first) = rows.first() else { return Ok(None) };
-        let mut client = client_from_row(first)?;
-        client.secrets =
-            rows.iter().map(joined_secret_from_row).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
-        // The service account's roles travel with the client: client credentials read nothing else.
-        if let Some(user) = &client.service_account_user_id {
-            client.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
-        }
-        Ok(Some(client))
+        self.client_with_secrets(sql::SELECT_CLIENT_WITH_SECRETS, realm_id, client_id).await
+    }
+
+    async fn find_client_by_pk(&self, realm_id: &str, id: &str) -> Result<Option<Client>, StoreError> {
+        self.client_with_secrets(sql::SELECT_CLIENT_BY_PK_WITH_SECRETS, realm_id, id).await
     }
 
     async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError> {
@@ -196,10 +212,11 @@ impl ClientStore for SqlStore {
             let (client_pk, secret) = secret_from_row(row)?;
             by_client.entry(client_pk).or_default().push(secret);
         }
+        let mut mappings = mappings_by_user(&self.pool, sql::SELECT_SERVICE_ACCOUNT_MAPPINGS, realm_id).await?;
         for c in &mut clients {
             c.secrets = by_client.remove(&c.id).unwrap_or_default();
             if let Some(user) = &c.service_account_user_id {
-                c.service_account_roles = user_mappings(&self.pool, realm_id, user).await?;
+                c.service_account_roles = mappings.remove(user).unwrap_or_default();
             }
         }
         Ok(clients)

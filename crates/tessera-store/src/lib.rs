@@ -24,6 +24,7 @@ mod sessions;
 mod sql;
 mod sync_read;
 mod user_revocations;
+mod user_search;
 mod users;
 
 use std::time::Duration;
@@ -61,6 +62,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (6, "device grants", include_str!("../migrations/sqlite/0006_device_grants.sql")),
             (7, "user not-before", include_str!("../migrations/sqlite/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/sqlite/0008_admin_events.sql")),
+            (9, "user search", include_str!("../migrations/sqlite/0009_user_search.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -71,6 +73,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (6, "device grants", include_str!("../migrations/postgres/0006_device_grants.sql")),
             (7, "user not-before", include_str!("../migrations/postgres/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/postgres/0008_admin_events.sql")),
+            (9, "user search", include_str!("../migrations/postgres/0009_user_search.sql")),
         ],
     };
     Migrator::with_migrations(

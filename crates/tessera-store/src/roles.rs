@@ -1,7 +1,7 @@
 //! The role port: roles with their composites, nested groups with their role mappings, and the mappings of
 //! users. Written through `INSERT … SELECT` guarded by the realm, so a mapping never crosses realms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use sqlx::{Any, Row, Transaction};
@@ -108,6 +108,28 @@ where
         if kind == "r" { m.role_ids.push(id) } else { m.group_ids.push(id) }
     }
     Ok(m)
+}
+
+/// The direct mappings of many users at once, by user id: `statement` takes the realm as `$1` and returns
+/// `user_id`, `kind` and `id` rows (`SELECT_REALM_USER_MAPPINGS`, `SELECT_SERVICE_ACCOUNT_MAPPINGS`).
+pub async fn mappings_by_user<'e, E>(
+    executor: E,
+    statement: &'static str,
+    realm_id: &str,
+) -> Result<HashMap<String, RoleMappings>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(statement).bind(realm_id.to_owned()).fetch_all(executor).await.map_err(map_err)?;
+    let mut by_user: HashMap<String, RoleMappings> = HashMap::new();
+    for row in rows {
+        let user: String = row.try_get("user_id").map_err(map_err)?;
+        let kind: String = row.try_get("kind").map_err(map_err)?;
+        let id: String = row.try_get("id").map_err(map_err)?;
+        let m = by_user.entry(user).or_default();
+        if kind == "r" { m.role_ids.push(id) } else { m.group_ids.push(id) }
+    }
+    Ok(by_user)
 }
 
 impl SqlStore {

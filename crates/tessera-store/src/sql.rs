@@ -15,12 +15,25 @@ pub const UPDATE_SCOPE: &str = "UPDATE client_scopes SET description = $3, inclu
 pub const DELETE_SCOPE: &str = "DELETE FROM client_scopes WHERE realm_id = $1 AND name = $2";
 pub const SELECT_SCOPES: &str = "SELECT name, description, include_in_token_scope, attributes, protocol_mappers FROM client_scopes WHERE realm_id = $1 ORDER BY name";
 
-pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+/// `$14`..`$17` are the search keys of username, email, first and last name (`search_key`).
+pub const INSERT_USER: &str = "INSERT INTO users (realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes, username_key, email_key, first_name_key, last_name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 pub const DELETE_USER: &str = "DELETE FROM users WHERE realm_id = $1 AND id = $2";
 
 pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at, protocol_mappers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)";
-/// One round trip per cache miss: the client and its secrets (one row per secret, or one with NULL secret).
-pub const SELECT_CLIENT_WITH_SECRETS: &str = "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND c.client_id = $2 ORDER BY s.created_at";
+/// The client and its secrets (one row per secret, or one with NULL secret), in one round trip.
+macro_rules! select_client_with_secrets {
+    ($key:literal) => {
+        concat!(
+            "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND ",
+            $key,
+            " = $2 ORDER BY s.created_at"
+        )
+    };
+}
+/// One round trip per cache miss.
+pub const SELECT_CLIENT_WITH_SECRETS: &str = select_client_with_secrets!("c.client_id");
+/// By internal id (Keycloak's admin paths name clients by it).
+pub const SELECT_CLIENT_BY_PK_WITH_SECRETS: &str = select_client_with_secrets!("c.id");
 pub const SELECT_CLIENTS: &str = "SELECT id, realm_id, client_id, name, enabled, public_client, service_accounts_enabled, standard_flow_enabled, direct_access_grants_enabled, consent_required, redirect_uris, web_origins, default_scopes, optional_scopes, audiences, attributes, service_account_user_id, not_before, created_at, protocol_mappers FROM clients WHERE realm_id = $1 ORDER BY client_id";
 pub const UPDATE_CLIENT: &str = "UPDATE clients SET name = $3, enabled = $4, public_client = $5, service_accounts_enabled = $6, standard_flow_enabled = $7, direct_access_grants_enabled = $8, consent_required = $9, redirect_uris = $10, web_origins = $11, default_scopes = $12, optional_scopes = $13, audiences = $14, attributes = $15, service_account_user_id = $16, protocol_mappers = $17 WHERE realm_id = $1 AND id = $2";
 pub const USER_EXISTS: &str = "SELECT 1 FROM users WHERE realm_id = $1 AND id = $2";
@@ -144,6 +157,10 @@ pub const INSERT_USER_GROUP: &str = "INSERT INTO user_groups (realm_id, user_id,
 pub const DELETE_USER_GROUP: &str = "DELETE FROM user_groups WHERE realm_id = $1 AND user_id = $2 AND group_id = $3";
 /// One round trip for a user's direct mappings: `kind` is `r` (role) or `g` (group).
 pub const SELECT_USER_MAPPINGS: &str = "SELECT 'r' AS kind, role_id AS id FROM user_roles WHERE realm_id = $1 AND user_id = $2 UNION ALL SELECT 'g' AS kind, group_id AS id FROM user_groups WHERE realm_id = $1 AND user_id = $2 ORDER BY kind, id";
+/// Every user's direct mappings in a realm, in one round trip (listing users reads no row per user).
+pub const SELECT_REALM_USER_MAPPINGS: &str = "SELECT user_id, 'r' AS kind, role_id AS id FROM user_roles WHERE realm_id = $1 UNION ALL SELECT user_id, 'g' AS kind, group_id AS id FROM user_groups WHERE realm_id = $1 ORDER BY user_id, kind, id";
+/// The service accounts' direct mappings in a realm, in one round trip (listing clients).
+pub const SELECT_SERVICE_ACCOUNT_MAPPINGS: &str = "SELECT m.user_id, 'r' AS kind, m.role_id AS id FROM clients c JOIN user_roles m ON m.realm_id = c.realm_id AND m.user_id = c.service_account_user_id WHERE c.realm_id = $1 UNION ALL SELECT m.user_id, 'g' AS kind, m.group_id AS id FROM clients c JOIN user_groups m ON m.realm_id = c.realm_id AND m.user_id = c.service_account_user_id WHERE c.realm_id = $1 ORDER BY user_id, kind, id";
 
 pub const INSERT_ADMIN_EVENT: &str = "INSERT INTO admin_events (at, realm, operation, resource_type, resource_path, representation, auth_realm, auth_user_id, ip_address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 /// Newest first; every filter optional (`NULL` matches all).
@@ -161,16 +178,68 @@ pub const RECORD_DEVICE_POLL: &str =
 pub const REDEEM_DEVICE_GRANT: &str = "UPDATE device_grants SET redeemed_at = $4 WHERE realm_id = $1 AND device_code_hash = $2 AND client_id = $3 AND status = 'approved' AND redeemed_at IS NULL AND expires_at > $4 RETURNING device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at";
 /// An expired grant is refused whether or not its row is there.
 pub const PURGE_DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE realm_id = $1 AND expires_at <= $2";
-pub const UPDATE_USER_PROFILE: &str = "UPDATE users SET enabled = $3, email = $4, email_verified = $5, first_name = $6, last_name = $7, attributes = $8, required_actions = $9 WHERE realm_id = $1 AND id = $2";
-/// Keycloak's user search: every filter optional (`NULL` matches all), patterns lower-case with `\\` escaping.
-macro_rules! user_search_where {
+/// `$10`..`$12` are the search keys of email, first and last name.
+pub const UPDATE_USER_PROFILE: &str = "UPDATE users SET enabled = $3, email = $4, email_verified = $5, first_name = $6, last_name = $7, attributes = $8, required_actions = $9, email_key = $10, first_name_key = $11, last_name_key = $12 WHERE realm_id = $1 AND id = $2";
+
+// Keycloak's user search (tessera-core `model/user_search.rs`), one static statement per shape. Every shape
+// starts with the same filters, `$1` the realm and then `LIKE` patterns on the lower-cased search keys,
+// `NULL` for "no condition": `$2`..`$5` username, email, first and last name, `$6`..`$10` the words of
+// `search` (each matched by any of the four). A shape may add a driving condition that an index answers:
+// `$11`..`$13` a range [from, to) and the pattern of one term, on one key or on any of the four.
+macro_rules! people {
     () => {
-        "realm_id = $1 AND service_account_client_id IS NULL AND ($2 IS NULL OR lower(username) LIKE $2 ESCAPE '\\' OR lower(coalesce(email, '')) LIKE $2 ESCAPE '\\' OR lower(coalesce(first_name, '')) LIKE $2 ESCAPE '\\' OR lower(coalesce(last_name, '')) LIKE $2 ESCAPE '\\') AND ($3 IS NULL OR lower(username) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR lower(coalesce(email, '')) LIKE $4 ESCAPE '\\') AND ($5 IS NULL OR lower(coalesce(first_name, '')) LIKE $5 ESCAPE '\\') AND ($6 IS NULL OR lower(coalesce(last_name, '')) LIKE $6 ESCAPE '\\')"
+        concat!(
+            "realm_id = $1 AND service_account_client_id IS NULL",
+            " AND ($2 IS NULL OR username_key LIKE $2 ESCAPE '\\') AND ($3 IS NULL OR email_key LIKE $3 ESCAPE '\\')",
+            " AND ($4 IS NULL OR first_name_key LIKE $4 ESCAPE '\\') AND ($5 IS NULL OR last_name_key LIKE $5 ESCAPE '\\')",
+            people!(word 6), people!(word 7), people!(word 8), people!(word 9), people!(word 10)
+        )
+    };
+    (word $n:literal) => {
+        concat!(" AND ($", $n, " IS NULL OR username_key LIKE $", $n, " ESCAPE '\\' OR email_key LIKE $", $n,
+            " ESCAPE '\\' OR first_name_key LIKE $", $n, " ESCAPE '\\' OR last_name_key LIKE $", $n, " ESCAPE '\\')")
+    };
+    (range $key:literal) => {
+        concat!("(", $key, " >= $11 AND ", $key, " < $12 AND ", $key, " LIKE $13 ESCAPE '\\')")
+    };
+    (drive any) => {
+        concat!(" AND (", people!(range "username_key"), " OR ", people!(range "email_key"), " OR ",
+            people!(range "first_name_key"), " OR ", people!(range "last_name_key"), ")")
+    };
+    (drive $key:literal) => {
+        concat!(" AND ", people!(range $key))
     };
 }
-pub const SEARCH_USERS: &str = concat!(
-    "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes FROM users WHERE ",
-    user_search_where!(),
-    " ORDER BY username LIMIT $7 OFFSET $8"
+macro_rules! people_statements {
+    ($page:ident, $probe:ident, $($drive:tt)+) => {
+        /// One page (`$14` rows from `$15`), found through the driving index and sorted by username.
+        pub const $page: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE ", people!(), people!(drive $($drive)+), " ORDER BY username LIMIT $14 OFFSET $15");
+        /// How many match, counted up to `$14`: the count itself below that, else "many".
+        pub const $probe: &str = concat!("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE ", people!(), people!(drive $($drive)+), " LIMIT $14) m");
+    };
+}
+macro_rules! user_columns {
+    () => {
+        "realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes"
+    };
+}
+people_statements!(PEOPLE_BY_ANY_KEY, PROBE_BY_ANY_KEY, any);
+people_statements!(PEOPLE_BY_USERNAME_KEY, PROBE_BY_USERNAME_KEY, "username_key");
+people_statements!(PEOPLE_BY_EMAIL_KEY, PROBE_BY_EMAIL_KEY, "email_key");
+people_statements!(PEOPLE_BY_FIRST_NAME_KEY, PROBE_BY_FIRST_NAME_KEY, "first_name_key");
+people_statements!(PEOPLE_BY_LAST_NAME_KEY, PROBE_BY_LAST_NAME_KEY, "last_name_key");
+/// No driving condition: the realm's people in username order, filtered, until the page (`$11` rows from
+/// `$12`) is full. Cheap when matches are many; when they are few, every row is read.
+pub const PEOPLE_IN_ORDER: &str =
+    concat!("SELECT ", user_columns!(), " FROM users WHERE ", people!(), " ORDER BY username LIMIT $11 OFFSET $12");
+/// As `PEOPLE_IN_ORDER` (`$12` rows from `$13`), reading no further than the first `$11` people.
+pub const PEOPLE_IN_ORDER_WITHIN: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM (SELECT ",
+    user_columns!(),
+    ", username_key, email_key, first_name_key, last_name_key FROM users WHERE realm_id = $1 AND service_account_client_id IS NULL ORDER BY username LIMIT $11) people WHERE ",
+    people!(),
+    " ORDER BY username LIMIT $12 OFFSET $13"
 );
-pub const COUNT_USERS: &str = concat!("SELECT COUNT(*) FROM users WHERE ", user_search_where!());
+pub const COUNT_PEOPLE: &str = concat!("SELECT COUNT(*) FROM users WHERE ", people!());

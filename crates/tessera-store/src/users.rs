@@ -2,11 +2,11 @@
 
 use async_trait::async_trait;
 use sqlx::{Any, Transaction};
-use tessera_core::model::{UPDATE_PASSWORD, User, UserSearch};
+use tessera_core::model::{UPDATE_PASSWORD, User, UserSearch, search_key};
 use tessera_core::ports::{StoreError, UserStore};
 
 use crate::error::{conflict, map_err};
-use crate::roles::{insert_user_mappings, user_mappings};
+use crate::roles::{insert_user_mappings, mappings_by_user, user_mappings};
 use crate::rows::{flag, json, user_from_row};
 use crate::{SqlStore, sql};
 
@@ -25,6 +25,10 @@ pub async fn insert_user(tx: &mut Transaction<'static, Any>, u: &User) -> Result
         .bind(u.created_at)
         .bind(u.required_actions.join(" "))
         .bind(json(&u.attributes))
+        .bind(search_key(&u.username))
+        .bind(u.email.as_deref().map(search_key))
+        .bind(u.first_name.as_deref().map(search_key))
+        .bind(u.last_name.as_deref().map(search_key))
         .execute(&mut **tx)
         .await
         .map_err(map_err)?;
@@ -72,13 +76,14 @@ impl UserStore for SqlStore {
     async fn list_users(&self, realm_id: &str) -> Result<Vec<User>, StoreError> {
         let rows =
             sqlx::query(sql::SELECT_USERS).bind(realm_id.to_owned()).fetch_all(&self.pool).await.map_err(map_err)?;
-        let mut users = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if let Some(user) = self.with_mappings(Some(user_from_row(row)?)).await? {
-                users.push(user);
-            }
-        }
-        Ok(users)
+        let mut mappings = mappings_by_user(&self.pool, sql::SELECT_REALM_USER_MAPPINGS, realm_id).await?;
+        rows.iter()
+            .map(|row| {
+                let mut user = user_from_row(row)?;
+                user.roles = mappings.remove(&user.id).unwrap_or_default();
+                Ok(user)
+            })
+            .collect()
     }
 
     async fn set_user_password(
@@ -133,6 +138,9 @@ impl UserStore for SqlStore {
             .bind(u.last_name.clone())
             .bind(json(&u.attributes))
             .bind(u.required_actions.join(" "))
+            .bind(u.email.as_deref().map(search_key))
+            .bind(u.first_name.as_deref().map(search_key))
+            .bind(u.last_name.as_deref().map(search_key))
             .execute(&self.pool)
             .await
             .map_err(map_err)?;
@@ -140,20 +148,11 @@ impl UserStore for SqlStore {
     }
 
     async fn search_users(&self, realm_id: &str, q: &UserSearch) -> Result<Vec<User>, StoreError> {
-        let rows = bind_search(sqlx::query(sql::SEARCH_USERS), realm_id, q)
-            .bind(i64::try_from(q.limit).unwrap_or(i64::MAX))
-            .bind(i64::try_from(q.offset).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
-        rows.iter().map(user_from_row).collect()
+        crate::user_search::page(&self.pool, realm_id, q).await
     }
 
     async fn count_users(&self, realm_id: &str, q: &UserSearch) -> Result<u64, StoreError> {
-        let row =
-            bind_search(sqlx::query(sql::COUNT_USERS), realm_id, q).fetch_one(&self.pool).await.map_err(map_err)?;
-        let n: i64 = sqlx::Row::try_get(&row, 0).map_err(map_err)?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        crate::user_search::count(&self.pool, realm_id, q).await
     }
 
     async fn delete_user(&self, realm_id: &str, id: &str) -> Result<bool, StoreError> {
@@ -191,20 +190,4 @@ fn actions_after_password_set(user: &User, temporary: bool) -> String {
         actions.push(UPDATE_PASSWORD);
     }
     actions.join(" ")
-}
-
-/// Binds the realm and the five patterns of a user search, `$1` to `$6`.
-fn bind_search<'q>(
-    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
-    realm_id: &str,
-    q: &UserSearch,
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
-    let pattern = |v: &Option<String>| v.as_deref().map(|v| q.like_pattern(v));
-    query
-        .bind(realm_id.to_owned())
-        .bind(pattern(&q.search))
-        .bind(pattern(&q.username))
-        .bind(pattern(&q.email))
-        .bind(pattern(&q.first_name))
-        .bind(pattern(&q.last_name))
 }

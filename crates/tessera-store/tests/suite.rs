@@ -16,6 +16,8 @@ mod admin_writes;
 mod device;
 #[path = "suite/janitor.rs"]
 mod janitor;
+#[path = "suite/listing.rs"]
+mod listing;
 #[path = "suite/roles.rs"]
 mod roles;
 #[path = "suite/sign_in.rs"]
@@ -23,6 +25,8 @@ mod sign_in;
 #[path = "suite/user_revocation.rs"]
 mod user_revocation;
 use admin_writes::settings_are_replaced_in_place_and_a_deleted_realm_takes_everything;
+#[path = "suite/user_search.rs"]
+mod user_search;
 use device::{
     a_device_grant_is_found_by_either_code_and_answered_once, a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
@@ -32,9 +36,12 @@ use janitor::{
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,
 };
+use listing::{
+    a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles,
+    listed_users_and_clients_carry_their_own_mappings,
+};
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
-    people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
     roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
 };
 use sign_in::{
@@ -43,6 +50,7 @@ use sign_in::{
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt, sessions_consent_and_login_failure_windows,
 };
 use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
+use user_search::{many_matches_give_the_same_pages_as_few, people_are_searched_with_keycloaks_rules_and_counted};
 
 struct Fixture {
     store: SqlStore,
@@ -347,6 +355,8 @@ macro_rules! backend_suite {
 backend_suite!(
     realm_round_trips_and_names_are_unique,
     clients_round_trip_with_secrets_and_delete,
+    a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles,
+    listed_users_and_clients_carry_their_own_mappings,
     every_write_bumps_the_revision,
     a_failed_realm_write_leaves_nothing_behind,
     key_rotation_is_one_atomic_claim,
@@ -372,6 +382,7 @@ backend_suite!(
     a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
     revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
-    people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement,
     settings_are_replaced_in_place_and_a_deleted_realm_takes_everything,
+    people_are_searched_with_keycloaks_rules_and_counted,
+    many_matches_give_the_same_pages_as_few,
 );

@@ -14,8 +14,7 @@ use crate::secret::generate_client_secret;
 impl AdminApi<'_> {
     /// The client with this internal id (Keycloak's paths name clients by it).
     pub(super) async fn client_by_pk(&self, realm: &Realm, id: &str) -> Result<Client, AdminError> {
-        let clients = self.store.list_clients(&realm.id).await?;
-        clients.into_iter().find(|c| c.id == id).ok_or_else(|| AdminError::NoSuchClient(id.to_owned()))
+        self.store.find_client_by_pk(&realm.id, id).await?.ok_or_else(|| AdminError::NoSuchClient(id.to_owned()))
     }
 
     /// `GET /clients?clientId=&first=&max=` (`search=true` matches a part of the id).

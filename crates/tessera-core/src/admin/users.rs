@@ -17,7 +17,7 @@ impl AdminApi<'_> {
         self.store.find_user_by_id(&realm.id, id).await?.ok_or_else(|| AdminError::NoSuchUser(id.to_owned()))
     }
 
-    /// `GET /users` (service accounts are not listed, as in Keycloak): one statement in the store.
+    /// `GET /users` (service accounts are not listed, as in Keycloak): one bounded page from the store.
     pub async fn search_users(
         &self,
         realm: &str,
@@ -25,6 +25,9 @@ impl AdminApi<'_> {
         page: Page,
     ) -> Result<Vec<UserRepresentation>, AdminError> {
         let realm = self.realm_for(realm, AdminRight::QueryUsers).await?;
+        if let Some(why) = query.refusal() {
+            return Err(AdminError::Invalid(why));
+        }
         let query = UserSearch {
             offset: page.first.unwrap_or(0) as u64,
             limit: page.max.unwrap_or(100).min(super::api::MAX_PAGE) as u64,
@@ -37,6 +40,9 @@ impl AdminApi<'_> {
     /// `GET /users/count`.
     pub async fn count_users(&self, realm: &str, query: &UserSearch) -> Result<u64, AdminError> {
         let realm = self.realm_for(realm, AdminRight::QueryUsers).await?;
+        if let Some(why) = query.refusal() {
+            return Err(AdminError::Invalid(why));
+        }
         Ok(self.store.count_users(&realm.id, query).await?)
     }
 

@@ -9,6 +9,7 @@ pub mod names;
 pub mod realm;
 pub mod roles;
 pub mod user;
+pub mod user_search;
 
 pub use client::{ClaimsMemo, Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
 pub use context::RealmContext;
@@ -18,4 +19,5 @@ pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
 pub use roles::{AccessModel, Group, MappedClaims, ProtocolMapper, Role, RoleMappings, default_role_name};
-pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User, UserSearch};
+pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};
+pub use user_search::{SearchTerm, UserSearch, search_key};

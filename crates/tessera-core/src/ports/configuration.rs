@@ -50,6 +50,8 @@ pub trait ClientStore: Send + Sync {
     async fn create_client(&self, client: &Client) -> Result<(), StoreError>;
     /// The client with its secrets.
     async fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError>;
+    /// The client with this internal id (`Client::id`), as `find_client` returns it.
+    async fn find_client_by_pk(&self, realm_id: &str, id: &str) -> Result<Option<Client>, StoreError>;
     async fn list_clients(&self, realm_id: &str) -> Result<Vec<Client>, StoreError>;
     /// Writes the client's settings (everything but its `client_id`, secrets, not-before and creation time),
     /// creating its service-account user when service accounts were just enabled. False when there is none.

@@ -96,7 +96,6 @@ async fn python_keycloak_admin_runs_an_administrators_round_as_master_admin_and_
 /// takes only `true`/`false` and answers 400 in plain text (crates/tessera-server/src/http/admin/users.rs,
 /// `SearchQuery::exact`); left for whoever owns that file.
 #[tokio::test]
-#[ignore = "GET …/users?exact=True is refused (400): http/admin/users.rs must read booleans as Keycloak does"]
 async fn python_keycloak_admin_finds_a_user_id_by_username() {
     let Some(results) = results().await else { return };
     for name in ["master_admin", "service_account"] {

@@ -167,38 +167,3 @@ pub async fn a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_map
     f.store.create_user(&again).await.unwrap();
     assert!(f.store.find_user(&realm_id, "bob").await.unwrap().unwrap().roles.is_empty());
 }
-
-pub async fn people_are_searched_by_prefix_wildcard_or_exact_value_and_counted_in_one_statement(f: Fixture) {
-    use tessera_core::model::UserSearch;
-    let bundle = new_realm(&realm_spec("shop"), &f.secrets.master_key(), 10).unwrap();
-    let realm_id = bundle.realm.id.clone();
-    f.store.create_realm(&bundle).await.unwrap();
-    for (name, email, last) in [
-        ("grace", "grace@navy.mil", "Hopper"),
-        ("grant", "g@x.io", "Imahara"),
-        ("ada", "ada@x.io", "Lovelace"),
-        ("50%_off", "sale@x.io", "Deal"),
-    ] {
-        let mut u = new_user(&realm_id, name, None, 10).unwrap();
-        u.email = Some(email.into());
-        u.last_name = Some(last.into());
-        f.store.create_user(&u).await.unwrap();
-    }
-    // A service account is never a person found by search.
-    let spec = NewClient { client_id: "grabber".into(), service_accounts_enabled: true, ..NewClient::default() };
-    f.store.create_client(&new_client(&realm_id, &spec, &[], &f.secrets.secret_hasher(), 10).unwrap().0).await.unwrap();
-    let names = |found: Vec<tessera_core::model::User>| found.into_iter().map(|u| u.username).collect::<Vec<_>>();
-    let page = |q: UserSearch| UserSearch { limit: 100, ..q };
-    let search = |s: &str| page(UserSearch { search: Some(s.into()), ..UserSearch::default() });
-    assert_eq!(names(f.store.search_users(&realm_id, &search("GRA")).await.unwrap()), ["grace", "grant"]);
-    assert_eq!(names(f.store.search_users(&realm_id, &search("love")).await.unwrap()), ["ada"], "a last name's prefix");
-    assert_eq!(names(f.store.search_users(&realm_id, &search("*x.io")).await.unwrap()), ["50%_off", "ada", "grant"]);
-    assert_eq!(names(f.store.search_users(&realm_id, &search("50%")).await.unwrap()), ["50%_off"], "% is literal");
-    assert!(f.store.search_users(&realm_id, &search("5_")).await.unwrap().is_empty(), "_ is literal");
-    let exact = page(UserSearch { username: Some("gra".into()), exact: true, ..UserSearch::default() });
-    assert!(f.store.search_users(&realm_id, &exact).await.unwrap().is_empty());
-    let all = page(UserSearch::default());
-    assert_eq!(f.store.count_users(&realm_id, &all).await.unwrap(), 4);
-    let second = UserSearch { offset: 1, limit: 2, ..UserSearch::default() };
-    assert_eq!(names(f.store.search_users(&realm_id, &second).await.unwrap()), ["ada", "grace"]);
-}

@@ -19,6 +19,7 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase")]
 pub struct ClientQuery {
     client_id: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient_bool")]
     search: Option<bool>,
     first: Option<usize>,
     max: Option<usize>,

@@ -94,6 +94,13 @@ pub fn api<'a>(state: &'a AppState, caller: &'a AdminCaller) -> AdminApi<'a> {
     }
 }
 
+/// A boolean query parameter as Keycloak (JAX-RS) reads it: `true` in any case is true, anything else false
+/// (python-keycloak sends `exact=True`).
+pub fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    Ok(text.map(|t| t.eq_ignore_ascii_case("true")))
+}
+
 /// `first` and `max` of a paged listing.
 #[derive(Deserialize, Default)]
 pub struct PageQuery {

@@ -22,6 +22,7 @@ pub struct SearchQuery {
     email: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
+    #[serde(default, deserialize_with = "super::lenient_bool")]
     exact: Option<bool>,
     first: Option<usize>,
     max: Option<usize>,
