@@ -5,8 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// A field read from requests and never written back (secrets). Not `skip_serializing`, which would also
+/// hide the field from the OpenAPI document.
+fn write_only<T>(_: &T) -> bool {
+    true
+}
+
 /// `RealmRepresentation` (the fields Tessera keeps).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct RealmRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +54,7 @@ pub struct RealmRepresentation {
 
 /// `ClientScopeRepresentation`. Tessera names a scope by its name: `id` is the name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientScopeRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +73,7 @@ pub struct ClientScopeRepresentation {
 
 /// `MappingsRepresentation`: the roles mapped to a user or a group, realm roles and client roles by client.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct MappingsRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,6 +84,7 @@ pub struct MappingsRepresentation {
 
 /// `ClientMappingsRepresentation`: one client's roles in a [`MappingsRepresentation`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientMappingsRepresentation {
     /// The client's internal id.
@@ -86,6 +96,7 @@ pub struct ClientMappingsRepresentation {
 
 /// `UserSessionRepresentation`: one SSO session (times in milliseconds, as Keycloak).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct UserSessionRepresentation {
     pub id: String,
@@ -100,6 +111,7 @@ pub struct UserSessionRepresentation {
 
 /// `ProtocolMapperRepresentation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ProtocolMapperRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,6 +128,7 @@ pub struct ProtocolMapperRepresentation {
 /// `ClientRepresentation`. `secret` is read on create (a chosen secret) and never written back: Tessera keeps
 /// only a keyed hash of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ClientRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,7 +147,8 @@ pub struct ClientRepresentation {
     pub bearer_only: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_authenticator_type: Option<String>,
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "write_only")]
+    #[cfg_attr(feature = "openapi", schema(write_only))]
     pub secret: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_accounts_enabled: Option<bool>,
@@ -162,6 +176,7 @@ pub struct ClientRepresentation {
 
 /// `CredentialRepresentation` (passwords only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CredentialRepresentation {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -174,6 +189,7 @@ pub struct CredentialRepresentation {
 
 /// `UserRepresentation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct UserRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -199,7 +215,9 @@ pub struct UserRepresentation {
     pub created_timestamp: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account_client_id: Option<String>,
-    #[serde(skip_serializing)]
+    /// Passwords to set on create (read, never written back).
+    #[serde(skip_serializing_if = "write_only")]
+    #[cfg_attr(feature = "openapi", schema(write_only))]
     pub credentials: Option<Vec<CredentialRepresentation>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub realm_roles: Option<Vec<String>>,
@@ -212,6 +230,7 @@ pub struct UserRepresentation {
 
 /// `RoleRepresentation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct RoleRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -231,6 +250,7 @@ pub struct RoleRepresentation {
 
 /// `GroupRepresentation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -244,6 +264,7 @@ pub struct GroupRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_group_count: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub sub_groups: Option<Vec<GroupRepresentation>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<BTreeMap<String, Vec<String>>>,
@@ -256,6 +277,7 @@ pub struct GroupRepresentation {
 /// The body of an admin error, as Keycloak writes it: `error` (and `errorMessage` for the clients that read
 /// that one).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AdminErrorRepresentation {
     pub error: String,
@@ -264,6 +286,7 @@ pub struct AdminErrorRepresentation {
 
 /// `AdminEventRepresentation`: one administrator's write.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct AdminEventRepresentation {
     /// Milliseconds since the epoch.
@@ -281,6 +304,7 @@ pub struct AdminEventRepresentation {
 
 /// Who made an admin event.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct AuthDetailsRepresentation {
     pub realm_id: String,
@@ -293,6 +317,7 @@ pub struct AuthDetailsRepresentation {
 
 /// `EventRepresentation`: a user or client event of the audit trail, in Keycloak's shape.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct EventRepresentation {
     /// Milliseconds since the epoch.
@@ -313,6 +338,7 @@ pub struct EventRepresentation {
 
 /// Keycloak's brute-force status of a user (`GET …/attack-detection/brute-force/users/{id}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct BruteForceStatusRepresentation {
     pub num_failures: u32,
@@ -326,6 +352,7 @@ pub struct BruteForceStatusRepresentation {
 
 /// `KeysMetadataRepresentation`: the realm's signing keys (`GET …/keys`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct KeysMetadataRepresentation {
     /// Algorithm → the kid that signs with it now.
@@ -335,6 +362,7 @@ pub struct KeysMetadataRepresentation {
 
 /// One key of `KeysMetadataRepresentation`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct KeyMetadataRepresentation {
     pub provider_id: String,
@@ -357,6 +385,7 @@ pub struct KeyMetadataRepresentation {
 /// `PartialImportRepresentation`: resources to add to an existing realm, and what to do with those that
 /// exist (`FAIL`, the default; `SKIP`; `OVERWRITE`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PartialImportRepresentation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -369,6 +398,7 @@ pub struct PartialImportRepresentation {
 
 /// `RolesRepresentation`: realm roles, and client roles by `clientId`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct RolesRepresentation {
     pub realm: Vec<RoleRepresentation>,
@@ -377,6 +407,7 @@ pub struct RolesRepresentation {
 
 /// `PartialImportResults`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PartialImportResults {
     pub overwritten: u64,
@@ -387,6 +418,7 @@ pub struct PartialImportResults {
 
 /// One resource of a partial import: `ADDED`, `SKIPPED` or `OVERWRITTEN`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PartialImportResult {
     pub action: String,

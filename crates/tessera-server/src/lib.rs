@@ -25,5 +25,6 @@ mod user_not_before;
 pub use app::{Application, StartError};
 pub use config::{Config, TlsFiles};
 pub use directory::Directory;
+pub use http::admin::admin_route_table;
 pub use keyfile::{KEY_FILE_NAME, load_or_create_secrets};
 pub use routes::Endpoint;

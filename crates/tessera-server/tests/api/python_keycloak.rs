@@ -19,6 +19,7 @@ pub fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
 }
 
+/// CI sets this: a missing python or venv is then a failure, not a skip.
 pub fn required() -> bool {
     std::env::var("TESSERA_TEST_PYTHON").as_deref() == Ok("required")
         || std::env::var("TESSERA_TEST_BROWSER").as_deref() == Ok("required")
@@ -34,14 +35,14 @@ async fn run(program: &Path, args: &[&str], dir: &Path) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("{} {args:?} failed: {status}", program.display())) }
 }
 
-/// The venv's python with python-keycloak importable; makes the venv and installs the pinned requirements
-/// when they are missing.
-pub async fn python_ready(e2e: &Path) -> Result<PathBuf, String> {
+/// The venv's python with `module` (one of the pinned requirements) importable; makes the venv and installs
+/// the pinned requirements when they are missing.
+pub async fn python_ready(e2e: &Path, module: &str) -> Result<PathBuf, String> {
     let python = e2e.join(".venv/bin/python");
     if !python.exists() {
         run(Path::new("python3"), &["-m", "venv", ".venv"], e2e).await?;
     }
-    if run(&python, &["-c", "import keycloak"], e2e).await.is_err() {
+    if run(&python, &["-c", &format!("import {module}")], e2e).await.is_err() {
         let pip = e2e.join(".venv/bin/pip");
         run(&pip, &["install", "-q", "-r", "python/requirements.txt"], e2e).await?;
     }
@@ -68,7 +69,7 @@ fn fixture() -> (tempfile::TempDir, PathBuf) {
 /// Runs the script against a fresh server; `None` when python is not available here (and not required).
 async fn results() -> Option<Value> {
     let e2e = e2e_dir();
-    let python = match python_ready(&e2e).await {
+    let python = match python_ready(&e2e, "keycloak").await {
         Ok(p) => p,
         Err(why) => {
             assert!(!required(), "python-keycloak test required: {why}");

@@ -12,7 +12,7 @@ use crate::python_keycloak::{e2e_dir, python_ready, required};
 /// Both rounds' results, `{"master_admin": {...}, "service_account": {...}}`; `None` when python is missing.
 async fn results() -> Option<Value> {
     let e2e = e2e_dir();
-    let python = match python_ready(&e2e).await {
+    let python = match python_ready(&e2e, "keycloak").await {
         Ok(p) => p,
         Err(why) => {
             assert!(!required(), "python-keycloak test required: {why}");

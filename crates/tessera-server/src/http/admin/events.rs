@@ -6,7 +6,9 @@ use axum::response::{IntoResponse, Response};
 use tessera_core::admin::events::AdminEventQuery;
 use tessera_core::admin::{AdminError, Page};
 use tessera_core::audit::AuditKind;
+use tessera_proto::admin::{AdminEventRepresentation, EventRepresentation};
 
+use super::openapi::tag;
 use super::{Admin, api};
 use crate::http::error::AdminApiError;
 use crate::state::AppState;
@@ -23,6 +25,15 @@ fn page(get: &impl Fn(&str) -> Option<String>) -> Page {
     Page { first: get("first").and_then(|v| v.parse().ok()), max: get("max").and_then(|v| v.parse().ok()) }
 }
 
+/// The realm's user and client events (the audit trail), newest first.
+#[utoipa::path(get, path = "/admin/realms/{realm}/events", tag = tag::EVENTS,
+    params(
+        ("type" = Option<String>, Query, description = "One kind of event, in any case (`LOGIN`, `TOKEN_ISSUED`, …)."),
+        ("client" = Option<String>, Query, description = "The `clientId` the events concern."),
+        ("first" = Option<usize>, Query, description = "The first result to return (paging)."),
+        ("max" = Option<usize>, Query, description = "At most this many results."),
+    ),
+    responses((status = 200, description = "The events", body = [EventRepresentation])))]
 pub async fn events(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -41,6 +52,16 @@ pub async fn events(
     Ok(Json(found).into_response())
 }
 
+/// The realm's admin events: every write through the admin API, newest first.
+#[utoipa::path(get, path = "/admin/realms/{realm}/admin-events", tag = tag::EVENTS,
+    params(
+        ("operationTypes" = Option<String>, Query, description = "`CREATE`, `UPDATE`, `DELETE` or `ACTION`."),
+        ("resourceTypes" = Option<String>, Query, description = "`REALM`, `CLIENT`, `USER`, `GROUP`, …"),
+        ("resourcePath" = Option<String>, Query, description = "The resource's path (`users/…`)."),
+        ("first" = Option<usize>, Query, description = "The first result to return (paging)."),
+        ("max" = Option<usize>, Query, description = "At most this many results."),
+    ),
+    responses((status = 200, description = "The admin events", body = [AdminEventRepresentation])))]
 pub async fn admin_events(
     State(state): State<AppState>,
     Admin(caller): Admin,

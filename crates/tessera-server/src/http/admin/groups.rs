@@ -5,12 +5,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tessera_core::admin::Page;
-use tessera_proto::admin::GroupRepresentation;
+use tessera_proto::admin::{GroupRepresentation, UserRepresentation};
 
+use super::openapi::tag;
 use super::{Admin, Body, PageQuery, api, created};
 use crate::http::error::AdminApiError;
 use crate::state::AppState;
 
+/// The realm's group tree.
+#[utoipa::path(get, path = "/admin/realms/{realm}/groups", tag = tag::GROUPS,
+    responses((status = 200, description = "The top-level groups and their subgroups", body = [GroupRepresentation])))]
 pub async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -19,6 +23,9 @@ pub async fn list(
     Ok(Json(api(&state, &caller).list_groups(&realm).await?).into_response())
 }
 
+/// Create a top-level group.
+#[utoipa::path(post, path = "/admin/realms/{realm}/groups", tag = tag::GROUPS,
+    request_body = GroupRepresentation, responses((status = 201, description = "Created")))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -30,6 +37,9 @@ pub async fn create(
     Ok(created(uri.path(), &id))
 }
 
+/// Create a subgroup.
+#[utoipa::path(post, path = "/admin/realms/{realm}/groups/{id}/children", tag = tag::GROUPS,
+    request_body = GroupRepresentation, responses((status = 201, description = "Created")))]
 pub async fn create_child(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -40,6 +50,10 @@ pub async fn create_child(
     Ok(created(&format!("/admin/realms/{realm}/groups"), &id))
 }
 
+/// A group's subgroups.
+#[utoipa::path(get, path = "/admin/realms/{realm}/groups/{id}/children", tag = tag::GROUPS,
+    params(PageQuery),
+    responses((status = 200, description = "The subgroups", body = [GroupRepresentation])))]
 pub async fn children(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -50,6 +64,9 @@ pub async fn children(
     Ok(Json(api(&state, &caller).group_children(&realm, &id, page).await?).into_response())
 }
 
+/// A group.
+#[utoipa::path(get, path = "/admin/realms/{realm}/groups/{id}", tag = tag::GROUPS,
+    responses((status = 200, description = "The group", body = GroupRepresentation)))]
 pub async fn get(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -58,6 +75,9 @@ pub async fn get(
     Ok(Json(api(&state, &caller).get_group(&realm, &id).await?).into_response())
 }
 
+/// Update a group (its name, attributes).
+#[utoipa::path(put, path = "/admin/realms/{realm}/groups/{id}", tag = tag::GROUPS,
+    request_body = GroupRepresentation, responses((status = 204, description = "Updated")))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -68,6 +88,9 @@ pub async fn update(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Delete a group and its subgroups.
+#[utoipa::path(delete, path = "/admin/realms/{realm}/groups/{id}", tag = tag::GROUPS,
+    responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -77,6 +100,10 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// A group's members.
+#[utoipa::path(get, path = "/admin/realms/{realm}/groups/{id}/members", tag = tag::GROUPS,
+    params(PageQuery),
+    responses((status = 200, description = "The members", body = [UserRepresentation])))]
 pub async fn members(
     State(state): State<AppState>,
     Admin(caller): Admin,

@@ -7,6 +7,7 @@ mod events;
 mod groups;
 mod import;
 mod mappings;
+mod openapi;
 mod realms;
 mod roles;
 mod scopes;
@@ -19,12 +20,14 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post, put};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tessera_core::admin::{AdminApi, AdminAuthentication, AdminCaller, AdminError};
+use utoipa::IntoParams;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::client_address::client_address;
 use crate::http::error::AdminApiError;
@@ -102,9 +105,12 @@ pub fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<boo
 }
 
 /// `first` and `max` of a paged listing.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The first result to return (paging).
     pub first: Option<usize>,
+    /// At most this many results.
     pub max: Option<usize>,
 }
 
@@ -118,120 +124,100 @@ pub fn created(parts_path: &str, id: &str) -> Response {
     response
 }
 
-/// Every admin route, each also with a trailing slash: Keycloak's admin client asks for a collection as
-/// `/admin/realms/` (its path joining keeps the slash), and Keycloak answers both.
-pub fn routes() -> Router<AppState> {
-    const R: &str = "/admin/realms/{realm}";
-    let table: Vec<(String, MethodRouter<AppState>)> = vec![
-        ("/admin/realms".into(), get(realms::list).post(realms::create)),
-        (R.into(), get(realms::get).put(realms::update).delete(realms::delete)),
-        (format!("{R}/keys"), get(realms::keys)),
-        (format!("{R}/keys/rotate"), post(realms::rotate_keys)),
-        (format!("{R}/partialImport"), post(import::partial_import)),
+/// Every admin route: one row per path, holding the documented handlers (`#[utoipa::path]`) that serve it.
+/// The router and the OpenAPI document are both built from this table, so no route goes undescribed.
+fn table() -> Vec<UtoipaMethodRouter<AppState>> {
+    vec![
+        routes!(realms::list, realms::create),
+        routes!(realms::get, realms::update, realms::delete),
+        routes!(realms::keys),
+        routes!(realms::rotate_keys),
+        routes!(import::partial_import),
         // Roles, the realm's and a client's (`{id}` is the client's internal id), and by id.
-        (format!("{R}/roles"), get(roles::list).post(roles::create)),
-        (format!("{R}/roles/{{name}}"), get(roles::get).put(roles::update).delete(roles::delete)),
-        (
-            format!("{R}/roles/{{name}}/composites"),
-            get(roles::composites).post(roles::change_composites::<true>).delete(roles::change_composites::<false>),
-        ),
-        (format!("{R}/clients/{{id}}/roles"), get(roles::list).post(roles::create)),
-        (format!("{R}/clients/{{id}}/roles/{{name}}"), get(roles::get).put(roles::update).delete(roles::delete)),
-        (
-            format!("{R}/clients/{{id}}/roles/{{name}}/composites"),
-            get(roles::composites).post(roles::change_composites::<true>).delete(roles::change_composites::<false>),
-        ),
-        (format!("{R}/roles-by-id/{{id}}"), get(roles::by_id)),
+        routes!(roles::realm::list, roles::realm::create),
+        routes!(roles::realm::get, roles::realm::update, roles::realm::delete),
+        routes!(roles::realm::composites, roles::realm::add_composites, roles::realm::remove_composites),
+        routes!(roles::client::list, roles::client::create),
+        routes!(roles::client::get, roles::client::update, roles::client::delete),
+        routes!(roles::client::composites, roles::client::add_composites, roles::client::remove_composites),
+        routes!(roles::by_id),
         // Groups and their role mappings.
-        (format!("{R}/groups"), get(groups::list).post(groups::create)),
-        (format!("{R}/groups/{{id}}"), get(groups::get).put(groups::update).delete(groups::delete)),
-        (format!("{R}/groups/{{id}}/children"), get(groups::children).post(groups::create_child)),
-        (format!("{R}/groups/{{id}}/members"), get(groups::members)),
-        (format!("{R}/groups/{{id}}/role-mappings"), get(mappings::all::<true>)),
-        (
-            format!("{R}/groups/{{id}}/role-mappings/realm"),
-            get(mappings::realm::<true, false>)
-                .post(mappings::map_realm::<true, true>)
-                .delete(mappings::map_realm::<true, false>),
-        ),
-        (format!("{R}/groups/{{id}}/role-mappings/realm/composite"), get(mappings::realm::<true, true>)),
-        (
-            format!("{R}/groups/{{id}}/role-mappings/clients/{{client}}"),
-            get(mappings::client::<true, false>)
-                .post(mappings::map_client::<true, true>)
-                .delete(mappings::map_client::<true, false>),
-        ),
-        (format!("{R}/groups/{{id}}/role-mappings/clients/{{client}}/composite"), get(mappings::client::<true, true>)),
+        routes!(groups::list, groups::create),
+        routes!(groups::get, groups::update, groups::delete),
+        routes!(groups::children, groups::create_child),
+        routes!(groups::members),
+        routes!(mappings::group::all),
+        routes!(mappings::group::realm, mappings::group::grant_realm, mappings::group::revoke_realm),
+        routes!(mappings::group::effective_realm),
+        routes!(mappings::group::client, mappings::group::grant_client, mappings::group::revoke_client),
+        routes!(mappings::group::effective_client),
         // Clients, their secret, scopes, service account and mappers.
-        (format!("{R}/clients"), get(clients::list).post(clients::create)),
-        (format!("{R}/clients/{{id}}"), get(clients::get).put(clients::update).delete(clients::delete)),
-        (format!("{R}/clients/{{id}}/client-secret"), get(clients::secret).post(clients::regenerate)),
-        (format!("{R}/clients/{{id}}/service-account-user"), get(clients::service_account_user)),
-        (format!("{R}/clients/{{id}}/default-client-scopes"), get(clients::scopes::<false>)),
-        (
-            format!("{R}/clients/{{id}}/default-client-scopes/{{scope}}"),
-            put(clients::link_scope::<false, true>).delete(clients::link_scope::<false, false>),
-        ),
-        (format!("{R}/clients/{{id}}/optional-client-scopes"), get(clients::scopes::<true>)),
-        (
-            format!("{R}/clients/{{id}}/optional-client-scopes/{{scope}}"),
-            put(clients::link_scope::<true, true>).delete(clients::link_scope::<true, false>),
-        ),
-        (
-            format!("{R}/clients/{{id}}/protocol-mappers/models"),
-            get(scopes::mappers::<false>).post(scopes::add_mapper::<false>),
-        ),
-        (
-            format!("{R}/clients/{{id}}/protocol-mappers/models/{{mapper}}"),
-            get(scopes::mapper::<false>).put(scopes::update_mapper::<false>).delete(scopes::delete_mapper::<false>),
-        ),
+        routes!(clients::list, clients::create),
+        routes!(clients::get, clients::update, clients::delete),
+        routes!(clients::secret, clients::regenerate),
+        routes!(clients::service_account_user),
+        routes!(clients::default_scopes::list),
+        routes!(clients::default_scopes::link, clients::default_scopes::unlink),
+        routes!(clients::optional_scopes::list),
+        routes!(clients::optional_scopes::link, clients::optional_scopes::unlink),
+        routes!(scopes::client_mappers::list, scopes::client_mappers::add),
+        routes!(scopes::client_mappers::get, scopes::client_mappers::update, scopes::client_mappers::delete),
         // Client scopes and their mappers.
-        (format!("{R}/client-scopes"), get(scopes::list).post(scopes::create)),
-        (format!("{R}/client-scopes/{{id}}"), get(scopes::get).put(scopes::update).delete(scopes::delete)),
-        (
-            format!("{R}/client-scopes/{{id}}/protocol-mappers/models"),
-            get(scopes::mappers::<true>).post(scopes::add_mapper::<true>),
-        ),
-        (
-            format!("{R}/client-scopes/{{id}}/protocol-mappers/models/{{mapper}}"),
-            get(scopes::mapper::<true>).put(scopes::update_mapper::<true>).delete(scopes::delete_mapper::<true>),
-        ),
+        routes!(scopes::list, scopes::create),
+        routes!(scopes::get, scopes::update, scopes::delete),
+        routes!(scopes::scope_mappers::list, scopes::scope_mappers::add),
+        routes!(scopes::scope_mappers::get, scopes::scope_mappers::update, scopes::scope_mappers::delete),
         // Events.
-        (format!("{R}/events"), get(events::events)),
-        (format!("{R}/admin-events"), get(events::admin_events)),
+        routes!(events::events),
+        routes!(events::admin_events),
         // Users: search, profile, password, sessions, groups, role mappings, lockout.
-        (format!("{R}/users"), get(users::search).post(users::create)),
-        (format!("{R}/users/count"), get(users::count)),
-        (format!("{R}/users/{{id}}"), get(users::get).put(users::update).delete(users::delete)),
-        (format!("{R}/users/{{id}}/reset-password"), put(users::reset_password)),
-        (format!("{R}/users/{{id}}/logout"), post(users::logout)),
-        (format!("{R}/users/{{id}}/sessions"), get(users::sessions)),
-        (format!("{R}/users/{{id}}/groups"), get(users::groups)),
-        (format!("{R}/users/{{id}}/groups/{{group}}"), put(users::join_group).delete(users::leave_group)),
-        (format!("{R}/users/{{id}}/role-mappings"), get(mappings::all::<false>)),
-        (
-            format!("{R}/users/{{id}}/role-mappings/realm"),
-            get(mappings::realm::<false, false>)
-                .post(mappings::map_realm::<false, true>)
-                .delete(mappings::map_realm::<false, false>),
-        ),
-        (format!("{R}/users/{{id}}/role-mappings/realm/composite"), get(mappings::realm::<false, true>)),
-        (
-            format!("{R}/users/{{id}}/role-mappings/clients/{{client}}"),
-            get(mappings::client::<false, false>)
-                .post(mappings::map_client::<false, true>)
-                .delete(mappings::map_client::<false, false>),
-        ),
-        (format!("{R}/users/{{id}}/role-mappings/clients/{{client}}/composite"), get(mappings::client::<false, true>)),
-        (
-            format!("{R}/attack-detection/brute-force/users/{{id}}"),
-            get(users::brute_force).delete(users::clear_brute_force),
-        ),
-    ];
-    let mut router = Router::new();
-    for (path, methods) in table {
-        let methods = methods.fallback(crate::http::error::method_not_allowed);
-        router = router.route(&path, methods.clone()).route(&format!("{path}/"), methods);
+        routes!(users::search, users::create),
+        routes!(users::count),
+        routes!(users::get, users::update, users::delete),
+        routes!(users::reset_password),
+        routes!(users::logout),
+        routes!(users::sessions),
+        routes!(users::groups),
+        routes!(users::join_group, users::leave_group),
+        routes!(mappings::user::all),
+        routes!(mappings::user::realm, mappings::user::grant_realm, mappings::user::revoke_realm),
+        routes!(mappings::user::effective_realm),
+        routes!(mappings::user::client, mappings::user::grant_client, mappings::user::revoke_client),
+        routes!(mappings::user::effective_client),
+        routes!(users::brute_force, users::clear_brute_force),
+    ]
+}
+
+/// The admin routes and their OpenAPI document. Each route is also served with a trailing slash: Keycloak's
+/// admin client asks for a collection as `/admin/realms/` (its path joining keeps the slash), and Keycloak
+/// answers both. A method a path does not serve is a 405.
+fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let mut router = OpenApiRouter::with_openapi(openapi::frame());
+    for row in table() {
+        let row = row.map(|methods| methods.fallback(crate::http::error::method_not_allowed));
+        for path in row.1.paths.keys() {
+            router = router.route(&format!("{path}/"), row.2.clone());
+        }
+        router = router.routes(row);
     }
-    router
+    let (router, mut document) = router.split_for_parts();
+    openapi::complete(&mut document);
+    (router, document)
+}
+
+/// The admin REST API, and its description at `GET /admin/openapi.json`.
+pub fn routes() -> Router<AppState> {
+    let (router, document) = documented();
+    router.route("/admin/openapi.json", openapi::serve(&document))
+}
+
+/// Every (method, path) of the route table, Keycloak's path templates (`/admin/realms/{realm}/users`).
+pub fn admin_route_table() -> Vec<(Method, String)> {
+    let mut found = Vec::new();
+    for (_, paths, _) in table() {
+        let mut row = utoipa::openapi::OpenApi::default();
+        row.paths = paths;
+        found.extend(openapi::operations(&row));
+    }
+    found
 }

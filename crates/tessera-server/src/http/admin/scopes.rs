@@ -1,5 +1,6 @@
 //! `/admin/realms/{realm}/client-scopes` and the protocol mappers of a client or a client scope
 //! (`…/protocol-mappers/models`): one set of mapper handlers, `SCOPE` telling which owner the path names.
+//! The route table uses the documented mapper handlers of [`client_mappers`] and [`scope_mappers`].
 
 use std::collections::HashMap;
 
@@ -8,12 +9,16 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tessera_core::admin::MapperOwner;
-use tessera_proto::admin::{ClientScopeRepresentation, ProtocolMapperRepresentation};
+use tessera_proto::admin::{AdminErrorRepresentation, ClientScopeRepresentation, ProtocolMapperRepresentation};
 
+use super::openapi::tag;
 use super::{Admin, Body, api, created};
 use crate::http::error::AdminApiError;
 use crate::state::AppState;
 
+/// The realm's client scopes.
+#[utoipa::path(get, path = "/admin/realms/{realm}/client-scopes", tag = tag::CLIENT_SCOPES,
+    responses((status = 200, description = "The client scopes", body = [ClientScopeRepresentation])))]
 pub async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -22,6 +27,9 @@ pub async fn list(
     Ok(Json(api(&state, &caller).list_client_scopes(&realm).await?).into_response())
 }
 
+/// A client scope.
+#[utoipa::path(get, path = "/admin/realms/{realm}/client-scopes/{id}", tag = tag::CLIENT_SCOPES,
+    responses((status = 200, description = "The client scope", body = ClientScopeRepresentation)))]
 pub async fn get(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -30,6 +38,9 @@ pub async fn get(
     Ok(Json(api(&state, &caller).get_client_scope(&realm, &id).await?).into_response())
 }
 
+/// Create a client scope; its name is an RFC 6749 §3.3 scope token and also its `id`.
+#[utoipa::path(post, path = "/admin/realms/{realm}/client-scopes", tag = tag::CLIENT_SCOPES,
+    request_body = ClientScopeRepresentation, responses((status = 201, description = "Created")))]
 pub async fn create(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -41,6 +52,9 @@ pub async fn create(
     Ok(created(uri.path(), &id))
 }
 
+/// Update a client scope (no rename).
+#[utoipa::path(put, path = "/admin/realms/{realm}/client-scopes/{id}", tag = tag::CLIENT_SCOPES,
+    request_body = ClientScopeRepresentation, responses((status = 204, description = "Updated")))]
 pub async fn update(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -51,6 +65,12 @@ pub async fn update(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Delete a client scope.
+#[utoipa::path(delete, path = "/admin/realms/{realm}/client-scopes/{id}", tag = tag::CLIENT_SCOPES,
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "A client uses it (as Keycloak)", body = AdminErrorRepresentation),
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     Admin(caller): Admin,
@@ -117,3 +137,79 @@ pub async fn delete_mapper<const SCOPE: bool>(
     api(&state, &caller).delete_protocol_mapper(realm, owner, id.unwrap_or_default()).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// The documented mapper handlers of one owner, `$base` being the owner's path.
+macro_rules! mapper_routes {
+    ($owner:ident, $SCOPE:literal, $base:literal, $whose:literal) => {
+        #[doc = concat!("The routes of ", $whose, " protocol mappers (`", $base, "/protocol-mappers/models…`).")]
+        pub mod $owner {
+            use super::*;
+
+            type MapperPath = Path<HashMap<String, String>>;
+
+            #[utoipa::path(get, path = concat!($base, "/protocol-mappers/models"), tag = tag::PROTOCOL_MAPPERS,
+                summary = concat!("The protocol mappers of ", $whose, "."),
+                responses((status = 200, description = "The mappers", body = [ProtocolMapperRepresentation])))]
+            pub async fn list(
+                state: State<AppState>,
+                admin: Admin,
+                path: MapperPath,
+            ) -> Result<Response, AdminApiError> {
+                super::mappers::<$SCOPE>(state, admin, path).await
+            }
+
+            #[utoipa::path(post, path = concat!($base, "/protocol-mappers/models"), tag = tag::PROTOCOL_MAPPERS,
+                summary = concat!("Add a protocol mapper to ", $whose, " (names are unique)."),
+                request_body = ProtocolMapperRepresentation, responses((status = 201, description = "Created")))]
+            pub async fn add(
+                state: State<AppState>,
+                admin: Admin,
+                path: MapperPath,
+                uri: Uri,
+                body: Body<ProtocolMapperRepresentation>,
+            ) -> Result<Response, AdminApiError> {
+                super::add_mapper::<$SCOPE>(state, admin, path, uri, body).await
+            }
+
+            #[utoipa::path(get, path = concat!($base, "/protocol-mappers/models/{mapper}"),
+                tag = tag::PROTOCOL_MAPPERS,
+                summary = concat!("One protocol mapper of ", $whose, "."),
+                responses((status = 200, description = "The mapper", body = ProtocolMapperRepresentation)))]
+            pub async fn get(
+                state: State<AppState>,
+                admin: Admin,
+                path: MapperPath,
+            ) -> Result<Response, AdminApiError> {
+                super::mapper::<$SCOPE>(state, admin, path).await
+            }
+
+            #[utoipa::path(put, path = concat!($base, "/protocol-mappers/models/{mapper}"),
+                tag = tag::PROTOCOL_MAPPERS,
+                summary = concat!("Update a protocol mapper of ", $whose, "."),
+                request_body = ProtocolMapperRepresentation, responses((status = 204, description = "Updated")))]
+            pub async fn update(
+                state: State<AppState>,
+                admin: Admin,
+                path: MapperPath,
+                body: Body<ProtocolMapperRepresentation>,
+            ) -> Result<Response, AdminApiError> {
+                super::update_mapper::<$SCOPE>(state, admin, path, body).await
+            }
+
+            #[utoipa::path(delete, path = concat!($base, "/protocol-mappers/models/{mapper}"),
+                tag = tag::PROTOCOL_MAPPERS,
+                summary = concat!("Delete a protocol mapper of ", $whose, "."),
+                responses((status = 204, description = "Deleted")))]
+            pub async fn delete(
+                state: State<AppState>,
+                admin: Admin,
+                path: MapperPath,
+            ) -> Result<Response, AdminApiError> {
+                super::delete_mapper::<$SCOPE>(state, admin, path).await
+            }
+        }
+    };
+}
+
+mapper_routes!(client_mappers, false, "/admin/realms/{realm}/clients/{id}", "a client");
+mapper_routes!(scope_mappers, true, "/admin/realms/{realm}/client-scopes/{id}", "a client scope");

@@ -51,5 +51,6 @@ pub async fn call(
 
 mod access;
 mod events;
+mod openapi;
 mod resources;
 mod users;
