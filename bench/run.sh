@@ -21,8 +21,8 @@ esac
 
 command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 (cd "$root" && cargo build --release --quiet -p tessera -p tessera-floor)
-tessera="$root/target/release/tessera"
-floor="$root/target/release/tessera-floor"
+tessera="${CARGO_TARGET_DIR:-$root/target}/release/tessera"
+floor="${CARGO_TARGET_DIR:-$root/target}/release/tessera-floor"
 work="$(mktemp -d)"
 pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -123,7 +123,9 @@ for r in orders:read orders:write; do
   T user grant-role --realm es256 service-account-bench-roles "orders-api/$r" >/dev/null
 done
 tport=18510
-"$tessera" --data-dir "$data" serve --listen "127.0.0.1:$tport" --public-url https://bench.test >/dev/null 2>"$work/tessera.log" &
+# The master realm's administrator (issue #16) writes through the admin API during one row.
+TESSERA_BOOTSTRAP_ADMIN_USERNAME=admin TESSERA_BOOTSTRAP_ADMIN_PASSWORD=Admin-Pass-123 \
+  "$tessera" --data-dir "$data" serve --listen "127.0.0.1:$tport" --public-url https://bench.test >/dev/null 2>"$work/tessera.log" &
 pid=$!
 wait_http "http://127.0.0.1:$tport/health/live"
 base="http://127.0.0.1:$tport/realms"
@@ -132,6 +134,13 @@ for alg in RS256 ES256 EdDSA; do
   lua "$work/t-$alg.lua" POST "grant_type=client_credentials" "${auth[$alg]}"
   measure tessera "client_credentials $alg" "$base/$realm/protocol/openid-connect/token" "$work/t-$alg.lua"
 done
+# #16: the same ES256 client while an administrator makes 10 writes per second (bench/admin_writer.py);
+# compare with the plain ES256 row above (bench/admin_load.sh interleaves the two for a ratio).
+python3 "$here/admin_writer.py" "http://127.0.0.1:$tport" es256 --rate 10 --summary "$work/writer.json" &
+writer=$!
+sleep 1
+measure tessera "client_credentials ES256, admin writing 10/s" "$base/es256/protocol/openid-connect/token" "$work/t-ES256.lua"
+kill "$writer"; wait "$writer" 2>/dev/null || true
 lua "$work/t-roles.lua" POST "grant_type=client_credentials" "${auth[roles]}"
 measure tessera "client_credentials ES256, 12 roles 3 mappers" "$base/es256/protocol/openid-connect/token" "$work/t-roles.lua"
 lua "$work/t-reuse.lua" POST "grant_type=client_credentials" "${auth[reuse]}"
@@ -196,11 +205,13 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if b else "–"
 for s, r, c, rps, p50, p99, err, cpu, rss in rows:
     rps = float(rps)
-    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "")
+    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "")
     node = by.get(("node-oidc", alg_row, c), (0,))[0] if s == "tessera" else 0
     floor = by.get(("floor", alg_row, c), (0,))[0] if s == "tessera" else 0
     print(f"| {s} | {r} | {c} | {rps:,.0f} | {p50} | {p99} | {err} | {cpu} | {rss} | {ratio(rps, node) if node else '–'} | {ratio(rps, floor) if floor else '–'} |")
 PY
+echo
+echo "Admin writes during the row \"admin writing 10/s\": $(cat "$work/writer.json")"
 echo
 echo "Process start to first token (median of $starts, existing data dir for Tessera):"
 awk -F'\t' '{printf "- %s: %s ms\n", $1, $2}' "$work/starts.tsv"
