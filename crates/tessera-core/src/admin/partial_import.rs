@@ -48,10 +48,10 @@ impl AdminApi<'_> {
         if total > MAX_RESOURCES {
             return Err(AdminError::Invalid(format!("at most {MAX_RESOURCES} resources in one partial import")));
         }
-        if policy == IfExists::Fail {
-            if let Some(existing) = self.first_existing(&realm, rep).await? {
-                return Err(AdminError::Conflict(format!("{existing} already exists")));
-            }
+        if policy == IfExists::Fail
+            && let Some(existing) = self.first_existing(&realm, rep).await?
+        {
+            return Err(AdminError::Conflict(format!("{existing} already exists")));
         }
         let mut out = Outcome { policy, results: PartialImportResults::default() };
 
