@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use secrecy::SecretString;
 
 use crate::keys::{KeyError, generate_signing_key};
-use crate::model::SigningAlgorithm;
 use crate::model::{
     Client, ClientScope, ClientSecret, DEFAULT_ACCESS_TOKEN_LIFESPAN, KeyState, ProtocolMapper, Realm, RealmBundle,
     Role, RoleMappings, User, default_role_name,
 };
+use crate::model::{SigningAlgorithm, StoredSigningKey};
 use crate::secret::{ClientSecretHasher, MasterKey, SecretError, generate_client_secret};
 
 #[derive(Debug, thiserror::Error)]
@@ -47,10 +47,25 @@ pub struct NewRealm {
 
 /// A new, empty realm with an active signing key and a published next one.
 pub fn new_realm(spec: &NewRealm, master: &MasterKey, now: i64) -> Result<RealmBundle, ProvisioningError> {
+    let realm = new_realm_record(spec, now)?;
+    let keys = new_realm_keys(&realm, master, now)?;
+    Ok(RealmBundle {
+        realm,
+        scopes: Vec::new(),
+        clients: Vec::new(),
+        users: Vec::new(),
+        roles: Vec::new(),
+        groups: Vec::new(),
+        keys,
+    })
+}
+
+/// The realm of `spec`, its name checked, without keys: what an import reads before anything costly.
+pub fn new_realm_record(spec: &NewRealm, now: i64) -> Result<Realm, ProvisioningError> {
     if !Realm::is_valid_name(&spec.name) {
         return Err(ProvisioningError::RealmName(spec.name.clone()));
     }
-    let realm = Realm {
+    Ok(Realm {
         id: new_id(),
         name: spec.name.clone(),
         display_name: spec.display_name.clone(),
@@ -60,19 +75,15 @@ pub fn new_realm(spec: &NewRealm, master: &MasterKey, now: i64) -> Result<RealmB
         not_before: 0,
         attributes: BTreeMap::new(),
         created_at: now,
-    };
-    // A next key from the start: published now, so the first rotation is already safe for verifiers.
+    })
+}
+
+/// A new realm's signing keys: the active one and a next one, published from the start so that the
+/// first rotation is already safe for verifiers.
+pub fn new_realm_keys(realm: &Realm, master: &MasterKey, now: i64) -> Result<Vec<StoredSigningKey>, ProvisioningError> {
     let active = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Active, master, now)?;
     let next = generate_signing_key(&realm.id, realm.signing_alg, KeyState::Next, master, now)?;
-    Ok(RealmBundle {
-        realm,
-        scopes: Vec::new(),
-        clients: Vec::new(),
-        users: Vec::new(),
-        roles: Vec::new(),
-        groups: Vec::new(),
-        keys: vec![active, next],
-    })
+    Ok(vec![active, next])
 }
 
 /// What Keycloak puts in every new realm for roles: `offline_access`, `uma_authorization`, the

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::ImportError;
+use super::error::ImportError;
 use crate::mappers::SUPPORTED_MAPPERS;
 use crate::model::{AccessModel, Group, ProtocolMapper, Role, RoleMappings};
 use crate::provisioning::new_id;

@@ -1,6 +1,7 @@
 use secrecy::ExposeSecret;
 
 use super::*;
+use crate::model::UPDATE_PASSWORD;
 use crate::secret::ServerSecrets;
 
 const ACME: &str = include_str!("../../../../../tests/fixtures/keycloak-realm-acme.json");
@@ -140,4 +141,120 @@ fn malformed_field_is_refused_naming_its_json_path() {
     assert!(parse(r#"[1,2]"#).is_err());
     let err = parse(r#"{"clients":[]}"#).unwrap_err();
     assert!(err.message.contains("realm"), "{err}");
+}
+
+/// Masked, given and missing secrets, a bearer-only client, a public one asking for a service account,
+/// two clear passwords (the last is kept) and one temporary, unknown scopes, mappers and fields.
+const MIXED: &str = r#"{"realm":"mixed","defaultSignatureAlgorithm":"EdDSA","clientScopes":[{"name":"a"}],"extra":1,
+ "users":[{"username":"x","requiredActions":["VERIFY_EMAIL"],"credentials":[{"type":"password","value":"one",
+   "temporary":true},{"type":"password","value":"two"},{"type":"otp"},{"type":"password"}]},
+  {"id":"sa1","username":"service-account-svc","serviceAccountClientId":"svc"}],
+ "clients":[{"clientId":"svc","secret":"**********","serviceAccountsEnabled":true,"defaultClientScopes":["a","b"]},
+  {"clientId":"given","secret":"s3cret","bearerOnly":true},{"clientId":"missing","secret":""},
+  {"clientId":"pub","publicClient":true,"serviceAccountsEnabled":true,"implicitFlowEnabled":true},
+  {"clientId":"job","serviceAccountsEnabled":true,"clientAuthenticatorType":"client-jwt",
+   "protocolMappers":[{"protocolMapper":"x-mapper"}]}]}"#;
+
+/// An import with what is random in it blanked: the keys, the password hashes (whether a user has one
+/// is kept), generated secrets, and each generated id replaced by its rank of first appearance.
+fn normalized(imported: &ImportedRealm) -> String {
+    let mut b = imported.bundle.clone();
+    assert_eq!(b.keys.len(), 2, "an active and a next key");
+    b.keys.clear();
+    for u in &mut b.users {
+        u.password_hash = u.password_hash.as_ref().map(|_| "<argon2>".to_owned());
+    }
+    let generated: Vec<&str> = imported.generated_secrets.iter().map(|(c, _)| c.as_str()).collect();
+    for c in b.clients.iter_mut().filter(|c| generated.contains(&c.client_id.as_str())) {
+        c.secrets.iter_mut().for_each(|s| s.hash.0 = "<generated>".to_owned());
+    }
+    number_uuids(&format!("{b:#?}\n{:#?}\n{generated:?}", imported.warnings))
+}
+
+fn number_uuids(text: &str) -> String {
+    let is_uuid = |b: &[u8]| {
+        b.len() == 36
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
+    };
+    let (bytes, mut seen, mut out, mut i, mut copied) = (text.as_bytes(), Vec::new(), String::new(), 0, 0);
+    while i + 36 <= bytes.len() {
+        if !is_uuid(&bytes[i..i + 36]) {
+            i += 1;
+            continue;
+        }
+        let id = &text[i..i + 36];
+        let rank = seen.iter().position(|s| *s == id).unwrap_or_else(|| {
+            seen.push(id);
+            seen.len() - 1
+        });
+        out.push_str(&text[copied..i]);
+        out.push_str(&format!("<id {rank}>"));
+        i += 36;
+        copied = i;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+#[test]
+fn parse_realm_export_equals_read_then_materialize_but_for_keys_ids_and_hashes() {
+    for json in [ACME, NORTHWIND, MIXED] {
+        let s = ServerSecrets::generate().unwrap();
+        let (master, hasher) = (s.master_key(), s.secret_hasher());
+        let composed = parse_realm_export(json, &master, &hasher, 1_000).unwrap();
+        let stepped = read_realm_export(json, 1_000).unwrap().materialize(&master, &hasher).unwrap();
+        assert_ne!(composed.bundle.realm.id, stepped.bundle.realm.id, "two imports, two sets of ids");
+        assert_eq!(normalized(&composed), normalized(&stepped));
+    }
+}
+
+#[test]
+fn reading_generates_and_hashes_nothing_and_materializing_adds_only_that() {
+    let s = ServerSecrets::generate().unwrap();
+    for json in [ACME, NORTHWIND, MIXED] {
+        let plan = read_realm_export(json, 1_000).unwrap();
+        let b = plan.bundle();
+        assert!(b.keys.is_empty());
+        assert!(b.users.iter().all(|u| u.password_hash.is_none()) && b.clients.iter().all(|c| c.secrets.is_empty()));
+        let planned = format!("{b:#?}");
+        let warnings = plan.warnings().to_vec();
+        let secrets: Vec<(String, bool)> = plan.planned_secrets().map(|(c, g)| (c.client_id.clone(), g)).collect();
+        let passwords: Vec<String> = plan.planned_passwords().map(|u| u.username.clone()).collect();
+
+        let imported = plan.materialize(&s.master_key(), &s.secret_hasher()).unwrap();
+        let mut b = imported.bundle;
+        assert_eq!(b.keys.len(), 2);
+        let hashed: Vec<String> =
+            b.users.iter().filter(|u| u.password_hash.is_some()).map(|u| u.username.clone()).collect();
+        assert_eq!(hashed, passwords);
+        let with_secret: Vec<(String, bool)> = b
+            .clients
+            .iter()
+            .filter(|c| !c.secrets.is_empty())
+            .map(|c| (c.client_id.clone(), imported.generated_secrets.iter().any(|(g, _)| *g == c.client_id)))
+            .collect();
+        assert_eq!(with_secret, secrets);
+        assert!(b.clients.iter().all(|c| c.secrets.len() <= 1 && c.public_client == c.secrets.is_empty()));
+        b.keys.clear();
+        b.users.iter_mut().for_each(|u| u.password_hash = None);
+        b.clients.iter_mut().for_each(|c| c.secrets.clear());
+        assert_eq!(format!("{b:#?}"), planned);
+        assert_eq!(imported.warnings, warnings);
+    }
+}
+
+#[test]
+fn the_last_clear_password_is_kept_and_given_secrets_are_hashed_as_given() {
+    let s = ServerSecrets::generate().unwrap();
+    let hasher = s.secret_hasher();
+    let imported = read_realm_export(MIXED, 1_000).unwrap().materialize(&s.master_key(), &hasher).unwrap();
+    let x = imported.bundle.users.iter().find(|u| u.username == "x").unwrap();
+    assert!(crate::password::verify_password("two", x.password_hash.as_deref().unwrap()));
+    assert_eq!(x.required_actions, ["VERIFY_EMAIL", UPDATE_PASSWORD], "a temporary password, even replaced");
+    let given = imported.bundle.clients.iter().find(|c| c.client_id == "given").unwrap();
+    assert!(hasher.matches_any(&secrecy::SecretString::from("s3cret"), given.secrets.iter().map(|s| &s.hash)));
+    let generated: Vec<&str> = imported.generated_secrets.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(generated, ["svc", "missing", "job"]);
 }
