@@ -2,7 +2,7 @@
 //! the documented handlers of [`default_scopes`] and [`optional_scopes`] for the client-scope links.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
@@ -16,7 +16,7 @@ use tessera_proto::admin::{
 use utoipa::IntoParams;
 
 use super::openapi::tag;
-use super::{Admin, Body, api, created};
+use super::{Admin, Body, Params, api, created};
 use crate::http::error::AdminApiError;
 use crate::state::AppState;
 
@@ -42,7 +42,7 @@ pub async fn list(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(realm): Path<String>,
-    Query(q): Query<ClientQuery>,
+    Params(q): Params<ClientQuery>,
 ) -> Result<Response, AdminApiError> {
     let page = Page { first: q.first, max: q.max };
     let found =
@@ -119,7 +119,7 @@ pub async fn regenerate(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path((realm, id)): Path<(String, String)>,
-    Query(q): Query<GraceQuery>,
+    Params(q): Params<GraceQuery>,
 ) -> Result<Response, AdminApiError> {
     let secret = api(&state, &caller).regenerate_secret(&realm, &id, q.grace.unwrap_or(0)).await?;
     Ok(Json(json!({"type": "secret", "value": secret.expose_secret()})).into_response())

@@ -1,14 +1,14 @@
 //! `/admin/realms/{realm}/groups`: the tree, one group, its subgroups and members.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tessera_core::admin::Page;
 use tessera_proto::admin::{GroupRepresentation, UserRepresentation};
 
 use super::openapi::tag;
-use super::{Admin, Body, PageQuery, api, created};
+use super::{Admin, Body, PageQuery, Params, api, created};
 use crate::http::error::AdminApiError;
 use crate::state::AppState;
 
@@ -58,7 +58,7 @@ pub async fn children(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path((realm, id)): Path<(String, String)>,
-    Query(q): Query<PageQuery>,
+    Params(q): Params<PageQuery>,
 ) -> Result<Response, AdminApiError> {
     let page = Page { first: q.first, max: q.max };
     Ok(Json(api(&state, &caller).group_children(&realm, &id, page).await?).into_response())
@@ -108,7 +108,7 @@ pub async fn members(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path((realm, id)): Path<(String, String)>,
-    Query(q): Query<PageQuery>,
+    Params(q): Params<PageQuery>,
 ) -> Result<Response, AdminApiError> {
     let page = Page { first: q.first, max: q.max };
     Ok(Json(api(&state, &caller).group_members(&realm, &id, page).await?).into_response())

@@ -18,7 +18,7 @@ use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -71,6 +71,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Body(value)),
             Err(e) => Err(AdminError::Invalid(rejection_message(&e)).into()),
+        }
+    }
+}
+
+/// Query parameters; a value that does not parse is Keycloak's 400, never axum's plain-text 400.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequestParts<AppState> for Params<T> {
+    type Rejection = AdminApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AdminApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Params(value)),
+            Err(e) => Err(AdminError::Invalid(e.body_text()).into()),
         }
     }
 }

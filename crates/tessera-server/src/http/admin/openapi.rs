@@ -38,7 +38,7 @@ pub mod tag {
     pub const EVENTS: &str = "Events";
 }
 
-/// The name of the security scheme every operation requires (`security` above).
+/// The security scheme every operation requires: the name `security(("bearer" = []))` of [`ApiDoc`] uses.
 const BEARER: &str = "bearer";
 
 #[derive(OpenApi)]
@@ -122,7 +122,7 @@ pub fn serve(doc: &utoipa::openapi::OpenApi) -> MethodRouter<AppState> {
     get(document).fallback(method_not_allowed)
 }
 
-/// The (method, path) pairs a document describes, `GET` in capitals.
+/// The (method, path) pairs a document describes.
 pub fn operations(doc: &utoipa::openapi::OpenApi) -> Vec<(Method, String)> {
     let mut found = Vec::new();
     for (path, item) in &doc.paths.paths {

@@ -10,7 +10,7 @@ use tessera_proto::admin::{AdminErrorRepresentation, KeysMetadataRepresentation,
 use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::tag;
-use super::{Admin, Body, api, created};
+use super::{Admin, Body, Params, api, created};
 use crate::http::error::AdminApiError;
 use crate::state::AppState;
 
@@ -111,7 +111,7 @@ pub async fn rotate_keys(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(realm): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<RotateQuery>,
+    Params(q): Params<RotateQuery>,
 ) -> Result<Response, AdminApiError> {
     match api(&state, &caller).rotate_keys(&realm, q.force.unwrap_or(false)).await? {
         RotationOutcome::Rotated { promoted, next } => Ok(Json(KeyRotation { promoted, next }).into_response()),

@@ -1,7 +1,7 @@
 //! `/admin/realms/{realm}/users` and a user's password, role mappings and groups.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use tessera_proto::admin::{
 use utoipa::IntoParams;
 
 use super::openapi::tag;
-use super::{Admin, Body, api, created};
+use super::{Admin, Body, Params, api, created};
 use crate::http::error::AdminApiError;
 use crate::state::AppState;
 
@@ -61,7 +61,7 @@ pub async fn search(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(realm): Path<String>,
-    Query(q): Query<SearchQuery>,
+    Params(q): Params<SearchQuery>,
 ) -> Result<Response, AdminApiError> {
     let (query, page) = q.split();
     Ok(Json(api(&state, &caller).search_users(&realm, query, page).await?).into_response())
@@ -74,7 +74,7 @@ pub async fn count(
     State(state): State<AppState>,
     Admin(caller): Admin,
     Path(realm): Path<String>,
-    Query(q): Query<SearchQuery>,
+    Params(q): Params<SearchQuery>,
 ) -> Result<Response, AdminApiError> {
     let (query, _) = q.split();
     Ok(Json(api(&state, &caller).count_users(&realm, &query).await?).into_response())

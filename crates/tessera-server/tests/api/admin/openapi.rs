@@ -189,3 +189,26 @@ async fn the_openapi_document_validates_against_the_openapi_3_1_schema() {
     let verdict = validate(&broken).await.expect("the validator ran a moment ago");
     assert!(verdict.is_err(), "a path parameter without a definition passed the validator");
 }
+
+/// The document promises Keycloak's error body for a 400: a query value that does not parse (`first=abc`,
+/// `force=maybe`) is a JSON `AdminErrorRepresentation`, never axum's plain-text rejection.
+#[tokio::test]
+async fn a_query_value_that_does_not_parse_is_keycloaks_400_as_the_document_says() {
+    let (server, _dir) = super::server().await;
+    let token = super::master_token(&server).await;
+    let calls = [
+        (Method::GET, "/admin/realms/master/users?first=abc"),
+        (Method::GET, "/admin/realms/master/users/count?exact=perhaps"),
+        (Method::GET, "/admin/realms/master/clients?max=-1"),
+        (Method::POST, "/admin/realms/master/keys/rotate?force=maybe"),
+    ];
+    for (method, path) in calls {
+        let response = server.http.request(method.clone(), server.url(path)).bearer_auth(&token).send().await.unwrap();
+        let status = response.status();
+        let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}");
+        assert_eq!(content_type.as_deref(), Some("application/json"), "{method} {path}");
+        assert!(body["errorMessage"].as_str().is_some_and(|m| !m.is_empty()), "{method} {path}: {body}");
+    }
+}
