@@ -17,6 +17,9 @@ p.add_argument("--rate", type=float, default=10.0)
 p.add_argument("--username", default="admin")
 p.add_argument("--password", default="Admin-Pass-123")
 p.add_argument("--summary")
+p.add_argument("--ops", choices=["cycle", "toggle", "update"], default="cycle",
+               help="cycle: create, grant, delete a user (the default); toggle: grant and revoke a role of one "
+                    "user (every write moves the revision); update: change one user's profile (none does)")
 args = p.parse_args()
 url = urllib.parse.urlsplit(args.base)
 conn = http.client.HTTPConnection(url.hostname, url.port)
@@ -80,10 +83,18 @@ while not stop:
         time.sleep(due - now)
         if stop:
             break
+    if args.ops != "cycle" and user_id is None:
+        _, location, _ = call("POST", f"{admin}/users", {"username": f"load-{os.getpid()}", "enabled": True}, token.get())
+        user_id = location.rsplit("/", 1)[-1]
     t = time.perf_counter()
     step = n % 3
-    op = ("create user", "grant role", "delete user")[step]
-    if step == 0:
+    op = ("create user", "grant role", "delete user")[step] if args.ops == "cycle" else args.ops
+    if args.ops == "toggle":
+        status, _, _ = call("POST" if n % 2 == 0 else "DELETE", f"{admin}/users/{user_id}/role-mappings/realm",
+                            [{"id": role["id"], "name": role["name"]}], token.get())
+    elif args.ops == "update":
+        status, _, _ = call("PUT", f"{admin}/users/{user_id}", {"firstName": f"F{n}"}, token.get())
+    elif step == 0:
         status, location, _ = call("POST", f"{admin}/users", {"username": f"load-{os.getpid()}-{n}", "enabled": True}, token.get())
         user_id = location.rsplit("/", 1)[-1] if location else None
     elif step == 1 and user_id:
