@@ -9,7 +9,7 @@ use tessera_core::admin::{
     AdminBootstrap, AdminError, Administrator, Bootstrapped, RevokedBy, UserRevocation, UserRevocationOutcome,
 };
 use tessera_core::audit::{AuditEvent, AuditKind};
-use tessera_core::import::keycloak::{ImportError, parse_realm_export};
+use tessera_core::import::keycloak::{ImportError, read_realm_export};
 use tessera_core::key_rotation::{RotationPolicy, expired_retired_keys, scheduled_rotation};
 pub use tessera_core::key_service::RotationOutcome;
 use tessera_core::key_service::{self, RotationError};
@@ -103,9 +103,10 @@ pub async fn import_realm_file(
     let shown = path.display().to_string();
     let json = std::fs::read_to_string(path)
         .map_err(|e| OperationError::Read { path: shown.clone(), reason: e.to_string() })?;
-    let imported = parse_realm_export(&json, &secrets.master_key(), &secrets.secret_hasher(), now)
-        .map_err(|error| OperationError::Import { path: shown, error })?;
-    let name = imported.bundle.realm.name.clone();
+    let plan = read_realm_export(&json, now).map_err(|error| OperationError::Import { path: shown.clone(), error })?;
+    let name = plan.bundle().realm.name.clone();
+    // Before the costly step (two keys, an Argon2 hash per password): an existing realm is skipped or refused
+    // without generating anything, so `serve --import-realm` on every restart costs a read.
     if store.find_realm(&name).await?.is_some() {
         return if skip_existing {
             Ok(ImportOutcome::Skipped { realm: name })
@@ -113,6 +114,9 @@ pub async fn import_realm_file(
             Err(OperationError::RealmExists(name))
         };
     }
+    let imported = plan
+        .materialize(&secrets.master_key(), &secrets.secret_hasher())
+        .map_err(|error| OperationError::Import { path: shown, error })?;
     match store.create_realm(&imported.bundle).await {
         Ok(()) => {
             record(store, &[AuditEvent::new(now, &name, AuditKind::RealmImported).reason(shown_file(path))]).await;
