@@ -55,19 +55,22 @@ pub fn router(state: AppState) -> Router {
         };
         router = router.route(endpoint.route(), method_router.fallback(error::method_not_allowed));
     }
-    router
-        .merge(crate::http::admin::routes())
-        .fallback(error::not_found)
-        .with_state(state)
-        .layer(limits)
-        .layer(tower::util::option_layer(https.then(|| {
-            SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS))
-        })))
+    let routes = router.merge(crate::http::admin::routes(&state)).fallback(error::not_found).with_state(state);
+    // The layers wrap the router once, in front of routing, rather than through `Router::layer`, which
+    // wraps every route's handler in each layer, boxed: that stack was cloned, one allocation per box, on
+    // every request (13 allocations, about 2 µs of an ES256 token request). Outermost first.
+    let layered = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+        .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::OAuth(OAuthError::Internal("a handler panicked".into())).into_response()
         }))
-        .layer(TraceLayer::new_for_http())
-        .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(tower::util::option_layer(https.then(|| {
+            SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS))
+        })))
+        .layer(limits)
+        .service(routes);
+    Router::new().fallback_service(layered)
 }

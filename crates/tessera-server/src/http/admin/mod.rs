@@ -220,9 +220,29 @@ fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The admin REST API, and its description at `GET /admin/openapi.json`.
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: &AppState) -> Router<AppState> {
     let (router, document) = documented();
-    router.route("/admin/openapi.json", openapi::serve(&document))
+    router
+        .route("/admin/openapi.json", openapi::serve(&document))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), fresh_after_write))
+}
+
+/// A change made through this node is seen by this node's next request, as in Keycloak: the caches are
+/// emptied once the write has answered, instead of at the next poll of the change counter (other nodes still
+/// see it within one poll).
+async fn fresh_after_write(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(request).await;
+    if writes && response.status().is_success() {
+        if let Err(e) = state.directory.refresh_if_changed().await {
+            tracing::warn!(error = %e, "could not poll the configuration revision after an admin write");
+        }
+    }
+    response
 }
 
 /// Every (method, path) of the route table, Keycloak's path templates (`/admin/realms/{realm}/users`).
