@@ -4,6 +4,7 @@
 # introspection with 0 and 10^6 revoked tokens. Clients and revocations are created in bulk in SQLite.
 #   bench/scale.sh [--duration 20] [--connections 16]
 #   PROFILE=out.txt bench/scale.sh      also records a perf profile of the 10^6-active case into out.txt
+#   WARM=120 CACHE_MIB=1600             seconds of traffic before the row whose cache holds every client, and its size
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -51,8 +52,8 @@ with db:
 PY
 }
 
-start() {
-  "$bin" --data-dir "$data" serve --listen "127.0.0.1:$port" --public-url https://bench.test >/dev/null 2>&1 &
+start() { # [config file]
+  "$bin" --data-dir "$data" ${1:+--config "$1"} serve --listen "127.0.0.1:$port" --public-url https://bench.test >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     kill -0 "$pid" 2>/dev/null || { echo "tessera exited" >&2; exit 1; }
@@ -78,8 +79,9 @@ printf '| %-44s | %8s | %8s | %6s | %8s |\n' "case" "req/s" "p99" "errors" "peak
 echo "|----------------------------------------------|----------|----------|--------|----------|"
 url="http://127.0.0.1:$port/realms/shop/protocol/openid-connect"
 # ACTIVE: how many of the registered clients send requests (the working set); 0 means all of them.
-for spec in 10:0 10000:0 1000000:10000 1000000:0; do
-  n=${spec%%:*} active=${spec##*:}
+# CACHE: client_cache_mib for that row (empty: the default, 64).
+for spec in 10:0: 10000:0: 1000000:10000: 1000000:0: 1000000:0:${CACHE_MIB:-1600}; do
+  n=${spec%%:*} rest=${spec#*:} active=${rest%%:*} cache=${rest#*:}
   [ "$active" = 0 ] && active=$n
   add_clients "$n"
   cat >"$data/token.lua" <<LUA
@@ -91,8 +93,12 @@ request = function()
   return wrk.format(nil, nil, nil, body)
 end
 LUA
-  start
-  run "token endpoint, $n registered, $active active" "$url/token" "$data/token.lua"
+  config=""
+  if [ -n "$cache" ]; then config="$data/cache.toml"; echo "client_cache_mib = $cache" >"$config"; fi
+  start "$config"
+  # A cache that can hold every active client is measured warm: each client is read once, then never.
+  [ -n "$cache" ] && wrk -t2 -c"$connections" -d"${WARM:-120}s" -s "$data/token.lua" "$url/token" >/dev/null
+  run "token endpoint, $n registered, $active active${cache:+, cache $cache MiB}" "$url/token" "$data/token.lua"
   if [ -n "${PROFILE:-}" ] && [ "$active" = 1000000 ]; then
     # Where the time goes when the working set exceeds the client cache.
     perf record -e cpu-clock -F 499 -g -p "$pid" -o "$data/perf.data" -- sleep 10 >/dev/null 2>&1 &
@@ -105,7 +111,7 @@ LUA
   token=$(curl -s -d grant_type=client_credentials -d client_id=c-1 -d client_secret="$secret" "$url/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
   basic=$(printf 'c-1:%s' "$secret" | base64 -w0)
   printf 'wrk.method = "POST"\nwrk.body = "token=%s"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.headers["Authorization"] = "Basic %s"\n' "$token" "$basic" >"$data/intro.lua"
-  [ "$active" = "$n" ] && run "introspection, $n clients, 0 revoked" "$url/token/introspect" "$data/intro.lua"
+  [ "$active" = "$n" ] && [ -z "$cache" ] && run "introspection, $n clients, 0 revoked" "$url/token/introspect" "$data/intro.lua"
   stop
 done
 sqlite3 "$data/tessera.db" >/dev/null <<SQL

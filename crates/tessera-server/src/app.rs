@@ -132,7 +132,12 @@ impl Application {
             .trim_end_matches('/')
             .to_owned();
 
-        let directory = Arc::new(Directory::new(dyn_store.clone(), secrets.master_key(), public_url.clone()));
+        let directory = Arc::new(Directory::new(
+            dyn_store.clone(),
+            secrets.master_key(),
+            public_url.clone(),
+            config.client_cache_bytes,
+        ));
         directory.refresh_if_changed().await.map_err(|e| StartError::Config(e.to_string()))?;
         let redis = match &config.redis_url {
             Some(url) => Some(Arc::new(

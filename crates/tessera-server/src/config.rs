@@ -53,6 +53,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Requests handled at once by this node; beyond it, 503 with `Retry-After` at once.
     pub max_concurrent_requests: usize,
+    /// Memory for cached clients, by the directory's estimate of each entry (unknown ids included); each
+    /// miss reads the database (bench/README.md gives the memory per client).
+    pub client_cache_bytes: u64,
     /// How often dead authorization codes, refresh tokens, SSO sessions and login-failure rows are purged
     /// (by one node at a time; the first run is at start).
     pub janitor_interval: Duration,
@@ -96,6 +99,7 @@ impl Config {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 1024,
+            client_cache_bytes: 64 * 1024 * 1024,
         }
     }
 

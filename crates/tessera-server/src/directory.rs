@@ -17,31 +17,45 @@ use tessera_core::ports::{Store, StoreError};
 use tessera_core::secret::MasterKey;
 
 /// Bounds memory whatever ids are thrown at us: by bytes (an estimate of each entry's heap), not entries, and
-/// unknown ids (cached as `None`) count too.
-const CLIENT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// unknown ids (cached as `None`) count too. The clients' budget is `Config::client_cache_bytes`.
 const REALM_CACHE_BYTES: u64 = 32 * 1024 * 1024;
-/// What an entry costs besides its strings: the map's own bookkeeping and the fixed parts of the value.
-const ENTRY_OVERHEAD: usize = 256;
+/// What an entry costs besides its own allocations: moka's bookkeeping (its table bucket, entry record and
+/// access-order node), the `Arc` around the value, and the claims memo a client fills on first use.
+/// Calibrated on `bench/scale.sh`: a million cached clients, resident memory ÷ clients (bench/README.md).
+const ENTRY_OVERHEAD: usize = 640;
+/// One heap allocation beyond its bytes: the allocator's header and rounding.
+const ALLOCATION: usize = 32;
 /// A realm's parsed key ring (RSA keys are the largest, a few KiB each, and a ring holds up to three).
 const KEY_RING_ESTIMATE: usize = 16 * 1024;
 
+fn heap(s: &str) -> usize {
+    s.len() + ALLOCATION
+}
+
+fn heap_all(v: &[String]) -> usize {
+    ALLOCATION + v.iter().map(|s| std::mem::size_of::<String>() + heap(s)).sum::<usize>()
+}
+
 fn client_weight(key: &(String, String), client: &Option<Arc<Client>>) -> u32 {
-    let strings = |v: &[String]| v.iter().map(String::len).sum::<usize>();
     let value = client.as_deref().map_or(0, |c| {
-        c.client_id.len()
-            + c.name.as_ref().map_or(0, String::len)
-            + strings(&c.redirect_uris)
-            + strings(&c.web_origins)
-            + strings(&c.default_scopes)
-            + strings(&c.optional_scopes)
-            + strings(&c.audiences)
-            + c.attributes.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
-            + c.secrets.iter().map(|s| s.id.len() + s.hash.0.len() + 32).sum::<usize>()
+        std::mem::size_of::<Client>()
+            + heap(&c.id)
+            + heap(&c.realm_id)
+            + heap(&c.client_id)
+            + c.name.as_deref().map_or(0, heap)
+            + c.service_account_user_id.as_deref().map_or(0, heap)
+            + heap_all(&c.redirect_uris)
+            + heap_all(&c.web_origins)
+            + heap_all(&c.default_scopes)
+            + heap_all(&c.optional_scopes)
+            + heap_all(&c.audiences)
+            + c.attributes.iter().map(|(k, v)| 64 + heap(k) + heap(v)).sum::<usize>()
+            + c.secrets.iter().map(|s| std::mem::size_of_val(s) + heap(&s.id) + heap(&s.hash.0)).sum::<usize>()
             + mappers_weight(&c.protocol_mappers)
-            + strings(&c.service_account_roles.role_ids)
-            + strings(&c.service_account_roles.group_ids)
+            + heap_all(&c.service_account_roles.role_ids)
+            + heap_all(&c.service_account_roles.group_ids)
     });
-    u32::try_from(ENTRY_OVERHEAD + key.0.len() + key.1.len() + value).unwrap_or(u32::MAX)
+    u32::try_from(ENTRY_OVERHEAD + heap(&key.0) + heap(&key.1) + value).unwrap_or(u32::MAX)
 }
 
 fn mappers_weight(mappers: &[ProtocolMapper]) -> usize {
@@ -105,7 +119,7 @@ fn unshare(e: Arc<StoreError>) -> StoreError {
 }
 
 impl Directory {
-    pub fn new(store: Arc<dyn Store>, master: MasterKey, public_url: String) -> Self {
+    pub fn new(store: Arc<dyn Store>, master: MasterKey, public_url: String, client_cache_bytes: u64) -> Self {
         Self {
             store,
             master,
@@ -114,7 +128,7 @@ impl Directory {
                 .weigher(|name: &String, realm| realm_weight(name, realm))
                 .max_capacity(REALM_CACHE_BYTES)
                 .build(),
-            clients: Cache::builder().weigher(client_weight).max_capacity(CLIENT_CACHE_BYTES).build(),
+            clients: Cache::builder().weigher(client_weight).max_capacity(client_cache_bytes).build(),
             seen_revision: AtomicI64::new(i64::MIN),
             flush_again: AtomicBool::new(false),
         }

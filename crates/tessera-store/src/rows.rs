@@ -95,7 +95,7 @@ fn not_null<T>(value: Option<T>, column: &str) -> Result<T, StoreError> {
     value.ok_or_else(|| StoreError::Corrupt(format!("{column} is NULL")))
 }
 
-fn text<R: Columns>(row: &R, column: &str) -> Result<String, StoreError> {
+pub(crate) fn text<R: Columns>(row: &R, column: &str) -> Result<String, StoreError> {
     not_null(row.text(column)?, column)
 }
 

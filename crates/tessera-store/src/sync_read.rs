@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags, Row};
 use tessera_core::model::{Client, RoleMappings};
 use tessera_core::ports::StoreError;
 
-use crate::rows::{Columns, client_from_row, joined_secret_from_row};
+use crate::rows::{Columns, client_from_row, joined_secret_from_row, text};
 use crate::sql;
 
 /// Connections a thread keeps (one per store it has read from, the oldest dropped first): a process has
@@ -35,14 +35,35 @@ pub struct SyncReader {
     path: PathBuf,
 }
 
-impl Columns for Row<'_> {
+/// A row with its statement's column names, read once per statement: rusqlite's lookup by name asks SQLite
+/// for every column's name and compares them without regard to case on each `get`, which was a fifth of the
+/// instructions of a client read.
+struct NamedRow<'a> {
+    row: &'a Row<'a>,
+    names: &'a [String],
+}
+
+impl NamedRow<'_> {
+    fn index(&self, column: &str) -> Result<usize, StoreError> {
+        self.names
+            .iter()
+            .position(|name| name == column)
+            .ok_or_else(|| StoreError::Other(format!("no column {column}")))
+    }
+}
+
+impl Columns for NamedRow<'_> {
     fn text(&self, column: &str) -> Result<Option<String>, StoreError> {
-        self.get(column).map_err(read_err)
+        self.row.get(self.index(column)?).map_err(read_err)
     }
 
     fn int(&self, column: &str) -> Result<Option<i64>, StoreError> {
-        self.get(column).map_err(read_err)
+        self.row.get(self.index(column)?).map_err(read_err)
     }
+}
+
+fn column_names(statement: &rusqlite::Statement<'_>) -> Vec<String> {
+    statement.column_names().into_iter().map(str::to_owned).collect()
 }
 
 fn read_err(e: rusqlite::Error) -> StoreError {
@@ -96,13 +117,15 @@ impl SyncReader {
             let mut client: Option<Client> = None;
             {
                 let mut statement = tx.prepare_cached(sql::SELECT_CLIENT_WITH_SECRETS).map_err(read_err)?;
+                let names = column_names(&statement);
                 let mut rows = statement.query((realm_id, client_id)).map_err(read_err)?;
                 while let Some(row) = rows.next().map_err(read_err)? {
+                    let row = NamedRow { row, names: &names };
                     let c = match client.as_mut() {
                         Some(c) => c,
-                        None => client.insert(client_from_row(row)?),
+                        None => client.insert(client_from_row(&row)?),
                     };
-                    if let Some(secret) = joined_secret_from_row(row)? {
+                    if let Some(secret) = joined_secret_from_row(&row)? {
                         c.secrets.push(secret);
                     }
                 }
@@ -119,11 +142,12 @@ impl SyncReader {
 
 fn user_mappings(conn: &Connection, realm_id: &str, user_id: &str) -> Result<RoleMappings, StoreError> {
     let mut statement = conn.prepare_cached(sql::SELECT_USER_MAPPINGS).map_err(read_err)?;
+    let names = column_names(&statement);
     let mut rows = statement.query((realm_id, user_id)).map_err(read_err)?;
     let mut m = RoleMappings::default();
     while let Some(row) = rows.next().map_err(read_err)? {
-        let kind: String = row.get("kind").map_err(read_err)?;
-        let id: String = row.get("id").map_err(read_err)?;
+        let row = NamedRow { row, names: &names };
+        let (kind, id) = (text(&row, "kind")?, text(&row, "id")?);
         if kind == "r" { m.role_ids.push(id) } else { m.group_ids.push(id) }
     }
     Ok(m)

@@ -53,6 +53,8 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// Requests handled at once; beyond it, 503.
     pub max_concurrent_requests: Option<usize>,
+    /// Memory for cached clients (MiB); a realm whose active clients fit in it never reads them again.
+    pub client_cache_mib: Option<u64>,
     /// Proxies (CIDRs) whose forwarding headers name the client.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -110,6 +112,9 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     }
     if let Some(n) = file.max_concurrent_requests {
         config.max_concurrent_requests = n.max(1);
+    }
+    if let Some(mib) = file.client_cache_mib {
+        config.client_cache_bytes = mib.max(1).saturating_mul(1024 * 1024);
     }
     config.import_realms = file.import_realms;
     config.import_realms.extend(args.import_realm.iter().cloned());
