@@ -10,6 +10,9 @@ use axum_server::tls_rustls::RustlsConfig;
 
 /// How long in-flight requests may take to finish once a stop is asked for.
 const DRAIN: Duration = Duration::from_secs(10);
+/// The most a request head (line and headers) may take; hyper answers 431 beyond it. Its default is ~400 KiB
+/// per connection; Keycloak's (Quarkus/Vert.x) is 8 KiB per header and 64 KiB in all, the bound we take.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 pub async fn serve(
     listener: std::net::TcpListener,
@@ -28,12 +31,12 @@ pub async fn serve(
     match tls {
         Some(tls) => {
             let mut server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle);
-            server.http_builder().http1().header_read_timeout(header_read_timeout);
+            server.http_builder().http1().header_read_timeout(header_read_timeout).max_buf_size(MAX_HEAD_BYTES);
             server.serve(service).await
         }
         None => {
             let mut server = axum_server::from_tcp(listener)?.handle(handle);
-            server.http_builder().http1().header_read_timeout(header_read_timeout);
+            server.http_builder().http1().header_read_timeout(header_read_timeout).max_buf_size(MAX_HEAD_BYTES);
             server.serve(service).await
         }
     }
