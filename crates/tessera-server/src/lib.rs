@@ -13,6 +13,7 @@ mod issued_tokens;
 mod janitor;
 mod keyfile;
 mod limits;
+mod metrics;
 pub mod operations;
 mod passwords;
 mod redis_fanout;

@@ -26,6 +26,7 @@ const HSTS: &str = "max-age=31536000";
 pub fn router(state: AppState) -> Router {
     let https = state.secure_cookies;
     let limits = state.limits.clone();
+    let metrics = state.metrics.clone().map(crate::metrics::http::HttpMetricsLayer);
     let mut router = Router::new();
     for endpoint in Endpoint::ALL {
         let method_router = match endpoint {
@@ -70,4 +71,6 @@ pub fn router(state: AppState) -> Router {
         .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost, so that refusals by the limits and caught panics are counted too.
+        .layer(tower::util::option_layer(metrics))
 }

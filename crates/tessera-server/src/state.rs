@@ -59,6 +59,8 @@ pub struct Shared {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// When a next key may sign (the admin API's rotation follows the scheduler's rule).
     pub rotation: tessera_core::key_rotation::RotationPolicy,
+    /// Prometheus metrics, when a management listener is configured.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// What the readiness probe reports.

@@ -17,6 +17,7 @@ mod jwks;
 mod keycloak_libs;
 mod keycloak_wire;
 mod lifecycle;
+mod metrics;
 mod multinode;
 mod python_keycloak;
 mod python_keycloak_admin;

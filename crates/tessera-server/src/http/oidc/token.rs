@@ -28,6 +28,9 @@ pub async fn token(
     };
     let response = match endpoint.exchange(authorization(&headers), &form).await {
         Ok(body) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.token_issued(&realm.realm.name, form.get("grant_type"), &body.access_token);
+            }
             let mut response = Json(body).into_response();
             // RFC 6749 §5.1
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
