@@ -16,6 +16,7 @@ mod limits;
 mod metrics;
 pub mod operations;
 mod passwords;
+mod rate_limits;
 mod redis_fanout;
 mod router;
 mod routes;

@@ -61,6 +61,8 @@ pub struct Shared {
     pub rotation: tessera_core::key_rotation::RotationPolicy,
     /// Prometheus metrics, when a management listener is configured.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// Rate limits' state: shared through Redis when configured, else (and while it is down) on this node.
+    pub rate_limiter: Arc<dyn tessera_core::rate_limit::RateLimiter>,
 }
 
 /// What the readiness probe reports.
@@ -90,6 +92,8 @@ impl AppState {
             audit: self.audit.as_ref(),
             source_ip,
             now: self.clock.now(),
+            limiter: self.rate_limiter.as_ref(),
+            now_ms: self.clock.now_millis(),
             cors: CorsClient::default(),
         }
     }

@@ -82,7 +82,6 @@ pub struct Metrics {
     revocations: Family<RealmLabels, Counter>,
     sign_ins: Family<OutcomeLabels, Counter>,
     lockouts: Family<RealmLabels, Counter>,
-    #[allow(dead_code)] // counted by the rate limits (next step)
     rate_limited: Family<EndpointLabels, Counter>,
     top_clients: Arc<TopClients>,
 }
@@ -186,10 +185,12 @@ impl Metrics {
         self.introspections.get_or_create(&OutcomeLabels { realm: realm.to_owned(), outcome }).inc();
     }
 
-    /// A request refused by a rate limit.
-    #[allow(dead_code)]
-    pub fn rate_limited(&self, realm: &str, endpoint: &'static str, scope: &'static str) {
-        self.rate_limited.get_or_create(&EndpointLabels { realm: realm.to_owned(), endpoint, scope }).inc();
+    /// Counts `error` when it is a rate limit's refusal.
+    pub fn refusal(&self, realm: &str, endpoint: &'static str, error: &tessera_core::OAuthError) {
+        if let tessera_core::OAuthError::RateLimited(refusal) = error {
+            let labels = EndpointLabels { realm: realm.to_owned(), endpoint, scope: refusal.scope.as_str() };
+            self.rate_limited.get_or_create(&labels).inc();
+        }
     }
 
     /// A token counted for its client (the per-client series of the busiest clients).

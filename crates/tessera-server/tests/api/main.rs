@@ -21,6 +21,7 @@ mod metrics;
 mod multinode;
 mod python_keycloak;
 mod python_keycloak_admin;
+mod rate_limits;
 mod roles;
 mod rotation;
 mod signin;

@@ -39,7 +39,12 @@ pub async fn introspect(
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.refusal(&realm.realm.name, "introspection", &e);
+            }
+            ApiError::from(e).into_response()
+        }
     };
     with_cors(response, introspection.request.cors.allowed(request_origin(&headers)))
 }

@@ -37,7 +37,12 @@ pub async fn token(
             response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.refusal(&realm.realm.name, "token", &e);
+            }
+            ApiError::from(e).into_response()
+        }
     };
     with_cors(response, endpoint.request.cors.allowed(request_origin(&headers)))
 }
