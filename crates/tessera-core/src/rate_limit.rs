@@ -144,6 +144,22 @@ pub fn checks_before_auth(
     client: Option<&Client>,
     source_ip: Option<&str>,
 ) -> Vec<RateCheck> {
+    let mut checks = request_checks(realm, endpoint, client, source_ip);
+    if let Some(mut failed) = failed_auth_check(realm, client_id, source_ip) {
+        failed.consume = false;
+        checks.push(failed);
+    }
+    checks
+}
+
+/// The per-address and per-client limits of one request at `endpoint` (the authorization endpoint's, where
+/// no client authenticates).
+pub fn request_checks(
+    realm: &Realm,
+    endpoint: &str,
+    client: Option<&Client>,
+    source_ip: Option<&str>,
+) -> Vec<RateCheck> {
     let mut checks = Vec::new();
     if let (Some(ip), Some(Some(rate))) = (source_ip, attribute(&realm.attributes, ADDRESS_ATTRIBUTE)) {
         let key = format!("{}|a|{endpoint}|{ip}", realm.id);
@@ -157,10 +173,6 @@ pub fn checks_before_auth(
             let key = format!("{}|c|{endpoint}|{}", realm.id, client.client_id);
             checks.push(RateCheck { key, rate, consume: true, scope: LimitScope::Client });
         }
-    }
-    if let Some(mut failed) = failed_auth_check(realm, client_id, source_ip) {
-        failed.consume = false;
-        checks.push(failed);
     }
     checks
 }

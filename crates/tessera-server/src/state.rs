@@ -118,6 +118,8 @@ impl AppState {
             passwords: self.passwords.as_ref(),
             master: &self.master,
             now: self.clock.now(),
+            limiter: self.rate_limiter.as_ref(),
+            now_ms: self.clock.now_millis(),
         }
     }
 }

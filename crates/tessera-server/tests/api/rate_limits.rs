@@ -26,7 +26,11 @@ async fn token_from(server: &TestServer, address: &str, id: &str, secret: &str) 
 #[tokio::test]
 async fn rfc6585_4_a_client_over_its_limit_gets_429_with_retry_after_and_an_rfc6749_error_body() {
     let clock = Arc::new(ManualClock::new(T0));
-    let server = TestServer::builder().clock(clock.clone()).spawn().await;
+    let server = TestServer::builder()
+        .clock(clock.clone())
+        .configure(|c| c.metrics_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
+        .spawn()
+        .await;
     server
         .realm_with_attributes("shop", SigningAlgorithm::Es256, &[], &[("tessera.rateLimit.client", "5/m,burst=3")])
         .await;
@@ -55,6 +59,10 @@ async fn rfc6585_4_a_client_over_its_limit_gets_429_with_retry_after_and_an_rfc6
     clock.advance(12);
     assert_eq!(server.client_credentials("shop", "svc", &svc.secret, None).await.status(), 200);
     assert_eq!(server.client_credentials("shop", "svc", &svc.secret, None).await.status(), 429);
+    if let Some(scrape) = crate::metrics::Scrape::of(&server).await {
+        let labels = [("realm", "shop"), ("endpoint", "token"), ("scope", "client")];
+        assert_eq!(scrape.value("tessera_rate_limited_total", &labels), 2.0);
+    }
 }
 
 #[tokio::test]
@@ -178,4 +186,26 @@ async fn with_redis_stopped_each_node_still_limits_on_its_own() {
         let admitted = admitted_over(&[node], &clock, &svc.secret, 10, 3).await;
         assert!((14..=16).contains(&admitted), "admitted {admitted} on one node, expected 5 + 10");
     }
+}
+
+#[tokio::test]
+async fn rfc6749_3_1_the_authorization_endpoint_is_limited_per_address_with_a_429_page() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::builder().clock(clock.clone()).configure(behind_proxy).spawn().await;
+    server
+        .realm_with_attributes("shop", SigningAlgorithm::Es256, &[], &[("tessera.rateLimit.address", "2/m,burst=2")])
+        .await;
+    let authorize = |address: &'static str| {
+        server
+            .http
+            .get(server.url("/realms/shop/protocol/openid-connect/auth?client_id=nobody&response_type=code"))
+            .header("x-forwarded-for", address)
+            .send()
+    };
+    assert_eq!(authorize("192.0.2.1").await.unwrap().status(), 400);
+    assert_eq!(authorize("192.0.2.1").await.unwrap().status(), 400);
+    let refused = authorize("192.0.2.1").await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "30");
+    assert_eq!(authorize("192.0.2.2").await.unwrap().status(), 400, "another address is not limited");
 }
