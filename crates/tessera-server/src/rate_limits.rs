@@ -43,6 +43,15 @@ end
 return {1, 0, 0}
 ";
 
+/// The keys of a realm share one Redis Cluster hash slot (`{realm id}`): a request's keys (address, client,
+/// failed authentication) must be in one slot for one script to touch them all.
+fn redis_key(key: &str) -> String {
+    match key.split_once('|') {
+        Some((realm, rest)) => format!("tessera:rl:{{{realm}}}|{rest}"),
+        None => format!("tessera:rl:{key}"),
+    }
+}
+
 pub struct SharedRateLimiter {
     redis: Option<(redis::aio::ConnectionManager, redis::Script)>,
     local: LocalRateLimiter,
@@ -74,7 +83,7 @@ impl SharedRateLimiter {
         let mut invocation = script.prepare_invoke();
         invocation.arg(now_ms);
         for check in checks {
-            invocation.key(format!("tessera:rl:{}", check.key));
+            invocation.key(redis_key(&check.key));
             invocation.arg(check.rate.interval_ms()).arg(check.rate.tolerance_ms()).arg(u8::from(check.consume));
         }
         let mut conn = conn.clone();
