@@ -209,3 +209,35 @@ async fn rfc6749_3_1_the_authorization_endpoint_is_limited_per_address_with_a_42
     assert_eq!(refused.headers()["retry-after"], "30");
     assert_eq!(authorize("192.0.2.2").await.unwrap().status(), 400, "another address is not limited");
 }
+
+#[tokio::test]
+async fn an_administrator_turns_a_realm_limit_on_through_the_admin_api_and_every_request_meets_it() {
+    use crate::admin::{SECRET, call, master_token, server};
+    let (server, _dir) = server().await;
+    let token = master_token(&server).await;
+    let (status, mut realm, _) =
+        call(&server, reqwest::Method::GET, "/admin/realms/northwind", Some(&token), None).await;
+    assert_eq!(status, 200);
+    realm["attributes"]["tessera.rateLimit.address"] = "2/m,burst=2".into();
+    let (status, _, _) =
+        call(&server, reqwest::Method::PUT, "/admin/realms/northwind", Some(&token), Some(realm)).await;
+    assert_eq!(status, 204);
+    let introspect = || {
+        server
+            .http
+            .post(server.url("/realms/northwind/protocol/openid-connect/token/introspect"))
+            .basic_auth("roles-app", Some(SECRET))
+            .form(&[("token", "x")])
+            .send()
+    };
+    // The change reaches the node within its refresh interval; then the third request in a minute is refused.
+    let limited = TestServer::eventually(std::time::Duration::from_secs(3), || async {
+        let mut statuses = Vec::new();
+        for _ in 0..3 {
+            statuses.push(introspect().await.unwrap().status().as_u16());
+        }
+        statuses.contains(&429)
+    })
+    .await;
+    assert!(limited.is_some(), "the limit set through the admin API never applied");
+}
