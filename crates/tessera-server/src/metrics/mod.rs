@@ -188,9 +188,14 @@ impl Metrics {
     /// Counts `error` when it is a rate limit's refusal.
     pub fn refusal(&self, realm: &str, endpoint: &'static str, error: &tessera_core::OAuthError) {
         if let tessera_core::OAuthError::RateLimited(refusal) = error {
-            let labels = EndpointLabels { realm: realm.to_owned(), endpoint, scope: refusal.scope.as_str() };
-            self.rate_limited.get_or_create(&labels).inc();
+            self.rate_limited(realm, endpoint, refusal.scope);
         }
+    }
+
+    /// A request refused by a rate limit. `realm` names a realm that exists (a refusal needs its settings).
+    pub fn rate_limited(&self, realm: &str, endpoint: &'static str, scope: tessera_core::rate_limit::LimitScope) {
+        let labels = EndpointLabels { realm: realm.to_owned(), endpoint, scope: scope.as_str() };
+        self.rate_limited.get_or_create(&labels).inc();
     }
 
     /// A token counted for its client (the per-client series of the busiest clients).

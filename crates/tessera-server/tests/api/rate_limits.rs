@@ -191,7 +191,12 @@ async fn with_redis_stopped_each_node_still_limits_on_its_own() {
 #[tokio::test]
 async fn rfc6749_3_1_the_authorization_endpoint_is_limited_per_address_with_a_429_page() {
     let clock = Arc::new(ManualClock::new(T0));
-    let server = TestServer::builder().clock(clock.clone()).configure(behind_proxy).spawn().await;
+    let server = TestServer::builder()
+        .clock(clock.clone())
+        .configure(behind_proxy)
+        .configure(|c| c.metrics_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
+        .spawn()
+        .await;
     server
         .realm_with_attributes("shop", SigningAlgorithm::Es256, &[], &[("tessera.rateLimit.address", "2/m,burst=2")])
         .await;
@@ -208,6 +213,10 @@ async fn rfc6749_3_1_the_authorization_endpoint_is_limited_per_address_with_a_42
     assert_eq!(refused.status(), 429);
     assert_eq!(refused.headers()["retry-after"], "30");
     assert_eq!(authorize("192.0.2.2").await.unwrap().status(), 400, "another address is not limited");
+    if let Some(scrape) = crate::metrics::Scrape::of(&server).await {
+        let labels = [("realm", "shop"), ("endpoint", "authorization"), ("scope", "address")];
+        assert_eq!(scrape.value("tessera_rate_limited_total", &labels), 1.0);
+    }
 }
 
 #[tokio::test]
