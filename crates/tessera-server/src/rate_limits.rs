@@ -9,14 +9,15 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
-use moka::sync::Cache;
 use tessera_core::rate_limit::{RateCheck, RateLimiter, Refusal, gcra};
 
 use crate::redis_fanout::RedisFanout;
 
 /// Keys kept in memory at most; beyond it the least recently used go (their clients start afresh).
-const LOCAL_KEYS: u64 = 100_000;
+const LOCAL_KEYS: usize = 100_000;
 /// A Redis answer slower than this counts as a failure: the request is decided locally.
 const REDIS_DEADLINE: Duration = Duration::from_millis(250);
 /// After a failure, Redis is not asked again for this long.
@@ -113,37 +114,59 @@ impl RateLimiter for SharedRateLimiter {
     }
 }
 
-/// The TATs of one node, bounded.
+/// The TATs of one node, bounded: a plain map under one short lock (all checks of a request are decided
+/// together, as the script does). A key whose TAT has passed limits nothing and may go; when the map is full
+/// those are dropped, and if that frees nothing, everything is (clients start afresh rather than memory grow).
+#[derive(Default)]
 pub struct LocalRateLimiter {
-    tats: Cache<String, i64>,
-    /// All checks of one request are decided together, as the script does.
-    decide: Mutex<()>,
-}
-
-impl Default for LocalRateLimiter {
-    fn default() -> Self {
-        Self {
-            tats: Cache::builder().max_capacity(LOCAL_KEYS).time_to_idle(Duration::from_secs(3600)).build(),
-            decide: Mutex::new(()),
-        }
-    }
+    tats: Mutex<HashMap<String, i64>>,
 }
 
 impl LocalRateLimiter {
     pub fn check(&self, checks: &[RateCheck], now_ms: i64) -> Result<(), Refusal> {
-        let _decide = self.decide.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut tats = self.tats.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut next = Vec::with_capacity(checks.len());
         for check in checks {
-            match gcra(self.tats.get(&check.key), now_ms, &check.rate) {
+            match gcra(tats.get(&check.key).copied(), now_ms, &check.rate) {
                 Ok(tat) => next.push(tat),
                 Err(retry_after_ms) => return Err(Refusal { scope: check.scope, retry_after_ms }),
             }
         }
+        if tats.len() >= LOCAL_KEYS {
+            tats.retain(|_, tat| *tat > now_ms);
+            if tats.len() >= LOCAL_KEYS {
+                tats.clear();
+            }
+        }
         for (check, tat) in checks.iter().zip(next) {
-            if check.consume {
-                self.tats.insert(check.key.clone(), tat);
+            if !check.consume {
+                continue;
+            }
+            match tats.get_mut(&check.key) {
+                Some(slot) => *slot = tat,
+                None => {
+                    tats.insert(check.key.clone(), tat);
+                }
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tessera_core::rate_limit::{LimitScope, Rate};
+
+    use super::*;
+
+    #[test]
+    fn the_local_store_stays_bounded_whatever_the_number_of_keys() {
+        let local = LocalRateLimiter::default();
+        let rate = Rate { count: 1, period_ms: 3_600_000, burst: 1 };
+        for i in 0..LOCAL_KEYS + 10 {
+            let check = RateCheck { key: format!("r|a|token|{i}"), rate, consume: true, scope: LimitScope::Address };
+            assert!(local.check(std::slice::from_ref(&check), 0).is_ok());
+        }
+        assert!(local.tats.lock().map(|t| t.len()).unwrap_or(usize::MAX) <= LOCAL_KEYS);
     }
 }
