@@ -128,6 +128,8 @@ fn hot_paths(c: &mut Criterion) {
                     audit: &tessera_core::ports::NoAudit,
                     source_ip: None,
                     now,
+                    limiter: &tessera_core::rate_limit::NoRateLimits,
+                    now_ms: now * 1000,
                     cors: Default::default(),
                 },
                 denylist: &denylist,

@@ -14,6 +14,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::cors::CorsClient;
 use crate::model::{Client, ClientId, RealmContext};
 use crate::ports::{AuditSink, ClientDirectory};
+use crate::rate_limit::{RateLimiter, checks_before_auth, failed_auth_check};
 use crate::request::FormParams;
 use crate::secret::ClientSecretHasher;
 
@@ -136,6 +137,9 @@ pub struct ClientRequest<'a> {
     pub audit: &'a dyn AuditSink,
     pub source_ip: Option<&'a str>,
     pub now: i64,
+    /// Where the rate limits keep their state, and the time they count in.
+    pub limiter: &'a dyn RateLimiter,
+    pub now_ms: i64,
     /// The client once it has authenticated, for the CORS headers of the answer.
     pub cors: CorsClient,
 }
@@ -151,7 +155,19 @@ impl ClientRequest<'_> {
     ) -> Result<Arc<Client>, OAuthError> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
-        authenticate(&presented, found, self.hasher, self.now).inspect(|c| self.cors.remember(c)).inspect_err(|e| {
+        let (realm, endpoint) = (&self.realm.realm, context.unwrap_or("token"));
+        let checks = checks_before_auth(realm, endpoint, &presented.client_id, found.as_deref(), self.source_ip);
+        if !checks.is_empty() {
+            self.limiter.check(&checks, self.now_ms).await.map_err(OAuthError::RateLimited)?;
+        }
+        let result = authenticate(&presented, found, self.hasher, self.now);
+        if matches!(result, Err(OAuthError::InvalidClient { .. }))
+            && let Some(failed) = failed_auth_check(realm, &presented.client_id, self.source_ip)
+        {
+            // Charged after the fact: the next attempt from this address meets the refusal.
+            let _ = self.limiter.check(std::slice::from_ref(&failed), self.now_ms).await;
+        }
+        result.inspect(|c| self.cors.remember(c)).inspect_err(|e| {
             if matches!(e, OAuthError::InvalidClient { .. }) {
                 self.audit.record(
                     AuditEvent::new(self.now, &self.realm.realm.name, AuditKind::ClientAuthFailed)

@@ -13,6 +13,10 @@ impl Clock for SystemClock {
     fn now(&self) -> i64 {
         SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
     }
+
+    fn now_millis(&self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
 }
 
 /// A clock that stands still until moved: for tests.

@@ -52,6 +52,10 @@ pub enum OAuthError {
     /// Too much work is waiting (password verifications): 503 with `Retry-After`.
     #[error("temporarily_unavailable: busy")]
     Busy,
+    /// A rate limit refused the request: 429 with `Retry-After`, `temporarily_unavailable` (RFC 6749
+    /// §4.1.2.1's code for "cannot handle the request now"; RFC 6749 has no code of its own for this).
+    #[error("rate limited ({})", .0.scope.as_str())]
+    RateLimited(crate::rate_limit::Refusal),
     /// Logged with its cause; the client sees only the RFC code.
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
@@ -89,7 +93,9 @@ impl OAuthError {
             Self::ExpiredToken => ErrorCode::ExpiredToken,
             Self::AccessDenied(_) => ErrorCode::AccessDenied,
             Self::InvalidTarget(_) => ErrorCode::InvalidTarget,
-            Self::Store(StoreError::Unavailable(_)) | Self::Busy => ErrorCode::TemporarilyUnavailable,
+            Self::Store(StoreError::Unavailable(_)) | Self::Busy | Self::RateLimited(_) => {
+                ErrorCode::TemporarilyUnavailable
+            }
             Self::Store(_) | Self::Internal(_) => ErrorCode::ServerError,
         }
     }
@@ -114,6 +120,7 @@ impl OAuthError {
             Self::InvalidClient { .. } => Cow::Borrowed("client authentication failed"),
             Self::Store(StoreError::Unavailable(_)) => Cow::Borrowed("the service is temporarily unavailable"),
             Self::Busy => Cow::Borrowed("the server is busy; try again in a moment"),
+            Self::RateLimited(_) => Cow::Borrowed("too many requests; retry after the time given in Retry-After"),
             Self::Store(_) | Self::Internal(_) => Cow::Borrowed("the server could not complete the request"),
         }
     }

@@ -23,6 +23,7 @@ pub mod password;
 pub mod pkce;
 pub mod ports;
 pub mod provisioning;
+pub mod rate_limit;
 pub mod realm_info;
 pub mod redirect_uri;
 pub mod request;

@@ -12,6 +12,8 @@ use crate::audit_trail::AuditTrail;
 use crate::config::Config;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
+use crate::metrics::Metrics;
+use crate::metrics::gauges::ServerGauges;
 use crate::operations::{self, ImportOutcome, OperationError};
 use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
@@ -41,6 +43,9 @@ pub struct StartupSecret {
 pub struct Application {
     listener: std::net::TcpListener,
     local_addr: SocketAddr,
+    /// The management listener and what it serves, when metrics are on.
+    management: Option<(std::net::TcpListener, axum::Router)>,
+    metrics_addr: Option<SocketAddr>,
     public_url: String,
     router: axum::Router,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
@@ -112,9 +117,7 @@ impl Application {
             created_admin = Some((username.clone(), password.clone()));
         }
 
-        let listener = std::net::TcpListener::bind(config.listen)
-            .map_err(|source| StartError::Bind { addr: config.listen, source })?;
-        listener.set_nonblocking(true).map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        let listener = bind(config.listen)?;
         let local_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
         let tls = match &config.tls {
             Some(files) => Some(
@@ -150,7 +153,34 @@ impl Application {
         let revocations =
             Arc::new(RevocationList::new(dyn_store.clone(), clock.clone(), redis.clone(), config.refresh_interval));
         revocations.catch_up().await.map_err(|e| StartError::Config(e.to_string()))?;
-        let audit = AuditTrail::start(dyn_store.clone(), config.audit_flush_interval, clock.clone(), redis.clone());
+        let metrics = config.metrics_listen.map(|_| Metrics::new(config.metrics_top_clients));
+        let mut metrics = metrics;
+        let passwords = Arc::new(Argon2Pool::sized_to_cores());
+        let issued: Arc<crate::issued_tokens::IssuedTokenCache> = Arc::default();
+        if let Some(m) = &mut metrics {
+            m.register_collector(ServerGauges {
+                passwords: passwords.clone(),
+                revocations: revocations.clone(),
+                directory: directory.clone(),
+                issued: issued.clone(),
+            });
+        }
+        let metrics = metrics.map(Arc::new);
+        let management = match (config.metrics_listen, &metrics) {
+            (Some(addr), Some(m)) => Some((bind(addr)?, crate::metrics::http::management_router(m.clone()))),
+            _ => None,
+        };
+        let metrics_addr = match &management {
+            Some((l, _)) => Some(l.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?),
+            None => None,
+        };
+        let audit = AuditTrail::start(
+            dyn_store.clone(),
+            config.audit_flush_interval,
+            clock.clone(),
+            redis.clone(),
+            metrics.clone(),
+        );
         tessera_core::keys::warm_up();
 
         let state = AppState::new(Shared {
@@ -164,9 +194,11 @@ impl Application {
             introspection_fail_open: config.introspection_fail_open,
             store: dyn_store,
             redis: redis.clone(),
-            issued: Arc::default(),
+            issued,
             master: Arc::new(secrets.master_key()),
-            passwords: Arc::new(Argon2Pool::sized_to_cores()),
+            passwords,
+            rate_limiter: Arc::new(crate::rate_limits::SharedRateLimiter::new(redis.as_deref())),
+            metrics,
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
             rotation,
@@ -175,6 +207,8 @@ impl Application {
         Ok(Self {
             listener,
             local_addr,
+            management,
+            metrics_addr,
             public_url,
             router: crate::router::router(state),
             tls,
@@ -200,6 +234,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where `/metrics` is served, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     pub fn port(&self) -> u16 {
@@ -232,6 +271,16 @@ impl Application {
         if let Some(redis) = &self.redis {
             tasks.push(redis.spawn_subscriber(Arc::downgrade(&self.revocations)));
         }
+        if let Some((listener, router)) = self.management {
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) =
+                    crate::serve::serve(listener, None, router, self.header_read_timeout, std::future::pending::<()>())
+                        .await
+                {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            }));
+        }
         let result =
             crate::serve::serve(self.listener, self.tls, self.router, self.header_read_timeout, shutdown).await;
         for task in tasks {
@@ -242,6 +291,12 @@ impl Application {
         self.store.close().await;
         result
     }
+}
+
+fn bind(addr: SocketAddr) -> Result<std::net::TcpListener, StartError> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|source| StartError::Bind { addr, source })?;
+    listener.set_nonblocking(true).map_err(|source| StartError::Bind { addr, source })?;
+    Ok(listener)
 }
 
 /// Every node runs the schedule; the store's atomic claim makes each rotation happen once.

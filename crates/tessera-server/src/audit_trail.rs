@@ -11,6 +11,7 @@ use tessera_core::ports::AuditSink;
 use tessera_core::ports::Store;
 use tokio::sync::mpsc;
 
+use crate::metrics::Metrics;
 use crate::redis_fanout::RedisFanout;
 
 /// One JSON log line per event (target `tessera::audit`).
@@ -25,6 +26,7 @@ pub struct AuditTrail {
     sender: Mutex<Option<mpsc::UnboundedSender<AuditEvent>>>,
     issued: Arc<Mutex<HashMap<Minute, u64>>>,
     writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl AuditTrail {
@@ -34,6 +36,7 @@ impl AuditTrail {
         every: Duration,
         clock: Arc<dyn tessera_core::ports::Clock>,
         redis: Option<Arc<RedisFanout>>,
+        metrics: Option<Arc<Metrics>>,
     ) -> Arc<Self> {
         let (tx, mut rx) = mpsc::unbounded_channel::<AuditEvent>();
         let issued: Arc<Mutex<HashMap<Minute, u64>>> = Arc::default();
@@ -76,7 +79,7 @@ impl AuditTrail {
                 }
             }
         });
-        Arc::new(Self { sender: Mutex::new(Some(tx)), issued, writer: Mutex::new(Some(writer)) })
+        Arc::new(Self { sender: Mutex::new(Some(tx)), issued, writer: Mutex::new(Some(writer)), metrics })
     }
 
     /// Stops accepting events and waits until everything recorded is written.
@@ -123,6 +126,9 @@ fn take_counts(counts: &Mutex<HashMap<Minute, u64>>, due: impl Fn(i64) -> bool) 
 impl AuditSink for AuditTrail {
     fn record(&self, event: AuditEvent) {
         log_event(&event);
+        if let Some(metrics) = &self.metrics {
+            metrics.audit_event(&event);
+        }
         if let Ok(sender) = self.sender.lock()
             && let Some(sender) = sender.as_ref()
         {
@@ -131,6 +137,9 @@ impl AuditSink for AuditTrail {
     }
 
     fn token_issued(&self, realm: &str, client_id: &str, at: i64) {
+        if let Some(metrics) = &self.metrics {
+            metrics.client_token(realm, client_id);
+        }
         if let Ok(mut counts) = self.issued.lock() {
             *counts.entry((realm.to_owned(), client_id.to_owned(), at.div_euclid(60))).or_default() += 1;
         }

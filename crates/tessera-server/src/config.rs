@@ -62,6 +62,11 @@ pub struct Config {
     /// Proxies (CIDRs) whose `X-Forwarded-For` / `Forwarded` headers are believed: the client's address is
     /// the rightmost hop that is not one of them. Empty: the TCP peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the management listener serves Prometheus metrics at `/metrics` (plain HTTP: keep it on a
+    /// private interface). `None`: no metrics are kept.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How many of the busiest clients get per-client series.
+    pub metrics_top_clients: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +105,8 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 1024,
             client_cache_bytes: 64 * 1024 * 1024,
+            metrics_listen: None,
+            metrics_top_clients: 20,
         }
     }
 

@@ -74,6 +74,16 @@ impl RevocationList {
 
     /// Whether revocations from other nodes are reaching us: through Redis when configured, else through
     /// recent successful database polls.
+    /// Revoked, unexpired `jti`s held, for the metrics.
+    pub fn len(&self) -> usize {
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
+    }
+
+    /// Seconds since the database was last read successfully; `None` before the first read.
+    pub fn seconds_since_poll(&self) -> Option<u64> {
+        self.last_poll.lock().ok().and_then(|p| *p).map(|at| at.elapsed().as_secs())
+    }
+
     pub fn is_current(&self) -> bool {
         match &self.redis {
             Some(redis) => redis.is_subscribed(),

@@ -4,7 +4,7 @@
 //! changed, which is how a CLI change or another node's write arrives here within `refresh_interval`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -96,6 +96,8 @@ pub struct Directory {
     public_url: String,
     realms: Cache<String, Option<Arc<RealmContext>>>,
     clients: Cache<(String, String), Option<Arc<Client>>>,
+    realm_lookups: CacheCounts,
+    client_lookups: CacheCounts,
     seen_revision: AtomicI64,
     /// A load that started before a change may land in the cache just after it was emptied, so the tick
     /// after a change empties it once more.
@@ -106,6 +108,26 @@ impl std::fmt::Debug for Directory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Directory").field("public_url", &self.public_url).finish()
     }
+}
+
+/// Lookups and loads (misses) of one cache, for the metrics.
+#[derive(Debug, Default)]
+struct CacheCounts {
+    lookups: AtomicU64,
+    loads: AtomicU64,
+}
+
+impl CacheCounts {
+    fn stats(&self, entries: u64) -> CacheStats {
+        CacheStats { entries, lookups: self.lookups.load(Ordering::Relaxed), loads: self.loads.load(Ordering::Relaxed) }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct CacheStats {
+    pub entries: u64,
+    pub lookups: u64,
+    pub loads: u64,
 }
 
 /// moka shares one error between coalesced loaders; give each caller its own copy.
@@ -129,9 +151,19 @@ impl Directory {
                 .max_capacity(REALM_CACHE_BYTES)
                 .build(),
             clients: Cache::builder().weigher(client_weight).max_capacity(client_cache_bytes).build(),
+            realm_lookups: CacheCounts::default(),
+            client_lookups: CacheCounts::default(),
             seen_revision: AtomicI64::new(i64::MIN),
             flush_again: AtomicBool::new(false),
         }
+    }
+
+    pub fn realm_cache(&self) -> CacheStats {
+        self.realm_lookups.stats(self.realms.entry_count())
+    }
+
+    pub fn client_cache(&self) -> CacheStats {
+        self.client_lookups.stats(self.clients.entry_count())
     }
 
     pub fn public_url(&self) -> &str {
@@ -140,7 +172,12 @@ impl Directory {
 
     /// The enabled realm of that name, with its parsed keys; `None` when there is none.
     pub async fn realm(&self, name: &RealmName) -> Result<Option<Arc<RealmContext>>, StoreError> {
-        self.realms.try_get_with_by_ref(name.as_ref(), self.load_realm(name)).await.map_err(unshare)
+        self.realm_lookups.lookups.fetch_add(1, Ordering::Relaxed);
+        let load = async {
+            self.realm_lookups.loads.fetch_add(1, Ordering::Relaxed);
+            self.load_realm(name).await
+        };
+        self.realms.try_get_with_by_ref(name.as_ref(), load).await.map_err(unshare)
     }
 
     async fn load_realm(&self, name: &str) -> Result<Option<Arc<RealmContext>>, StoreError> {
@@ -204,8 +241,10 @@ impl RealmDirectory for Directory {
 impl ClientDirectory for Directory {
     async fn client(&self, realm_id: &str, client_id: &str) -> Result<Option<Arc<Client>>, StoreError> {
         let key = (realm_id.to_owned(), client_id.to_owned());
+        self.client_lookups.lookups.fetch_add(1, Ordering::Relaxed);
         self.clients
             .try_get_with(key, async {
+                self.client_lookups.loads.fetch_add(1, Ordering::Relaxed);
                 Ok::<_, StoreError>(self.store.find_client(realm_id, client_id).await?.map(Arc::new))
             })
             .await

@@ -28,6 +28,13 @@ impl Default for IssuedTokenCache {
     }
 }
 
+impl IssuedTokenCache {
+    /// Entries held (moka's estimate), for the metrics.
+    pub fn len(&self) -> u64 {
+        self.tokens.entry_count()
+    }
+}
+
 impl TokenReuseCache for IssuedTokenCache {
     fn get(&self, key: &str) -> Option<ReusableToken> {
         self.tokens.get(key)

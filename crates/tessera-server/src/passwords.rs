@@ -19,13 +19,20 @@ pub struct Argon2Pool {
     /// Running and waiting together.
     admitted: AtomicUsize,
     max_admitted: usize,
+    workers: usize,
 }
 
 impl Argon2Pool {
     /// `workers` verifications at once, `queue` more waiting.
     pub fn new(workers: usize, queue: usize) -> Self {
         let workers = workers.max(1);
-        Self { running: Semaphore::new(workers), admitted: AtomicUsize::new(0), max_admitted: workers + queue }
+        Self { running: Semaphore::new(workers), admitted: AtomicUsize::new(0), max_admitted: workers + queue, workers }
+    }
+
+    /// (running, waiting) now, for the metrics.
+    pub fn load(&self) -> (usize, usize) {
+        let running = self.workers.saturating_sub(self.running.available_permits());
+        (running, self.admitted.load(Ordering::Relaxed).saturating_sub(running))
     }
 
     /// One verification per core, [`QUEUE_PER_WORKER`] waiting per core.

@@ -58,6 +58,11 @@ impl RedisFanout {
         Ok(Self { client, conn, subscribed: AtomicBool::new(false), clock })
     }
 
+    /// A handle on the shared connection (one multiplexed connection; cloning it is cheap).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
     /// Shares a revocation with every node; returns once Redis has it.
     pub async fn publish(&self, t: &RevokedToken) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();

@@ -59,6 +59,10 @@ pub struct Shared {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// When a next key may sign (the admin API's rotation follows the scheduler's rule).
     pub rotation: tessera_core::key_rotation::RotationPolicy,
+    /// Prometheus metrics, when a management listener is configured.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// Rate limits' state: shared through Redis when configured, else (and while it is down) on this node.
+    pub rate_limiter: Arc<dyn tessera_core::rate_limit::RateLimiter>,
 }
 
 /// What the readiness probe reports.
@@ -88,6 +92,8 @@ impl AppState {
             audit: self.audit.as_ref(),
             source_ip,
             now: self.clock.now(),
+            limiter: self.rate_limiter.as_ref(),
+            now_ms: self.clock.now_millis(),
             cors: CorsClient::default(),
         }
     }
@@ -112,6 +118,8 @@ impl AppState {
             passwords: self.passwords.as_ref(),
             master: &self.master,
             now: self.clock.now(),
+            limiter: self.rate_limiter.as_ref(),
+            now_ms: self.clock.now_millis(),
         }
     }
 }

@@ -71,6 +71,7 @@ impl TestServerBuilder {
             Err(e) => panic!("test server failed to start: {e}"),
         };
         let base_url = format!("http://{}", app.local_addr());
+        let metrics_url = app.metrics_addr().map(|addr| format!("http://{addr}/metrics"));
         let public_url = app.public_url().to_owned();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until_stopped(async move {
@@ -82,6 +83,7 @@ impl TestServerBuilder {
         TestServer {
             base_url,
             public_url,
+            metrics_url,
             http: reqwest::Client::new(),
             store,
             secrets,
@@ -100,6 +102,8 @@ pub struct TestServer {
     pub base_url: String,
     /// What issuers derive from (the same as `base_url` unless configured).
     pub public_url: String,
+    /// The management listener's `/metrics`, when `metrics_listen` was configured.
+    pub metrics_url: Option<String>,
     pub http: reqwest::Client,
     /// A second handle on the server's database, as the CLI would have.
     pub store: SqlStore,

@@ -303,6 +303,13 @@ pub struct ServeArgs {
     /// A proxy (CIDR, e.g. 10.0.0.0/8) whose X-Forwarded-For / Forwarded headers name the client. Repeatable.
     #[arg(long = "trusted-proxy", value_name = "CIDR", env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// Serve Prometheus metrics at /metrics on this address (a management listener, plain HTTP: keep it
+    /// private). Unset: no metrics.
+    #[arg(long, env = "TESSERA_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// How many of the busiest clients get per-client series [default: 20].
+    #[arg(long, env = "TESSERA_METRICS_TOP_CLIENTS")]
+    pub metrics_top_clients: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

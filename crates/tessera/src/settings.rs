@@ -58,6 +58,10 @@ pub struct FileConfig {
     /// Proxies (CIDRs) whose forwarding headers name the client.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve Prometheus metrics at `/metrics` on this address; unset: no metrics.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How many of the busiest clients get per-client series.
+    pub metrics_top_clients: Option<usize>,
 }
 
 pub fn read_file(path: Option<&Path>) -> Result<FileConfig, SettingsError> {
@@ -115,6 +119,10 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     }
     if let Some(mib) = file.client_cache_mib {
         config.client_cache_bytes = mib.max(1).saturating_mul(1024 * 1024);
+    }
+    config.metrics_listen = args.metrics_listen.or(file.metrics_listen);
+    if let Some(n) = args.metrics_top_clients.or(file.metrics_top_clients) {
+        config.metrics_top_clients = n;
     }
     config.import_realms = file.import_realms;
     config.import_realms.extend(args.import_realm.iter().cloned());

@@ -126,6 +126,32 @@ fn serve_refuses_plain_http_unless_dev_https_public_url_or_tls_rfc9700_2_6() {
 }
 
 #[tokio::test]
+async fn metrics_listen_comes_from_the_file_the_environment_or_the_flag_and_serves_prometheus_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = d.join("tessera.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\nmetrics_listen = \"127.0.0.1:0\"\n").unwrap();
+    let from_file = Serve::start(tessera(d).args(["--config", config.to_str().unwrap(), "serve", "--dev"]));
+    let line = from_file.line("Prometheus metrics at ");
+    let url = line.split("metrics at ").nth(1).unwrap().trim().to_owned();
+    let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(body.contains("# TYPE tessera_argon2_queue_depth gauge"), "{body}");
+    assert!(body.ends_with("# EOF\n"));
+    drop(from_file);
+    let from_env = Serve::start(tessera(d).env("TESSERA_METRICS_LISTEN", "127.0.0.1:0").args([
+        "serve",
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+    ]));
+    from_env.line("Prometheus metrics at http://127.0.0.1:");
+    drop(from_env);
+    let from_flag =
+        Serve::start(tessera(d).args(["serve", "--dev", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"]));
+    from_flag.line("Prometheus metrics at http://127.0.0.1:");
+}
+
+#[tokio::test]
 async fn serve_dev_prints_a_curl_command_that_gets_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -38,6 +38,10 @@ pub enum StoreError {
 /// Time as the protocol sees it: whole seconds since the Unix epoch (RFC 7519 `NumericDate`).
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> i64;
+    /// Milliseconds, for rate limits; a clock that keeps only seconds answers whole seconds.
+    fn now_millis(&self) -> i64 {
+        self.now().saturating_mul(1000)
+    }
 }
 
 /// Finds realms by name (the `/realms/{name}` path segment), loaded with their scopes and keys; the

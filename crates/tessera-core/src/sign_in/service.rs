@@ -25,6 +25,9 @@ pub struct SignIn<'a> {
     /// Seals the pending request into the forms.
     pub master: &'a MasterKey,
     pub now: i64,
+    /// The authorization endpoint's rate limits, and the time they count in.
+    pub limiter: &'a dyn crate::rate_limit::RateLimiter,
+    pub now_ms: i64,
 }
 
 /// What the browser brought besides the parameters: its cookies (as the server read them) and address.

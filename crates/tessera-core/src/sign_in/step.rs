@@ -133,6 +133,9 @@ pub enum SignInError {
     /// Too many sign-ins are waiting for their password to be checked.
     #[error("busy")]
     Busy,
+    /// A rate limit refused the request (429 with `Retry-After`).
+    #[error("rate limited")]
+    RateLimited(crate::rate_limit::Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal error: {0}")]

@@ -4,6 +4,7 @@
 use secrecy::SecretString;
 use tessera_proto::ErrorCode;
 
+use crate::rate_limit::request_checks;
 use crate::request::FormParams;
 use crate::sign_in::authorization::{AuthorizationRefusal, AuthorizationRequest, merged_consent};
 use crate::sign_in::login::{LoginRefusal, PasswordLogin};
@@ -34,6 +35,11 @@ async fn authorize(flow: Flow<'_>, params: Option<FormParams>) -> Result<Step, S
     let params =
         params.ok_or(SignInError::bad_request("The request is malformed: a parameter is repeated or unreadable."))?;
     let client = flow.client(params.get("client_id")).await?;
+    let checks = request_checks(&flow.realm.realm, "authorization", client.as_deref(), flow.browser.source_ip);
+    if !checks.is_empty() {
+        let s = flow.service;
+        s.limiter.check(&checks, s.now_ms).await.map_err(SignInError::RateLimited)?;
+    }
     let request = match AuthorizationRequest::check(&params, client.as_deref(), &flow.policy, &flow.realm.scopes) {
         Ok(r) => r,
         Err(AuthorizationRefusal::Page(message)) => return Err(SignInError::BadRequest(message)),

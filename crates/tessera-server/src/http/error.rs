@@ -40,6 +40,8 @@ impl ApiError {
         match self {
             ApiError::OAuth(e) => {
                 let status = match e.code() {
+                    // RFC 6585 §4
+                    _ if matches!(e, OAuthError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
                     ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
                     _ if matches!(e, OAuthError::BearerMissing | OAuthError::InvalidUserCredentials) => {
                         StatusCode::UNAUTHORIZED
@@ -93,7 +95,11 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let ApiError::OAuth(OAuthError::RateLimited(refusal)) = &self {
+            // RFC 9110 §10.2.3: whole seconds, rounded up so that a retry at that time is admitted.
+            let seconds = (refusal.retry_after_ms.max(1) + 999) / 1000;
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         }
         if let Some(challenge) = challenge {

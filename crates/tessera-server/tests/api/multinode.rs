@@ -9,7 +9,7 @@ use tessera_core::model::SigningAlgorithm;
 use tessera_testkit::{CuttableProxy, PrivateRedis, TestServer, fresh_postgres, redis_url};
 
 /// Nodes of one deployment share a public URL (hence issuers) and one master key file.
-fn shared(c: &mut tessera_server::Config) {
+pub(crate) fn shared(c: &mut tessera_server::Config) {
     c.public_url = Some("http://tessera.test".into());
     c.dependency_timeout = Duration::from_secs(1);
     c.master_key_file = Some(KEY_DIR.with(|d| d.path().join("master.key")));

@@ -17,6 +17,9 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandErr
     }
     let url = app.public_url().to_owned();
     println!("Tessera listening on {} (public URL {url})", app.local_addr());
+    if let Some(addr) = app.metrics_addr() {
+        println!("Prometheus metrics at http://{addr}/metrics");
+    }
     for s in &app.startup_secrets {
         println!(
             "\nClient {} in realm {} has a new secret, shown only now:\n  {}",

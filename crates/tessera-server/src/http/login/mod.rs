@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use tessera_core::request::FormParams;
-use tessera_core::sign_in::{Browser, Step};
+use tessera_core::sign_in::{Browser, SignInError, Step, View};
 
 use self::cookies::BrowserCookies;
 use self::render::render_step;
@@ -66,6 +66,9 @@ impl BrowserRequest {
 /// `GET|POST /auth` (RFC 6749 §4.1.1; OIDC Core §3.1.2.1 allows the form POST).
 pub async fn authorize(State(state): State<AppState>, mut request: BrowserRequest) -> Response {
     let step = state.sign_in().authorize(&request.realm, request.params.take(), request.browser()).await;
+    if let (Some(metrics), View::Error(SignInError::RateLimited(refusal))) = (&state.metrics, &step.view) {
+        metrics.rate_limited(&request.realm, "authorization", refusal.scope);
+    }
     request.render(step, &state)
 }
 

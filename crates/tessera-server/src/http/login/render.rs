@@ -146,6 +146,20 @@ pub fn error_page(realm_name: &str, error: &SignInError) -> Response {
             "The form could not be verified (its security token is missing or wrong). Reload the application and try again.",
         ),
         SignInError::UnknownRealm => (StatusCode::NOT_FOUND, "This sign-in address is not known."),
+        SignInError::RateLimited(refusal) => {
+            let page = MessagePage {
+                realm_name,
+                heading: "We can't sign you in",
+                message: "Too many requests came from here. Wait a moment, then try again.",
+                is_error: true,
+                back: None,
+            };
+            let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page, &[]);
+            // RFC 9110 §10.2.3, rounded up.
+            let seconds = (refusal.retry_after_ms.max(1) + 999) / 1000;
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            return response;
+        }
         SignInError::Busy => {
             (StatusCode::SERVICE_UNAVAILABLE, "Many people are signing in right now. Try again in a moment.")
         }

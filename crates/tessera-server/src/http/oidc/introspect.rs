@@ -24,13 +24,27 @@ pub async fn introspect(
         fail_open: state.introspection_fail_open,
         refresh_tokens: Some(state.store.as_ref()),
     };
-    let response = match introspection.handle(authorization(&headers), &form).await {
+    let answer = introspection.handle(authorization(&headers), &form).await;
+    if let Some(metrics) = &state.metrics {
+        let outcome = match &answer {
+            Ok(body) if body.active => "active",
+            Ok(_) => "inactive",
+            Err(_) => "error",
+        };
+        metrics.introspection(&realm.realm.name, outcome);
+    }
+    let response = match answer {
         Ok(body) => {
             let mut response = Json(body).into_response();
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.refusal(&realm.realm.name, "introspection", &e);
+            }
+            ApiError::from(e).into_response()
+        }
     };
     with_cors(response, introspection.request.cors.allowed(request_origin(&headers)))
 }

@@ -25,7 +25,12 @@ pub async fn revoke(
     // §2.2: 200 whether or not there was anything to revoke.
     let response = match revocation.handle(authorization(&headers), &form).await {
         Ok(_) => StatusCode::OK.into_response(),
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.refusal(&realm.realm.name, "revocation", &e);
+            }
+            ApiError::from(e).into_response()
+        }
     };
     with_cors(response, revocation.request.cors.allowed(request_origin(&headers)))
 }

@@ -28,13 +28,21 @@ pub async fn token(
     };
     let response = match endpoint.exchange(authorization(&headers), &form).await {
         Ok(body) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.token_issued(&realm.realm.name, form.get("grant_type"), &body.access_token);
+            }
             let mut response = Json(body).into_response();
             // RFC 6749 §5.1
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.refusal(&realm.realm.name, "token", &e);
+            }
+            ApiError::from(e).into_response()
+        }
     };
     with_cors(response, endpoint.request.cors.allowed(request_origin(&headers)))
 }
