@@ -26,6 +26,7 @@ pub mod provisioning;
 pub mod realm_info;
 pub mod redirect_uri;
 pub mod request;
+pub mod resource;
 pub mod revocation;
 pub mod scope;
 pub mod secret;

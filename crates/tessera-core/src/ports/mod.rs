@@ -135,6 +135,7 @@ pub trait Store:
     + AuditStore
     + AuthorizationCodeStore
     + DeviceGrantStore
+    + PushedRequestStore
     + RefreshTokenStore
     + SessionStore
     + LoginFailureStore
@@ -157,6 +158,7 @@ impl<T> Store for T where
         + AuditStore
         + AuthorizationCodeStore
         + DeviceGrantStore
+        + PushedRequestStore
         + RefreshTokenStore
         + SessionStore
         + LoginFailureStore

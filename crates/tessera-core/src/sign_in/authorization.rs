@@ -12,7 +12,9 @@ use tessera_proto::{ErrorCode, ScopeSet};
 use crate::model::{AuthorizationCode, Client};
 use crate::pkce::{CodeChallenge, PkceError};
 use crate::redirect_uri::RedirectUri;
-use crate::request::FormParams;
+use crate::model::Resources;
+use crate::request::{FormParams, parse_resources};
+use crate::resource::check_registered;
 use crate::scope::grant_scopes;
 use crate::secret::{SecretError, random_token, token_hash};
 use crate::sign_in::SignInPolicy;
@@ -100,6 +102,9 @@ pub struct AuthorizationRequest {
     /// Pages sealed before response modes existed carry none: the query, as then.
     #[serde(default)]
     pub response_mode: ResponseMode,
+    /// RFC 8707 §2: the resources the grant is for, registered for the client.
+    #[serde(default)]
+    pub resources: Resources,
 }
 
 /// An error sent back to the client's redirect URI (RFC 6749 §4.1.2.1).
@@ -216,6 +221,10 @@ impl AuthorizationRequest {
         };
         let scopes = grant_scopes(client, requested.as_ref(), realm_scopes)
             .map_err(|_| refuse(ErrorCode::InvalidScope, "a requested scope is not allowed for this client"))?;
+        // RFC 8707 §2: an unknown, unregistered or malformed resource is `invalid_target`.
+        let resources = parse_resources(params)
+            .and_then(|r| check_registered(&r, client).map(|()| r))
+            .map_err(|_| refuse(ErrorCode::InvalidTarget, "a requested resource is not allowed for this client"))?;
         let challenge = CodeChallenge::parse(params.get("code_challenge"), params.get("code_challenge_method"))
             .map_err(|e| match e {
                 PkceError::UnsupportedMethod => {
@@ -247,6 +256,7 @@ impl AuthorizationRequest {
             max_age,
             login_hint: params.get("login_hint").map(|h| h.chars().take(255).collect()),
             response_mode,
+            resources,
         })
     }
 
@@ -281,6 +291,7 @@ impl AuthorizationRequest {
             scope: self.scope.clone(),
             nonce: self.nonce.clone(),
             code_challenge: self.code_challenge.clone(),
+            resources: self.resources.clone(),
             auth_time,
             created_at: now,
             expires_at: now + CODE_LIFETIME,
