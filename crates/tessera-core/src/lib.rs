@@ -19,6 +19,7 @@ pub mod key_service;
 pub mod keys;
 pub mod mappers;
 pub mod model;
+pub mod par;
 pub mod password;
 pub mod pkce;
 pub mod ports;

@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tessera_core::introspection::TokenIntrospection;
+use tessera_core::introspection::{INTROSPECTION_JWT_MEDIA_TYPE, TokenIntrospection};
 
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, accepts, authorization};
 use crate::state::AppState;
 
 pub async fn introspect(
@@ -24,9 +24,19 @@ pub async fn introspect(
         fail_open: state.introspection_fail_open,
         refresh_tokens: Some(state.store.as_ref()),
     };
-    let response = match introspection.handle(authorization(&headers), &form).await {
-        Ok(body) => {
-            let mut response = Json(body).into_response();
+    // RFC 9701 §4: a caller that accepts the JWT media type gets a signed answer.
+    let response = if accepts(&headers, INTROSPECTION_JWT_MEDIA_TYPE) {
+        introspection.handle_signed(authorization(&headers), &form).await.map(|jwt| {
+            let mut response = jwt.into_response();
+            let media_type = HeaderValue::from_static(INTROSPECTION_JWT_MEDIA_TYPE);
+            response.headers_mut().insert(header::CONTENT_TYPE, media_type);
+            response
+        })
+    } else {
+        introspection.handle(authorization(&headers), &form).await.map(|body| Json(body).into_response())
+    };
+    let response = match response {
+        Ok(mut response) => {
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
