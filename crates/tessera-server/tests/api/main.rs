@@ -20,6 +20,7 @@ mod lifecycle;
 mod multinode;
 mod python_keycloak;
 mod python_keycloak_admin;
+mod resource_indicators;
 mod roles;
 mod rotation;
 mod signin;
