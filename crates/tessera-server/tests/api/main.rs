@@ -12,6 +12,7 @@ mod discovery;
 mod errors;
 mod hardening;
 mod import;
+mod introspection_jwt;
 mod janitor;
 mod jwks;
 mod keycloak_libs;
