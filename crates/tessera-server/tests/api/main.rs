@@ -19,6 +19,7 @@ mod keycloak_libs;
 mod keycloak_wire;
 mod lifecycle;
 mod multinode;
+mod openid_client;
 mod par;
 mod python_keycloak;
 mod python_keycloak_admin;
