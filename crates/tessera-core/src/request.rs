@@ -6,8 +6,8 @@ use secrecy::SecretString;
 use tessera_proto::ScopeSet;
 
 use crate::OAuthError;
-use crate::redirect_uri::RedirectUri;
 use crate::model::Resources;
+use crate::redirect_uri::RedirectUri;
 
 /// The longest value (in bytes) each parameter may have where a request enters: our own codes, refresh
 /// tokens and CSRF tokens are 43 characters; JWTs (`token`, `id_token_hint`) a few KB. Anything longer is
@@ -56,7 +56,8 @@ impl FormParams {
     pub fn new(pairs: Vec<(String, String)>) -> Result<Self, OAuthError> {
         // A set, not pairwise comparison: a 64 KiB body can hold thousands of pairs.
         let mut seen = std::collections::HashSet::with_capacity(pairs.len());
-        let repeated = pairs.iter().find(|(name, _)| !REPEATABLE.contains(&name.as_str()) && !seen.insert(name.as_str()));
+        let repeated =
+            pairs.iter().find(|(name, _)| !REPEATABLE.contains(&name.as_str()) && !seen.insert(name.as_str()));
         if let Some((name, _)) = repeated {
             let name: String = name.chars().take(64).collect();
             return Err(OAuthError::InvalidRequest(Cow::Owned(format!("parameter {name} is repeated"))));
@@ -225,9 +226,8 @@ impl TokenRequest {
 
 /// Every `resource` of a form (the parameter may repeat, RFC 8707 §2); a malformed one is `invalid_target`.
 pub fn parse_resources(form: &FormParams) -> Result<Resources, OAuthError> {
-    Resources::parse(form.get_all("resource")).ok_or(OAuthError::InvalidTarget(Cow::Borrowed(
-        "resource must be at most 16 absolute URIs without a fragment",
-    )))
+    Resources::parse(form.get_all("resource"))
+        .ok_or(OAuthError::InvalidTarget(Cow::Borrowed("resource must be at most 16 absolute URIs without a fragment")))
 }
 
 fn parse_scope(form: &FormParams) -> Result<Option<ScopeSet>, OAuthError> {
@@ -266,7 +266,8 @@ mod tests {
         let f = form(&[("grant_type", "authorization_code"), ("redirect_uri", "https://a/cb")]).unwrap();
         assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidRequest(_))));
         let f = form(&[("grant_type", "authorization_code"), ("code", "c"), ("code_verifier", "v")]).unwrap();
-        let TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, .. } = TokenRequest::parse(&f).unwrap()
+        let TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, .. } =
+            TokenRequest::parse(&f).unwrap()
         else {
             panic!("a code request")
         };

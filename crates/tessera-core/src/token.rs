@@ -6,8 +6,8 @@ use crate::keys::{KeyError, KeyRing, SigningKey};
 use std::sync::Arc;
 
 use crate::mappers::MappedClaims;
-use crate::model::{Client, Realm};
 use crate::model::Resources;
+use crate::model::{Client, Realm};
 use crate::secret::random_token;
 
 /// An access token's claims and the mapped ones, serialized as one object without copying either.

@@ -6,9 +6,9 @@ use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
+use tessera_core::model::Resources;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::UserNotBefore;
-use tessera_core::model::Resources;
 use tessera_core::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, DeviceGrant, DeviceStatus, KeyState, LoginFailures, Realm,
     RefreshToken, RevokedToken, RoleMappings, SecretHash, SsoSession, StoredSigningKey, User,

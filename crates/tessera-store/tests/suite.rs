@@ -18,10 +18,10 @@ mod device;
 mod janitor;
 #[path = "suite/listing.rs"]
 mod listing;
-#[path = "suite/roles.rs"]
-mod roles;
 #[path = "suite/pushed.rs"]
 mod pushed;
+#[path = "suite/roles.rs"]
+mod roles;
 #[path = "suite/sign_in.rs"]
 mod sign_in;
 #[path = "suite/user_revocation.rs"]

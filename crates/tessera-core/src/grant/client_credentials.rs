@@ -8,8 +8,8 @@ use tessera_proto::{AccessTokenClaims, ScopeSet, TokenResponse};
 
 use crate::OAuthError;
 use crate::mappers::{Subject, TokenKind, map_claims};
-use crate::model::{Client, RealmContext};
 use crate::model::Resources;
+use crate::model::{Client, RealmContext};
 use crate::scope::grant_scopes;
 use crate::token::AccessTokenGrant;
 

@@ -20,8 +20,8 @@ pub use grant::{
 };
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
-pub use resource::Resources;
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
+pub use resource::Resources;
 pub use roles::{AccessModel, Group, MappedClaims, ProtocolMapper, Role, RoleMappings, default_role_name};
 pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};
 pub use user_search::{SearchTerm, UserSearch, search_key};

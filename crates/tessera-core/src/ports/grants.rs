@@ -167,7 +167,12 @@ pub struct Purged {
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.codes + self.sessions + self.refresh_tokens + self.login_failures + self.device_grants + self.pushed_requests
+        self.codes
+            + self.sessions
+            + self.refresh_tokens
+            + self.login_failures
+            + self.device_grants
+            + self.pushed_requests
     }
 }
 

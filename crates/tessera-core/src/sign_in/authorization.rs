@@ -9,10 +9,10 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use tessera_proto::{ErrorCode, ScopeSet};
 
+use crate::model::Resources;
 use crate::model::{AuthorizationCode, Client};
 use crate::pkce::{CodeChallenge, PkceError};
 use crate::redirect_uri::RedirectUri;
-use crate::model::Resources;
 use crate::request::{FormParams, parse_resources};
 use crate::resource::check_registered;
 use crate::scope::grant_scopes;
@@ -377,10 +377,16 @@ mod tests {
     fn unknown_client_and_bad_redirect_are_pages_never_redirects_rfc6749_4_1_2_1() {
         let policy = SignInPolicy::of(&crate::provisioning::tests::realm());
         let p = params(&[("client_id", "x"), ("redirect_uri", "https://app.test/cb"), ("response_type", "code")]);
-        assert!(matches!(AuthorizationRequest::check(&p, None, &policy, &[], false), Err(AuthorizationRefusal::Page(_))));
+        assert!(matches!(
+            AuthorizationRequest::check(&p, None, &policy, &[], false),
+            Err(AuthorizationRefusal::Page(_))
+        ));
         let p = params(&[("client_id", "x"), ("redirect_uri", "https://evil.test/cb"), ("response_type", "token")]);
         let c = spa();
-        assert!(matches!(AuthorizationRequest::check(&p, Some(&c), &policy, &[], false), Err(AuthorizationRefusal::Page(_))));
+        assert!(matches!(
+            AuthorizationRequest::check(&p, Some(&c), &policy, &[], false),
+            Err(AuthorizationRefusal::Page(_))
+        ));
     }
 
     #[test]
@@ -389,7 +395,8 @@ mod tests {
         let c = spa();
         for rt in ["token", "id_token", "code id_token", "code token"] {
             let p = params(&[("redirect_uri", "https://app.test/cb"), ("response_type", rt), ("state", "s1")]);
-            let Err(AuthorizationRefusal::Redirect(r)) = AuthorizationRequest::check(&p, Some(&c), &policy, &[], false) else {
+            let Err(AuthorizationRefusal::Redirect(r)) = AuthorizationRequest::check(&p, Some(&c), &policy, &[], false)
+            else {
                 panic!("{rt} must be refused by redirect");
             };
             assert_eq!(r.error, ErrorCode::UnsupportedResponseType);

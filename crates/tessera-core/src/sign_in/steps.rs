@@ -40,17 +40,20 @@ async fn authorize(flow: Flow<'_>, params: Option<FormParams>) -> Result<Step, S
         (Some(uri), Some(c)) if uri.starts_with(REQUEST_URI_PREFIX) => {
             let s = flow.service;
             let taken = take_pushed(s.store, &flow.realm.realm.id, uri, &c.client_id, s.now).await?;
-            let expired = "The sign-in request has expired or was already used. Go back to the application and start again.";
+            let expired =
+                "The sign-in request has expired or was already used. Go back to the application and start again.";
             (taken.ok_or(SignInError::bad_request(expired))?, true)
         }
         _ => (params, false),
     };
-    let request = match AuthorizationRequest::check(&params, client.as_deref(), &flow.policy, &flow.realm.scopes, pushed)
-    {
-        Ok(r) => r,
-        Err(AuthorizationRefusal::Page(message)) => return Err(SignInError::BadRequest(message)),
-        Err(AuthorizationRefusal::Redirect(r)) => return Ok(flow.answer(r.response(&flow.realm.issuer), Vec::new())),
-    };
+    let request =
+        match AuthorizationRequest::check(&params, client.as_deref(), &flow.policy, &flow.realm.scopes, pushed) {
+            Ok(r) => r,
+            Err(AuthorizationRefusal::Page(message)) => return Err(SignInError::BadRequest(message)),
+            Err(AuthorizationRefusal::Redirect(r)) => {
+                return Ok(flow.answer(r.response(&flow.realm.issuer), Vec::new()));
+            }
+        };
     let client = client.ok_or(SignInError::bad_request("The application is not known."))?;
     // OIDC Core §3.1.2.1: `prompt=login` and an expired `max_age` ask again even with a session.
     if let Some((session, user)) = flow.current_session().await?

@@ -14,6 +14,8 @@ use crate::resource_indicators::{ORDERS, acme_with_client_attributes};
 use crate::signin::{Browser, Pkce, SPA, SPA_REDIRECT, WEB, WEB_SECRET, acme, error_of, pkce, query_of, redeem_spa};
 use crate::support::claims_of;
 
+type Form = Vec<(&'static str, String)>;
+
 const PAR_PATH: &str = "/realms/acme/protocol/openid-connect/ext/par/request";
 const PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
@@ -130,7 +132,7 @@ async fn rfc9126_2_1_pushed_parameters_get_the_authorization_endpoints_checks_as
     let without = |name: &'static str| -> Vec<(&str, String)> {
         spa_parameters(&p).into_iter().filter(|(n, _)| *n != name).collect()
     };
-    let cases: Vec<(&str, Vec<(&str, String)>, &str)> = vec![
+    let cases: Vec<(&str, Form, &str)> = vec![
         // §2.1: "request_uri ... MUST NOT be provided".
         ("request_uri", with("request_uri", &format!("{PREFIX}x")), "invalid_request"),
         ("unregistered redirect_uri", with("redirect_uri", "https://evil.test/cb"), "invalid_request"),
