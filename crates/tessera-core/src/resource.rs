@@ -33,6 +33,13 @@ pub fn registered_resources(client: &Client) -> impl Iterator<Item = &str> {
         .chain(client.audiences.iter().map(String::as_str).filter(|a| is_resource_uri(a)))
 }
 
+/// The first value of the client's [`RESOURCES_ATTRIBUTE`] that is not an absolute URI without a fragment:
+/// the admin API refuses to store it, since no request could ever name it.
+pub fn malformed_registered_resource(client: &Client) -> Option<&str> {
+    let listed = client.attributes.get(RESOURCES_ATTRIBUTE).map(String::as_str).unwrap_or("");
+    listed.split("##").map(str::trim).filter(|r| !r.is_empty()).find(|r| !is_resource_uri(r))
+}
+
 /// §2: every value must be registered for `client`, else `invalid_target`.
 pub fn check_registered(resources: &Resources, client: &Client) -> Result<(), OAuthError> {
     if resources.iter().all(|r| registered_resources(client).any(|known| known == r)) {
