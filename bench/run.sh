@@ -107,6 +107,9 @@ for alg in RS256 ES256 EdDSA; do
   secret=$(T client create --realm "$realm" bench --default-scope api:read | sed -n 's/^client_secret: //p')
   auth[$alg]=$(printf 'bench:%s' "$secret" | base64 -w0)
 done
+# #17: a client that names its API with `resource=` (RFC 8707), against the plain ES256 client.
+secret=$(T client create --realm es256 bench-resource --default-scope api:read --resource https://orders.bench.test/ | sed -n 's/^client_secret: //p')
+auth[resource]=$(printf 'bench-resource:%s' "$secret" | base64 -w0)
 secret=$(T client create --realm rs256 bench-reuse --default-scope api:read --token-reuse 0.5 | sed -n 's/^client_secret: //p')
 auth[reuse]=$(printf 'bench-reuse:%s' "$secret" | base64 -w0)
 # #13: a service account holding 10 realm roles and 2 client roles, mapped by the `roles` scope's 3 mappers
@@ -143,11 +146,17 @@ measure tessera "client_credentials ES256, admin writing 10/s" "$base/es256/prot
 kill "$writer"; wait "$writer" 2>/dev/null || true
 lua "$work/t-roles.lua" POST "grant_type=client_credentials" "${auth[roles]}"
 measure tessera "client_credentials ES256, 12 roles 3 mappers" "$base/es256/protocol/openid-connect/token" "$work/t-roles.lua"
+lua "$work/t-resource.lua" POST "grant_type=client_credentials&resource=https%3A%2F%2Forders.bench.test%2F" "${auth[resource]}"
+measure tessera "client_credentials ES256, resource=" "$base/es256/protocol/openid-connect/token" "$work/t-resource.lua"
 lua "$work/t-reuse.lua" POST "grant_type=client_credentials" "${auth[reuse]}"
 measure tessera "client_credentials RS256, reuse window" "$base/rs256/protocol/openid-connect/token" "$work/t-reuse.lua"
 token=$(curl -s -H "Authorization: Basic ${auth[RS256]}" -d grant_type=client_credentials "$base/rs256/protocol/openid-connect/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
 lua "$work/t-intro.lua" POST "token=$token" "${auth[RS256]}"
 measure tessera "introspection RS256" "$base/rs256/protocol/openid-connect/token/introspect" "$work/t-intro.lua"
+# #17: the same introspection answered as an RFC 9701 JWT (one more RS256 signature per answer).
+cp "$work/t-intro.lua" "$work/t-intro-jwt.lua"
+echo 'wrk.headers["Accept"] = "application/token-introspection+jwt"' >>"$work/t-intro-jwt.lua"
+measure tessera "introspection RS256, JWT answer" "$base/rs256/protocol/openid-connect/token/introspect" "$work/t-intro-jwt.lua"
 lua "$work/get.lua" GET "" ""
 measure tessera "JWKS" "$base/rs256/protocol/openid-connect/certs" "$work/get.lua"
 # #15: the plain ES256 client again with metrics on (a management listener) and every rate limit on, set high
@@ -223,7 +232,7 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if b else "–"
 for s, r, c, rps, p50, p99, err, cpu, rss in rows:
     rps = float(rps)
-    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "").replace(", metrics + rate limits, Redis", "").replace(", metrics + rate limits", "")
+    alg_row = r.replace(", reuse window", "").replace(", resource=", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "").replace(", metrics + rate limits, Redis", "").replace(", metrics + rate limits", "")
     node = by.get(("node-oidc", alg_row, c), (0,))[0] if s == "tessera" else 0
     floor = by.get(("floor", alg_row, c), (0,))[0] if s == "tessera" else 0
     print(f"| {s} | {r} | {c} | {rps:,.0f} | {p50} | {p99} | {err} | {cpu} | {rss} | {ratio(rps, node) if node else '–'} | {ratio(rps, floor) if floor else '–'} |")

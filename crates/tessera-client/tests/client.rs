@@ -194,3 +194,34 @@ async fn only_5xx_and_connection_errors_are_retried_and_the_bearer_header_is_add
     let api = flaky.authorize(reqwest::Client::new().get(format!("{}/api", idp.uri()))).await.unwrap();
     assert_eq!(api.send().await.unwrap().status(), 204);
 }
+
+/// RFC 8707 §2: `.resource(…)` gets a token whose `aud` is exactly that API; an unregistered resource is
+/// the server's `invalid_target`, surfaced as such.
+#[tokio::test]
+async fn a_resource_gives_a_token_for_that_api_only_and_an_unregistered_one_is_invalid_target_rfc8707_2() {
+    use base64::Engine;
+    let server = TestServer::spawn().await;
+    server.realm("shop", SigningAlgorithm::Es256, &["api:read"]).await;
+    let spec = tessera_core::provisioning::NewClient {
+        client_id: "svc".into(),
+        service_accounts_enabled: true,
+        default_scopes: vec!["api:read".into()],
+        resources: vec!["https://orders.shop.test/".into()],
+        ..Default::default()
+    };
+    let secret = server.client("shop", spec).await.secret;
+    let source = |resource: &str| {
+        TokenSource::builder()
+            .issuer(server.issuer("shop"))
+            .client_id("svc")
+            .client_secret(ClientSecret::Value(secret.clone()))
+            .resource(resource)
+            .build()
+    };
+    let token = source("https://orders.shop.test/").await.unwrap().token().await.unwrap();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(claims["aud"], "https://orders.shop.test/");
+    let refused = source("https://payroll.shop.test/").await.unwrap().token().await.unwrap_err();
+    assert!(matches!(refused, TokenError::OAuth { status: 400, error: ErrorCode::InvalidTarget, .. }), "{refused:?}");
+}

@@ -27,6 +27,9 @@ pub enum OAuthError {
     UnsupportedGrantType(Cow<'static, str>),
     #[error("invalid_scope: {0}")]
     InvalidScope(Cow<'static, str>),
+    /// RFC 6749 §4.1.2.1, answered by the pushed authorization request endpoint (RFC 9126 §2.3).
+    #[error("unsupported_response_type: {0}")]
+    UnsupportedResponseType(Cow<'static, str>),
     /// RFC 6750 §3.1: a protected resource (userinfo) was called without a token.
     #[error("no bearer token")]
     BearerMissing,
@@ -85,6 +88,7 @@ impl OAuthError {
             Self::UnauthorizedClient(_) => ErrorCode::UnauthorizedClient,
             Self::UnsupportedGrantType(_) => ErrorCode::UnsupportedGrantType,
             Self::InvalidScope(_) => ErrorCode::InvalidScope,
+            Self::UnsupportedResponseType(_) => ErrorCode::UnsupportedResponseType,
             Self::BearerMissing => ErrorCode::InvalidRequest,
             Self::InvalidToken(_) => ErrorCode::InvalidToken,
             Self::InsufficientScope(_) => ErrorCode::InsufficientScope,
@@ -108,6 +112,7 @@ impl OAuthError {
             | Self::UnauthorizedClient(d)
             | Self::UnsupportedGrantType(d)
             | Self::InvalidScope(d)
+            | Self::UnsupportedResponseType(d)
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
             | Self::AccessDenied(d)

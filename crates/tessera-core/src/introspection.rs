@@ -2,6 +2,7 @@
 //! lookups (denylist, not-before instants, the cached client): no database read in the steady state.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use tessera_proto::IntrospectionResponse;
 
@@ -17,6 +18,22 @@ use crate::token::{is_access_token_shaped, verify_access_token};
 /// The realm attribute saying who may introspect which tokens: `audience` (the default: a token's own
 /// client and the clients named in its `aud`) or `realm` (any confidential client of the realm).
 pub const INTROSPECTION_SCOPE_ATTRIBUTE: &str = "tessera.introspection.scope";
+
+/// RFC 9701 §4: the media type a caller sends in `Accept` for a signed answer, and the answer's; §5: the
+/// JWT's `typ` is the same without `application/`.
+pub const INTROSPECTION_JWT_MEDIA_TYPE: &str = "application/token-introspection+jwt";
+pub const INTROSPECTION_JWT_TYPE: &str = "token-introspection+jwt";
+
+/// RFC 9701 §5: the claims of a signed introspection answer. No `sub` or `exp` at the top: the JWT is a
+/// statement about a token, never mistaken for one.
+#[derive(serde::Serialize)]
+struct SignedIntrospection<'a> {
+    iss: &'a str,
+    /// The resource server that asked.
+    aud: &'a str,
+    iat: i64,
+    token_introspection: &'a IntrospectionResponse,
+}
 
 pub struct TokenIntrospection<'a> {
     pub request: ClientRequest<'a>,
@@ -34,6 +51,32 @@ impl TokenIntrospection<'_> {
         authorization: Option<&str>,
         form: &FormParams,
     ) -> Result<IntrospectionResponse, OAuthError> {
+        Ok(self.answer(authorization, form).await?.1)
+    }
+
+    /// RFC 9701 §5: the answer as a JWT signed with the realm's active key, for the caller (`aud`), and whether
+    /// the token is active.
+    pub async fn handle_signed(
+        &self,
+        authorization: Option<&str>,
+        form: &FormParams,
+    ) -> Result<(String, bool), OAuthError> {
+        let (caller, answer) = self.answer(authorization, form).await?;
+        let realm = self.request.realm;
+        let claims = SignedIntrospection {
+            iss: &realm.issuer,
+            aud: &caller.client_id,
+            iat: self.request.now,
+            token_introspection: &answer,
+        };
+        Ok((realm.keys.active().sign_typed(INTROSPECTION_JWT_TYPE, &claims)?, answer.active))
+    }
+
+    async fn answer(
+        &self,
+        authorization: Option<&str>,
+        form: &FormParams,
+    ) -> Result<(Arc<Client>, IntrospectionResponse), OAuthError> {
         // §2.1: only a confidential client may introspect; a public one counts as unauthenticated.
         let caller = self.request.authenticate_client(authorization, form, Some("introspection")).await?;
         if caller.public_client {
@@ -46,7 +89,8 @@ impl TokenIntrospection<'_> {
             Some(store) if !is_access_token_shaped(token) => self.inspect_refresh(store, token).await?,
             _ => self.inspect(token).await?,
         };
-        Ok(if self.may_see(&caller, &answer) { answer } else { IntrospectionResponse::inactive() })
+        let answer = if self.may_see(&caller, &answer) { answer } else { IntrospectionResponse::inactive() };
+        Ok((caller, answer))
     }
 
     /// RFC 7662 §4: "the authorization server MUST determine whether or not the protected resource is

@@ -55,6 +55,9 @@ pub fn describe(purged: &Purged) -> String {
     if purged.device_grants > 0 {
         words.push_str(&format!(" device_grants={}", purged.device_grants));
     }
+    if purged.pushed_requests > 0 {
+        words.push_str(&format!(" pushed_authorization_requests={}", purged.pushed_requests));
+    }
     words
 }
 
@@ -74,6 +77,7 @@ pub async fn purge_realms(store: &dyn Store, audit: &dyn AuditSink, now: i64) ->
         total.refresh_tokens += purged.refresh_tokens;
         total.login_failures += purged.login_failures;
         total.device_grants += purged.device_grants;
+        total.pushed_requests += purged.pushed_requests;
     }
     Ok(total)
 }

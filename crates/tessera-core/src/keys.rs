@@ -146,6 +146,13 @@ impl SigningKey {
         self.sign_with_header(&self.jwt_header, claims)
     }
 
+    /// A JWS compact serialization of `claims` with the media type `typ` (RFC 7515 §4.1.9), for the less
+    /// frequent kinds (RFC 9701's `token-introspection+jwt`).
+    pub fn sign_typed(&self, typ: &str, claims: &impl Serialize) -> Result<String, KeyError> {
+        let header = serde_json::json!({ "alg": self.alg.as_str(), "typ": typ, "kid": self.kid });
+        self.sign_with_header(&b64(header.to_string().as_bytes()), claims)
+    }
+
     fn sign_with_header(&self, header: &str, claims: &impl Serialize) -> Result<String, KeyError> {
         let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
         let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 400);

@@ -23,6 +23,8 @@ pub enum ProvisioningError {
     ScopeName(String),
     #[error("scope {0:?} does not exist in this realm")]
     UnknownScope(String),
+    #[error("invalid resource {0:?}: use an absolute URI without a fragment (RFC 8707 §2)")]
+    Resource(String),
     #[error("invalid username {0:?}")]
     Username(String),
     #[error("the password could not be hashed")]
@@ -207,6 +209,8 @@ pub struct NewClient {
     pub consent_required: bool,
     /// The token reuse window, as a fraction of the token lifetime (see [`Client::token_reuse_fraction`]).
     pub token_reuse: Option<f64>,
+    /// RFC 8707: the resource URIs the client may ask tokens for (see [`crate::resource`]).
+    pub resources: Vec<String>,
 }
 
 /// A new client; a confidential one comes with a fresh secret, returned here and never stored in clear.
@@ -224,6 +228,16 @@ pub fn new_client(
         spec.default_scopes.iter().chain(&spec.optional_scopes).find(|s| !known_scopes.iter().any(|k| &k.name == *s))
     {
         return Err(ProvisioningError::UnknownScope(unknown.clone()));
+    }
+    if let Some(bad) = spec.resources.iter().find(|r| !crate::model::resource::is_resource_uri(r)) {
+        return Err(ProvisioningError::Resource(bad.clone()));
+    }
+    let mut attributes = BTreeMap::new();
+    if let Some(f) = spec.token_reuse {
+        attributes.insert(crate::model::TOKEN_REUSE_ATTRIBUTE.to_owned(), f.to_string());
+    }
+    if !spec.resources.is_empty() {
+        attributes.insert(crate::resource::RESOURCES_ATTRIBUTE.to_owned(), spec.resources.join("##"));
     }
     let secret = if spec.public_client { None } else { Some(generate_client_secret()?) };
     let secrets = secret
@@ -246,10 +260,7 @@ pub fn new_client(
         default_scopes: spec.default_scopes.clone(),
         optional_scopes: spec.optional_scopes.clone(),
         audiences: spec.audiences.clone(),
-        attributes: spec
-            .token_reuse
-            .map(|f| BTreeMap::from([(crate::model::TOKEN_REUSE_ATTRIBUTE.to_owned(), f.to_string())]))
-            .unwrap_or_default(),
+        attributes,
         service_account_user_id: (spec.service_accounts_enabled && !spec.public_client).then(new_id),
         secrets,
         not_before: 0,

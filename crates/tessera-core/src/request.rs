@@ -6,6 +6,7 @@ use secrecy::SecretString;
 use tessera_proto::ScopeSet;
 
 use crate::OAuthError;
+use crate::model::Resources;
 use crate::redirect_uri::RedirectUri;
 
 /// The longest value (in bytes) each parameter may have where a request enters: our own codes, refresh
@@ -38,8 +39,11 @@ fn max_len(name: &str) -> usize {
     }
 }
 
+/// The parameters a request may repeat: RFC 8707 §2's `resource` (one per target).
+const REPEATABLE: [&str; 1] = ["resource"];
+
 /// `application/x-www-form-urlencoded` pairs with RFC 6749 §3.2's rules applied: a repeated parameter is
-/// refused, and one sent without a value is treated as omitted.
+/// refused (except those of [`REPEATABLE`]), and one sent without a value is treated as omitted.
 #[derive(Debug, Clone, Default)]
 pub struct FormParams(Vec<(String, String)>);
 
@@ -52,7 +56,9 @@ impl FormParams {
     pub fn new(pairs: Vec<(String, String)>) -> Result<Self, OAuthError> {
         // A set, not pairwise comparison: a 64 KiB body can hold thousands of pairs.
         let mut seen = std::collections::HashSet::with_capacity(pairs.len());
-        if let Some((name, _)) = pairs.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+        let repeated =
+            pairs.iter().find(|(name, _)| !REPEATABLE.contains(&name.as_str()) && !seen.insert(name.as_str()));
+        if let Some((name, _)) = repeated {
             let name: String = name.chars().take(64).collect();
             return Err(OAuthError::InvalidRequest(Cow::Owned(format!("parameter {name} is repeated"))));
         }
@@ -65,6 +71,16 @@ impl FormParams {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+
+    /// Every non-empty value of a repeatable parameter, in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(n, v)| n == name && !v.is_empty()).map(|(_, v)| v.as_str())
+    }
+
+    /// The pairs as received (a pushed authorization request keeps them for the authorization endpoint).
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
     }
 
     fn require(&self, name: &'static str) -> Result<&str, OAuthError> {
@@ -116,15 +132,20 @@ impl GrantType {
 #[derive(Debug, Clone)]
 pub enum TokenRequest {
     /// RFC 6749 §4.4.2
-    ClientCredentials { scope: Option<ScopeSet> },
+    ClientCredentials { scope: Option<ScopeSet>, resource: Resources },
     /// RFC 6749 §4.1.3, RFC 7636 §4.5
-    AuthorizationCode { code: String, redirect_uri: Option<RedirectUri>, code_verifier: Option<String> },
+    AuthorizationCode {
+        code: String,
+        redirect_uri: Option<RedirectUri>,
+        code_verifier: Option<String>,
+        resource: Resources,
+    },
     /// RFC 6749 §6
-    RefreshToken { refresh_token: String, scope: Option<ScopeSet> },
+    RefreshToken { refresh_token: String, scope: Option<ScopeSet>, resource: Resources },
     /// RFC 6749 §4.3.2
-    Password { username: String, password: SecretString, scope: Option<ScopeSet> },
+    Password { username: String, password: SecretString, scope: Option<ScopeSet>, resource: Resources },
     /// RFC 8628 §3.4
-    DeviceCode { device_code: String },
+    DeviceCode { device_code: String, resource: Resources },
     /// RFC 8693 §2.1
     TokenExchange(TokenExchangeRequest),
 }
@@ -136,7 +157,7 @@ pub struct TokenExchangeRequest {
     pub subject_token_type: String,
     pub requested_token_type: Option<String>,
     pub audience: Option<String>,
-    pub resource: Option<String>,
+    pub resource: Resources,
     pub scope: Option<ScopeSet>,
     pub actor_token: Option<String>,
     pub actor_token_type: Option<String>,
@@ -156,8 +177,10 @@ impl TokenRequest {
                 name.chars().take(64).collect::<String>()
             ))));
         };
+        // RFC 8707 §2: checked against the client by each grant; malformed values are refused here.
+        let resource = parse_resources(form)?;
         match grant_type {
-            GrantType::ClientCredentials => Ok(Self::ClientCredentials { scope: parse_scope(form)? }),
+            GrantType::ClientCredentials => Ok(Self::ClientCredentials { scope: parse_scope(form)?, resource }),
             GrantType::AuthorizationCode => Ok(Self::AuthorizationCode {
                 code: form.require("code")?.to_owned(),
                 redirect_uri: form
@@ -165,17 +188,22 @@ impl TokenRequest {
                     .map(|r| RedirectUri::parse(r).ok_or(OAuthError::invalid_request("the redirect_uri is malformed")))
                     .transpose()?,
                 code_verifier: form.get("code_verifier").map(str::to_owned),
+                resource,
             }),
             GrantType::RefreshToken => Ok(Self::RefreshToken {
                 refresh_token: form.require("refresh_token")?.to_owned(),
                 scope: parse_scope(form)?,
+                resource,
             }),
             GrantType::Password => Ok(Self::Password {
                 username: form.require("username")?.to_owned(),
                 password: SecretString::from(form.require("password")?.to_owned()),
                 scope: parse_scope(form)?,
+                resource,
             }),
-            GrantType::DeviceCode => Ok(Self::DeviceCode { device_code: form.require("device_code")?.to_owned() }),
+            GrantType::DeviceCode => {
+                Ok(Self::DeviceCode { device_code: form.require("device_code")?.to_owned(), resource })
+            }
             GrantType::TokenExchange => {
                 let owned = |name: &str| form.get(name).map(str::to_owned);
                 Ok(Self::TokenExchange(TokenExchangeRequest {
@@ -183,7 +211,7 @@ impl TokenRequest {
                     subject_token_type: form.require("subject_token_type")?.to_owned(),
                     requested_token_type: owned("requested_token_type"),
                     audience: owned("audience"),
-                    resource: owned("resource"),
+                    resource,
                     scope: parse_scope(form)?,
                     actor_token: owned("actor_token"),
                     actor_token_type: owned("actor_token_type"),
@@ -194,6 +222,12 @@ impl TokenRequest {
             }
         }
     }
+}
+
+/// Every `resource` of a form (the parameter may repeat, RFC 8707 §2); a malformed one is `invalid_target`.
+pub fn parse_resources(form: &FormParams) -> Result<Resources, OAuthError> {
+    Resources::parse(form.get_all("resource"))
+        .ok_or(OAuthError::InvalidTarget(Cow::Borrowed("resource must be at most 16 absolute URIs without a fragment")))
 }
 
 fn parse_scope(form: &FormParams) -> Result<Option<ScopeSet>, OAuthError> {
@@ -222,7 +256,7 @@ mod tests {
     #[test]
     fn empty_values_count_as_omitted_rfc6749_3_2() {
         let f = form(&[("grant_type", "client_credentials"), ("scope", "")]).unwrap();
-        assert!(matches!(TokenRequest::parse(&f).unwrap(), TokenRequest::ClientCredentials { scope: None }));
+        assert!(matches!(TokenRequest::parse(&f).unwrap(), TokenRequest::ClientCredentials { scope: None, .. }));
         let f = form(&[("grant_type", "")]).unwrap();
         assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidRequest(_))));
     }
@@ -232,11 +266,24 @@ mod tests {
         let f = form(&[("grant_type", "authorization_code"), ("redirect_uri", "https://a/cb")]).unwrap();
         assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidRequest(_))));
         let f = form(&[("grant_type", "authorization_code"), ("code", "c"), ("code_verifier", "v")]).unwrap();
-        let TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } = TokenRequest::parse(&f).unwrap()
+        let TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, .. } =
+            TokenRequest::parse(&f).unwrap()
         else {
             panic!("a code request")
         };
         assert_eq!((code.as_str(), redirect_uri, code_verifier.as_deref()), ("c", None, Some("v")));
+    }
+
+    #[test]
+    fn resource_may_repeat_and_must_be_an_absolute_uri_rfc8707_2() {
+        let f = form(&[("grant_type", "client_credentials"), ("resource", "https://a/"), ("resource", "https://b/")])
+            .unwrap();
+        let TokenRequest::ClientCredentials { resource, .. } = TokenRequest::parse(&f).unwrap() else {
+            panic!("a client credentials request")
+        };
+        assert_eq!(resource.iter().collect::<Vec<_>>(), ["https://a/", "https://b/"]);
+        let f = form(&[("grant_type", "client_credentials"), ("resource", "api")]).unwrap();
+        assert!(matches!(TokenRequest::parse(&f), Err(OAuthError::InvalidTarget(_))));
     }
 
     #[test]

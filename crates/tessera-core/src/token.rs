@@ -6,6 +6,7 @@ use crate::keys::{KeyError, KeyRing, SigningKey};
 use std::sync::Arc;
 
 use crate::mappers::MappedClaims;
+use crate::model::Resources;
 use crate::model::{Client, Realm};
 use crate::secret::random_token;
 
@@ -34,21 +35,13 @@ pub struct AccessTokenGrant<'a> {
     pub session_id: Option<&'a str>,
     /// What the protocol mappers add: claims and audiences (shared: a service account's are made once).
     pub mapped: Arc<MappedClaims>,
+    /// RFC 8707 §2: the resources asked for; when any, they are the whole `aud`.
+    pub resources: &'a Resources,
 }
 
 impl AccessTokenGrant<'_> {
     pub fn claims(&self) -> Result<AccessTokenClaims, KeyError> {
-        let mut audiences = self.client.audiences.clone();
-        for a in &self.mapped.audiences {
-            if !audiences.contains(a) {
-                audiences.push(a.clone());
-            }
-        }
-        let aud = match audiences.len() {
-            0 => Audience::One(self.issuer.to_owned()),
-            1 => Audience::One(audiences.swap_remove(0)),
-            _ => Audience::Many(audiences),
-        };
+        let aud = self.resources.audience().unwrap_or_else(|| self.configured_audience());
         let preferred_username = self.mapped.preferred_username.clone().or_else(|| self.preferred_username.clone());
         Ok(AccessTokenClaims {
             iss: self.issuer.to_owned(),
@@ -69,6 +62,21 @@ impl AccessTokenGrant<'_> {
             // The mapped claims are added when signing (`encode`), by reference.
             other: serde_json::Map::new(),
         })
+    }
+
+    /// Without resource indicators: the client's audiences and the mappers', else the issuer (RFC 9068 §3).
+    fn configured_audience(&self) -> Audience {
+        let mut audiences = self.client.audiences.clone();
+        for a in &self.mapped.audiences {
+            if !audiences.contains(a) {
+                audiences.push(a.clone());
+            }
+        }
+        match audiences.len() {
+            0 => Audience::One(self.issuer.to_owned()),
+            1 => Audience::One(audiences.swap_remove(0)),
+            _ => Audience::Many(audiences),
+        }
     }
 
     /// The JWS of `claims` (from [`Self::claims`], perhaps changed) with the mapped claims beside them.

@@ -49,14 +49,15 @@ impl TokenEndpoint<'_> {
         let client = self.request.authenticate_client(authorization, form, None).await?;
         let request = TokenRequest::parse(form)?;
         let response = match request {
-            TokenRequest::ClientCredentials { scope } => {
-                let grant = ClientCredentialsGrant { realm, client: &client, scope: scope.as_ref(), now };
+            TokenRequest::ClientCredentials { scope, resource } => {
+                let grant =
+                    ClientCredentialsGrant { realm, client: &client, scope: scope.as_ref(), resources: &resource, now };
                 match client.token_reuse_fraction() {
                     None => grant.issue()?.0,
                     Some(fraction) => self.issue_or_reuse(&grant, &client, scope.as_ref(), fraction)?,
                 }
             }
-            TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+            TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
                 let ctx = self.person_context();
                 let grant = AuthorizationCodeGrant {
                     ctx: &ctx,
@@ -64,24 +65,38 @@ impl TokenEndpoint<'_> {
                     code: &code,
                     redirect_uri: redirect_uri.as_ref(),
                     code_verifier: code_verifier.as_deref(),
+                    resources: &resource,
                 };
                 grant.issue().await?
             }
-            TokenRequest::RefreshToken { refresh_token, scope } => {
+            TokenRequest::RefreshToken { refresh_token, scope, resource } => {
                 let ctx = self.person_context();
-                RefreshTokenGrant { ctx: &ctx, client: &client, refresh_token: &refresh_token, scope: scope.as_ref() }
+                let grant = RefreshTokenGrant {
+                    ctx: &ctx,
+                    client: &client,
+                    refresh_token: &refresh_token,
+                    scope: scope.as_ref(),
+                    resources: &resource,
+                };
+                grant.issue().await?
+            }
+            TokenRequest::Password { username, password, scope, resource } => {
+                let ctx = self.person_context();
+                let grant = PasswordGrant {
+                    ctx: &ctx,
+                    client: &client,
+                    username: &username,
+                    password,
+                    scope: scope.as_ref(),
+                    resources: &resource,
+                };
+                grant.issue().await?
+            }
+            TokenRequest::DeviceCode { device_code, resource } => {
+                let ctx = self.person_context();
+                DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code, resources: &resource }
                     .issue()
                     .await?
-            }
-            TokenRequest::Password { username, password, scope } => {
-                let ctx = self.person_context();
-                PasswordGrant { ctx: &ctx, client: &client, username: &username, password, scope: scope.as_ref() }
-                    .issue()
-                    .await?
-            }
-            TokenRequest::DeviceCode { device_code } => {
-                let ctx = self.person_context();
-                DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code }.issue().await?
             }
             TokenRequest::TokenExchange(exchange) => {
                 let ctx = self.person_context();
@@ -110,7 +125,9 @@ impl TokenEndpoint<'_> {
     ) -> Result<TokenResponse, OAuthError> {
         let (realm, now) = (&self.request.realm.realm, self.request.now);
         let requested = scope.map(|s| s.to_string()).unwrap_or_default();
-        let key = format!("{}\n{}\n{requested}", realm.id, client.client_id);
+        // RFC 8707: a token for other resources is another token.
+        let resources = grant.resources.to_stored();
+        let key = format!("{}\n{}\n{requested}\n{resources}", realm.id, client.client_id);
         if let Some(t) = self.issued.get(&key) {
             let sub = service_account_subject(client);
             let reuse_until = t.iat + ((t.exp - t.iat) as f64 * fraction) as i64;

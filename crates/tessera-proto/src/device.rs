@@ -21,3 +21,18 @@ pub struct DeviceAuthorizationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<u64>,
 }
+
+/// The pushed authorization response of RFC 9126 §2.2 (status 201).
+///
+/// ```
+/// use tessera_proto::PushedAuthorizationResponse;
+/// let body: PushedAuthorizationResponse = serde_json::from_str(
+///     r#"{"request_uri":"urn:ietf:params:oauth:request_uri:abc","expires_in":60}"#,
+/// ).unwrap();
+/// assert_eq!(body.expires_in, 60);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedAuthorizationResponse {
+    pub request_uri: String,
+    pub expires_in: u64,
+}

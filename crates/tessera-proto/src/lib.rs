@@ -12,7 +12,7 @@ mod realm_info;
 mod scope;
 mod token;
 
-pub use device::DeviceAuthorizationResponse;
+pub use device::{DeviceAuthorizationResponse, PushedAuthorizationResponse};
 pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;

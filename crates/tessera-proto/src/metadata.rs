@@ -24,6 +24,16 @@ pub struct ServerMetadata {
     /// RFC 8628 §4
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
+    /// RFC 9126 §5
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126 §5: whether every client must push (ours: per client, Keycloak's
+    /// `require.pushed.authorization.requests`).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// RFC 9701 §7: the algorithms of signed introspection answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub introspection_signing_alg_values_supported: Vec<String>,
     #[serde(default)]
     pub scopes_supported: Vec<String>,
     #[serde(default)]

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
             Endpoint::RealmInfo => get(realm_info::realm_info),
             Endpoint::ThirdPartyCookiesProbe => get(login::pages::third_party_cookies_probe),
             Endpoint::DeviceAuthorization => post(device::device_authorization),
+            Endpoint::PushedAuthorizationRequest => post(device::pushed_authorization_request),
             Endpoint::DeviceVerification => get(login::device).post(login::device),
             Endpoint::DeviceLogin => post(login::device_login),
             Endpoint::DeviceConsent => post(login::device_consent),

@@ -38,6 +38,8 @@ pub enum Endpoint {
     ThirdPartyCookiesProbe,
     /// RFC 8628 §3.1 at Keycloak's path
     DeviceAuthorization,
+    /// RFC 9126 §2 at Keycloak's path
+    PushedAuthorizationRequest,
     /// RFC 8628 §3.3: the verification URI (GET, and POST of the code form)
     DeviceVerification,
     /// The device flow's login form
@@ -51,7 +53,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 22] = [
+    pub const ALL: [Endpoint; 23] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -69,6 +71,7 @@ impl Endpoint {
         Endpoint::RealmInfo,
         Endpoint::ThirdPartyCookiesProbe,
         Endpoint::DeviceAuthorization,
+        Endpoint::PushedAuthorizationRequest,
         Endpoint::DeviceVerification,
         Endpoint::DeviceLogin,
         Endpoint::DeviceConsent,
@@ -96,6 +99,7 @@ impl Endpoint {
             Endpoint::RealmInfo => "/realms/{realm}",
             Endpoint::ThirdPartyCookiesProbe => "/realms/{realm}/protocol/openid-connect/3p-cookies/step1.html",
             Endpoint::DeviceAuthorization => "/realms/{realm}/protocol/openid-connect/auth/device",
+            Endpoint::PushedAuthorizationRequest => "/realms/{realm}/protocol/openid-connect/ext/par/request",
             Endpoint::DeviceVerification => "/realms/{realm}/device",
             Endpoint::DeviceLogin => "/realms/{realm}/device/login",
             Endpoint::DeviceConsent => "/realms/{realm}/device/consent",

@@ -6,6 +6,7 @@ use tessera_core::client_auth::ClientRequest;
 use tessera_core::cors::CorsClient;
 use tessera_core::device::DeviceAuthorization;
 use tessera_core::model::RealmContext;
+use tessera_core::par::PushedAuthorization;
 use tessera_core::ports::{Clock, Store};
 use tessera_core::secret::{ClientSecretHasher, MasterKey};
 use tessera_core::sign_in::SignIn;
@@ -105,6 +106,15 @@ impl AppState {
         source_ip: Option<&'a str>,
     ) -> DeviceAuthorization<'a> {
         DeviceAuthorization { request: self.client_request(realm, source_ip), store: self.store.as_ref() }
+    }
+
+    /// The pushed authorization request endpoint (RFC 9126 §2) for a client of `realm`.
+    pub fn pushed_authorization<'a>(
+        &'a self,
+        realm: &'a RealmContext,
+        source_ip: Option<&'a str>,
+    ) -> PushedAuthorization<'a> {
+        PushedAuthorization { request: self.client_request(realm, source_ip), store: self.store.as_ref() }
     }
 
     /// The sign-in steps, over this server's directory, store and revocation list.

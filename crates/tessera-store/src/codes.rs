@@ -25,6 +25,7 @@ impl AuthorizationCodeStore for SqlStore {
             .bind(c.auth_time)
             .bind(c.created_at)
             .bind(c.expires_at)
+            .bind(c.resources.to_stored())
             .execute(&self.pool)
             .await
             .map_err(map_err)?;

@@ -27,6 +27,7 @@ impl Janitor for SqlStore {
             sessions: self.purge_with(sql::PURGE_SESSIONS, realm, &[r.dead_by, r.idle_by, r.started_by]).await?,
             login_failures: self.purge_with(sql::PURGE_LOGIN_FAILURES, realm, &[r.failure_windows_started_by]).await?,
             device_grants: self.purge_with(sql::PURGE_DEVICE_GRANTS, realm, &[r.dead_by]).await?,
+            pushed_requests: self.purge_with(sql::PURGE_PUSHED_REQUESTS, realm, &[r.dead_by]).await?,
         })
     }
 }

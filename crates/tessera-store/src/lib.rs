@@ -15,6 +15,7 @@ mod janitor;
 mod keys;
 mod login_failures;
 mod operations;
+mod pushed_requests;
 mod realms;
 mod refresh_tokens;
 mod revocations;
@@ -63,6 +64,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (7, "user not-before", include_str!("../migrations/sqlite/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/sqlite/0008_admin_events.sql")),
             (9, "user search", include_str!("../migrations/sqlite/0009_user_search.sql")),
+            (11, "resources and PAR", include_str!("../migrations/sqlite/0011_resources_and_par.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -74,6 +76,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (7, "user not-before", include_str!("../migrations/postgres/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/postgres/0008_admin_events.sql")),
             (9, "user search", include_str!("../migrations/postgres/0009_user_search.sql")),
+            (11, "resources and PAR", include_str!("../migrations/postgres/0011_resources_and_par.sql")),
         ],
     };
     Migrator::with_migrations(

@@ -29,6 +29,7 @@ fn bind_refresh<'q>(
         .bind(t.rotated_at)
         .bind(t.revoked_at)
         .bind(t.successor.clone())
+        .bind(t.resources.to_stored())
 }
 
 impl SqlStore {

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use tessera_core::audit::{AuditEvent, AuditKind, Outcome};
+use tessera_core::model::Resources;
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::model::UserNotBefore;
 use tessera_core::model::{
@@ -252,6 +253,7 @@ pub fn code_from_row(row: &AnyRow) -> Result<AuthorizationCode, StoreError> {
         scope: get_scopes(row, "scope")?,
         nonce: get(row, "nonce")?,
         code_challenge: get(row, "code_challenge")?,
+        resources: Resources::from_stored(&get::<String>(row, "resources")?),
         auth_time: get(row, "auth_time")?,
         created_at: get(row, "created_at")?,
         expires_at: get(row, "expires_at")?,
@@ -267,6 +269,7 @@ pub fn refresh_from_row(row: &AnyRow) -> Result<RefreshToken, StoreError> {
         user_id: get(row, "user_id")?,
         session_id: get(row, "session_id")?,
         scope: get_scopes(row, "scope")?,
+        resources: Resources::from_stored(&get::<String>(row, "resources")?),
         auth_time: get(row, "auth_time")?,
         offline: get_flag(row, "offline")?,
         issued_at: get(row, "issued_at")?,

@@ -92,14 +92,14 @@ pub const COMPLETE_PASSWORD_UPDATE: &str =
 pub const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $3 WHERE realm_id = $1 AND username = $2";
 pub const SELECT_USER_BY_ID: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes FROM users WHERE realm_id = $1 AND id = $2";
 
-pub const INSERT_CODE: &str = "INSERT INTO authorization_codes (code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+pub const INSERT_CODE: &str = "INSERT INTO authorization_codes (code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at, resources) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 /// One statement: only an unexpired, unredeemed code of this client in this realm ($7) is redeemed, by exactly
 /// one caller.
-pub const REDEEM_CODE: &str = "UPDATE authorization_codes SET redeemed_at = $3, access_jti = $4, access_exp = $5, family_id = $6 WHERE code_hash = $1 AND client_id = $2 AND realm_id = $7 AND redeemed_at IS NULL AND expires_at > $3 RETURNING code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at";
+pub const REDEEM_CODE: &str = "UPDATE authorization_codes SET redeemed_at = $3, access_jti = $4, access_exp = $5, family_id = $6 WHERE code_hash = $1 AND client_id = $2 AND realm_id = $7 AND redeemed_at IS NULL AND expires_at > $3 RETURNING code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at, resources";
 pub const SELECT_REDEEMED_CODE: &str = "SELECT access_jti, access_exp, family_id FROM authorization_codes WHERE code_hash = $1 AND client_id = $2 AND realm_id = $3 AND redeemed_at IS NOT NULL";
 
-pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
-pub const SELECT_REFRESH: &str = "SELECT token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor FROM refresh_tokens WHERE token_hash = $1";
+pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor, resources) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+pub const SELECT_REFRESH: &str = "SELECT token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor, resources FROM refresh_tokens WHERE token_hash = $1";
 pub const ROTATE_REFRESH: &str = "UPDATE refresh_tokens SET rotated_at = $2, successor = $3 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL";
 pub const REVOKE_FAMILY: &str = "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL";
 pub const FAMILY_ACCESS_TOKENS: &str =
@@ -177,6 +177,11 @@ pub const RECORD_DEVICE_POLL: &str =
 /// One statement: only an approved, unredeemed, unexpired grant of this client is redeemed, by exactly one caller.
 pub const REDEEM_DEVICE_GRANT: &str = "UPDATE device_grants SET redeemed_at = $4 WHERE realm_id = $1 AND device_code_hash = $2 AND client_id = $3 AND status = 'approved' AND redeemed_at IS NULL AND expires_at > $4 RETURNING device_code_hash, user_code_hash, realm_id, client_id, scope, created_at, expires_at, poll_interval, last_polled_at, status, user_id, auth_time, redeemed_at";
 /// An expired grant is refused whether or not its row is there.
+pub const INSERT_PUSHED_REQUEST: &str = "INSERT INTO pushed_authorization_requests (request_uri_hash, realm_id, client_id, parameters, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)";
+/// RFC 9126 §4: one statement, so of concurrent takers exactly one gets the row.
+pub const TAKE_PUSHED_REQUEST: &str = "DELETE FROM pushed_authorization_requests WHERE realm_id = $1 AND request_uri_hash = $2 AND client_id = $3 AND expires_at > $4 RETURNING request_uri_hash, realm_id, client_id, parameters, created_at, expires_at";
+pub const PURGE_PUSHED_REQUESTS: &str =
+    "DELETE FROM pushed_authorization_requests WHERE realm_id = $1 AND expires_at <= $2";
 pub const PURGE_DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE realm_id = $1 AND expires_at <= $2";
 /// `$10`..`$12` are the search keys of email, first and last name.
 pub const UPDATE_USER_PROFILE: &str = "UPDATE users SET enabled = $3, email = $4, email_verified = $5, first_name = $6, last_name = $7, attributes = $8, required_actions = $9, email_key = $10, first_name_key = $11, last_name_key = $12 WHERE realm_id = $1 AND id = $2";

@@ -18,6 +18,8 @@ mod device;
 mod janitor;
 #[path = "suite/listing.rs"]
 mod listing;
+#[path = "suite/pushed.rs"]
+mod pushed;
 #[path = "suite/roles.rs"]
 mod roles;
 #[path = "suite/sign_in.rs"]
@@ -39,6 +41,10 @@ use janitor::{
 use listing::{
     a_client_is_found_by_its_internal_id_with_secrets_and_service_account_roles,
     listed_users_and_clients_carry_their_own_mappings,
+};
+use pushed::{
+    a_pushed_request_is_taken_once_by_its_client_before_it_expires, codes_and_refresh_tokens_keep_their_resources,
+    pushed_requests_go_once_expired,
 };
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
@@ -385,4 +391,7 @@ backend_suite!(
     settings_are_replaced_in_place_and_a_deleted_realm_takes_everything,
     people_are_searched_with_keycloaks_rules_and_counted,
     many_matches_give_the_same_pages_as_few,
+    a_pushed_request_is_taken_once_by_its_client_before_it_expires,
+    pushed_requests_go_once_expired,
+    codes_and_refresh_tokens_keep_their_resources,
 );

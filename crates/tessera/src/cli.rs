@@ -378,6 +378,9 @@ pub enum ClientCommand {
         /// Hand the same token back to this client until this fraction of its lifetime has passed (0 to 1).
         #[arg(long, value_name = "FRACTION")]
         token_reuse: Option<f64>,
+        /// A resource (API) URI the client may ask tokens for with `resource=` (RFC 8707). Repeatable.
+        #[arg(long = "resource", value_name = "URI")]
+        resources: Vec<String>,
     },
     /// List a realm's clients.
     List {

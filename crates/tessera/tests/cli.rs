@@ -35,6 +35,12 @@ fn admin_commands_create_list_show_and_delete() {
     assert!(![db, wal].iter().any(|f| f.windows(needle.len()).any(|w| w == needle)), "secret stored in clear");
     ok(d, &["client", "delete", "--realm", "shop", "svc"]);
     fails_with(d, &["client", "show", "--realm", "shop", "svc"], "does not exist");
+    // RFC 8707: the resources a client may name are absolute URIs, shown with the client.
+    let api = ["--resource", "https://orders.shop.test/", "--resource", "https://stock.shop.test/"];
+    ok(d, &[&["client", "create", "--realm", "shop", "api-caller"][..], &api].concat());
+    let shown = ok(d, &["client", "show", "--realm", "shop", "api-caller"]);
+    assert!(shown.contains("resources:        https://orders.shop.test/ https://stock.shop.test/"), "{shown}");
+    fails_with(d, &["client", "create", "--realm", "shop", "bad", "--resource", "orders-api"], "invalid resource");
 }
 
 #[test]

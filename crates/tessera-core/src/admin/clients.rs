@@ -9,6 +9,7 @@ use super::{AdminError, representation};
 use crate::audit::AuditKind;
 use crate::model::{Client, ClientSecret, Realm};
 use crate::provisioning::{NewClient, new_client, new_id};
+use crate::resource::RESOURCES_ATTRIBUTE;
 use crate::secret::generate_client_secret;
 
 impl AdminApi<'_> {
@@ -70,6 +71,7 @@ impl AdminApi<'_> {
         client.standard_flow_enabled = rep.standard_flow_enabled.unwrap_or(!spec.redirect_uris.is_empty());
         client.web_origins = rep.web_origins.clone().unwrap_or_default();
         client.attributes.extend(rep.attributes.clone().unwrap_or_default());
+        check_resources(&client)?;
         if let Some(secret) = rep.secret.as_deref().filter(|s| !s.is_empty() && !public_client) {
             let secret = SecretString::from(secret.to_owned());
             client.secrets = vec![ClientSecret {
@@ -292,9 +294,18 @@ fn apply_client(rep: &ClientRepresentation, c: &mut Client) -> Result<(), AdminE
     }
     if let Some(attributes) = &rep.attributes {
         c.attributes.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        check_resources(c)?;
     }
     if let Some(mappers) = &rep.protocol_mappers {
         c.protocol_mappers = mappers.iter().map(representation::mapper_from).collect::<Result<_, _>>()?;
     }
     Ok(())
+}
+
+/// RFC 8707 §2: the registered resources are absolute URIs without a fragment.
+fn check_resources(client: &Client) -> Result<(), AdminError> {
+    match crate::resource::malformed_registered_resource(client) {
+        Some(bad) => Err(AdminError::Invalid(format!("{RESOURCES_ATTRIBUTE}: {bad:?} is not an absolute URI"))),
+        None => Ok(()),
+    }
 }

@@ -8,10 +8,11 @@ use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::grant::PersonGrantContext;
 use crate::grant::user_tokens::{UserTokens, new_identifier};
-use crate::model::{Client, CodeIssue, CodeRedemption};
+use crate::model::{Client, CodeIssue, CodeRedemption, Resources};
 use crate::pkce::CodeChallenge;
 use crate::ports::IssuedAccessToken;
 use crate::redirect_uri::RedirectUri;
+use crate::resource::narrow;
 use crate::secret::token_hash;
 
 pub struct AuthorizationCodeGrant<'a> {
@@ -20,6 +21,8 @@ pub struct AuthorizationCodeGrant<'a> {
     pub code: &'a str,
     pub redirect_uri: Option<&'a RedirectUri>,
     pub code_verifier: Option<&'a str>,
+    /// RFC 8707 §2.2: the resources asked for now, within those of the authorization request.
+    pub resources: &'a Resources,
 }
 
 fn invalid_grant(d: &'static str) -> OAuthError {
@@ -81,6 +84,7 @@ impl AuthorizationCodeGrant<'_> {
             (None, Some(_)) => return Err(invalid_grant("a code_verifier was sent for a code issued without PKCE")),
             (None, None) => {}
         }
+        let resources = narrow(self.resources, &code.resources, self.client)?;
         let user = ctx.store.find_user_by_id(&ctx.realm.realm.id, &code.user_id).await?;
         let user = user.filter(|u| u.enabled).ok_or(invalid_grant("the user is not available"))?;
         let tokens = UserTokens {
@@ -92,6 +96,9 @@ impl AuthorizationCodeGrant<'_> {
             auth_time: code.auth_time,
             granted: &code.scope,
             refresh_scope: None,
+            resources: &resources,
+            // The refresh token keeps the whole grant (when the authorization named resources).
+            refresh_resources: Some(&code.resources).filter(|r| !r.is_empty()),
             nonce: code.nonce.as_deref(),
             now: ctx.now,
         }

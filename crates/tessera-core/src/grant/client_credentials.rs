@@ -8,6 +8,7 @@ use tessera_proto::{AccessTokenClaims, ScopeSet, TokenResponse};
 
 use crate::OAuthError;
 use crate::mappers::{Subject, TokenKind, map_claims};
+use crate::model::Resources;
 use crate::model::{Client, RealmContext};
 use crate::scope::grant_scopes;
 use crate::token::AccessTokenGrant;
@@ -22,6 +23,8 @@ pub struct ClientCredentialsGrant<'a> {
     pub realm: &'a RealmContext,
     pub client: &'a Client,
     pub scope: Option<&'a ScopeSet>,
+    /// RFC 8707 §2: the resources asked for (none: the client's configured audience).
+    pub resources: &'a Resources,
     pub now: i64,
 }
 
@@ -39,6 +42,7 @@ impl ClientCredentialsGrant<'_> {
             )));
         }
         let scopes = grant_scopes(self.client, self.scope, &self.realm.scopes)?;
+        crate::resource::check_registered(self.resources, self.client)?;
         let lifetime = self.client.access_token_lifespan().unwrap_or(self.realm.realm.access_token_lifespan);
         let subject = service_account_subject(self.client);
         let username = format!("service-account-{}", self.client.client_id);
@@ -65,6 +69,7 @@ impl ClientCredentialsGrant<'_> {
             lifetime,
             session_id: None,
             mapped,
+            resources: self.resources,
         };
         let (access_token, claims) = grant.sign(self.realm.keys.active())?;
         let response = TokenResponse {

@@ -11,7 +11,8 @@ use crate::OAuthError;
 use crate::device::device_grant_enabled;
 use crate::grant::PersonGrantContext;
 use crate::grant::user_tokens::{UserTokens, new_identifier};
-use crate::model::{Client, DeviceStatus};
+use crate::model::{Client, DeviceStatus, Resources};
+use crate::resource::check_registered;
 use crate::secret::token_hash;
 use crate::sign_in::session::start_session;
 
@@ -22,6 +23,8 @@ pub struct DeviceCodeGrant<'a> {
     pub ctx: &'a PersonGrantContext<'a>,
     pub client: &'a Client,
     pub device_code: &'a str,
+    /// RFC 8707 §2: registered for the client (the device authorization request names none).
+    pub resources: &'a Resources,
 }
 
 fn invalid_grant(d: &'static str) -> OAuthError {
@@ -37,6 +40,7 @@ impl DeviceCodeGrant<'_> {
                 "the client is not allowed the device authorization grant",
             )));
         }
+        check_registered(self.resources, self.client)?;
         let hash = token_hash(self.device_code);
         let grant = ctx.store.find_device_grant(realm_id, &hash).await?;
         // §3.4: the device code was issued to this client; another client's is simply not valid for it.
@@ -78,6 +82,8 @@ impl DeviceCodeGrant<'_> {
             auth_time,
             granted: &grant.scope,
             refresh_scope: None,
+            resources: self.resources,
+            refresh_resources: None,
             nonce: None,
             now,
         }

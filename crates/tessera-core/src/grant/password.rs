@@ -10,7 +10,8 @@ use tessera_proto::{ScopeSet, TokenResponse};
 use crate::OAuthError;
 use crate::grant::PersonGrantContext;
 use crate::grant::user_tokens::{UserTokens, new_identifier};
-use crate::model::Client;
+use crate::model::{Client, Resources};
+use crate::resource::check_registered;
 use crate::scope::grant_scopes;
 use crate::sign_in::login::{LoginRefusal, PasswordLogin};
 use crate::sign_in::session::start_session;
@@ -21,6 +22,8 @@ pub struct PasswordGrant<'a> {
     pub username: &'a str,
     pub password: SecretString,
     pub scope: Option<&'a ScopeSet>,
+    /// RFC 8707 §2: registered for the client.
+    pub resources: &'a Resources,
 }
 
 impl PasswordGrant<'_> {
@@ -30,6 +33,7 @@ impl PasswordGrant<'_> {
             return Err(OAuthError::UnauthorizedClient(Cow::Borrowed("the client is not allowed the password grant")));
         }
         let scopes = grant_scopes(self.client, self.scope, &ctx.realm.scopes)?;
+        check_registered(self.resources, self.client)?;
         let login = PasswordLogin {
             realm: &ctx.realm.realm,
             policy: &ctx.policy,
@@ -67,6 +71,8 @@ impl PasswordGrant<'_> {
             auth_time: ctx.now,
             granted: &scopes.granted,
             refresh_scope: None,
+            resources: self.resources,
+            refresh_resources: None,
             nonce: None,
             now: ctx.now,
         }

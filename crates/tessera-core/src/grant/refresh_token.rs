@@ -11,7 +11,8 @@ use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::grant::PersonGrantContext;
 use crate::grant::user_tokens::{UserTokens, new_identifier};
-use crate::model::{Client, RefreshToken};
+use crate::model::{Client, RefreshToken, Resources};
+use crate::resource::narrow;
 use crate::secret::token_hash;
 
 pub struct RefreshTokenGrant<'a> {
@@ -19,6 +20,8 @@ pub struct RefreshTokenGrant<'a> {
     pub client: &'a Client,
     pub refresh_token: &'a str,
     pub scope: Option<&'a ScopeSet>,
+    /// RFC 8707 §2.2: the resources asked for now, within the grant's.
+    pub resources: &'a Resources,
 }
 
 fn invalid_grant(d: &'static str) -> OAuthError {
@@ -69,6 +72,7 @@ impl RefreshTokenGrant<'_> {
             Some(requested) if requested.iter().all(|s| original.contains(s)) => requested.clone(),
             Some(_) => return Err(OAuthError::InvalidScope(Cow::Borrowed("the scope exceeds what was granted"))),
         };
+        let resources = narrow(self.resources, &old.resources, self.client)?;
         let tokens = UserTokens {
             realm: ctx.realm,
             policy: &ctx.policy,
@@ -80,6 +84,9 @@ impl RefreshTokenGrant<'_> {
             // §6: "the refresh token scope MUST be identical to that of the refresh token included by the
             // client in the request".
             refresh_scope: Some(&original),
+            resources: &resources,
+            // §2.2: the new refresh token keeps the grant's resources, however narrow this token is.
+            refresh_resources: Some(&old.resources),
             nonce: None,
             now: ctx.now,
         }
@@ -111,6 +118,7 @@ impl RefreshTokenGrant<'_> {
             && let (Some(rotated_at), Some(sealed)) = (old.rotated_at, old.successor.as_deref())
             && ctx.now <= rotated_at + window
             && self.scope.is_none()
+            && self.resources.is_empty()
         {
             let body = ctx.master.open(sealed, &successor_aad(&old.token_hash))?;
             // The very response of the first use, byte for byte: never a second pair.

@@ -24,6 +24,7 @@ use crate::mappers::{Subject, TokenKind, map_claims};
 use crate::model::Client;
 use crate::ports::ClientDirectory;
 use crate::request::TokenExchangeRequest;
+use crate::resource::check_registered;
 use crate::revocation::access_token_is_live;
 use crate::scope::{OPENID, grant_scopes};
 use crate::token::{AccessTokenGrant, verify_access_token};
@@ -138,11 +139,8 @@ impl TokenExchangeGrant<'_> {
         if r.requested_issuer.is_some() || r.subject_issuer.is_some() {
             return Err(invalid_request("exchanges with other issuers are not supported"));
         }
-        if r.resource.is_some() {
-            return Err(OAuthError::InvalidTarget(Cow::Borrowed(
-                "resource is not supported; name a client in audience",
-            )));
-        }
+        // RFC 8693 §2.1, RFC 8707 §2: resources registered for the requester, as for any token it gets.
+        check_registered(&r.resource, client)?;
         if r.subject_token_type != ACCESS_TOKEN_TYPE {
             return Err(invalid_request("subject_token_type must be urn:ietf:params:oauth:token-type:access_token"));
         }
@@ -246,14 +244,17 @@ impl TokenExchangeGrant<'_> {
                 Subject { id: &user.id, username: &user.username, user: Some(&user), mappings: &user.roles },
                 TokenKind::Access,
             )),
+            resources: &r.resource,
         };
         let mut new = grant.claims()?;
         if let Some(act) = act {
             new.other.insert("act".to_owned(), act);
         }
         if let Some(target) = &audience {
-            // Keycloak narrows `aud` to the requested audience.
-            new.aud = Audience::One(target.clone());
+            // Keycloak narrows `aud` to the requested audience (beside the resources, when named).
+            let mut all = vec![target.clone()];
+            all.extend(r.resource.iter().filter(|res| *res != target).map(str::to_owned));
+            new.aud = if all.len() == 1 { Audience::One(target.clone()) } else { Audience::Many(all) };
         }
         let audience = match &new.aud {
             Audience::One(a) => a.clone(),

@@ -14,7 +14,7 @@ use tessera_proto::{ScopeSet, TokenResponse};
 use crate::OAuthError;
 use crate::mappers::{Subject, TokenKind, map_claims};
 use crate::model::RealmContext;
-use crate::model::{Client, RefreshToken, User};
+use crate::model::{Client, RefreshToken, Resources, User};
 use crate::scope::{OPENID, in_token_scope};
 use crate::secret::{random_token, token_hash};
 use crate::sign_in::SignInPolicy;
@@ -53,6 +53,11 @@ pub struct UserTokens<'a> {
     /// The refresh token's scope when it differs from `granted`: a refresh with a narrower `scope` keeps
     /// the original on the new refresh token (RFC 6749 §6). `None`: the same as `granted`.
     pub refresh_scope: Option<&'a ScopeSet>,
+    /// RFC 8707: the access token's resources (its whole `aud` when any).
+    pub resources: &'a Resources,
+    /// The grant's resources, kept on the refresh token when they differ from `resources` (§2.2: a
+    /// refresh may narrow the access token's audience, and a later one ask for the rest).
+    pub refresh_resources: Option<&'a Resources>,
     pub nonce: Option<&'a str>,
     pub now: i64,
 }
@@ -102,6 +107,7 @@ impl UserTokens<'_> {
             lifetime,
             session_id: Some(self.session_id),
             mapped,
+            resources: self.resources,
         };
         let mut claims = grant.claims()?;
         jti.clone_into(&mut claims.jti);
@@ -149,6 +155,7 @@ impl UserTokens<'_> {
                 user_id: self.user.id.clone(),
                 session_id: self.session_id.to_owned(),
                 scope: self.refresh_scope().clone(),
+                resources: self.refresh_resources.unwrap_or(self.resources).clone(),
                 auth_time: self.auth_time,
                 offline,
                 issued_at: self.now,

@@ -2,6 +2,8 @@
 
 use tessera_proto::ScopeSet;
 
+use super::Resources;
+
 /// A revoked access token, remembered by `jti` until `exp` (RFC 7009 §2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokedToken {
@@ -37,6 +39,8 @@ pub struct AuthorizationCode {
     pub nonce: Option<String>,
     /// RFC 7636 S256 challenge.
     pub code_challenge: Option<String>,
+    /// RFC 8707 §2: the resources of the authorization request.
+    pub resources: Resources,
     pub auth_time: i64,
     pub created_at: i64,
     pub expires_at: i64,
@@ -51,6 +55,8 @@ pub struct CodeIssue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Returned once per redemption and matched at once: boxing the code would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum CodeRedemption {
     /// This call redeemed the code.
     Redeemed(AuthorizationCode),
@@ -58,6 +64,19 @@ pub enum CodeRedemption {
     Replayed(CodeIssue),
     /// No such code for this client, or it expired unredeemed.
     Unknown,
+}
+
+/// A pushed authorization request as stored (RFC 9126 §2.2): the SHA-256 of its `request_uri`, never the
+/// URI, with the parameters as pushed (checked again when used: the client may have changed meanwhile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedAuthorizationRequest {
+    pub request_uri_hash: String,
+    pub realm_id: String,
+    pub client_id: String,
+    /// The pushed parameters, `application/x-www-form-urlencoded`.
+    pub parameters: String,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 /// A refresh token as stored (RFC 6749 §6): its SHA-256, never the token.
@@ -72,6 +91,8 @@ pub struct RefreshToken {
     pub session_id: String,
     /// The granted scopes.
     pub scope: ScopeSet,
+    /// RFC 8707 §2.2: the resources of the grant; a refresh may ask for fewer, never others.
+    pub resources: Resources,
     pub auth_time: i64,
     /// Issued for `offline_access`: outlives the SSO session (Keycloak's offline token).
     pub offline: bool,

@@ -7,6 +7,7 @@ pub mod grant;
 pub mod key;
 pub mod names;
 pub mod realm;
+pub mod resource;
 pub mod roles;
 pub mod user;
 pub mod user_search;
@@ -14,10 +15,13 @@ pub mod user_search;
 pub use client::{ClaimsMemo, Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
 pub use context::RealmContext;
 pub use device::{DeviceGrant, DeviceStatus};
-pub use grant::{AuthorizationCode, CodeIssue, CodeRedemption, RefreshToken, RevokedToken, UserNotBefore};
+pub use grant::{
+    AuthorizationCode, CodeIssue, CodeRedemption, PushedAuthorizationRequest, RefreshToken, RevokedToken, UserNotBefore,
+};
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
+pub use resource::Resources;
 pub use roles::{AccessModel, Group, MappedClaims, ProtocolMapper, Role, RoleMappings, default_role_name};
 pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};
 pub use user_search::{SearchTerm, UserSearch, search_key};

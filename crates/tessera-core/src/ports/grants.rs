@@ -6,7 +6,8 @@ use tessera_proto::ScopeSet;
 
 use super::StoreError;
 use crate::model::{
-    AuthorizationCode, CodeIssue, CodeRedemption, DeviceGrant, DeviceStatus, LoginFailures, RefreshToken, SsoSession,
+    AuthorizationCode, CodeIssue, CodeRedemption, DeviceGrant, DeviceStatus, LoginFailures, PushedAuthorizationRequest,
+    RefreshToken, SsoSession,
 };
 
 /// An access token issued alongside a refresh token or from a code: revoked with them.
@@ -161,12 +162,33 @@ pub struct Purged {
     pub refresh_tokens: u64,
     pub login_failures: u64,
     pub device_grants: u64,
+    pub pushed_requests: u64,
 }
 
 impl Purged {
     pub fn total(&self) -> u64 {
-        self.codes + self.sessions + self.refresh_tokens + self.login_failures + self.device_grants
+        self.codes
+            + self.sessions
+            + self.refresh_tokens
+            + self.login_failures
+            + self.device_grants
+            + self.pushed_requests
     }
+}
+
+/// RFC 9126: pushed authorization requests, each taken once.
+#[async_trait]
+pub trait PushedRequestStore: Send + Sync {
+    async fn insert_pushed_request(&self, request: &PushedAuthorizationRequest) -> Result<(), StoreError>;
+    /// Takes (deletes) the unexpired request of `client_id` in the realm with this hash, in one statement:
+    /// of concurrent callers exactly one gets it (§4: "one-time use").
+    async fn take_pushed_request(
+        &self,
+        realm_id: &str,
+        request_uri_hash: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<Option<PushedAuthorizationRequest>, StoreError>;
 }
 
 /// Forgets what the sign-in tables no longer need.

@@ -139,6 +139,7 @@ pub trait Store:
     + AuditStore
     + AuthorizationCodeStore
     + DeviceGrantStore
+    + PushedRequestStore
     + RefreshTokenStore
     + SessionStore
     + LoginFailureStore
@@ -161,6 +162,7 @@ impl<T> Store for T where
         + AuditStore
         + AuthorizationCodeStore
         + DeviceGrantStore
+        + PushedRequestStore
         + RefreshTokenStore
         + SessionStore
         + LoginFailureStore

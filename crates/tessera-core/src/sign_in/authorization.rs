@@ -9,14 +9,20 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use tessera_proto::{ErrorCode, ScopeSet};
 
+use crate::model::Resources;
 use crate::model::{AuthorizationCode, Client};
 use crate::pkce::{CodeChallenge, PkceError};
 use crate::redirect_uri::RedirectUri;
-use crate::request::FormParams;
+use crate::request::{FormParams, parse_resources};
+use crate::resource::check_registered;
 use crate::scope::grant_scopes;
 use crate::secret::{SecretError, random_token, token_hash};
 use crate::sign_in::SignInPolicy;
 use crate::sign_in::policy::CODE_LIFETIME;
+
+/// Keycloak's client attribute: "true" accepts the client's authorization requests only when pushed
+/// (RFC 9126 §6).
+pub const REQUIRE_PAR_ATTRIBUTE: &str = "require.pushed.authorization.requests";
 
 /// Keycloak's client attribute asking for PKCE.
 pub const CLIENT_PKCE_ATTRIBUTE: &str = "pkce.code.challenge.method";
@@ -100,6 +106,9 @@ pub struct AuthorizationRequest {
     /// Pages sealed before response modes existed carry none: the query, as then.
     #[serde(default)]
     pub response_mode: ResponseMode,
+    /// RFC 8707 §2: the resources the grant is for, registered for the client.
+    #[serde(default)]
+    pub resources: Resources,
 }
 
 /// An error sent back to the client's redirect URI (RFC 6749 §4.1.2.1).
@@ -158,11 +167,14 @@ fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
 }
 
 impl AuthorizationRequest {
+    /// `pushed`: the parameters came from a pushed authorization request (RFC 9126), which checked them
+    /// the same way when they were pushed.
     pub fn check(
         params: &FormParams,
         client: Option<&Client>,
         policy: &SignInPolicy,
         realm_scopes: &[crate::model::ClientScope],
+        pushed: bool,
     ) -> Result<Self, AuthorizationRefusal> {
         use AuthorizationRefusal::Page;
         let Some(client) = client.filter(|c| c.enabled) else {
@@ -207,6 +219,10 @@ impl AuthorizationRequest {
         if params.get("request").is_some() || params.get("request_uri").is_some() {
             return Err(refuse(ErrorCode::InvalidRequest, "request objects are not supported"));
         }
+        // RFC 9126 §6: a client that must push may not send its parameters through the browser.
+        if !pushed && client.attributes.get(REQUIRE_PAR_ATTRIBUTE).is_some_and(|v| v == "true") {
+            return Err(refuse(ErrorCode::InvalidRequest, "the client must use a pushed authorization request"));
+        }
         if !client.standard_flow_enabled {
             return Err(refuse(ErrorCode::UnauthorizedClient, "the client may not use the authorization code flow"));
         }
@@ -216,6 +232,10 @@ impl AuthorizationRequest {
         };
         let scopes = grant_scopes(client, requested.as_ref(), realm_scopes)
             .map_err(|_| refuse(ErrorCode::InvalidScope, "a requested scope is not allowed for this client"))?;
+        // RFC 8707 §2: an unknown, unregistered or malformed resource is `invalid_target`.
+        let resources = parse_resources(params)
+            .and_then(|r| check_registered(&r, client).map(|()| r))
+            .map_err(|_| refuse(ErrorCode::InvalidTarget, "a requested resource is not allowed for this client"))?;
         let challenge = CodeChallenge::parse(params.get("code_challenge"), params.get("code_challenge_method"))
             .map_err(|e| match e {
                 PkceError::UnsupportedMethod => {
@@ -247,6 +267,7 @@ impl AuthorizationRequest {
             max_age,
             login_hint: params.get("login_hint").map(|h| h.chars().take(255).collect()),
             response_mode,
+            resources,
         })
     }
 
@@ -281,6 +302,7 @@ impl AuthorizationRequest {
             scope: self.scope.clone(),
             nonce: self.nonce.clone(),
             code_challenge: self.code_challenge.clone(),
+            resources: self.resources.clone(),
             auth_time,
             created_at: now,
             expires_at: now + CODE_LIFETIME,
@@ -355,10 +377,16 @@ mod tests {
     fn unknown_client_and_bad_redirect_are_pages_never_redirects_rfc6749_4_1_2_1() {
         let policy = SignInPolicy::of(&crate::provisioning::tests::realm());
         let p = params(&[("client_id", "x"), ("redirect_uri", "https://app.test/cb"), ("response_type", "code")]);
-        assert!(matches!(AuthorizationRequest::check(&p, None, &policy, &[]), Err(AuthorizationRefusal::Page(_))));
+        assert!(matches!(
+            AuthorizationRequest::check(&p, None, &policy, &[], false),
+            Err(AuthorizationRefusal::Page(_))
+        ));
         let p = params(&[("client_id", "x"), ("redirect_uri", "https://evil.test/cb"), ("response_type", "token")]);
         let c = spa();
-        assert!(matches!(AuthorizationRequest::check(&p, Some(&c), &policy, &[]), Err(AuthorizationRefusal::Page(_))));
+        assert!(matches!(
+            AuthorizationRequest::check(&p, Some(&c), &policy, &[], false),
+            Err(AuthorizationRefusal::Page(_))
+        ));
     }
 
     #[test]
@@ -367,7 +395,8 @@ mod tests {
         let c = spa();
         for rt in ["token", "id_token", "code id_token", "code token"] {
             let p = params(&[("redirect_uri", "https://app.test/cb"), ("response_type", rt), ("state", "s1")]);
-            let Err(AuthorizationRefusal::Redirect(r)) = AuthorizationRequest::check(&p, Some(&c), &policy, &[]) else {
+            let Err(AuthorizationRefusal::Redirect(r)) = AuthorizationRequest::check(&p, Some(&c), &policy, &[], false)
+            else {
                 panic!("{rt} must be refused by redirect");
             };
             assert_eq!(r.error, ErrorCode::UnsupportedResponseType);
@@ -383,15 +412,15 @@ mod tests {
         let base = [("redirect_uri", "https://app.test/cb"), ("response_type", "code")];
         let without = params(&base);
         assert!(matches!(
-            AuthorizationRequest::check(&without, Some(&c), &policy, &[]),
+            AuthorizationRequest::check(&without, Some(&c), &policy, &[], false),
             Err(AuthorizationRefusal::Redirect(ErrorRedirect { error: ErrorCode::InvalidRequest, .. }))
         ));
         let mut plain = base.to_vec();
         plain.extend([("code_challenge", CHALLENGE), ("code_challenge_method", "plain")]);
-        assert!(AuthorizationRequest::check(&params(&plain), Some(&c), &policy, &[]).is_err());
+        assert!(AuthorizationRequest::check(&params(&plain), Some(&c), &policy, &[], false).is_err());
         let mut s256 = base.to_vec();
         s256.extend([("code_challenge", CHALLENGE), ("code_challenge_method", "S256"), ("prompt", "login")]);
-        let ok = AuthorizationRequest::check(&params(&s256), Some(&c), &policy, &[]).unwrap();
+        let ok = AuthorizationRequest::check(&params(&s256), Some(&c), &policy, &[], false).unwrap();
         assert_eq!(ok.code_challenge.as_deref(), Some(CHALLENGE));
         assert!(ok.prompt.login);
         assert_eq!(ok.scope.to_string(), "profile");

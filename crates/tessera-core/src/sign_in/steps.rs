@@ -4,6 +4,7 @@
 use secrecy::SecretString;
 use tessera_proto::ErrorCode;
 
+use crate::par::{REQUEST_URI_PREFIX, take_pushed};
 use crate::rate_limit::request_checks;
 use crate::request::FormParams;
 use crate::sign_in::authorization::{AuthorizationRefusal, AuthorizationRequest, merged_consent};
@@ -40,11 +41,25 @@ async fn authorize(flow: Flow<'_>, params: Option<FormParams>) -> Result<Step, S
         let s = flow.service;
         s.limiter.check(&checks, s.now_ms).await.map_err(SignInError::RateLimited)?;
     }
-    let request = match AuthorizationRequest::check(&params, client.as_deref(), &flow.policy, &flow.realm.scopes) {
-        Ok(r) => r,
-        Err(AuthorizationRefusal::Page(message)) => return Err(SignInError::BadRequest(message)),
-        Err(AuthorizationRefusal::Redirect(r)) => return Ok(flow.answer(r.response(&flow.realm.issuer), Vec::new())),
+    // RFC 9126 §4: `request_uri` names pushed parameters, which replace the query's.
+    let (params, pushed) = match (params.get("request_uri"), &client) {
+        (Some(uri), Some(c)) if uri.starts_with(REQUEST_URI_PREFIX) => {
+            let s = flow.service;
+            let taken = take_pushed(s.store, &flow.realm.realm.id, uri, &c.client_id, s.now).await?;
+            let expired =
+                "The sign-in request has expired or was already used. Go back to the application and start again.";
+            (taken.ok_or(SignInError::bad_request(expired))?, true)
+        }
+        _ => (params, false),
     };
+    let request =
+        match AuthorizationRequest::check(&params, client.as_deref(), &flow.policy, &flow.realm.scopes, pushed) {
+            Ok(r) => r,
+            Err(AuthorizationRefusal::Page(message)) => return Err(SignInError::BadRequest(message)),
+            Err(AuthorizationRefusal::Redirect(r)) => {
+                return Ok(flow.answer(r.response(&flow.realm.issuer), Vec::new()));
+            }
+        };
     let client = client.ok_or(SignInError::bad_request("The application is not known."))?;
     // OIDC Core §3.1.2.1: `prompt=login` and an expired `max_age` ask again even with a session.
     if let Some((session, user)) = flow.current_session().await?

@@ -36,3 +36,31 @@ async fn any_audience_is_an_explicit_opt_out_of_rfc9068_s4() {
     let neither = Validator::builder().issuer(&idp.uri).build().await;
     assert!(matches!(neither, Err(BuildError::NoAudience)), "{neither:?}");
 }
+
+/// RFC 8707 §2 with the real server: a token asked for API A (`resource=`) carries exactly A in `aud`, so a
+/// guard configured for API B refuses it, and the guard for A takes it.
+#[tokio::test]
+async fn a_token_asked_for_api_a_is_refused_by_a_guard_for_api_b_rfc8707_2() {
+    const API_A: &str = "https://orders.shop.test/";
+    const API_B: &str = "https://billing.shop.test/";
+    let server = TestServer::spawn().await;
+    server.realm("shop", tessera_core::model::SigningAlgorithm::Rs256, &["orders:read"]).await;
+    let spec = NewClient {
+        client_id: "svc".into(),
+        service_accounts_enabled: true,
+        default_scopes: vec!["orders:read".into()],
+        resources: vec![API_A.into(), API_B.into()],
+        ..NewClient::default()
+    };
+    let secret = server.client("shop", spec).await.secret;
+    let form = [("grant_type", "client_credentials"), ("resource", API_A)];
+    let response = server.http.post(server.token_url("shop")).basic_auth("svc", Some(&secret)).form(&form);
+    let body: Value = response.send().await.unwrap().json().await.unwrap();
+    let token = body["access_token"].as_str().unwrap();
+    let guard = |aud: &'static str| Validator::builder().issuer(server.issuer("shop")).audience(aud).build();
+    let for_b = guard(API_B).await.unwrap();
+    let err = for_b.validate(token).await.unwrap_err();
+    assert_eq!(err, ValidationError::InvalidToken("the token is for another audience".into()));
+    let for_a = guard(API_A).await.unwrap();
+    assert_eq!(for_a.validate(token).await.unwrap().client_id(), Some("svc"));
+}

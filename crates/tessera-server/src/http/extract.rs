@@ -91,3 +91,14 @@ impl FromRequestParts<AppState> for SourceIp {
 pub fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
 }
+
+/// Whether the `Accept` header names `media_type` (RFC 9110 §12.5.1) with a weight above zero.
+pub fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
+    let ranges = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
+    ranges.into_iter().any(|range| {
+        let mut parts = range.split(';').map(str::trim);
+        let named = parts.next().is_some_and(|t| t.eq_ignore_ascii_case(media_type));
+        let refused = parts.any(|p| p.strip_prefix("q=").is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q <= 0.0)));
+        named && !refused
+    })
+}

@@ -45,11 +45,16 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
             ("end_session_endpoint", "/realms/shop/protocol/openid-connect/logout"),
             // RFC 8628 §4, at Keycloak's path.
             ("device_authorization_endpoint", "/realms/shop/protocol/openid-connect/auth/device"),
+            // RFC 9126 §5, at Keycloak's path.
+            ("pushed_authorization_request_endpoint", "/realms/shop/protocol/openid-connect/ext/par/request"),
         ] {
             assert_eq!(doc[member], server.url(route), "{path} {member}");
         }
         assert_eq!(doc["introspection_endpoint"], server.url("/realms/shop/protocol/openid-connect/token/introspect"));
         assert_eq!(doc["revocation_endpoint"], server.url("/realms/shop/protocol/openid-connect/revoke"));
+        // RFC 9126 §5: PAR is required per client, not realm-wide; RFC 9701 §7: signed introspection.
+        assert_eq!(doc["require_pushed_authorization_requests"], false);
+        assert_eq!(doc["introspection_signing_alg_values_supported"], serde_json::json!(["ES256"]));
         for methods in ["introspection_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"] {
             assert_eq!(doc[methods], serde_json::json!(["client_secret_basic", "client_secret_post"]), "{methods}");
         }

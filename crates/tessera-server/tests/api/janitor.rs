@@ -67,6 +67,7 @@ async fn the_janitor_purges_dead_rows_keeps_live_ones_and_audits_the_counts() {
         scope: ScopeSet::parse("openid").unwrap(),
         nonce: None,
         code_challenge: None,
+        resources: Default::default(),
         auth_time: T0,
         created_at: T0,
         expires_at: T0 + 60,

@@ -314,3 +314,37 @@ async fn delegation_names_the_actor_in_act_and_impersonation_names_the_impersona
         error_of(exchange(&server, (GATEWAY, GATEWAY_SECRET), &own, &[("requested_subject", "nobody")]).await).await;
     assert_eq!(code, "invalid_request");
 }
+
+/// RFC 8693 §2.1 with RFC 8707 §2: `resource` values registered for the requester join `aud` (beside an
+/// `audience`); an unregistered one is `invalid_target`. The password grant takes `resource` the same way.
+#[tokio::test]
+async fn resources_registered_for_the_requester_are_its_tokens_audience_rfc8707_2_rfc8693_2_1() {
+    const ORDERS_URI: &str = "https://orders.acme.test/";
+    let mut clients = exchange_clients();
+    clients[1]["attributes"]["tessera.resources"] = json!(ORDERS_URI);
+    clients[0]["attributes"]["tessera.resources"] = json!("https://mobile-api.acme.test/");
+    let (_dir, file) = acme_with(clients, json!({}));
+    let server = TestServer::builder().import_realm(file).spawn().await;
+    let subject = subject_token(&server).await;
+    let gateway = (GATEWAY, GATEWAY_SECRET);
+    let body: Value = exchange(&server, gateway, &subject, &[("resource", ORDERS_URI)]).await.json().await.unwrap();
+    assert_eq!(claims_of(body["access_token"].as_str().unwrap())["aud"], ORDERS_URI);
+    let both = [("audience", "orders-api"), ("resource", ORDERS_URI)];
+    let body: Value = exchange(&server, gateway, &subject, &both).await.json().await.unwrap();
+    assert_eq!(claims_of(body["access_token"].as_str().unwrap())["aud"], json!(["orders-api", ORDERS_URI]));
+    let refused = exchange(&server, gateway, &subject, &[("resource", "https://mobile-api.acme.test/")]).await;
+    let (status, error, _) = error_of(refused).await;
+    assert_eq!((status, error.as_str()), (StatusCode::BAD_REQUEST, "invalid_target"), "not the gateway's");
+
+    // The password grant, for the mobile app's own API.
+    let form = [
+        ("grant_type", "password"),
+        ("username", "wile"),
+        ("password", "Super-Genius-1949"),
+        ("resource", "https://mobile-api.acme.test/"),
+    ];
+    let response =
+        server.http.post(server.token_url("acme")).basic_auth(MOBILE, Some(MOBILE_SECRET)).form(&form).send().await;
+    let body: Value = response.unwrap().json().await.unwrap();
+    assert_eq!(claims_of(body["access_token"].as_str().unwrap())["aud"], "https://mobile-api.acme.test/");
+}

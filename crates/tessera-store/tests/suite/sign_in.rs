@@ -27,6 +27,7 @@ pub fn code(realm_id: &str, hash: &str, expires_at: i64) -> tessera_core::model:
         scope: ScopeSet::parse("openid profile").unwrap(),
         nonce: Some("n-0S6".into()),
         code_challenge: None,
+        resources: Default::default(),
         auth_time: 100,
         created_at: 100,
         expires_at,
@@ -117,6 +118,7 @@ pub fn refresh(
         rotated_at: None,
         revoked_at: None,
         successor: None,
+        resources: Default::default(),
     }
 }
 

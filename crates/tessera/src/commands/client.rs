@@ -31,6 +31,7 @@ pub async fn run(config: Config, cmd: ClientCommand) -> Result<(), CommandError>
             direct_access_grants,
             consent_required,
             token_reuse,
+            resources,
         } => {
             if token_reuse.is_some_and(|f| !(f > 0.0 && f <= 1.0)) {
                 return Err(CommandError::Usage("--token-reuse takes a fraction greater than 0 and at most 1"));
@@ -49,6 +50,7 @@ pub async fn run(config: Config, cmd: ClientCommand) -> Result<(), CommandError>
                 direct_access_grants,
                 consent_required,
                 token_reuse,
+                resources,
             };
             let (mut client, secret) = new_client(&realm.id, &spec, &scopes, &secrets.secret_hasher(), now)?;
             RoleAdmin { store: &store }.with_default_role_for_service_account(&realm, &mut client).await?;
@@ -83,13 +85,15 @@ pub async fn run(config: Config, cmd: ClientCommand) -> Result<(), CommandError>
                 return Err(CommandError::NoSuchClient { realm: realm.name, client: client_id });
             };
             println!("client_id:        {}", c.client_id);
-            println!("name:             {}", c.name.unwrap_or_default());
+            println!("name:             {}", c.name.as_deref().unwrap_or_default());
             println!("enabled:          {}", c.enabled);
             println!("type:             {}", if c.public_client { "public" } else { "confidential" });
             println!("client_credentials: {}", c.service_accounts_enabled);
             println!("default scopes:   {}", c.default_scopes.join(" "));
             println!("optional scopes:  {}", c.optional_scopes.join(" "));
             println!("audiences:        {}", c.audiences.join(" "));
+            let resources: Vec<&str> = tessera_core::resource::registered_resources(&c).collect();
+            println!("resources:        {}", resources.join(" "));
             println!("redirect URIs:    {}", c.redirect_uris.join(" "));
             for s in &c.secrets {
                 let expires = s.expires_at.map(|e| e.to_string()).unwrap_or_else(|| "never".to_owned());

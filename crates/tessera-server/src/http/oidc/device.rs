@@ -1,8 +1,9 @@
-//! `POST /realms/{realm}/protocol/openid-connect/auth/device` (RFC 8628 §3.1), at Keycloak's path.
+//! The endpoints where a client posts an authorization request before any browser is involved, at
+//! Keycloak's paths: `…/auth/device` (RFC 8628 §3.1) and `…/ext/par/request` (RFC 9126 §2).
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
@@ -19,6 +20,20 @@ pub async fn device_authorization(
     let body = state.device_authorization(&realm, ip.as_deref()).handle(authorization(&headers), &form).await?;
     let mut response = Json(body).into_response();
     // §3.2: the codes are credentials, like a token response (RFC 6749 §5.1).
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// RFC 9126 §2.2: 201 Created with the `request_uri`; errors as at the token endpoint (§2.3).
+pub async fn pushed_authorization_request(
+    State(state): State<AppState>,
+    RealmInPath(realm): RealmInPath,
+    SourceIp(ip): SourceIp,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm,
+) -> Result<Response, ApiError> {
+    let body = state.pushed_authorization(&realm, ip.as_deref()).push(authorization(&headers), &form).await?;
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }

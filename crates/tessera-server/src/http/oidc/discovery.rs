@@ -34,6 +34,9 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         userinfo_endpoint: Some(Endpoint::UserInfo.url(public_url, name)),
         end_session_endpoint: Some(Endpoint::Logout.url(public_url, name)),
         device_authorization_endpoint: Some(Endpoint::DeviceAuthorization.url(public_url, name)),
+        pushed_authorization_request_endpoint: Some(Endpoint::PushedAuthorizationRequest.url(public_url, name)),
+        require_pushed_authorization_requests: false,
+        introspection_signing_alg_values_supported: vec![realm.realm.signing_alg.as_str().to_owned()],
         scopes_supported: scopes,
         // Implicit and hybrid are refused (RFC 9700 §2.1.2).
         response_types_supported: vec!["code".to_owned()],

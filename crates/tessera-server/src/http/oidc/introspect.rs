@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use tessera_core::introspection::TokenIntrospection;
+use tessera_core::introspection::{INTROSPECTION_JWT_MEDIA_TYPE, TokenIntrospection};
 
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, accepts, authorization};
 use crate::state::AppState;
 
 pub async fn introspect(
@@ -24,18 +24,30 @@ pub async fn introspect(
         fail_open: state.introspection_fail_open,
         refresh_tokens: Some(state.store.as_ref()),
     };
-    let answer = introspection.handle(authorization(&headers), &form).await;
+    // RFC 9701 §4: a caller that accepts the JWT media type gets a signed answer.
+    let answer = if accepts(&headers, INTROSPECTION_JWT_MEDIA_TYPE) {
+        introspection.handle_signed(authorization(&headers), &form).await.map(|(jwt, active)| {
+            let mut response = jwt.into_response();
+            let media_type = HeaderValue::from_static(INTROSPECTION_JWT_MEDIA_TYPE);
+            response.headers_mut().insert(header::CONTENT_TYPE, media_type);
+            (response, active)
+        })
+    } else {
+        introspection.handle(authorization(&headers), &form).await.map(|body| {
+            let active = body.active;
+            (Json(body).into_response(), active)
+        })
+    };
     if let Some(metrics) = &state.metrics {
         let outcome = match &answer {
-            Ok(body) if body.active => "active",
-            Ok(_) => "inactive",
+            Ok((_, true)) => "active",
+            Ok((_, false)) => "inactive",
             Err(_) => "error",
         };
         metrics.introspection(&realm.realm.name, outcome);
     }
     let response = match answer {
-        Ok(body) => {
-            let mut response = Json(body).into_response();
+        Ok((mut response, _)) => {
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }

@@ -368,3 +368,28 @@ async fn a_partial_import_adds_skips_or_overwrites_as_asked_and_fail_writes_noth
     let (status, _, _) = admin.send(Method::POST, "/partialImport", Some(json!({"ifResourceExists": "MAYBE"}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// RFC 8707 §2: the client attribute `tessera.resources`, set through the admin API, is what `resource=`
+/// may name; a value that is not an absolute URI is refused before it is stored.
+#[tokio::test]
+async fn a_clients_resources_are_registered_through_its_attributes_rfc8707_2() {
+    let (server, _dir) = server().await;
+    let admin = Admin { token: master_token(&server).await, server: &server };
+    let app = admin.client_pk("roles-app").await;
+    let path = format!("/clients/{app}");
+    let bad = json!({"attributes": {"tessera.resources": "https://orders.northwind.example/##orders-api"}});
+    assert_eq!(admin.send(Method::PUT, &path, Some(bad)).await.0, StatusCode::BAD_REQUEST);
+    let good = json!({"attributes": {"tessera.resources": "https://orders.northwind.example/"}});
+    admin.ok(Method::PUT, &path, good).await;
+    let form = [
+        ("grant_type", "password"),
+        ("username", "grace"),
+        ("password", "Grace-Hopper-1906"),
+        ("resource", "https://orders.northwind.example/"),
+    ];
+    let response =
+        server.http.post(server.token_url("northwind")).basic_auth("roles-app", Some(SECRET)).form(&form).send().await;
+    let body: Value = response.unwrap().json().await.unwrap();
+    let claims = claims_of(body["access_token"].as_str().unwrap_or_else(|| panic!("{body}")));
+    assert_eq!(claims["aud"], "https://orders.northwind.example/");
+}

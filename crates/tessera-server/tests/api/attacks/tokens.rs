@@ -76,9 +76,9 @@ async fn accepted_by(server: &TestServer, token: &str, audience: &str) -> Result
     decode::<Value>(token, &key, &validation).map(|_| ()).map_err(|e| e.into_kind())
 }
 
-/// §4.10.2: an access token is audience-restricted to what the client is registered for; the token
-/// endpoint does not implement RFC 8707 resource indicators, and a `resource` parameter cannot widen the
-/// audience (it is ignored, RFC 6749 §3.2). A client with no audience gets the realm's issuer.
+/// §4.10.2: an access token is audience-restricted to what the client is registered for; a `resource`
+/// parameter (RFC 8707) can only name a registered resource, so it cannot widen the audience: anything else
+/// is `invalid_target`. A client with no audience gets the realm's issuer.
 #[tokio::test]
 async fn an_access_token_is_only_good_for_its_registered_audience_and_resource_cannot_widen_it_rfc9700_4_10_2() {
     let server = acme().await;
@@ -90,15 +90,15 @@ async fn an_access_token_is_only_good_for_its_registered_audience_and_resource_c
         ..NewClient::default()
     };
     let client = server.client("acme", spec).await;
-    let form = [("grant_type", "client_credentials"), ("resource", "https://payroll.acme.test")];
-    let response = server
-        .http
-        .post(server.token_url("acme"))
-        .basic_auth("order-sync", Some(&client.secret))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let ask = |resource: &'static str| {
+        let form = [("grant_type", "client_credentials"), ("resource", resource)];
+        server.http.post(server.token_url("acme")).basic_auth("order-sync", Some(&client.secret)).form(&form).send()
+    };
+    // RFC 8707 §2: a resource not registered for the client is refused, never added to `aud`.
+    let widened = ask("https://payroll.acme.test").await.unwrap();
+    assert_eq!(widened.status(), 400);
+    assert_eq!(widened.json::<Value>().await.unwrap()["error"], "invalid_target");
+    let response = ask(orders).await.unwrap();
     let token = access_token(response).await;
     assert_eq!(claims_of(&token)["aud"], orders);
     assert_eq!(accepted_by(&server, &token, orders).await, Ok(()));
