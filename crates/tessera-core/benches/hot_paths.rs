@@ -86,6 +86,7 @@ fn hot_paths(c: &mut Criterion) {
     let presented = PresentedCredentials {
         client_id: tessera_core::model::ClientId::parse("billing").unwrap(),
         secret: Some(SecretString::from(secrecy::ExposeSecret::expose_secret(&secret).to_owned())),
+        assertion: None,
         method: tessera_core::client_auth::ClientAuthMethod::ClientSecretPost,
     };
     c.bench_function("client_authentication_hmac", |b| {
@@ -117,6 +118,7 @@ fn hot_paths(c: &mut Criterion) {
         ClientCredentialsGrant { realm: &ctx, client: &client, scope: None, now }.issue().unwrap().0.access_token;
     let denylist = BigDenylist((0..1_000_000u128).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i64::MAX)).collect());
     let directory = OneClient(client.clone());
+    let master = secrets.master_key();
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     c.bench_function("introspection_rs256_with_1e6_denylist", |b| {
         b.iter(|| {
@@ -126,6 +128,9 @@ fn hot_paths(c: &mut Criterion) {
                     clients: &directory,
                     hasher: &hasher,
                     audit: &tessera_core::ports::NoAudit,
+                    jwks: &NoAssertions,
+                    replay: &NoAssertions,
+                    master: &master,
                     source_ip: None,
                     now,
                     cors: Default::default(),
@@ -142,3 +147,24 @@ fn hot_paths(c: &mut Criterion) {
 
 criterion_group!(benches, hot_paths);
 criterion_main!(benches);
+
+/// Introspection here authenticates with a secret: no assertion reaches these.
+struct NoAssertions;
+
+#[async_trait::async_trait]
+impl tessera_core::ports::ClientJwks for NoAssertions {
+    async fn jwks(
+        &self,
+        _: &str,
+        _: bool,
+    ) -> Result<std::sync::Arc<jsonwebtoken::jwk::JwkSet>, tessera_core::ports::JwksFetchError> {
+        Err(tessera_core::ports::JwksFetchError("none".into()))
+    }
+}
+
+#[async_trait::async_trait]
+impl tessera_core::ports::ReplayCache for NoAssertions {
+    async fn first_use(&self, _: &str, _: i64) -> bool {
+        true
+    }
+}

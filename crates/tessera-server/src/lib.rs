@@ -4,6 +4,7 @@
 mod app;
 mod audit_trail;
 mod client_address;
+mod client_jwks;
 mod config;
 mod denylist;
 mod directory;
@@ -16,6 +17,7 @@ mod limits;
 pub mod operations;
 mod passwords;
 mod redis_fanout;
+mod replay;
 mod router;
 mod routes;
 mod serve;

@@ -11,11 +11,13 @@ use tessera_core::secret::{ClientSecretHasher, MasterKey};
 use tessera_core::sign_in::SignIn;
 
 use crate::audit_trail::AuditTrail;
+use crate::client_jwks::ClientJwksCache;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
 use crate::issued_tokens::IssuedTokenCache;
 use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
+use crate::replay::SharedReplayCache;
 
 /// What every handler may use. State is passed in, never global. Extractors clone it for every request, so
 /// it is one `Arc`: a clone is one atomic increment, not one per field.
@@ -59,6 +61,10 @@ pub struct Shared {
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// When a next key may sign (the admin API's rotation follows the scheduler's rule).
     pub rotation: tessera_core::key_rotation::RotationPolicy,
+    /// Clients' keys at their `jwks_uri` (`private_key_jwt`).
+    pub client_jwks: Arc<ClientJwksCache>,
+    /// Client assertions' `jti`s, shared through Redis when configured.
+    pub replay: Arc<SharedReplayCache>,
 }
 
 /// What the readiness probe reports.
@@ -86,6 +92,9 @@ impl AppState {
             clients: self.directory.as_ref(),
             hasher: &self.hasher,
             audit: self.audit.as_ref(),
+            jwks: self.client_jwks.as_ref(),
+            replay: self.replay.as_ref(),
+            master: &self.master,
             source_ip,
             now: self.clock.now(),
             cors: CorsClient::default(),

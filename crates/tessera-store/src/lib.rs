@@ -63,6 +63,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (7, "user not-before", include_str!("../migrations/sqlite/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/sqlite/0008_admin_events.sql")),
             (9, "user search", include_str!("../migrations/sqlite/0009_user_search.sql")),
+            (10, "sealed client secrets", include_str!("../migrations/sqlite/0010_sealed_client_secrets.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -74,6 +75,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (7, "user not-before", include_str!("../migrations/postgres/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/postgres/0008_admin_events.sql")),
             (9, "user search", include_str!("../migrations/postgres/0009_user_search.sql")),
+            (10, "sealed client secrets", include_str!("../migrations/postgres/0010_sealed_client_secrets.sql")),
         ],
     };
     Migrator::with_migrations(

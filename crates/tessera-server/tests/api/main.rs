@@ -7,6 +7,7 @@ mod admin;
 mod attacks;
 mod audit;
 mod browser;
+mod client_assertion;
 mod device;
 mod discovery;
 mod errors;
