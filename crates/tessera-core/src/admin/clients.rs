@@ -15,6 +15,9 @@ use crate::secret::{generate_client_secret, stored_client_secret};
 /// [`AUTHENTICATOR_ATTRIBUTE`]); an unknown name is refused. Switching to `client-secret-jwt` takes effect
 /// with the next secret (regenerate it): only then is the secret kept sealed for HMAC.
 pub(super) fn set_authenticator(client: &mut Client, rep: &ClientRepresentation) -> Result<(), AdminError> {
+    if let Some(set) = client.attributes.get("jwks.string").filter(|s| !s.is_empty()) {
+        super::client_authentication::checked_jwks(set)?;
+    }
     let Some(name) = rep.client_authenticator_type.as_deref() else { return Ok(()) };
     let authenticator = ClientAuthenticator::parse(name)
         .ok_or_else(|| AdminError::Invalid(format!("unknown clientAuthenticatorType {name:?}")))?;

@@ -31,7 +31,13 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         );
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "none"])
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_jwt",
+                "none"
+            ])
         );
         assert!(doc["scopes_supported"].as_array().unwrap().contains(&Value::from("orders:read")));
         // Exactly what works: the code flow only (no implicit or hybrid), S256 only, three response modes.

@@ -276,7 +276,7 @@ fn keycloak_client_authenticators_map_and_only_client_secret_jwt_secrets_are_kep
     assert_eq!(client("pk").assertion_signing_alg(), Some("PS256"));
     assert_eq!(client("hs").authenticator(), ClientAuthenticator::ClientSecretJwt);
     let opened = crate::secret::unsealed_secrets(client("hs"), &s.master_key(), 1_000);
-    assert_eq!(opened.iter().map(|x| secrecy::ExposeSecret::expose_secret(x)).collect::<Vec<_>>(), ["s3cret"]);
+    assert_eq!(opened.iter().map(secrecy::ExposeSecret::expose_secret).collect::<Vec<_>>(), ["s3cret"]);
     assert!(client("plain").secrets.iter().all(|x| x.sealed.is_none()), "a hash alone for client-secret");
     assert!(client("pk").secrets.iter().all(|x| x.sealed.is_none()));
     assert_eq!(client("x509").authenticator(), ClientAuthenticator::ClientSecret);
