@@ -3,6 +3,7 @@
 
 mod jwks_uri;
 mod rules;
+mod third_party;
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use jsonwebtoken::jwk::Jwk;
