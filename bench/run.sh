@@ -53,6 +53,22 @@ lua() { # file method body auth
   } >"$1"
 }
 
+lua_assertions() { # file assertions.txt: one pre-signed client assertion per request, none sent twice
+  cat >"$1" <<LUA
+local next_id = 0
+function setup(thread) thread:set("id", next_id); next_id = next_id + 1 end
+local lines, sent = {}, 0
+function init(args) for l in io.lines("$2") do lines[#lines + 1] = l end end
+function request()
+  -- Two threads at most: thread 0 takes the odd lines, thread 1 the even ones.
+  sent = sent + 1
+  local a = lines[id + 1 + (sent - 1) * 2] or lines[1]
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"},
+    "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" .. a)
+end
+LUA
+}
+
 measure() { # server row url luafile
   local server="$1" row="$2" url="$3" script="$4" c before after out
   for c in $concurrency; do
@@ -122,6 +138,17 @@ for r in orders:read orders:write; do
   T role create --realm es256 --client orders-api "$r" >/dev/null
   T user grant-role --realm es256 service-account-bench-roles "orders-api/$r" >/dev/null
 done
+# #14: a private_key_jwt client (RFC 7523 §2.2) of the ES256 realm, its key registered with `client auth`;
+# the assertions are signed ahead by node's jose (bench/client_assertions.mjs), a fresh batch per point.
+pkjwt=""
+if command -v node >/dev/null && [ -d "$root/e2e/node_modules/jose" ]; then
+  pkjwt="$work/pkjwt"; mkdir -p "$pkjwt"
+  node "$here/client_assertions.mjs" "$pkjwt" bench-pkjwt https://bench.test/realms/es256 0
+  T client create --realm es256 bench-pkjwt --default-scope api:read >/dev/null
+  T client auth --realm es256 bench-pkjwt --jwks-file "$pkjwt/jwks.json" >/dev/null
+else
+  echo "node or e2e/node_modules/jose missing (npm ci in e2e/): the private_key_jwt row is left out" >&2
+fi
 tport=18510
 # The master realm's administrator (issue #16) writes through the admin API during one row.
 TESSERA_BOOTSTRAP_ADMIN_USERNAME=admin TESSERA_BOOTSTRAP_ADMIN_PASSWORD=Admin-Pass-123 \
@@ -143,6 +170,14 @@ measure tessera "client_credentials ES256, admin writing 10/s" "$base/es256/prot
 kill "$writer"; wait "$writer" 2>/dev/null || true
 lua "$work/t-roles.lua" POST "grant_type=client_credentials" "${auth[roles]}"
 measure tessera "client_credentials ES256, 12 roles 3 mappers" "$base/es256/protocol/openid-connect/token" "$work/t-roles.lua"
+if [ -n "$pkjwt" ]; then
+  # Against the plain ES256 row (secret in Basic): target at least 0.5x.
+  for c in $concurrency; do
+    node "$here/client_assertions.mjs" "$pkjwt" bench-pkjwt https://bench.test/realms/es256 "$((duration * 10000))"
+    lua_assertions "$work/t-pkjwt.lua" "$pkjwt/assertions.txt"
+    concurrency="$c" measure tessera "client_credentials ES256, private_key_jwt" "$base/es256/protocol/openid-connect/token" "$work/t-pkjwt.lua"
+  done
+fi
 lua "$work/t-reuse.lua" POST "grant_type=client_credentials" "${auth[reuse]}"
 measure tessera "client_credentials RS256, reuse window" "$base/rs256/protocol/openid-connect/token" "$work/t-reuse.lua"
 token=$(curl -s -H "Authorization: Basic ${auth[RS256]}" -d grant_type=client_credentials "$base/rs256/protocol/openid-connect/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -205,7 +240,7 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if b else "–"
 for s, r, c, rps, p50, p99, err, cpu, rss in rows:
     rps = float(rps)
-    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "")
+    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "").replace(", private_key_jwt", "")
     node = by.get(("node-oidc", alg_row, c), (0,))[0] if s == "tessera" else 0
     floor = by.get(("floor", alg_row, c), (0,))[0] if s == "tessera" else 0
     print(f"| {s} | {r} | {c} | {rps:,.0f} | {p50} | {p99} | {err} | {cpu} | {rss} | {ratio(rps, node) if node else '–'} | {ratio(rps, floor) if floor else '–'} |")
