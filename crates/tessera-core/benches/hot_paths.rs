@@ -106,6 +106,7 @@ fn hot_paths(c: &mut Criterion) {
                     client: &client,
                     scope: Some(&requested),
                     now: 1_900_000_000,
+                    dpop_jkt: None,
                 };
                 black_box(grant.issue().unwrap())
             })
@@ -114,8 +115,11 @@ fn hot_paths(c: &mut Criterion) {
 
     let ctx = realm(SigningAlgorithm::Rs256, &secrets);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let token =
-        ClientCredentialsGrant { realm: &ctx, client: &client, scope: None, now }.issue().unwrap().0.access_token;
+    let token = ClientCredentialsGrant { realm: &ctx, client: &client, scope: None, now, dpop_jkt: None }
+        .issue()
+        .unwrap()
+        .0
+        .access_token;
     let denylist = BigDenylist((0..1_000_000u128).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i64::MAX)).collect());
     let directory = OneClient(client.clone());
     let master = secrets.master_key();

@@ -246,6 +246,7 @@ impl TokenExchangeGrant<'_> {
                 Subject { id: &user.id, username: &user.username, user: Some(&user), mappings: &user.roles },
                 TokenKind::Access,
             )),
+            dpop_jkt: None,
         };
         let mut new = grant.claims()?;
         if let Some(act) = act {

@@ -102,6 +102,7 @@ impl UserTokens<'_> {
             lifetime,
             session_id: Some(self.session_id),
             mapped,
+            dpop_jkt: None,
         };
         let mut claims = grant.claims()?;
         jti.clone_into(&mut claims.jti);

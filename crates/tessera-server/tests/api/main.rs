@@ -10,6 +10,7 @@ mod browser;
 mod client_assertion;
 mod device;
 mod discovery;
+mod dpop;
 mod errors;
 mod hardening;
 mod import;

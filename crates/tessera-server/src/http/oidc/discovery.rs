@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use tessera_core::client_assertion::{CLIENT_SECRET_JWT_ALGS, PRIVATE_KEY_JWT_ALGS};
 use tessera_core::client_auth::ClientAuthMethod;
+use tessera_core::dpop::DPOP_SIGNING_ALGS;
 use tessera_core::model::RealmContext;
 use tessera_core::request::GrantType;
 use tessera_core::scope::OPENID;
@@ -59,6 +60,7 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         response_modes_supported: ResponseMode::SUPPORTED.map(str::to_owned).to_vec(),
         authorization_response_iss_parameter_supported: true,
         claims_supported: Vec::new(),
+        dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS.iter().map(|a| format!("{a:?}")).collect(),
     }
 }
 
