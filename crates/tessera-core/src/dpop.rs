@@ -27,10 +27,14 @@ pub struct ProofRequest<'a> {
     pub now: i64,
     /// §4.3 check 12 (`jti` once within the window), shared with client assertions' cache.
     pub replay: &'a dyn ReplayCache,
+    /// At a protected resource, the access token presented with the proof: its hash must be `ath` (§4.3
+    /// check 13, §7.1).
+    pub access_token: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
 struct ProofClaims {
+    ath: Option<String>,
     jti: Option<String>,
     htm: Option<String>,
     htu: Option<String>,
@@ -105,6 +109,13 @@ impl ProofRequest<'_> {
         // §4.3 check 11: created within the window.
         if (iat - self.now).abs() > IAT_WINDOW {
             return Err(refuse("the DPoP proof's iat is outside the accepted window"));
+        }
+        // §4.3 check 13: bound to the access token presented with it.
+        if let Some(token) = self.access_token {
+            let hash = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()));
+            if claims.ath.as_deref() != Some(hash.as_str()) {
+                return Err(refuse("the DPoP proof's ath is not the hash of this access token"));
+            }
         }
         let jkt =
             jwk.thumbprint(ThumbprintHash::SHA256).map_err(|_| refuse("the DPoP proof's jwk has no thumbprint"))?;

@@ -128,8 +128,13 @@ impl TokenEndpoint<'_> {
             [one] => *one,
             _ => return Err(OAuthError::InvalidDpopProof("more than one DPoP header".into())),
         };
-        let check =
-            ProofRequest { method: "POST", uri: self.endpoint_url, now: self.request.now, replay: self.request.replay };
+        let check = ProofRequest {
+            method: "POST",
+            uri: self.endpoint_url,
+            now: self.request.now,
+            replay: self.request.replay,
+            access_token: None,
+        };
         let jkt = check.verify(proof).await?;
         match request {
             TokenRequest::ClientCredentials { .. } => Ok(Some(jkt)),

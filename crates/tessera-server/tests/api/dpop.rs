@@ -165,3 +165,48 @@ async fn discovery_names_the_dpop_algorithms_rfc9449_5_1() {
     assert!(algs.contains(&json!("ES256")) && algs.contains(&json!("RS256")), "{doc}");
     assert!(!algs.iter().any(|a| a.as_str().unwrap().starts_with("HS")));
 }
+
+/// RFC 9449 §7: at userinfo a bound token needs the `DPoP` scheme and a proof by its key for this request
+/// (`htm`, `htu`, `ath`); as Bearer it is refused (§7.2). A client-credentials token has no `openid` scope,
+/// so a token that passes the binding checks gets 403 `insufficient_scope` and one that fails gets 401.
+#[tokio::test]
+async fn rfc9449_7_2_userinfo_refuses_a_bound_token_as_bearer_and_checks_the_proof_with_ath() {
+    let (server, secret, key) = setup().await;
+    let body: Value =
+        token(&server, &secret, &[&signed(&key, &header(&key), &claims(&server))]).await.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let userinfo = server.url("/realms/shop/protocol/openid-connect/userinfo");
+    let ath = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access.as_bytes()));
+    let proof = |ath: &str, htm: &str| {
+        let c = json!({"jti": uuid::Uuid::new_v4().to_string(), "htm": htm, "htu": userinfo, "iat": server.clock.now(), "ath": ath});
+        signed(&key, &header(&key), &c)
+    };
+    let call = |scheme: &str, proof: Option<String>| {
+        let mut r = server.http.get(&userinfo).header("Authorization", format!("{scheme} {access}"));
+        if let Some(p) = proof {
+            r = r.header("DPoP", p);
+        }
+        r.send()
+    };
+    assert_eq!(call("Bearer", None).await.unwrap().status(), 401, "a bound token as Bearer (§7.2)");
+    assert_eq!(call("Bearer", Some(proof(&ath, "GET"))).await.unwrap().status(), 401, "as Bearer even with a proof");
+    assert_eq!(call("DPoP", None).await.unwrap().status(), 401, "no proof");
+    assert_eq!(call("DPoP", Some(proof("wrong", "GET"))).await.unwrap().status(), 401, "wrong ath (§4.3)");
+    assert_eq!(call("DPoP", Some(proof(&ath, "POST"))).await.unwrap().status(), 401, "wrong htm");
+    let other = ClientKey::es256("other");
+    let c = json!({"jti": "x", "htm": "GET", "htu": userinfo, "iat": server.clock.now(), "ath": ath});
+    assert_eq!(call("DPoP", Some(signed(&other, &header(&other), &c))).await.unwrap().status(), 401, "another key");
+    let good = call("DPoP", Some(proof(&ath, "GET"))).await.unwrap();
+    assert_eq!(good.status(), 403, "the binding holds; the token lacks openid");
+    // An unbound token is not accepted with the DPoP scheme.
+    let plain: Value = token(&server, &secret, &[]).await.json().await.unwrap();
+    let r = server
+        .http
+        .get(&userinfo)
+        .header("Authorization", format!("DPoP {}", plain["access_token"].as_str().unwrap()))
+        .header("DPoP", proof(&ath, "GET"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
