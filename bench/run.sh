@@ -69,6 +69,21 @@ end
 LUA
 }
 
+lua_dpop() { # file proofs.txt basic: client_credentials with Basic and one pre-signed DPoP proof per request
+  cat >"$1" <<LUA
+local next_id = 0
+function setup(thread) thread:set("id", next_id); next_id = next_id + 1 end
+local lines, sent = {}, 0
+function init(args) for l in io.lines("$2") do lines[#lines + 1] = l end end
+function request()
+  sent = sent + 1
+  local p = lines[id + 1 + (sent - 1) * 2] or lines[1]
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Authorization"] = "Basic $3", ["DPoP"] = p}, "grant_type=client_credentials")
+end
+LUA
+}
+
 measure() { # server row url luafile
   local server="$1" row="$2" url="$3" script="$4" c before after out
   for c in $concurrency; do
@@ -178,6 +193,18 @@ if [ -n "$pkjwt" ]; then
     concurrency="$c" measure tessera "client_credentials ES256, private_key_jwt" "$base/es256/protocol/openid-connect/token" "$work/t-pkjwt.lua"
   done
 fi
+if [ -n "$pkjwt" ]; then
+  # #14: DPoP-bound ES256 and RS256 tokens (ES256 proofs, RFC 9449 §5) against the plain rows: target 0.6x.
+  for alg in ES256 RS256; do
+    realm=$(tr 'A-Z' 'a-z' <<<"$alg")
+    for c in $concurrency; do
+      # Proofs are valid a minute (iat window): a fresh batch per point.
+      node "$here/dpop_proofs.mjs" "$pkjwt" "https://bench.test/realms/$realm/protocol/openid-connect/token" "$((duration * 10000))"
+      lua_dpop "$work/t-dpop.lua" "$pkjwt/proofs.txt" "${auth[$alg]}"
+      concurrency="$c" measure tessera "client_credentials $alg, DPoP" "$base/$realm/protocol/openid-connect/token" "$work/t-dpop.lua"
+    done
+  done
+fi
 lua "$work/t-reuse.lua" POST "grant_type=client_credentials" "${auth[reuse]}"
 measure tessera "client_credentials RS256, reuse window" "$base/rs256/protocol/openid-connect/token" "$work/t-reuse.lua"
 token=$(curl -s -H "Authorization: Basic ${auth[RS256]}" -d grant_type=client_credentials "$base/rs256/protocol/openid-connect/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -240,7 +267,7 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if b else "–"
 for s, r, c, rps, p50, p99, err, cpu, rss in rows:
     rps = float(rps)
-    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "").replace(", private_key_jwt", "")
+    alg_row = r.replace(", reuse window", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "").replace(", private_key_jwt", "").replace(", DPoP", "")
     node = by.get(("node-oidc", alg_row, c), (0,))[0] if s == "tessera" else 0
     floor = by.get(("floor", alg_row, c), (0,))[0] if s == "tessera" else 0
     print(f"| {s} | {r} | {c} | {rps:,.0f} | {p50} | {p99} | {err} | {cpu} | {rss} | {ratio(rps, node) if node else '–'} | {ratio(rps, floor) if floor else '–'} |")
