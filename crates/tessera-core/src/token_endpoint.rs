@@ -34,7 +34,7 @@ pub struct TokenEndpoint<'a> {
 }
 
 impl TokenEndpoint<'_> {
-    fn person_context(&self) -> PersonGrantContext<'_> {
+    fn person_context<'s>(&'s self, dpop_jkt: Option<&'s str>) -> PersonGrantContext<'s> {
         let r = &self.request;
         PersonGrantContext {
             realm: r.realm,
@@ -46,6 +46,7 @@ impl TokenEndpoint<'_> {
             passwords: self.passwords,
             source_ip: r.source_ip,
             now: r.now,
+            dpop_jkt,
         }
     }
 
@@ -72,7 +73,7 @@ impl TokenEndpoint<'_> {
                 }
             }
             TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 let grant = AuthorizationCodeGrant {
                     ctx: &ctx,
                     client: &client,
@@ -83,23 +84,23 @@ impl TokenEndpoint<'_> {
                 grant.issue().await?
             }
             TokenRequest::RefreshToken { refresh_token, scope } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 RefreshTokenGrant { ctx: &ctx, client: &client, refresh_token: &refresh_token, scope: scope.as_ref() }
                     .issue()
                     .await?
             }
             TokenRequest::Password { username, password, scope } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 PasswordGrant { ctx: &ctx, client: &client, username: &username, password, scope: scope.as_ref() }
                     .issue()
                     .await?
             }
             TokenRequest::DeviceCode { device_code } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code }.issue().await?
             }
             TokenRequest::TokenExchange(exchange) => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(None);
                 let grant = TokenExchangeGrant {
                     ctx: &ctx,
                     clients: self.request.clients,
@@ -136,11 +137,12 @@ impl TokenEndpoint<'_> {
             access_token: None,
         };
         let jkt = check.verify(proof).await?;
+        // A public client's refresh tokens would have to be bound too (§5), which is not done yet: its access
+        // tokens stay Bearer tokens. Token exchange issues Bearer tokens.
         match request {
-            TokenRequest::ClientCredentials { .. } => Ok(Some(jkt)),
-            _ if required => {
-                Err(OAuthError::invalid_request("DPoP-bound tokens are issued for client credentials only"))
-            }
+            TokenRequest::TokenExchange(_) => Ok(None),
+            _ if !client.public_client => Ok(Some(jkt)),
+            _ if required => Err(OAuthError::invalid_request("DPoP-bound tokens are not issued to public clients yet")),
             _ => Ok(None),
         }
     }

@@ -94,6 +94,7 @@ impl AuthorizationCodeGrant<'_> {
             refresh_scope: None,
             nonce: code.nonce.as_deref(),
             now: ctx.now,
+            dpop_jkt: ctx.dpop_jkt,
         }
         .issue(&issue.access_jti, &issue.family_id)?;
         if let Some(refresh) = &tokens.refresh {

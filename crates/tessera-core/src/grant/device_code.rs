@@ -80,6 +80,7 @@ impl DeviceCodeGrant<'_> {
             refresh_scope: None,
             nonce: None,
             now,
+            dpop_jkt: ctx.dpop_jkt,
         }
         .issue(&new_identifier()?, &new_identifier()?)?;
         if let Some(refresh) = &tokens.refresh {

@@ -69,6 +69,7 @@ impl PasswordGrant<'_> {
             refresh_scope: None,
             nonce: None,
             now: ctx.now,
+            dpop_jkt: ctx.dpop_jkt,
         }
         .issue(&new_identifier()?, &new_identifier()?)?;
         if let Some(refresh) = &tokens.refresh {

@@ -210,3 +210,71 @@ async fn rfc9449_7_2_userinfo_refuses_a_bound_token_as_bearer_and_checks_the_pro
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+/// RFC 9449 §5: a confidential client's person grants are bound too: the password grant and a refresh,
+/// each with its proof; userinfo then answers the DPoP scheme (§7.1) and refuses Bearer (§7.2).
+#[tokio::test]
+async fn rfc9449_5_a_confidential_clients_password_and_refresh_tokens_are_bound_and_userinfo_answers_dpop() {
+    use tessera_core::provisioning::NewClient;
+    let fixture =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/keycloak-realm-acme.json");
+    let server = TestServer::builder().import_realm(fixture).spawn().await;
+    let spec = NewClient { client_id: "importer".into(), direct_access_grants: true, ..NewClient::default() };
+    let importer = server.client("acme", spec).await;
+    let key = ClientKey::es256("person");
+    let token_url = server.token_url("acme");
+    let proof = |htm: &str, htu: &str, ath: Option<&str>| {
+        let mut c = json!({"jti": uuid::Uuid::new_v4().to_string(), "htm": htm, "htu": htu, "iat": server.clock.now()});
+        if let Some(ath) = ath {
+            c["ath"] = json!(ath);
+        }
+        signed(&key, &header(&key), &c)
+    };
+    let post = |form: Vec<(&'static str, String)>| {
+        server
+            .http
+            .post(&token_url)
+            .basic_auth("importer", Some(&importer.secret))
+            .header("DPoP", proof("POST", &token_url, None))
+            .form(&form)
+            .send()
+    };
+    let first: Value = post(vec![
+        ("grant_type", "password".into()),
+        ("username", "roadrunner".into()),
+        ("password", "Beep-Beep-Meep-2024".into()),
+        ("scope", "openid".into()),
+    ])
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(first["token_type"], "DPoP", "{first}");
+    let refreshed: Value = post(vec![
+        ("grant_type", "refresh_token".into()),
+        ("refresh_token", first["refresh_token"].as_str().unwrap().to_owned()),
+    ])
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(refreshed["token_type"], "DPoP", "{refreshed}");
+    let access = refreshed["access_token"].as_str().unwrap();
+    let ath = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, access.as_bytes()));
+    let userinfo = server.url("/realms/acme/protocol/openid-connect/userinfo");
+    let answer = server
+        .http
+        .get(&userinfo)
+        .header("Authorization", format!("DPoP {access}"))
+        .header("DPoP", proof("GET", &userinfo, Some(&ath)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    assert!(body["sub"].as_str().is_some_and(|s| !s.is_empty()), "{body}");
+    let as_bearer = server.http.get(&userinfo).bearer_auth(access).send().await.unwrap();
+    assert_eq!(as_bearer.status(), 401, "a bound token as Bearer (§7.2)");
+}
