@@ -53,6 +53,37 @@ lua() { # file method body auth
   } >"$1"
 }
 
+lua_assertions() { # file assertions.txt: one pre-signed client assertion per request, none sent twice
+  cat >"$1" <<LUA
+local next_id = 0
+function setup(thread) thread:set("id", next_id); next_id = next_id + 1 end
+local lines, sent = {}, 0
+function init(args) for l in io.lines("$2") do lines[#lines + 1] = l end end
+function request()
+  -- Two threads at most: thread 0 takes the odd lines, thread 1 the even ones.
+  sent = sent + 1
+  local a = lines[id + 1 + (sent - 1) * 2] or lines[1]
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"},
+    "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" .. a)
+end
+LUA
+}
+
+lua_dpop() { # file proofs.txt basic: client_credentials with Basic and one pre-signed DPoP proof per request
+  cat >"$1" <<LUA
+local next_id = 0
+function setup(thread) thread:set("id", next_id); next_id = next_id + 1 end
+local lines, sent = {}, 0
+function init(args) for l in io.lines("$2") do lines[#lines + 1] = l end end
+function request()
+  sent = sent + 1
+  local p = lines[id + 1 + (sent - 1) * 2] or lines[1]
+  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Authorization"] = "Basic $3", ["DPoP"] = p}, "grant_type=client_credentials")
+end
+LUA
+}
+
 measure() { # server row url luafile
   local server="$1" row="$2" url="$3" script="$4" c before after out
   for c in $concurrency; do
@@ -125,6 +156,17 @@ for r in orders:read orders:write; do
   T role create --realm es256 --client orders-api "$r" >/dev/null
   T user grant-role --realm es256 service-account-bench-roles "orders-api/$r" >/dev/null
 done
+# #14: a private_key_jwt client (RFC 7523 §2.2) of the ES256 realm, its key registered with `client auth`;
+# the assertions are signed ahead by node's jose (bench/client_assertions.mjs), a fresh batch per point.
+pkjwt=""
+if command -v node >/dev/null && [ -d "$root/e2e/node_modules/jose" ]; then
+  pkjwt="$work/pkjwt"; mkdir -p "$pkjwt"
+  node "$here/client_assertions.mjs" "$pkjwt" bench-pkjwt https://bench.test/realms/es256 0
+  T client create --realm es256 bench-pkjwt --default-scope api:read >/dev/null
+  T client auth --realm es256 bench-pkjwt --jwks-file "$pkjwt/jwks.json" >/dev/null
+else
+  echo "node or e2e/node_modules/jose missing (npm ci in e2e/): the private_key_jwt row is left out" >&2
+fi
 tport=18510
 # The master realm's administrator (issue #16) writes through the admin API during one row.
 TESSERA_BOOTSTRAP_ADMIN_USERNAME=admin TESSERA_BOOTSTRAP_ADMIN_PASSWORD=Admin-Pass-123 \
@@ -148,6 +190,26 @@ lua "$work/t-roles.lua" POST "grant_type=client_credentials" "${auth[roles]}"
 measure tessera "client_credentials ES256, 12 roles 3 mappers" "$base/es256/protocol/openid-connect/token" "$work/t-roles.lua"
 lua "$work/t-resource.lua" POST "grant_type=client_credentials&resource=https%3A%2F%2Forders.bench.test%2F" "${auth[resource]}"
 measure tessera "client_credentials ES256, resource=" "$base/es256/protocol/openid-connect/token" "$work/t-resource.lua"
+if [ -n "$pkjwt" ]; then
+  # Against the plain ES256 row (secret in Basic): target at least 0.5x.
+  for c in $concurrency; do
+    node "$here/client_assertions.mjs" "$pkjwt" bench-pkjwt https://bench.test/realms/es256 "$((duration * 10000))"
+    lua_assertions "$work/t-pkjwt.lua" "$pkjwt/assertions.txt"
+    concurrency="$c" measure tessera "client_credentials ES256, private_key_jwt" "$base/es256/protocol/openid-connect/token" "$work/t-pkjwt.lua"
+  done
+fi
+if [ -n "$pkjwt" ]; then
+  # #14: DPoP-bound ES256 and RS256 tokens (ES256 proofs, RFC 9449 §5) against the plain rows: target 0.6x.
+  for alg in ES256 RS256; do
+    realm=$(tr 'A-Z' 'a-z' <<<"$alg")
+    for c in $concurrency; do
+      # Proofs are valid a minute (iat window): a fresh batch per point.
+      node "$here/dpop_proofs.mjs" "$pkjwt" "https://bench.test/realms/$realm/protocol/openid-connect/token" "$((duration * 10000))"
+      lua_dpop "$work/t-dpop.lua" "$pkjwt/proofs.txt" "${auth[$alg]}"
+      concurrency="$c" measure tessera "client_credentials $alg, DPoP" "$base/$realm/protocol/openid-connect/token" "$work/t-dpop.lua"
+    done
+  done
+fi
 lua "$work/t-reuse.lua" POST "grant_type=client_credentials" "${auth[reuse]}"
 measure tessera "client_credentials RS256, reuse window" "$base/rs256/protocol/openid-connect/token" "$work/t-reuse.lua"
 token=$(curl -s -H "Authorization: Basic ${auth[RS256]}" -d grant_type=client_credentials "$base/rs256/protocol/openid-connect/token" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
@@ -232,7 +294,7 @@ def ratio(a, b):
     return f"{a / b:.2f}x" if b else "–"
 for s, r, c, rps, p50, p99, err, cpu, rss in rows:
     rps = float(rps)
-    alg_row = r.replace(", reuse window", "").replace(", resource=", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "").replace(", metrics + rate limits, Redis", "").replace(", metrics + rate limits", "")
+    alg_row = r.replace(", reuse window", "").replace(", resource=", "").replace(", 12 roles 3 mappers", "").replace(", admin writing 10/s", "").replace(", metrics + rate limits, Redis", "").replace(", metrics + rate limits", "").replace(", private_key_jwt", "").replace(", DPoP", "")
     node = by.get(("node-oidc", alg_row, c), (0,))[0] if s == "tessera" else 0
     floor = by.get(("floor", alg_row, c), (0,))[0] if s == "tessera" else 0
     print(f"| {s} | {r} | {c} | {rps:,.0f} | {p50} | {p99} | {err} | {cpu} | {rss} | {ratio(rps, node) if node else '–'} | {ratio(rps, floor) if floor else '–'} |")

@@ -16,9 +16,11 @@
 //! # Ok(()) }
 //! ```
 
+mod assertion;
 mod secret;
 mod source;
 
+pub use assertion::PrivateKey;
 pub use secret::ClientSecret;
 pub use source::{Clock, SystemClock, TokenError, TokenSource, TokenSourceBuilder};
 pub use tessera_proto::ErrorCode;

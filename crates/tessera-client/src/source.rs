@@ -5,8 +5,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use tessera_proto::{ErrorCode, ErrorResponse, ServerMetadata, TokenResponse};
 
-use crate::ClientSecret;
+use crate::assertion::JWT_BEARER;
 use crate::secret::SecretReader;
+use crate::{ClientSecret, PrivateKey};
 
 /// Seconds since the Unix epoch; injectable so that tests can move time.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -46,12 +47,21 @@ struct Cached {
     expires_at: i64,
 }
 
+/// How the client authenticates.
+#[derive(Debug)]
+enum Credential {
+    /// RFC 6749 §2.3.1 `client_secret_basic`.
+    Secret(SecretReader),
+    /// RFC 7523 §2.2 `private_key_jwt`.
+    PrivateKey(PrivateKey),
+}
+
 #[derive(Debug)]
 struct Inner {
     http: reqwest::Client,
     token_url: String,
     client_id: String,
-    secret: SecretReader,
+    credential: Credential,
     scope: Option<String>,
     audience: Option<String>,
     resource: Option<String>,
@@ -74,6 +84,7 @@ pub struct TokenSourceBuilder {
     issuer: Option<String>,
     client_id: Option<String>,
     secret: Option<ClientSecret>,
+    private_key: Option<PrivateKey>,
     scope: Option<String>,
     audience: Option<String>,
     resource: Option<String>,
@@ -91,6 +102,7 @@ impl TokenSource {
             issuer: None,
             client_id: None,
             secret: None,
+            private_key: None,
             scope: None,
             audience: None,
             resource: None,
@@ -177,24 +189,31 @@ impl TokenSource {
 
     async fn fetch_once(&self) -> Result<TokenResponse, TokenError> {
         let i = &self.inner;
-        let secret = i.secret.read().map_err(TokenError::Secret)?;
-        // RFC 6749 §2.3.1: both parts are form-url-encoded before the Basic encoding.
-        let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let basic = STANDARD.encode(format!("{}:{}", encode(&i.client_id), encode(&secret)));
         let mut form = vec![("grant_type", "client_credentials")];
+        let mut request = i.http.post(&i.token_url);
+        let assertion;
+        match &i.credential {
+            Credential::Secret(reader) => {
+                let secret = reader.read().map_err(TokenError::Secret)?;
+                // RFC 6749 §2.3.1: both parts are form-url-encoded before the Basic encoding.
+                let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                let basic = STANDARD.encode(format!("{}:{}", encode(&i.client_id), encode(&secret)));
+                request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"));
+            }
+            Credential::PrivateKey(key) => {
+                // A new assertion per request: its `jti` is single use (RFC 7523 §3 item 7).
+                assertion = key.assertion(&i.client_id, &i.token_url, i.clock.now())?;
+                form.push(("client_id", i.client_id.as_str()));
+                form.push(("client_assertion_type", JWT_BEARER));
+                form.push(("client_assertion", assertion.as_str()));
+            }
+        }
         for (name, value) in [("scope", &i.scope), ("audience", &i.audience), ("resource", &i.resource)] {
             if let Some(v) = value {
                 form.push((name, v.as_str()));
             }
         }
-        let response = i
-            .http
-            .post(&i.token_url)
-            .header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| TokenError::Unavailable(e.to_string()))?;
+        let response = request.form(&form).send().await.map_err(|e| TokenError::Unavailable(e.to_string()))?;
         let status = response.status();
         if status.is_server_error() {
             return Err(TokenError::Unavailable(format!("HTTP {status}")));
@@ -231,6 +250,13 @@ impl TokenSourceBuilder {
 
     pub fn client_secret(mut self, secret: ClientSecret) -> Self {
         self.secret = Some(secret);
+        self
+    }
+
+    /// Authenticates with `private_key_jwt` (RFC 7523 §2.2) instead of a secret: a JWT signed by `key` on
+    /// every token request.
+    pub fn private_key_jwt(mut self, key: PrivateKey) -> Self {
+        self.private_key = Some(key);
         self
     }
 
@@ -290,15 +316,21 @@ impl TokenSourceBuilder {
             (None, None) => return Err(TokenError::Discovery("set a token URL or an issuer".into())),
         };
         let client_id = self.client_id.ok_or_else(|| TokenError::Secret("no client id".into()))?;
-        let secret = self.secret.ok_or_else(|| TokenError::Secret("no client secret".into()))?;
-        let reader = SecretReader::new(secret);
-        reader.read().map_err(TokenError::Secret)?;
+        let credential = match (self.private_key, self.secret) {
+            (Some(key), _) => Credential::PrivateKey(key),
+            (None, Some(secret)) => {
+                let reader = SecretReader::new(secret);
+                reader.read().map_err(TokenError::Secret)?;
+                Credential::Secret(reader)
+            }
+            (None, None) => return Err(TokenError::Secret("no client secret or private key".into())),
+        };
         Ok(TokenSource {
             inner: Arc::new(Inner {
                 http,
                 token_url,
                 client_id,
-                secret: reader,
+                credential,
                 scope: self.scope,
                 audience: self.audience,
                 resource: self.resource,

@@ -225,3 +225,45 @@ async fn a_resource_gives_a_token_for_that_api_only_and_an_unregistered_one_is_i
     let refused = source("https://payroll.shop.test/").await.unwrap().token().await.unwrap_err();
     assert!(matches!(refused, TokenError::OAuth { status: 400, error: ErrorCode::InvalidTarget, .. }), "{refused:?}");
 }
+
+/// The claims of a compact JWS, unverified.
+fn jws_claims(jws: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = jws.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn private_key_jwt_sends_a_fresh_rfc7523_assertion_with_every_token_request() {
+    let mock = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "t", "token_type": "Bearer", "expires_in": 300, "refresh_expires_in": 0,
+            "not-before-policy": 0, "scope": ""
+        })))
+        .mount(&mock)
+        .await;
+    let pem = rcgen::KeyPair::generate().unwrap().serialize_pem();
+    let key = tessera_client::PrivateKey::from_pem(pem.as_bytes()).unwrap().key_id("k1");
+    let token_url = format!("{}/token", mock.uri());
+    let source =
+        TokenSource::builder().token_url(&token_url).client_id("svc").private_key_jwt(key).build().await.unwrap();
+    source.request_token().await.unwrap();
+    source.request_token().await.unwrap();
+    let requests = mock.received_requests().await.unwrap();
+    let mut jtis = Vec::new();
+    for r in &requests {
+        assert!(r.headers.get("authorization").is_none(), "no Basic beside the assertion (RFC 6749 §2.3)");
+        let form: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(&r.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        assert_eq!(form["client_assertion_type"], "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        let claims = jws_claims(&form["client_assertion"]);
+        assert_eq!((claims["iss"].as_str(), claims["sub"].as_str()), (Some("svc"), Some("svc")));
+        assert_eq!(claims["aud"], token_url.as_str());
+        assert!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap() <= 300);
+        jtis.push(claims["jti"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(jtis.len(), 2);
+    assert_ne!(jtis[0], jtis[1], "a jti is single use (RFC 7523 §3 item 7)");
+}

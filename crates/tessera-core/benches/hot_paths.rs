@@ -86,6 +86,7 @@ fn hot_paths(c: &mut Criterion) {
     let presented = PresentedCredentials {
         client_id: tessera_core::model::ClientId::parse("billing").unwrap(),
         secret: Some(SecretString::from(secrecy::ExposeSecret::expose_secret(&secret).to_owned())),
+        assertion: None,
         method: tessera_core::client_auth::ClientAuthMethod::ClientSecretPost,
     };
     c.bench_function("client_authentication_hmac", |b| {
@@ -106,6 +107,7 @@ fn hot_paths(c: &mut Criterion) {
                     scope: Some(&requested),
                     resources: &Default::default(),
                     now: 1_900_000_000,
+                    dpop_jkt: None,
                 };
                 black_box(grant.issue().unwrap())
             })
@@ -114,14 +116,21 @@ fn hot_paths(c: &mut Criterion) {
 
     let ctx = realm(SigningAlgorithm::Rs256, &secrets);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let token =
-        ClientCredentialsGrant { realm: &ctx, client: &client, scope: None, resources: &Default::default(), now }
-            .issue()
-            .unwrap()
-            .0
-            .access_token;
+    let token = ClientCredentialsGrant {
+        realm: &ctx,
+        client: &client,
+        scope: None,
+        resources: &Default::default(),
+        now,
+        dpop_jkt: None,
+    }
+    .issue()
+    .unwrap()
+    .0
+    .access_token;
     let denylist = BigDenylist((0..1_000_000u128).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i64::MAX)).collect());
     let directory = OneClient(client.clone());
+    let master = secrets.master_key();
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     c.bench_function("introspection_rs256_with_1e6_denylist", |b| {
         b.iter(|| {
@@ -131,6 +140,9 @@ fn hot_paths(c: &mut Criterion) {
                     clients: &directory,
                     hasher: &hasher,
                     audit: &tessera_core::ports::NoAudit,
+                    jwks: &NoAssertions,
+                    replay: &NoAssertions,
+                    master: &master,
                     source_ip: None,
                     now,
                     limiter: &tessera_core::rate_limit::NoRateLimits,
@@ -149,3 +161,24 @@ fn hot_paths(c: &mut Criterion) {
 
 criterion_group!(benches, hot_paths);
 criterion_main!(benches);
+
+/// Introspection here authenticates with a secret: no assertion reaches these.
+struct NoAssertions;
+
+#[async_trait::async_trait]
+impl tessera_core::ports::ClientJwks for NoAssertions {
+    async fn jwks(
+        &self,
+        _: &str,
+        _: bool,
+    ) -> Result<std::sync::Arc<jsonwebtoken::jwk::JwkSet>, tessera_core::ports::JwksFetchError> {
+        Err(tessera_core::ports::JwksFetchError("none".into()))
+    }
+}
+
+#[async_trait::async_trait]
+impl tessera_core::ports::ReplayCache for NoAssertions {
+    async fn first_use(&self, _: &str, _: i64) -> bool {
+        true
+    }
+}

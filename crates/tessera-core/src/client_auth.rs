@@ -1,5 +1,6 @@
 //! Client authentication at the token endpoint: RFC 6749 §2.3.1 (`client_secret_basic`,
-//! `client_secret_post`) and §2.1 public clients (`none`).
+//! `client_secret_post`), §2.1 public clients (`none`), and JWT assertions (RFC 7523 §2.2, OIDC Core §9:
+//! `private_key_jwt`, `client_secret_jwt`; checked in [`crate::client_assertion`]).
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -11,17 +12,22 @@ use subtle::ConstantTimeEq;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
+use crate::client_assertion::{AssertionCheck, AssertionRejection, ClientAssertion, JWT_BEARER};
 use crate::cors::CorsClient;
-use crate::model::{Client, ClientId, RealmContext};
-use crate::ports::{AuditSink, ClientDirectory};
+use crate::model::{Client, ClientAuthenticator, ClientId, RealmContext};
+use crate::ports::{AuditSink, ClientDirectory, ClientJwks, ReplayCache};
 use crate::rate_limit::{RateLimiter, checks_before_auth, failed_auth_check};
 use crate::request::FormParams;
-use crate::secret::ClientSecretHasher;
+use crate::secret::{ClientSecretHasher, MasterKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientAuthMethod {
     ClientSecretBasic,
     ClientSecretPost,
+    /// RFC 7523 §2.2 with a key the client registered (OIDC Core §9).
+    PrivateKeyJwt,
+    /// RFC 7523 §2.2 with HMAC keyed with the client secret (OIDC Core §9).
+    ClientSecretJwt,
     None,
 }
 
@@ -30,6 +36,8 @@ impl ClientAuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
+            Self::ClientSecretJwt => "client_secret_jwt",
             Self::None => "none",
         }
     }
@@ -40,6 +48,8 @@ impl ClientAuthMethod {
 pub struct PresentedCredentials {
     pub client_id: ClientId,
     pub secret: Option<SecretString>,
+    /// RFC 7523 §2.2: `client_assertion`, when the client authenticates with a JWT.
+    pub assertion: Option<ClientAssertion>,
     pub method: ClientAuthMethod,
 }
 
@@ -54,12 +64,19 @@ impl PresentedCredentials {
     pub fn extract(authorization: Option<&str>, form: &FormParams) -> Result<Self, OAuthError> {
         let form_id = form.get("client_id");
         let form_secret = form.get("client_secret");
+        if form.get("client_assertion_type").is_some() || form.get("client_assertion").is_some() {
+            if authorization.is_some() || form_secret.is_some() {
+                return Err(OAuthError::invalid_request("more than one client authentication method was used"));
+            }
+            return Self::assertion(form);
+        }
         let Some(header) = authorization else {
             let client_id =
                 form_id.and_then(ClientId::parse).ok_or(OAuthError::InvalidClient { basic_challenge: false })?;
             return Ok(Self {
                 client_id,
                 secret: form_secret.map(|s| SecretString::from(s.to_owned())),
+                assertion: None,
                 method: if form_secret.is_some() { ClientAuthMethod::ClientSecretPost } else { ClientAuthMethod::None },
             });
         };
@@ -82,7 +99,30 @@ impl PresentedCredentials {
             }
         }
         let client_id = ClientId::parse(&client_id).ok_or(OAuthError::InvalidClient { basic_challenge: true })?;
-        Ok(Self { client_id, secret: Some(SecretString::from(secret)), method: ClientAuthMethod::ClientSecretBasic })
+        Ok(Self {
+            client_id,
+            secret: Some(SecretString::from(secret)),
+            assertion: None,
+            method: ClientAuthMethod::ClientSecretBasic,
+        })
+    }
+
+    /// RFC 7521 §4.2 with RFC 7523 §2.2: `client_assertion_type` names the JWT profile and the assertion's
+    /// `sub` names the client; a `client_id` beside it must name the same one.
+    fn assertion(form: &FormParams) -> Result<Self, OAuthError> {
+        if form.get("client_assertion_type") != Some(JWT_BEARER) {
+            return Err(OAuthError::invalid_request("client_assertion_type must be the RFC 7523 JWT bearer type"));
+        }
+        let token = form.get("client_assertion").ok_or(OAuthError::invalid_request("client_assertion is missing"))?;
+        let invalid = OAuthError::InvalidClient { basic_challenge: false };
+        let assertion = ClientAssertion::parse(token).ok_or(OAuthError::InvalidClient { basic_challenge: false })?;
+        if form.get("client_id").is_some_and(|id| id != assertion.subject()) {
+            return Err(invalid);
+        }
+        let client_id = ClientId::parse(assertion.subject()).ok_or(invalid)?;
+        let method =
+            if assertion.is_hmac() { ClientAuthMethod::ClientSecretJwt } else { ClientAuthMethod::PrivateKeyJwt };
+        Ok(Self { client_id, secret: None, assertion: Some(assertion), method })
     }
 }
 
@@ -120,8 +160,11 @@ pub fn authenticate(
             _ => Err(presented.invalid()),
         };
     }
-    let Some(secret) = presented.secret.as_ref() else {
-        hasher.burn(None);
+    // A client registered for JWT assertions never authenticates with its secret alone.
+    let Some(secret) =
+        presented.secret.as_ref().filter(|_| client.authenticator() == ClientAuthenticator::ClientSecret)
+    else {
+        hasher.burn(presented.secret.as_ref());
         return Err(presented.invalid());
     };
     let valid = client.secrets.iter().filter(|s| s.is_valid_at(now)).map(|s| &s.hash);
@@ -135,6 +178,12 @@ pub struct ClientRequest<'a> {
     pub clients: &'a dyn ClientDirectory,
     pub hasher: &'a ClientSecretHasher,
     pub audit: &'a dyn AuditSink,
+    /// The keys clients publish at their `jwks_uri` (`private_key_jwt`).
+    pub jwks: &'a dyn ClientJwks,
+    /// Client assertions' `jti`s, each accepted once (RFC 7523 §3 item 7).
+    pub replay: &'a dyn ReplayCache,
+    /// Opens the secrets kept sealed for `client_secret_jwt`.
+    pub master: &'a MasterKey,
     pub source_ip: Option<&'a str>,
     pub now: i64,
     /// Where the rate limits keep their state, and the time they count in.
@@ -160,7 +209,10 @@ impl ClientRequest<'_> {
         if !checks.is_empty() {
             self.limiter.check(&checks, self.now_ms).await.map_err(OAuthError::RateLimited)?;
         }
-        let result = authenticate(&presented, found, self.hasher, self.now);
+        let result = match &presented.assertion {
+            None => authenticate(&presented, found, self.hasher, self.now),
+            Some(assertion) => self.authenticate_with_assertion(assertion, found).await,
+        };
         if matches!(result, Err(OAuthError::InvalidClient { .. }))
             && let Some(failed) = failed_auth_check(realm, &presented.client_id, self.source_ip)
         {
@@ -178,6 +230,35 @@ impl ClientRequest<'_> {
                 );
             }
         })
+    }
+}
+
+impl ClientRequest<'_> {
+    /// RFC 7523 §3 for an enabled confidential client registered for assertions; every refusal is the same
+    /// `invalid_client`, its reason only logged.
+    async fn authenticate_with_assertion(
+        &self,
+        assertion: &ClientAssertion,
+        client: Option<Arc<Client>>,
+    ) -> Result<Arc<Client>, OAuthError> {
+        let client = client.filter(|c| c.enabled && !c.public_client);
+        let outcome = match &client {
+            None => Err(AssertionRejection::WrongMethod),
+            Some(client) => {
+                let secrets = crate::secret::unsealed_secrets(client, self.master, self.now);
+                let check = AssertionCheck { realm: self.realm, jwks: self.jwks, replay: self.replay, now: self.now };
+                check.verify(assertion, client, &secrets).await
+            }
+        };
+        match (outcome, client) {
+            (Ok(()), Some(client)) => Ok(client),
+            (outcome, _) => {
+                if let Err(reason) = outcome {
+                    tracing::debug!(client_id = assertion.subject(), %reason, "client assertion refused");
+                }
+                Err(OAuthError::InvalidClient { basic_challenge: false })
+            }
+        }
     }
 }
 

@@ -52,6 +52,9 @@ pub enum OAuthError {
     /// RFC 8693 §2.2.2: the requested audience is unknown or not available to the client.
     #[error("invalid_target: {0}")]
     InvalidTarget(Cow<'static, str>),
+    /// RFC 9449 §5: the DPoP proof is missing (the client requires DPoP) or fails a check of §4.3.
+    #[error("invalid_dpop_proof: {0}")]
+    InvalidDpopProof(Cow<'static, str>),
     /// Too much work is waiting (password verifications): 503 with `Retry-After`.
     #[error("temporarily_unavailable: busy")]
     Busy,
@@ -97,6 +100,7 @@ impl OAuthError {
             Self::ExpiredToken => ErrorCode::ExpiredToken,
             Self::AccessDenied(_) => ErrorCode::AccessDenied,
             Self::InvalidTarget(_) => ErrorCode::InvalidTarget,
+            Self::InvalidDpopProof(_) => ErrorCode::InvalidDpopProof,
             Self::Store(StoreError::Unavailable(_)) | Self::Busy | Self::RateLimited(_) => {
                 ErrorCode::TemporarilyUnavailable
             }
@@ -116,7 +120,8 @@ impl OAuthError {
             | Self::InvalidToken(d)
             | Self::InsufficientScope(d)
             | Self::AccessDenied(d)
-            | Self::InvalidTarget(d) => d.clone(),
+            | Self::InvalidTarget(d)
+            | Self::InvalidDpopProof(d) => d.clone(),
             Self::AuthorizationPending => Cow::Borrowed("the user has not yet approved the device"),
             Self::SlowDown => Cow::Borrowed("polling too fast; wait 5 seconds longer between requests"),
             Self::ExpiredToken => Cow::Borrowed("the device code has expired"),

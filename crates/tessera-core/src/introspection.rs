@@ -160,7 +160,8 @@ impl TokenIntrospection<'_> {
             scope: Some(claims.scope),
             client_id: Some(claims.client_id),
             username: claims.preferred_username,
-            token_type: Some("Bearer".to_owned()),
+            // RFC 9449 §6.2: a token bound to a DPoP key is a DPoP token; its `cnf` is in `other`.
+            token_type: Some(if claims.other.contains_key("cnf") { "DPoP" } else { "Bearer" }.to_owned()),
             exp: Some(claims.exp),
             iat: Some(claims.iat),
             nbf: claims.nbf,

@@ -5,10 +5,12 @@
 
 pub mod admin;
 pub mod audit;
+pub mod client_assertion;
 pub mod client_auth;
 pub mod clock;
 pub mod cors;
 pub mod device;
+pub mod dpop;
 pub mod error;
 pub mod grant;
 pub mod import;

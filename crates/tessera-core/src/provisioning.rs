@@ -242,7 +242,7 @@ pub fn new_client(
     let secret = if spec.public_client { None } else { Some(generate_client_secret()?) };
     let secrets = secret
         .iter()
-        .map(|s| ClientSecret { id: new_id(), hash: hasher.hash(s), created_at: now, expires_at: None })
+        .map(|s| ClientSecret { id: new_id(), hash: hasher.hash(s), created_at: now, expires_at: None, sealed: None })
         .collect();
     let client = Client {
         id: new_id(),

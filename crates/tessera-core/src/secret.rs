@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use crate::model::client::SecretHash;
+use crate::model::{Client, ClientAuthenticator, ClientSecret};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -146,6 +147,44 @@ impl MasterKey {
             key.open_in_place(nonce, aead::Aad::from(aad.as_bytes()), &mut buf).map_err(|_| SecretError::Unseal)?;
         Ok(plain.to_vec())
     }
+}
+
+/// What binds a sealed client secret to its row.
+fn sealed_secret_aad(secret_id: &str) -> String {
+    format!("client-secret:{secret_id}")
+}
+
+/// A client secret as stored: its keyed hash, and — for a `client_secret_jwt` client only — the secret
+/// sealed under the master key, because HMAC assertions are keyed with the clear secret (OIDC Core §9) and
+/// a hash cannot give it back. Every other client keeps the hash alone.
+pub fn stored_client_secret(
+    secret: &SecretString,
+    client: &Client,
+    hasher: &ClientSecretHasher,
+    master: &MasterKey,
+    now: i64,
+) -> Result<ClientSecret, SecretError> {
+    let id = crate::provisioning::new_id();
+    let sealed = match client.authenticator() {
+        ClientAuthenticator::ClientSecretJwt => {
+            Some(master.seal(secret.expose_secret().as_bytes(), &sealed_secret_aad(&id))?)
+        }
+        _ => None,
+    };
+    Ok(ClientSecret { hash: hasher.hash(secret), id, created_at: now, expires_at: None, sealed })
+}
+
+/// The client's secrets still valid at `now` that were kept sealed (for `client_secret_jwt`), opened. One
+/// that cannot be opened (another master key) is left out: the assertion then fails as `invalid_client`.
+pub fn unsealed_secrets(client: &Client, master: &MasterKey, now: i64) -> Vec<SecretString> {
+    client
+        .secrets
+        .iter()
+        .filter(|s| s.is_valid_at(now))
+        .filter_map(|s| master.open(s.sealed.as_deref()?, &sealed_secret_aad(&s.id)).ok())
+        .filter_map(|clear| String::from_utf8(clear).ok())
+        .map(SecretString::from)
+        .collect()
 }
 
 /// Hashes client secrets with HMAC-SHA256 under the server pepper and compares in constant time.

@@ -37,6 +37,8 @@ pub struct AccessTokenGrant<'a> {
     pub mapped: Arc<MappedClaims>,
     /// RFC 8707 §2: the resources asked for; when any, they are the whole `aud`.
     pub resources: &'a Resources,
+    /// RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`).
+    pub dpop_jkt: Option<&'a str>,
 }
 
 impl AccessTokenGrant<'_> {
@@ -59,8 +61,12 @@ impl AccessTokenGrant<'_> {
             keycloak_client_id: Some(self.client.client_id.clone()),
             preferred_username,
             sid: self.session_id.map(str::to_owned),
-            // The mapped claims are added when signing (`encode`), by reference.
-            other: serde_json::Map::new(),
+            // The mapped claims are added when signing (`encode`), by reference; `cnf` (RFC 7800 §3.1) travels
+            // here, so introspection shows it as it shows every other claim of the token.
+            other: match self.dpop_jkt {
+                Some(jkt) => [("cnf".to_owned(), serde_json::json!({ "jkt": jkt }))].into_iter().collect(),
+                None => serde_json::Map::new(),
+            },
         })
     }
 

@@ -4,6 +4,7 @@ use tessera_proto::TokenResponse;
 
 use crate::OAuthError;
 use crate::client_auth::ClientRequest;
+use crate::dpop::ProofRequest;
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
 use crate::grant::client_credentials::ClientCredentialsGrant;
@@ -26,10 +27,14 @@ pub struct TokenEndpoint<'a> {
     pub store: &'a dyn Store,
     pub master: &'a MasterKey,
     pub passwords: &'a dyn PasswordVerifier,
+    /// RFC 9449 §4.1: the `DPoP` header values of the request (§4.3 check 1: at most one).
+    pub dpop_proofs: &'a [&'a str],
+    /// This endpoint's URL as clients reach it (the proof's `htu`, §4.3 check 9).
+    pub endpoint_url: &'a str,
 }
 
 impl TokenEndpoint<'_> {
-    fn person_context(&self) -> PersonGrantContext<'_> {
+    fn person_context<'s>(&'s self, dpop_jkt: Option<&'s str>) -> PersonGrantContext<'s> {
         let r = &self.request;
         PersonGrantContext {
             realm: r.realm,
@@ -41,6 +46,7 @@ impl TokenEndpoint<'_> {
             passwords: self.passwords,
             source_ip: r.source_ip,
             now: r.now,
+            dpop_jkt,
         }
     }
 
@@ -48,17 +54,27 @@ impl TokenEndpoint<'_> {
         let (realm, now) = (self.request.realm, self.request.now);
         let client = self.request.authenticate_client(authorization, form, None).await?;
         let request = TokenRequest::parse(form)?;
+        let dpop_jkt = self.dpop_key(&client, &request).await?;
         let response = match request {
             TokenRequest::ClientCredentials { scope, resource } => {
-                let grant =
-                    ClientCredentialsGrant { realm, client: &client, scope: scope.as_ref(), resources: &resource, now };
+                let grant = ClientCredentialsGrant {
+                    realm,
+                    client: &client,
+                    scope: scope.as_ref(),
+                    resources: &resource,
+                    now,
+                    dpop_jkt: dpop_jkt.as_deref(),
+                };
                 match client.token_reuse_fraction() {
-                    None => grant.issue()?.0,
-                    Some(fraction) => self.issue_or_reuse(&grant, &client, scope.as_ref(), fraction)?,
+                    // A bound token goes only to the holder of its key: never handed out again.
+                    Some(fraction) if dpop_jkt.is_none() => {
+                        self.issue_or_reuse(&grant, &client, scope.as_ref(), fraction)?
+                    }
+                    _ => grant.issue()?.0,
                 }
             }
             TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 let grant = AuthorizationCodeGrant {
                     ctx: &ctx,
                     client: &client,
@@ -70,7 +86,7 @@ impl TokenEndpoint<'_> {
                 grant.issue().await?
             }
             TokenRequest::RefreshToken { refresh_token, scope, resource } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 let grant = RefreshTokenGrant {
                     ctx: &ctx,
                     client: &client,
@@ -81,7 +97,7 @@ impl TokenEndpoint<'_> {
                 grant.issue().await?
             }
             TokenRequest::Password { username, password, scope, resource } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 let grant = PasswordGrant {
                     ctx: &ctx,
                     client: &client,
@@ -93,13 +109,13 @@ impl TokenEndpoint<'_> {
                 grant.issue().await?
             }
             TokenRequest::DeviceCode { device_code, resource } => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(dpop_jkt.as_deref());
                 DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code, resources: &resource }
                     .issue()
                     .await?
             }
             TokenRequest::TokenExchange(exchange) => {
-                let ctx = self.person_context();
+                let ctx = self.person_context(None);
                 let grant = TokenExchangeGrant {
                     ctx: &ctx,
                     clients: self.request.clients,
@@ -116,6 +132,36 @@ impl TokenEndpoint<'_> {
     /// The opt-in reuse window: a client that calls the token endpoint before every request gets the same
     /// still-fresh token back for the same scope until `fraction` of its lifetime has passed, unless it was
     /// revoked or a not-before policy came after it.
+    /// RFC 9449 §5: the thumbprint of the request's DPoP proof, checked as §4.3 says; `None` without a proof,
+    /// unless the client requires DPoP (Keycloak's `dpop.bound.access.tokens`). Binding is made for the
+    /// client-credentials grant; with another grant a proof is checked and the token stays a Bearer token
+    /// (the `token_type` says so), and a client that requires DPoP is refused.
+    async fn dpop_key(&self, client: &Client, request: &TokenRequest) -> Result<Option<String>, OAuthError> {
+        let required = client.attributes.get("dpop.bound.access.tokens").is_some_and(|v| v == "true");
+        let proof = match self.dpop_proofs {
+            [] if required => return Err(OAuthError::InvalidDpopProof("this client requires a DPoP proof".into())),
+            [] => return Ok(None),
+            [one] => *one,
+            _ => return Err(OAuthError::InvalidDpopProof("more than one DPoP header".into())),
+        };
+        let check = ProofRequest {
+            method: "POST",
+            uri: self.endpoint_url,
+            now: self.request.now,
+            replay: self.request.replay,
+            access_token: None,
+        };
+        let jkt = check.verify(proof).await?;
+        // A public client's refresh tokens would have to be bound too (§5), which is not done yet: its access
+        // tokens stay Bearer tokens. Token exchange issues Bearer tokens.
+        match request {
+            TokenRequest::TokenExchange(_) => Ok(None),
+            _ if !client.public_client => Ok(Some(jkt)),
+            _ if required => Err(OAuthError::invalid_request("DPoP-bound tokens are not issued to public clients yet")),
+            _ => Ok(None),
+        }
+    }
+
     fn issue_or_reuse(
         &self,
         grant: &ClientCredentialsGrant<'_>,

@@ -202,6 +202,10 @@ impl Application {
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
             rotation,
+            client_jwks: Arc::new(
+                crate::client_jwks::ClientJwksCache::new(config.dependency_timeout).map_err(StartError::Config)?,
+            ),
+            replay: Arc::new(crate::replay::SharedReplayCache::new(redis.clone(), clock.clone())),
             limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
         });
         Ok(Self {

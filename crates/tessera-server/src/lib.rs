@@ -4,6 +4,7 @@
 mod app;
 mod audit_trail;
 mod client_address;
+mod client_jwks;
 mod config;
 mod denylist;
 mod directory;
@@ -18,6 +19,7 @@ pub mod operations;
 mod passwords;
 mod rate_limits;
 mod redis_fanout;
+mod replay;
 mod router;
 mod routes;
 mod serve;

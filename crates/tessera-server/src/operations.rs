@@ -13,13 +13,13 @@ use tessera_core::import::keycloak::{ImportError, read_realm_export};
 use tessera_core::key_rotation::{RotationPolicy, expired_retired_keys, scheduled_rotation};
 pub use tessera_core::key_service::RotationOutcome;
 use tessera_core::key_service::{self, RotationError};
+use tessera_core::model::Realm;
 use tessera_core::model::SigningAlgorithm;
-use tessera_core::model::{ClientSecret, Realm};
 use tessera_core::ports::{AuditSink, KeyStore, RealmStore, Store, StoreError};
 use tessera_core::provisioning::{
-    NewClient, NewRealm, ProvisioningError, add_builtin_roles, new_client, new_id, new_realm, new_scope,
+    NewClient, NewRealm, ProvisioningError, add_builtin_roles, new_client, new_realm, new_scope,
 };
-use tessera_core::secret::{ServerSecrets, generate_client_secret};
+use tessera_core::secret::{ServerSecrets, generate_client_secret, stored_client_secret};
 use tessera_store::SqlStore;
 
 use crate::config::Config;
@@ -314,8 +314,12 @@ pub async fn rotate_client_secret(
     now: i64,
 ) -> Result<SecretString, OperationError> {
     let secret = generate_client_secret().map_err(ProvisioningError::from)?;
-    let new =
-        ClientSecret { id: new_id(), hash: secrets.secret_hasher().hash(&secret), created_at: now, expires_at: None };
+    let client = store
+        .find_client(&realm.id, client_id)
+        .await?
+        .ok_or_else(|| OperationError::Setup(format!("client {client_id:?} does not exist in realm {}", realm.name)))?;
+    let new = stored_client_secret(&secret, &client, &secrets.secret_hasher(), &secrets.master_key(), now)
+        .map_err(ProvisioningError::from)?;
     if !store.rotate_client_secret(&realm.id, client_id, &new, now + grace.max(0)).await? {
         return Err(OperationError::Setup(format!("client {client_id:?} does not exist in realm {}", realm.name)));
     }

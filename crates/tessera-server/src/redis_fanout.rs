@@ -88,6 +88,20 @@ impl RedisFanout {
             .await
     }
 
+    /// Claims a single-use identifier for `ttl_secs` (`SET NX EX`): true when no node had claimed it.
+    pub async fn claim_once(&self, key: &str, ttl_secs: u64) -> redis::RedisResult<bool> {
+        let mut conn = self.conn.clone();
+        let set: Option<String> = redis::cmd("SET")
+            .arg(format!("tessera:once:{key}"))
+            .arg(1)
+            .arg("NX")
+            .arg("EX")
+            .arg(ttl_secs)
+            .query_async(&mut conn)
+            .await?;
+        Ok(set.is_some())
+    }
+
     /// Whether this node currently hears revocations from the others.
     pub fn is_subscribed(&self) -> bool {
         self.subscribed.load(Ordering::SeqCst)

@@ -12,11 +12,13 @@ use tessera_core::secret::{ClientSecretHasher, MasterKey};
 use tessera_core::sign_in::SignIn;
 
 use crate::audit_trail::AuditTrail;
+use crate::client_jwks::ClientJwksCache;
 use crate::denylist::RevocationList;
 use crate::directory::Directory;
 use crate::issued_tokens::IssuedTokenCache;
 use crate::passwords::Argon2Pool;
 use crate::redis_fanout::RedisFanout;
+use crate::replay::SharedReplayCache;
 
 /// What every handler may use. State is passed in, never global. Extractors clone it for every request, so
 /// it is one `Arc`: a clone is one atomic increment, not one per field.
@@ -64,6 +66,10 @@ pub struct Shared {
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
     /// Rate limits' state: shared through Redis when configured, else (and while it is down) on this node.
     pub rate_limiter: Arc<dyn tessera_core::rate_limit::RateLimiter>,
+    /// Clients' keys at their `jwks_uri` (`private_key_jwt`).
+    pub client_jwks: Arc<ClientJwksCache>,
+    /// Client assertions' `jti`s, shared through Redis when configured.
+    pub replay: Arc<SharedReplayCache>,
 }
 
 /// What the readiness probe reports.
@@ -91,6 +97,9 @@ impl AppState {
             clients: self.directory.as_ref(),
             hasher: &self.hasher,
             audit: self.audit.as_ref(),
+            jwks: self.client_jwks.as_ref(),
+            replay: self.replay.as_ref(),
+            master: &self.master,
             source_ip,
             now: self.clock.now(),
             limiter: self.rate_limiter.as_ref(),

@@ -65,6 +65,7 @@ pub async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Re
             .bind(s.hash.0.clone())
             .bind(s.created_at)
             .bind(s.expires_at)
+            .bind(s.sealed.clone())
             .execute(&mut **tx)
             .await
             .map_err(map_err)?;
@@ -270,6 +271,7 @@ impl ClientStore for SqlStore {
             .bind(new.hash.0.clone())
             .bind(new.created_at)
             .bind(new.expires_at)
+            .bind(new.sealed.clone())
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;

@@ -64,6 +64,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (7, "user not-before", include_str!("../migrations/sqlite/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/sqlite/0008_admin_events.sql")),
             (9, "user search", include_str!("../migrations/sqlite/0009_user_search.sql")),
+            (10, "sealed client secrets", include_str!("../migrations/sqlite/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/sqlite/0011_resources_and_par.sql")),
         ],
         Dialect::Postgres => &[
@@ -76,6 +77,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (7, "user not-before", include_str!("../migrations/postgres/0007_user_not_before.sql")),
             (8, "admin events", include_str!("../migrations/postgres/0008_admin_events.sql")),
             (9, "user search", include_str!("../migrations/postgres/0009_user_search.sql")),
+            (10, "sealed client secrets", include_str!("../migrations/postgres/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/postgres/0011_resources_and_par.sql")),
         ],
     };

@@ -145,6 +145,7 @@ pub fn secret_from_row(row: &AnyRow) -> Result<(String, ClientSecret), StoreErro
             hash: SecretHash(get(row, "secret_hash")?),
             created_at: get(row, "created_at")?,
             expires_at: get(row, "expires_at")?,
+            sealed: get(row, "sealed_secret")?,
         },
     ))
 }
@@ -215,6 +216,7 @@ pub fn joined_secret_from_row<R: Columns>(row: &R) -> Result<Option<ClientSecret
         hash: SecretHash(text(row, "secret_hash")?),
         created_at: int(row, "secret_created_at")?,
         expires_at: row.int("secret_expires_at")?,
+        sealed: row.text("secret_sealed")?,
     }))
 }
 

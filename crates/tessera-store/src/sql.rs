@@ -24,7 +24,7 @@ pub const INSERT_CLIENT: &str = "INSERT INTO clients (id, realm_id, client_id, n
 macro_rules! select_client_with_secrets {
     ($key:literal) => {
         concat!(
-            "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND ",
+            "SELECT c.id, c.realm_id, c.client_id, c.name, c.enabled, c.public_client, c.service_accounts_enabled, c.standard_flow_enabled, c.direct_access_grants_enabled, c.consent_required, c.redirect_uris, c.web_origins, c.default_scopes, c.optional_scopes, c.audiences, c.attributes, c.service_account_user_id, c.not_before, c.created_at, c.protocol_mappers, s.id AS secret_id, s.secret_hash, s.created_at AS secret_created_at, s.expires_at AS secret_expires_at, s.sealed_secret AS secret_sealed FROM clients c LEFT JOIN client_secrets s ON s.client_pk = c.id WHERE c.realm_id = $1 AND ",
             $key,
             " = $2 ORDER BY s.created_at"
         )
@@ -41,9 +41,8 @@ pub const SELECT_CLIENT_PK: &str =
     "SELECT id, service_account_user_id FROM clients WHERE realm_id = $1 AND client_id = $2";
 pub const DELETE_CLIENT: &str = "DELETE FROM clients WHERE id = $1";
 
-pub const INSERT_SECRET: &str =
-    "INSERT INTO client_secrets (id, client_pk, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-pub const SELECT_REALM_SECRETS: &str = "SELECT s.id, s.client_pk, s.secret_hash, s.created_at, s.expires_at FROM client_secrets s JOIN clients c ON c.id = s.client_pk WHERE c.realm_id = $1 ORDER BY s.created_at";
+pub const INSERT_SECRET: &str = "INSERT INTO client_secrets (id, client_pk, secret_hash, created_at, expires_at, sealed_secret) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const SELECT_REALM_SECRETS: &str = "SELECT s.id, s.client_pk, s.secret_hash, s.created_at, s.expires_at, s.sealed_secret FROM client_secrets s JOIN clients c ON c.id = s.client_pk WHERE c.realm_id = $1 ORDER BY s.created_at";
 pub const DELETE_SECRETS: &str = "DELETE FROM client_secrets WHERE client_pk = $1";
 
 pub const INSERT_KEY: &str = "INSERT INTO signing_keys (kid, realm_id, alg, state, sealed_private_key, public_jwk, created_at, retired_at, not_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";

@@ -235,7 +235,8 @@ async fn secret_rotation_and_not_before_change_the_client(f: Fixture) {
     let spec = NewClient { client_id: "svc".into(), service_accounts_enabled: true, ..NewClient::default() };
     let (client, _) = new_client(&realm_id, &spec, &[], &f.secrets.secret_hasher(), 20).unwrap();
     f.store.create_client(&client).await.unwrap();
-    let new = ClientSecret { id: "s2".into(), hash: SecretHash("h2".into()), created_at: 30, expires_at: None };
+    let new =
+        ClientSecret { id: "s2".into(), hash: SecretHash("h2".into()), created_at: 30, expires_at: None, sealed: None };
     assert!(f.store.rotate_client_secret(&realm_id, "svc", &new, 90).await.unwrap());
     assert!(!f.store.rotate_client_secret(&realm_id, "ghost", &new, 90).await.unwrap());
     let found = f.store.find_client(&realm_id, "svc").await.unwrap().unwrap();

@@ -99,6 +99,13 @@ pub struct TokenArgs {
     /// A file holding the client secret (as Vault Agent or Kubernetes mount them).
     #[arg(long, conflicts_with = "decode")]
     pub client_secret_file: Option<PathBuf>,
+    /// Authenticate with private_key_jwt (RFC 7523 §2.2): a PKCS#8 PEM private key (EC P-256, Ed25519 or RSA)
+    /// whose public key is registered for the client.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["decode", "client_secret_file"])]
+    pub private_key: Option<PathBuf>,
+    /// With --private-key: the `kid` of the registered public key.
+    #[arg(long, value_name = "KID", requires = "private_key")]
+    pub key_id: Option<String>,
     #[arg(long, conflicts_with = "decode")]
     pub scope: Option<String>,
     /// Print the whole token response as JSON.
@@ -398,6 +405,29 @@ pub enum ClientCommand {
         #[arg(long)]
         realm: String,
         client_id: String,
+    },
+    /// How the client authenticates: its secret, client_secret_jwt, or private_key_jwt with a registered
+    /// JWK Set or jwks_uri (RFC 7523 §2.2, OIDC Core §9).
+    #[command(group(clap::ArgGroup::new("method").required(true)))]
+    Auth {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// client_secret_basic / client_secret_post (the default).
+        #[arg(long, group = "method")]
+        secret: bool,
+        /// client_secret_jwt: a new secret is made and printed (kept sealed, as HMAC needs it in clear).
+        #[arg(long, group = "method")]
+        secret_jwt: bool,
+        /// private_key_jwt with the public keys of this JWK Set file.
+        #[arg(long, group = "method", value_name = "FILE")]
+        jwks_file: Option<PathBuf>,
+        /// private_key_jwt with the keys the client publishes at this URL (fetched and cached).
+        #[arg(long, group = "method", value_name = "URL")]
+        jwks_uri: Option<String>,
+        /// The one algorithm its assertions must use (Keycloak's token.endpoint.auth.signing.alg).
+        #[arg(long, value_name = "ALG", conflicts_with = "secret")]
+        signing_alg: Option<String>,
     },
     /// Give the client a new secret (printed once); the old ones keep working for the grace period.
     RotateSecret {

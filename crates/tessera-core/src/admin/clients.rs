@@ -7,10 +7,27 @@ use super::api::{AdminApi, Page};
 use super::caller::AdminRight;
 use super::{AdminError, representation};
 use crate::audit::AuditKind;
-use crate::model::{Client, ClientSecret, Realm};
+use crate::model::{AUTHENTICATOR_ATTRIBUTE, Client, ClientAuthenticator, Realm};
 use crate::provisioning::{NewClient, new_client, new_id};
 use crate::resource::RESOURCES_ATTRIBUTE;
-use crate::secret::generate_client_secret;
+use crate::secret::{generate_client_secret, stored_client_secret};
+
+/// Keycloak's `clientAuthenticatorType` of a representation, kept as an attribute (see
+/// [`AUTHENTICATOR_ATTRIBUTE`]); an unknown name is refused. Switching to `client-secret-jwt` takes effect
+/// with the next secret (regenerate it): only then is the secret kept sealed for HMAC.
+pub(super) fn set_authenticator(client: &mut Client, rep: &ClientRepresentation) -> Result<(), AdminError> {
+    if let Some(set) = client.attributes.get("jwks.string").filter(|s| !s.is_empty()) {
+        super::client_authentication::checked_jwks(set)?;
+    }
+    let Some(name) = rep.client_authenticator_type.as_deref() else { return Ok(()) };
+    let authenticator = ClientAuthenticator::parse(name)
+        .ok_or_else(|| AdminError::Invalid(format!("unknown clientAuthenticatorType {name:?}")))?;
+    client.attributes.remove(AUTHENTICATOR_ATTRIBUTE);
+    if authenticator != ClientAuthenticator::ClientSecret {
+        client.attributes.insert(AUTHENTICATOR_ATTRIBUTE.to_owned(), authenticator.as_str().to_owned());
+    }
+    Ok(())
+}
 
 impl AdminApi<'_> {
     /// The client with this internal id (Keycloak's paths name clients by it).
@@ -65,21 +82,24 @@ impl AdminApi<'_> {
             ..NewClient::default()
         };
         let scopes = self.store.list_scopes(&realm.id).await?;
-        let (mut client, _) = new_client(&realm.id, &spec, &scopes, self.hasher, self.now)
+        let (mut client, generated) = new_client(&realm.id, &spec, &scopes, self.hasher, self.now)
             .map_err(|e| AdminError::Invalid(e.to_string()))?;
         client.enabled = rep.enabled.unwrap_or(true);
         client.standard_flow_enabled = rep.standard_flow_enabled.unwrap_or(!spec.redirect_uris.is_empty());
         client.web_origins = rep.web_origins.clone().unwrap_or_default();
         client.attributes.extend(rep.attributes.clone().unwrap_or_default());
         check_resources(&client)?;
-        if let Some(secret) = rep.secret.as_deref().filter(|s| !s.is_empty() && !public_client) {
-            let secret = SecretString::from(secret.to_owned());
-            client.secrets = vec![ClientSecret {
-                id: new_id(),
-                hash: self.hasher.hash(&secret),
-                created_at: self.now,
-                expires_at: None,
-            }];
+        set_authenticator(&mut client, rep)?;
+        let chosen = rep.secret.as_deref().filter(|s| !s.is_empty() && !public_client);
+        let secret = match chosen {
+            Some(secret) => Some(SecretString::from(secret.to_owned())),
+            None => generated,
+        };
+        if let Some(secret) = secret.filter(|_| !public_client) {
+            client.secrets = vec![
+                stored_client_secret(&secret, &client, self.hasher, self.master, self.now)
+                    .map_err(|e| AdminError::Invalid(e.to_string()))?,
+            ];
         }
         for m in rep.protocol_mappers.iter().flatten() {
             client.protocol_mappers.push(crate::model::ProtocolMapper {
@@ -124,8 +144,8 @@ impl AdminApi<'_> {
             return Err(AdminError::Invalid("a public client has no secret".into()));
         }
         let secret = generate_client_secret().map_err(|e| AdminError::Invalid(e.to_string()))?;
-        let new =
-            ClientSecret { id: new_id(), hash: self.hasher.hash(&secret), created_at: self.now, expires_at: None };
+        let new = stored_client_secret(&secret, &client, self.hasher, self.master, self.now)
+            .map_err(|e| AdminError::Invalid(e.to_string()))?;
         if !self.store.rotate_client_secret(&realm.id, &client.client_id, &new, self.now + grace.max(0)).await? {
             return Err(AdminError::NoSuchClient(id.to_owned()));
         }
@@ -296,6 +316,7 @@ fn apply_client(rep: &ClientRepresentation, c: &mut Client) -> Result<(), AdminE
         c.attributes.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
         check_resources(c)?;
     }
+    set_authenticator(c, rep)?;
     if let Some(mappers) = &rep.protocol_mappers {
         c.protocol_mappers = mappers.iter().map(representation::mapper_from).collect::<Result<_, _>>()?;
     }

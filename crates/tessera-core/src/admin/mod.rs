@@ -5,6 +5,7 @@ pub mod api;
 mod attack_detection;
 pub mod bootstrap;
 pub mod caller;
+pub mod client_authentication;
 pub mod client_scopes;
 pub mod clients;
 mod directory;

@@ -9,7 +9,7 @@ use tessera_proto::admin::{
 
 use super::AdminError;
 use crate::mappers::SUPPORTED_MAPPERS;
-use crate::model::{AccessModel, Client, ClientScope, ProtocolMapper, Realm, Role, User};
+use crate::model::{AUTHENTICATOR_ATTRIBUTE, AccessModel, Client, ClientScope, ProtocolMapper, Realm, Role, User};
 use crate::provisioning::new_id;
 
 /// The Keycloak realm settings Tessera keeps as attributes, by their names in both places.
@@ -135,7 +135,7 @@ pub fn client(c: &Client) -> ClientRepresentation {
         protocol: Some("openid-connect".to_owned()),
         public_client: Some(c.public_client),
         bearer_only: Some(false),
-        client_authenticator_type: Some("client-secret".to_owned()),
+        client_authenticator_type: Some(c.authenticator().as_str().to_owned()),
         secret: None,
         service_accounts_enabled: Some(c.service_accounts_enabled),
         standard_flow_enabled: Some(c.standard_flow_enabled),
@@ -145,7 +145,14 @@ pub fn client(c: &Client) -> ClientRepresentation {
         web_origins: Some(c.web_origins.clone()),
         default_client_scopes: Some(c.default_scopes.clone()),
         optional_client_scopes: Some(c.optional_scopes.clone()),
-        attributes: Some(c.attributes.clone()),
+        // The authenticator is shown as Keycloak's top-level field, not as the attribute that keeps it.
+        attributes: Some(
+            c.attributes
+                .iter()
+                .filter(|(k, _)| *k != AUTHENTICATOR_ATTRIBUTE)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
         protocol_mappers: Some(c.protocol_mappers.iter().map(mapper).collect()),
         not_before: Some(c.not_before),
     }

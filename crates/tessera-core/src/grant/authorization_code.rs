@@ -101,6 +101,7 @@ impl AuthorizationCodeGrant<'_> {
             refresh_resources: Some(&code.resources).filter(|r| !r.is_empty()),
             nonce: code.nonce.as_deref(),
             now: ctx.now,
+            dpop_jkt: ctx.dpop_jkt,
         }
         .issue(&issue.access_jti, &issue.family_id)?;
         if let Some(refresh) = &tokens.refresh {

@@ -26,6 +26,8 @@ pub struct ClientCredentialsGrant<'a> {
     /// RFC 8707 §2: the resources asked for (none: the client's configured audience).
     pub resources: &'a Resources,
     pub now: i64,
+    /// RFC 9449 §5: the thumbprint of a verified DPoP proof's key; the token is then bound to it.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 impl ClientCredentialsGrant<'_> {
@@ -70,6 +72,7 @@ impl ClientCredentialsGrant<'_> {
             session_id: None,
             mapped,
             resources: self.resources,
+            dpop_jkt: self.dpop_jkt,
         };
         let (access_token, claims) = grant.sign(self.realm.keys.active())?;
         let response = TokenResponse {
@@ -78,7 +81,8 @@ impl ClientCredentialsGrant<'_> {
             // Keycloak's shape: no refresh token for client credentials (RFC 6749 §4.4.3 "SHOULD NOT").
             refresh_expires_in: 0,
             refresh_token: None,
-            token_type: "Bearer".to_owned(),
+            // RFC 9449 §5: a bound token is a DPoP token.
+            token_type: if self.dpop_jkt.is_some() { "DPoP" } else { "Bearer" }.to_owned(),
             id_token: None,
             not_before_policy: self.realm.realm.not_before,
             scope: scopes.in_token.to_string(),

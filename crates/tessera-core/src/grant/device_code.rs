@@ -86,6 +86,7 @@ impl DeviceCodeGrant<'_> {
             refresh_resources: None,
             nonce: None,
             now,
+            dpop_jkt: ctx.dpop_jkt,
         }
         .issue(&new_identifier()?, &new_identifier()?)?;
         if let Some(refresh) = &tokens.refresh {

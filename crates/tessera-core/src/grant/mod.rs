@@ -31,6 +31,8 @@ pub struct PersonGrantContext<'a> {
     pub passwords: &'a dyn PasswordVerifier,
     pub source_ip: Option<&'a str>,
     pub now: i64,
+    /// RFC 9449 §5: the DPoP key the access tokens are bound to (confidential clients).
+    pub dpop_jkt: Option<&'a str>,
 }
 
 impl PersonGrantContext<'_> {

@@ -75,6 +75,7 @@ impl PasswordGrant<'_> {
             refresh_resources: None,
             nonce: None,
             now: ctx.now,
+            dpop_jkt: ctx.dpop_jkt,
         }
         .issue(&new_identifier()?, &new_identifier()?)?;
         if let Some(refresh) = &tokens.refresh {

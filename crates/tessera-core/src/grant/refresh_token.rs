@@ -89,6 +89,7 @@ impl RefreshTokenGrant<'_> {
             refresh_resources: Some(&old.resources),
             nonce: None,
             now: ctx.now,
+            dpop_jkt: ctx.dpop_jkt,
         }
         .issue(&new_identifier()?, &old.family_id)?;
         let mut new = tokens.refresh.ok_or(invalid_grant("the client may no longer use refresh tokens"))?;

@@ -245,6 +245,7 @@ impl TokenExchangeGrant<'_> {
                 TokenKind::Access,
             )),
             resources: &r.resource,
+            dpop_jkt: None,
         };
         let mut new = grant.claims()?;
         if let Some(act) = act {

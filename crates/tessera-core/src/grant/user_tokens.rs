@@ -60,6 +60,8 @@ pub struct UserTokens<'a> {
     pub refresh_resources: Option<&'a Resources>,
     pub nonce: Option<&'a str>,
     pub now: i64,
+    /// RFC 9449 §5: the DPoP key the access token is bound to.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 pub struct IssuedTokens {
@@ -108,6 +110,7 @@ impl UserTokens<'_> {
             session_id: Some(self.session_id),
             mapped,
             resources: self.resources,
+            dpop_jkt: self.dpop_jkt,
         };
         let mut claims = grant.claims()?;
         jti.clone_into(&mut claims.jti);
@@ -175,7 +178,7 @@ impl UserTokens<'_> {
             expires_in: lifetime,
             refresh_expires_in: refresh.as_ref().map_or(0, |r| u64::try_from(r.expires_at - self.now).unwrap_or(0)),
             refresh_token,
-            token_type: "Bearer".to_owned(),
+            token_type: if self.dpop_jkt.is_some() { "DPoP" } else { "Bearer" }.to_owned(),
             id_token,
             not_before_policy: self.realm.realm.not_before,
             scope: in_token.to_string(),

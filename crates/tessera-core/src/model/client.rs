@@ -9,6 +9,50 @@ use super::roles::{MappedClaims, ProtocolMapper, RoleMappings};
 /// The client attribute that turns the token reuse window on (a fraction of the lifetime, 0 to 1).
 pub const TOKEN_REUSE_ATTRIBUTE: &str = "tessera.token.reuse";
 
+/// Where Keycloak's `clientAuthenticatorType` is kept: a column in Keycloak, an attribute here (the admin
+/// representation shows it as the top-level field and hides the attribute).
+pub const AUTHENTICATOR_ATTRIBUTE: &str = "tessera.client.authenticator";
+
+/// How a confidential client proves who it is at the token, introspection and revocation endpoints:
+/// Keycloak's `clientAuthenticatorType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuthenticator {
+    /// RFC 6749 §2.3.1: `client_secret_basic` or `client_secret_post`.
+    #[default]
+    ClientSecret,
+    /// RFC 7523 §2.2, OIDC Core §9 `private_key_jwt`: a JWT signed with a key the client registered.
+    ClientJwt,
+    /// OIDC Core §9 `client_secret_jwt`: a JWT signed with HMAC keyed with the client's secret.
+    ClientSecretJwt,
+}
+
+impl ClientAuthenticator {
+    pub const ALL: [ClientAuthenticator; 3] = [Self::ClientSecret, Self::ClientJwt, Self::ClientSecretJwt];
+
+    /// Keycloak's name (`clientAuthenticatorType`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecret => "client-secret",
+            Self::ClientJwt => "client-jwt",
+            Self::ClientSecretJwt => "client-secret-jwt",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// Where a `client-jwt` client's public keys are (Keycloak's attributes `use.jwks.url` / `jwks.url` and
+/// `use.jwks.string` / `jwks.string`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKeySource<'a> {
+    /// A JWK Set registered with the client (`jwks.string`).
+    Inline(&'a str),
+    /// The client's `jwks_uri` (`jwks.url`), fetched and cached by the server.
+    Uri(&'a str),
+}
+
 /// An HMAC-SHA256 of a client secret under the server pepper; never the secret itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretHash(pub String);
@@ -20,6 +64,9 @@ pub struct ClientSecret {
     pub hash: SecretHash,
     pub created_at: i64,
     pub expires_at: Option<i64>,
+    /// The secret itself, sealed under the master key, for `client_secret_jwt` clients only (their
+    /// assertions are keyed with it, OIDC Core §9); `None` for every other client.
+    pub sealed: Option<String>,
 }
 
 impl ClientSecret {
@@ -104,6 +151,34 @@ impl Client {
     /// during which the same token is handed back for the same request.
     pub fn token_reuse_fraction(&self) -> Option<f64> {
         self.attributes.get(TOKEN_REUSE_ATTRIBUTE).and_then(|v| v.parse::<f64>().ok()).filter(|f| *f > 0.0 && *f <= 1.0)
+    }
+
+    /// Keycloak's `clientAuthenticatorType`; an unknown name counts as `client-secret` (it is refused when
+    /// set through the admin API or an import).
+    pub fn authenticator(&self) -> ClientAuthenticator {
+        self.attributes.get(AUTHENTICATOR_ATTRIBUTE).and_then(|a| ClientAuthenticator::parse(a)).unwrap_or_default()
+    }
+
+    /// The registered keys of a `client-jwt` client: the inline set when `use.jwks.string` is true, else the
+    /// `jwks.url` (unless `use.jwks.url` is false).
+    pub fn key_source(&self) -> Option<ClientKeySource<'_>> {
+        let attr = |name: &str| self.attributes.get(name).map(String::as_str).filter(|v| !v.is_empty());
+        if attr("use.jwks.string") == Some("true")
+            && let Some(set) = attr("jwks.string")
+        {
+            return Some(ClientKeySource::Inline(set));
+        }
+        if attr("use.jwks.url") != Some("false")
+            && let Some(uri) = attr("jwks.url")
+        {
+            return Some(ClientKeySource::Uri(uri));
+        }
+        None
+    }
+
+    /// Keycloak's `token.endpoint.auth.signing.alg`: the one algorithm its assertions must use, when set.
+    pub fn assertion_signing_alg(&self) -> Option<&str> {
+        self.attributes.get("token.endpoint.auth.signing.alg").map(String::as_str).filter(|a| !a.is_empty())
     }
 
     /// A client id is printable ASCII without spaces (RFC 6749 Appendix A.1 allows VSCHAR; we are stricter).

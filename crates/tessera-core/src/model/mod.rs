@@ -12,7 +12,10 @@ pub mod roles;
 pub mod user;
 pub mod user_search;
 
-pub use client::{ClaimsMemo, Client, ClientSecret, SecretHash, TOKEN_REUSE_ATTRIBUTE};
+pub use client::{
+    AUTHENTICATOR_ATTRIBUTE, ClaimsMemo, Client, ClientAuthenticator, ClientKeySource, ClientSecret, SecretHash,
+    TOKEN_REUSE_ATTRIBUTE,
+};
 pub use context::RealmContext;
 pub use device::{DeviceGrant, DeviceStatus};
 pub use grant::{

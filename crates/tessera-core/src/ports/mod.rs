@@ -124,6 +124,29 @@ pub trait TokenReuseCache: Send + Sync {
     fn put(&self, key: String, token: ReusableToken);
 }
 
+/// Single-use identifiers (a client assertion's `jti`, RFC 7523 §3 item 7): remembered until they expire,
+/// shared by every node through Redis when one is configured, bounded in memory otherwise.
+#[async_trait]
+pub trait ReplayCache: Send + Sync {
+    /// True the first time `key` is presented; false when it was seen before and has not yet expired
+    /// (`expires_at`, Unix seconds, is when it may be forgotten).
+    async fn first_use(&self, key: &str, expires_at: i64) -> bool;
+}
+
+/// Why a client's `jwks_uri` gave no key set. Never shown to the client (it sees `invalid_client`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("client jwks_uri: {0}")]
+pub struct JwksFetchError(pub String);
+
+/// The JWK Sets clients publish at their `jwks_uri` (RFC 7591 §2, Keycloak's `jwks.url`), fetched with a
+/// timeout and a size limit and cached by the server.
+#[async_trait]
+pub trait ClientJwks: Send + Sync {
+    /// The set at `uri`, from the cache when held. `refresh` asks for a new fetch because a `kid` was not
+    /// found: honoured at most once per rate-limit interval per URI, else the held set is returned.
+    async fn jwks(&self, uri: &str, refresh: bool) -> Result<Arc<jsonwebtoken::jwk::JwkSet>, JwksFetchError>;
+}
+
 /// Every port the server needs, behind one `Arc<dyn Store>`.
 pub trait Store:
     RevisionStore

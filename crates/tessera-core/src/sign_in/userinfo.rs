@@ -6,10 +6,12 @@ use tessera_proto::{ScopeSet, UserInfo};
 
 use crate::OAuthError;
 use crate::cors::CorsClient;
+use crate::dpop::ProofRequest;
 use crate::mappers::{Subject, TokenKind, map_claims, merge_profile};
 use crate::model::RealmContext;
 use crate::ports::ClientDirectory;
 use crate::ports::Denylist;
+use crate::ports::ReplayCache;
 use crate::ports::UserStore;
 use crate::revocation::access_token_is_live;
 use crate::sign_in::id_token::user_claims;
@@ -23,13 +25,27 @@ pub struct UserInfoEndpoint<'a> {
     pub now: i64,
     /// The token's client once the token checks out, for the CORS headers of the answer.
     pub cors: CorsClient,
+    /// DPoP proofs' `jti`s (RFC 9449 §4.3 check 12).
+    pub replay: &'a dyn ReplayCache,
+}
+
+/// How the access token came (RFC 6750 `Bearer`, or RFC 9449 §7.1 `DPoP` with its proof).
+pub struct Presentation<'a> {
+    /// The `Authorization` scheme was `DPoP`.
+    pub dpop_scheme: bool,
+    /// The `DPoP` header values.
+    pub proofs: &'a [&'a str],
+    /// The request's method and this endpoint's URL, for the proof's `htm` and `htu`.
+    pub method: &'a str,
+    pub uri: &'a str,
 }
 
 impl UserInfoEndpoint<'_> {
-    pub async fn handle(&self, token: &str) -> Result<UserInfo, OAuthError> {
+    pub async fn handle(&self, token: &str, presented: &Presentation<'_>) -> Result<UserInfo, OAuthError> {
         let invalid = || OAuthError::InvalidToken(Cow::Borrowed("the access token is invalid or expired"));
         let claims =
             verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now).map_err(|_| invalid())?;
+        self.check_binding(token, &claims, presented).await?;
         let client = self.clients.client(&self.realm.realm.id, &claims.client_id).await?;
         if !access_token_is_live(&self.realm.realm, client.as_deref(), self.denylist, (&claims).into()) {
             return Err(invalid());
@@ -61,5 +77,35 @@ impl UserInfoEndpoint<'_> {
             None => (user.id.clone(), Default::default()),
         };
         Ok(UserInfo { sub, claims, other })
+    }
+
+    /// RFC 9449 §7: a token bound to a DPoP key (`cnf.jkt`) comes with the `DPoP` scheme and a proof by that
+    /// key for this request and this token; offered as Bearer it is refused (§7.2), and an unbound token
+    /// offered with the `DPoP` scheme too.
+    async fn check_binding(
+        &self,
+        token: &str,
+        claims: &tessera_proto::AccessTokenClaims,
+        presented: &Presentation<'_>,
+    ) -> Result<(), OAuthError> {
+        let refuse = |why: &'static str| OAuthError::InvalidToken(Cow::Borrowed(why));
+        let bound = claims.other.get("cnf").and_then(|c| c.get("jkt")).and_then(|j| j.as_str());
+        match (bound, presented.dpop_scheme) {
+            (None, false) => Ok(()),
+            (None, true) => Err(refuse("the access token is not DPoP-bound")),
+            (Some(_), false) => Err(refuse("a DPoP-bound access token must be presented with the DPoP scheme")),
+            (Some(jkt), true) => {
+                let [proof] = presented.proofs else { return Err(refuse("exactly one DPoP proof is required")) };
+                let check = ProofRequest {
+                    method: presented.method,
+                    uri: presented.uri,
+                    now: self.now,
+                    replay: self.replay,
+                    access_token: Some(token),
+                };
+                let key = check.verify(proof).await.map_err(|_| refuse("the DPoP proof is invalid"))?;
+                if key == jkt { Ok(()) } else { Err(refuse("the DPoP proof is not by the token's key")) }
+            }
+        }
     }
 }

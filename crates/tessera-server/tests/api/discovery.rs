@@ -31,7 +31,13 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         );
         assert_eq!(
             doc["token_endpoint_auth_methods_supported"],
-            serde_json::json!(["client_secret_basic", "client_secret_post", "none"])
+            serde_json::json!([
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_jwt",
+                "none"
+            ])
         );
         assert!(doc["scopes_supported"].as_array().unwrap().contains(&Value::from("orders:read")));
         // Exactly what works: the code flow only (no implicit or hybrid), S256 only, three response modes.
@@ -56,7 +62,8 @@ async fn metadata_is_served_at_all_three_paths_with_urls_that_work_rfc8414_3_oid
         assert_eq!(doc["require_pushed_authorization_requests"], false);
         assert_eq!(doc["introspection_signing_alg_values_supported"], serde_json::json!(["ES256"]));
         for methods in ["introspection_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"] {
-            assert_eq!(doc[methods], serde_json::json!(["client_secret_basic", "client_secret_post"]), "{methods}");
+            let expected = ["client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"];
+            assert_eq!(doc[methods], serde_json::json!(expected), "{methods}");
         }
         let jwks = server.http.get(doc["jwks_uri"].as_str().unwrap()).send().await.unwrap();
         assert_eq!(jwks.status(), 200);

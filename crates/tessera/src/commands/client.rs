@@ -2,6 +2,7 @@
 
 use secrecy::ExposeSecret;
 use tessera_core::admin::RoleAdmin;
+use tessera_core::admin::client_authentication::{ClientAuthentication, set_client_authentication};
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::ports::{ClientStore, ScopeStore};
@@ -111,6 +112,32 @@ pub async fn run(config: Config, cmd: ClientCommand) -> Result<(), CommandError>
             )
             .await;
             println!("deleted client {client_id}");
+        }
+        ClientCommand::Auth { realm, client_id, secret: _, secret_jwt, jwks_file, jwks_uri, signing_alg } => {
+            let realm = find_realm(&store, &realm).await?;
+            let Some(mut client) = store.find_client(&realm.id, &client_id).await? else {
+                return Err(CommandError::NoSuchClient { realm: realm.name, client: client_id });
+            };
+            let alg = signing_alg;
+            let how = match (secret_jwt, jwks_file, jwks_uri) {
+                (true, _, _) => ClientAuthentication::SecretJwt { alg },
+                (_, Some(file), _) => {
+                    let set = std::fs::read_to_string(&file)
+                        .map_err(|source| CommandError::File { path: file.display().to_string(), source })?;
+                    ClientAuthentication::Jwks { set, alg }
+                }
+                (_, _, Some(uri)) => ClientAuthentication::JwksUri { uri, alg },
+                _ => ClientAuthentication::Secret,
+            };
+            set_client_authentication(&mut client, &how)?;
+            store.update_client(&client).await?;
+            println!("client {client_id} authenticates with {}", client.authenticator().as_str());
+            if secret_jwt {
+                // HMAC needs the clear secret, which only a new secret is kept (sealed) for.
+                let secret = operations::rotate_client_secret(&store, &secrets, &realm, &client_id, 0, now).await?;
+                println!("client_secret: {}", secret.expose_secret());
+                println!("(shown only now; the previous secret no longer works)");
+            }
         }
         ClientCommand::RotateSecret { realm, client_id, grace } => {
             let grace = parse_seconds(&grace)?;

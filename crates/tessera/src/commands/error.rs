@@ -57,4 +57,6 @@ pub enum CommandError {
     Serve(std::io::Error),
     #[error(transparent)]
     Json(#[from] serde_json::Error),
+    #[error("cannot read {path}: {source}")]
+    File { path: String, source: std::io::Error },
 }

@@ -1,6 +1,6 @@
 //! `tessera token`: get an access token with client credentials, or show (and verify) one.
 
-use tessera_client::{ClientSecret, TokenSource};
+use tessera_client::{ClientSecret, PrivateKey, TokenSource};
 
 use super::error::CommandError;
 use crate::cli::TokenArgs;
@@ -10,9 +10,18 @@ pub async fn run(args: TokenArgs) -> Result<(), CommandError> {
         return decode(token, &args).await;
     }
     let client_id = args.client_id.ok_or(CommandError::Usage("--client-id is required to get a token"))?;
-    let secret_file =
-        args.client_secret_file.ok_or(CommandError::Usage("--client-secret-file is required to get a token"))?;
-    let mut builder = TokenSource::builder().client_id(client_id).client_secret(ClientSecret::File(secret_file));
+    let mut builder = TokenSource::builder().client_id(client_id);
+    builder = match (args.private_key, args.client_secret_file) {
+        (Some(file), _) => {
+            let key = PrivateKey::from_pem_file(file)?;
+            builder.private_key_jwt(match args.key_id {
+                Some(kid) => key.key_id(kid),
+                None => key,
+            })
+        }
+        (None, Some(file)) => builder.client_secret(ClientSecret::File(file)),
+        (None, None) => return Err(CommandError::Usage("--client-secret-file or --private-key is required")),
+    };
     builder = match (args.token_url, args.issuer) {
         (Some(url), _) => builder.token_url(url),
         (None, Some(issuer)) => builder.issuer(issuer),

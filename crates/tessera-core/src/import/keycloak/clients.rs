@@ -9,7 +9,7 @@ use super::document::KcClient;
 use super::error::ImportError;
 use super::plan::PlannedSecret;
 use super::roles;
-use crate::model::{Client, ClientScope, User};
+use crate::model::{AUTHENTICATOR_ATTRIBUTE, Client, ClientAuthenticator, ClientScope, User};
 use crate::provisioning::{new_id, service_account_user};
 
 /// How Keycloak exports a secret it will not show.
@@ -42,18 +42,24 @@ pub(super) fn import_clients(
         if clients.iter().any(|d| d.client_id == c.client_id) {
             return Err(ImportError::at(path("clientId"), format!("duplicate client {:?}", c.client_id)));
         }
-        if c.client_authenticator_type.as_deref().is_some_and(|t| t != "client-secret") {
-            cx.warnings.push(format!(
-                "clients[{i}] ({}): authenticator {:?} is not supported; the client authenticates with a secret",
-                c.client_id,
-                c.client_authenticator_type.as_deref().unwrap_or_default()
-            ));
-        }
         if c.implicit_flow_enabled == Some(true) {
             cx.warnings.push(format!("clients[{i}] ({}): the implicit flow is refused (RFC 9700 §2.1.2)", c.client_id));
         }
         let bearer_only = c.bearer_only == Some(true);
         let public_client = c.public_client == Some(true);
+        let mut attributes = c.attributes.clone();
+        attributes.remove(AUTHENTICATOR_ATTRIBUTE);
+        match c.client_authenticator_type.as_deref().map(|t| (t, ClientAuthenticator::parse(t))) {
+            None | Some((_, Some(ClientAuthenticator::ClientSecret))) => {}
+            Some((_, Some(jwt))) if !public_client => {
+                attributes.insert(AUTHENTICATOR_ATTRIBUTE.to_owned(), jwt.as_str().to_owned());
+            }
+            Some((_, Some(_))) => {}
+            Some((other, None)) => cx.warnings.push(format!(
+                "clients[{i}] ({}): authenticator {other:?} is not supported; the client authenticates with a secret",
+                c.client_id
+            )),
+        }
         let mut known = |s: &&String| {
             let exists = cx.scopes.iter().any(|d| &d.name == *s);
             if !exists {
@@ -103,7 +109,7 @@ pub(super) fn import_clients(
             default_scopes,
             optional_scopes,
             audiences,
-            attributes: c.attributes.clone(),
+            attributes,
             service_account_user_id,
             // Planned above; made by `RealmPlan::materialize`.
             secrets: Vec::new(),

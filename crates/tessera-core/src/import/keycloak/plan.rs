@@ -4,10 +4,10 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::error::ImportError;
-use crate::model::{Client, ClientSecret, RealmBundle, User};
+use crate::model::{Client, RealmBundle, User};
 use crate::password::hash_password;
-use crate::provisioning::{new_id, new_realm_keys};
-use crate::secret::{ClientSecretHasher, MasterKey, generate_client_secret};
+use crate::provisioning::new_realm_keys;
+use crate::secret::{ClientSecretHasher, MasterKey, generate_client_secret, stored_client_secret};
 
 /// A parsed realm ready to be written in one transaction.
 #[derive(Debug)]
@@ -95,12 +95,9 @@ impl RealmPlan {
                     made
                 }
             };
-            client.secrets.push(ClientSecret {
-                id: new_id(),
-                hash: hasher.hash(&secret),
-                created_at: now,
-                expires_at: None,
-            });
+            let stored = stored_client_secret(&secret, client, hasher, master, now)
+                .map_err(|e| ImportError::at(path(), e.to_string()))?;
+            client.secrets.push(stored);
         }
         Ok(ImportedRealm { bundle, warnings, generated_secrets })
     }

@@ -258,3 +258,27 @@ fn the_last_clear_password_is_kept_and_given_secrets_are_hashed_as_given() {
     let generated: Vec<&str> = imported.generated_secrets.iter().map(|(c, _)| c.as_str()).collect();
     assert_eq!(generated, ["svc", "missing", "job"]);
 }
+
+#[test]
+fn keycloak_client_authenticators_map_and_only_client_secret_jwt_secrets_are_kept_sealed() {
+    let json = r#"{"realm":"k","clients":[
+      {"clientId":"pk","clientAuthenticatorType":"client-jwt","attributes":{"use.jwks.url":"true",
+        "jwks.url":"https://c.example/jwks","token.endpoint.auth.signing.alg":"PS256"}},
+      {"clientId":"hs","secret":"s3cret","clientAuthenticatorType":"client-secret-jwt"},
+      {"clientId":"plain","secret":"s3cret","clientAuthenticatorType":"client-secret"},
+      {"clientId":"x509","clientAuthenticatorType":"client-x509"}]}"#;
+    let s = ServerSecrets::generate().unwrap();
+    let imported = read_realm_export(json, 1_000).unwrap().materialize(&s.master_key(), &s.secret_hasher()).unwrap();
+    let client = |id: &str| imported.bundle.clients.iter().find(|c| c.client_id == id).unwrap();
+    use crate::model::{ClientAuthenticator, ClientKeySource};
+    assert_eq!(client("pk").authenticator(), ClientAuthenticator::ClientJwt);
+    assert_eq!(client("pk").key_source(), Some(ClientKeySource::Uri("https://c.example/jwks")));
+    assert_eq!(client("pk").assertion_signing_alg(), Some("PS256"));
+    assert_eq!(client("hs").authenticator(), ClientAuthenticator::ClientSecretJwt);
+    let opened = crate::secret::unsealed_secrets(client("hs"), &s.master_key(), 1_000);
+    assert_eq!(opened.iter().map(secrecy::ExposeSecret::expose_secret).collect::<Vec<_>>(), ["s3cret"]);
+    assert!(client("plain").secrets.iter().all(|x| x.sealed.is_none()), "a hash alone for client-secret");
+    assert!(client("pk").secrets.iter().all(|x| x.sealed.is_none()));
+    assert_eq!(client("x509").authenticator(), ClientAuthenticator::ClientSecret);
+    assert!(imported.warnings.iter().any(|w| w.contains("client-x509")), "{:?}", imported.warnings);
+}

@@ -3,7 +3,9 @@
 
 use axum::Json;
 use axum::extract::State;
+use tessera_core::client_assertion::{CLIENT_SECRET_JWT_ALGS, PRIVATE_KEY_JWT_ALGS};
 use tessera_core::client_auth::ClientAuthMethod;
+use tessera_core::dpop::DPOP_SIGNING_ALGS;
 use tessera_core::model::RealmContext;
 use tessera_core::request::GrantType;
 use tessera_core::scope::OPENID;
@@ -18,10 +20,17 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
     let name = &realm.realm.name;
     let mut scopes: Vec<String> = vec![OPENID.to_owned()];
     scopes.extend(realm.scopes.iter().map(|s| s.name.clone()));
-    let secret_methods: Vec<String> = [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost]
-        .iter()
-        .map(|m| m.as_str().to_owned())
-        .collect();
+    let secret_methods: Vec<String> = [
+        ClientAuthMethod::ClientSecretBasic,
+        ClientAuthMethod::ClientSecretPost,
+        ClientAuthMethod::PrivateKeyJwt,
+        ClientAuthMethod::ClientSecretJwt,
+    ]
+    .iter()
+    .map(|m| m.as_str().to_owned())
+    .collect();
+    let assertion_algs: Vec<String> =
+        PRIVATE_KEY_JWT_ALGS.iter().chain(&CLIENT_SECRET_JWT_ALGS).map(|a| format!("{a:?}")).collect();
     ServerMetadata {
         issuer: realm.issuer.clone(),
         authorization_endpoint: Some(Endpoint::Authorize.url(public_url, name)),
@@ -45,12 +54,16 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
             .into_iter()
             .chain([ClientAuthMethod::None.as_str().to_owned()])
             .collect(),
+        token_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
+        introspection_endpoint_auth_signing_alg_values_supported: assertion_algs.clone(),
+        revocation_endpoint_auth_signing_alg_values_supported: assertion_algs,
         subject_types_supported: Vec::new(),
         id_token_signing_alg_values_supported: Vec::new(),
         code_challenge_methods_supported: vec!["S256".to_owned()],
         response_modes_supported: ResponseMode::SUPPORTED.map(str::to_owned).to_vec(),
         authorization_response_iss_parameter_supported: true,
         claims_supported: Vec::new(),
+        dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS.iter().map(|a| format!("{a:?}")).collect(),
     }
 }
 

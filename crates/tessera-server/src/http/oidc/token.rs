@@ -9,6 +9,7 @@ use tessera_core::token_endpoint::TokenEndpoint;
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::routes::Endpoint;
 use crate::state::AppState;
 
 pub async fn token(
@@ -18,6 +19,8 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Response {
+    let dpop_proofs: Vec<&str> = headers.get_all("dpop").iter().map(|v| v.to_str().unwrap_or_default()).collect();
+    let endpoint_url = Endpoint::Token.url(state.directory.public_url(), &realm.realm.name);
     let endpoint = TokenEndpoint {
         request: state.client_request(&realm, ip.as_deref()),
         issued: state.issued.as_ref(),
@@ -25,6 +28,8 @@ pub async fn token(
         store: state.store.as_ref(),
         master: &state.master,
         passwords: state.passwords.as_ref(),
+        dpop_proofs: &dpop_proofs,
+        endpoint_url: &endpoint_url,
     };
     let response = match endpoint.exchange(authorization(&headers), &form).await {
         Ok(body) => {
