@@ -203,6 +203,7 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone().into(),
             rotation,
             limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
+            logout_deliveries: Arc::new(crate::backchannel::LogoutSender::start()),
         });
         Ok(Self {
             listener,

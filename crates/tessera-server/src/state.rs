@@ -64,6 +64,8 @@ pub struct Shared {
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
     /// Rate limits' state: shared through Redis when configured, else (and while it is down) on this node.
     pub rate_limiter: Arc<dyn tessera_core::rate_limit::RateLimiter>,
+    /// Back-Channel Logout 1.0: Logout Tokens go out from here, in the background.
+    pub logout_deliveries: Arc<crate::backchannel::LogoutSender>,
 }
 
 /// What the readiness probe reports.
@@ -125,6 +127,7 @@ impl AppState {
             store: self.store.as_ref(),
             revocations: self.revocations.as_ref(),
             audit: self.audit.as_ref(),
+            deliveries: self.logout_deliveries.as_ref(),
             passwords: self.passwords.as_ref(),
             master: &self.master,
             now: self.clock.now(),

@@ -185,7 +185,9 @@ impl AdminApi<'_> {
         let revocation =
             UserRevocation { store: self.store, live: Some(self.revocations), audit: self.audit, now: self.now };
         let by = RevokedBy { actor: &self.caller.username, reason, source_ip: self.caller.source_ip.as_deref() };
+        let sessions = self.backchannel.live_sessions(self.store, realm, &user.id).await?;
         revocation.revoke_user(realm, user, by).await?;
+        self.backchannel.sessions_ended(self.store, realm, &sessions, self.now).await?;
         Ok(())
     }
 
