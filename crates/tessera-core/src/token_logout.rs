@@ -54,12 +54,14 @@ impl RefreshTokenLogout<'_> {
                     .reason("offline refresh token"),
             );
         } else if let Some(session) = self.store.find_session(&r.realm.realm.id, &t.session_id).await? {
-            let ending =
-                Ending {
+            let ending = Ending {
                 realm: r.realm,
                 clients: r.clients,
                 deliveries: self.deliveries,
-                client_id: Some(&client.client_id), source_ip: r.source_ip, now: r.now };
+                client_id: Some(&client.client_id),
+                source_ip: r.source_ip,
+                now: r.now,
+            };
             end_session(self.store, self.revocations, r.audit, &session, &ending).await?;
         }
         Ok(())

@@ -2,8 +2,8 @@
 //! [`start_session`]), found again by the browser's cookie, ended by logout with everything issued in them.
 
 use crate::audit::{AuditEvent, AuditKind};
-use crate::model::{RealmContext, SsoSession, User};
 use crate::backchannel_logout::{LogoutDeliveries, notify_session_ended};
+use crate::model::{RealmContext, SsoSession, User};
 use crate::ports::{AuditSink, ClientDirectory, Revocations, SessionStore, Store, StoreError};
 use crate::revocation::revoke_issued_access_tokens;
 use crate::secret::{SecretError, random_token, token_hash};
