@@ -203,7 +203,11 @@ impl Application {
             trusted_proxies: config.trusted_proxies.clone().into(),
             rotation,
             limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
-            logout_deliveries: Arc::new(crate::backchannel::LogoutSender::start()),
+            logout_deliveries: Arc::new(crate::backchannel::LogoutSender::start(
+                config.backchannel_logout_retry_delays.clone(),
+                audit.clone(),
+                clock.clone(),
+            )),
         });
         Ok(Self {
             listener,

@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use serde_json::{Value, json};
+use tessera_core::audit::{AuditKind, AuditQuery};
+use tessera_core::ports::AuditStore;
 use tessera_testkit::TestServer;
 use tokio::sync::mpsc;
 
@@ -50,7 +52,8 @@ async fn receiver(failures: usize) -> (String, Arc<Receiver>, mpsc::UnboundedRec
 }
 
 /// The acme realm with the storefront registered for back-channel logout at `url` (the back office, which
-/// the same session also signs in to in some tests, has no URL), and an administrator.
+/// the same session also signs in to in some tests, has no URL), and an administrator. Retries come after
+/// 200 ms, then 400 ms (the defaults are longer).
 async fn server_with_receiver(url: &str) -> (TestServer, tempfile::TempDir) {
     let mut realm: Value = serde_json::from_str(&std::fs::read_to_string(fixture()).unwrap()).unwrap();
     let storefront = realm["clients"].as_array_mut().unwrap().iter_mut().find(|c| c["clientId"] == SPA).unwrap();
@@ -61,7 +64,10 @@ async fn server_with_receiver(url: &str) -> (TestServer, tempfile::TempDir) {
     std::fs::write(&path, realm.to_string()).unwrap();
     let server = TestServer::builder()
         .import_realm(path)
-        .configure(|c| c.bootstrap_admin = Some(("admin".into(), ADMIN_PASSWORD.to_owned().into())))
+        .configure(|c| {
+            c.bootstrap_admin = Some(("admin".into(), ADMIN_PASSWORD.to_owned().into()));
+            c.backchannel_logout_retry_delays = vec![Duration::from_millis(200), Duration::from_millis(400)];
+        })
         .spawn()
         .await;
     (server, dir)
@@ -159,8 +165,9 @@ async fn a_receiver_that_fails_twice_gets_the_logout_token_on_a_retry_backchanne
         .await
         .unwrap();
     assert!(out.status().is_success(), "the user's logout does not wait on the client: {}", out.status());
-    assert!(started.elapsed() < Duration::from_millis(400), "the logout answered before the first retry");
-    let token = next_token(&mut rx, Duration::from_secs(4)).await;
+    assert!(receiver.attempts.load(Ordering::SeqCst) < 3, "the logout answered without waiting for the retries");
+    let token = next_token(&mut rx, Duration::from_secs(3)).await;
+    assert!(started.elapsed() >= Duration::from_millis(600), "delivered on the second retry, after both waits");
     verify_logout_token(&server, &token).await;
     assert_eq!(receiver.attempts.load(Ordering::SeqCst), 3, "two failures, then the delivery");
 }
@@ -210,4 +217,31 @@ async fn discovery_advertises_backchannel_logout_with_sid_backchannel_2_1() {
         .unwrap();
     assert_eq!(metadata["backchannel_logout_supported"], true);
     assert_eq!(metadata["backchannel_logout_session_supported"], true);
+}
+
+#[tokio::test]
+async fn a_delivery_that_keeps_failing_is_given_up_and_audited_never_the_users_error_backchannel_2_8() {
+    let (url, receiver, _rx) = receiver(usize::MAX).await;
+    let (server, _dir) = server_with_receiver(&url).await;
+    let browser = Browser::new(&server);
+    let signed_in = sign_in(&server, &browser).await;
+    let out = browser
+        .http
+        .get(server.url("/realms/acme/protocol/openid-connect/logout"))
+        .query(&[("id_token_hint", signed_in["id_token"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert!(out.status().is_success(), "{}", out.status());
+    let failed =
+        AuditQuery { realm: "acme".into(), kind: Some(AuditKind::BackchannelLogoutFailed), ..AuditQuery::default() };
+    let audited = TestServer::eventually(Duration::from_secs(4), || async {
+        !server.store.audit_events(&failed).await.unwrap().is_empty()
+    })
+    .await;
+    assert!(audited.is_some(), "the failure is in the audit trail");
+    let events = server.store.audit_events(&failed).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].client_id.as_deref(), Some(SPA));
+    assert_eq!(receiver.attempts.load(Ordering::SeqCst), 3, "the first attempt and two retries");
 }
