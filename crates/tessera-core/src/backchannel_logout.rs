@@ -162,3 +162,43 @@ impl Backchannel<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> SsoSession {
+        SsoSession {
+            id: "sid-1".into(),
+            cookie_hash: "c".into(),
+            realm_id: "r".into(),
+            user_id: "u-1".into(),
+            auth_time: 100,
+            last_seen_at: 100,
+            ended_at: None,
+        }
+    }
+
+    #[test]
+    fn a_logout_token_has_the_claims_of_backchannel_2_4_and_never_a_nonce() {
+        let claims = LogoutTokenClaims::new("https://op.test/realms/r", "shop", &session(), true, 1000, "j1".into());
+        let json = serde_json::to_value(&claims).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "iss": "https://op.test/realms/r", "sub": "u-1", "aud": "shop", "iat": 1000,
+                "exp": 1000 + LOGOUT_TOKEN_LIFETIME, "jti": "j1", "sid": "sid-1",
+                "events": { "http://schemas.openid.net/event/backchannel-logout": {} }
+            })
+        );
+        assert!(json.get("nonce").is_none());
+    }
+
+    #[test]
+    fn sid_is_left_out_when_the_client_does_not_require_it_backchannel_2_2() {
+        let claims = LogoutTokenClaims::new("iss", "shop", &session(), false, 1000, "j1".into());
+        let json = serde_json::to_value(&claims).unwrap();
+        assert!(json.get("sid").is_none());
+        assert_eq!(json["sub"], "u-1", "§2.4: sub when sid is absent");
+    }
+}
