@@ -87,5 +87,11 @@ pub async fn end_session(
         event = event.client(c);
     }
     audit.record(event);
-    notify_session_ended(store, ending.clients, ending.deliveries, ending.realm, session, ending.now).await
+    // The session has ended whatever happens next: a failure to tell the clients is logged, never the user's.
+    if let Err(e) =
+        notify_session_ended(store, ending.clients, ending.deliveries, ending.realm, session, ending.now).await
+    {
+        tracing::warn!(error = %e, "back-channel logout: could not list the session's clients");
+    }
+    Ok(())
 }
