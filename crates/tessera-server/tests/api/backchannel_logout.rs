@@ -245,3 +245,18 @@ async fn a_delivery_that_keeps_failing_is_given_up_and_audited_never_the_users_e
     assert_eq!(events[0].client_id.as_deref(), Some(SPA));
     assert_eq!(receiver.attempts.load(Ordering::SeqCst), 3, "the first attempt and two retries");
 }
+
+#[tokio::test]
+async fn disabling_the_user_through_the_admin_api_delivers_a_logout_token_backchannel_2_7() {
+    let (url, _receiver, mut rx) = receiver(0).await;
+    let (server, _dir) = server_with_receiver(&url).await;
+    let browser = Browser::new(&server);
+    let signed_in = sign_in(&server, &browser).await;
+    let admin = master_token(&server).await;
+    let path = format!("/admin/realms/acme/users/{}", signed_in["sub"].as_str().unwrap());
+    let (status, _, _) =
+        call(&server, reqwest::Method::PUT, &path, Some(&admin), Some(json!({ "enabled": false }))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let claims = verify_logout_token(&server, &next_token(&mut rx, Duration::from_secs(3)).await).await;
+    assert_eq!(claims["sid"], signed_in["sid"]);
+}
