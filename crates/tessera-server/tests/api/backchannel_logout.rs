@@ -260,3 +260,32 @@ async fn disabling_the_user_through_the_admin_api_delivers_a_logout_token_backch
     let claims = verify_logout_token(&server, &next_token(&mut rx, Duration::from_secs(3)).await).await;
     assert_eq!(claims["sid"], signed_in["sid"]);
 }
+
+#[tokio::test]
+async fn keycloaks_logout_with_a_refresh_token_delivers_a_logout_token_backchannel_2_7() {
+    let (url, _receiver, mut rx) = receiver(0).await;
+    let (server, _dir) = server_with_receiver(&url).await;
+    let browser = Browser::new(&server);
+    // Without offline_access: the refresh token belongs to the SSO session.
+    let p = pkce();
+    let params = [
+        ("client_id", SPA),
+        ("redirect_uri", crate::signin::SPA_REDIRECT),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("state", "st"),
+        ("code_challenge", p.challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let done = browser.login(browser.authorize(&params).await, "wile", "Super-Genius-1949").await;
+    let location = done.headers()["location"].to_str().unwrap().to_owned();
+    let code = crate::signin::query_of(&location)["code"].clone();
+    let tokens: Value = redeem_spa(&server, &code, &p.verifier).await.json().await.unwrap();
+    let sid = crate::support::claims_of(tokens["id_token"].as_str().unwrap())["sid"].clone();
+    let form = [("client_id", SPA), ("refresh_token", tokens["refresh_token"].as_str().unwrap())];
+    let out =
+        server.http.post(server.url("/realms/acme/protocol/openid-connect/logout")).form(&form).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let claims = verify_logout_token(&server, &next_token(&mut rx, Duration::from_secs(3)).await).await;
+    assert_eq!(claims["sid"], sid);
+}
