@@ -37,10 +37,13 @@ pub enum AuditKind {
     UserRevoked,
     /// The janitor deleted rows of the realm that were of no further use (`count`: how many; `reason`: per table).
     Purged,
+    /// A Back-Channel Logout 1.0 Logout Token could not be delivered to a client after every retry
+    /// (`client`; `reason`: the last failure).
+    BackchannelLogoutFailed,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 22] = [
+    pub const ALL: [AuditKind; 23] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -63,6 +66,7 @@ impl AuditKind {
         Self::UserCreated,
         Self::TokenExchanged,
         Self::UserRevoked,
+        Self::BackchannelLogoutFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +93,7 @@ impl AuditKind {
             Self::UserCreated => "user_created",
             Self::TokenExchanged => "token_exchanged",
             Self::UserRevoked => "user_revoked",
+            Self::BackchannelLogoutFailed => "backchannel_logout_failed",
         }
     }
 

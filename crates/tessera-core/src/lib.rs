@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod backchannel_logout;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod clock;

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use crate::OAuthError;
 use crate::audit::{AuditEvent, AuditKind};
+use crate::backchannel_logout::LogoutDeliveries;
 use crate::client_auth::ClientRequest;
 use crate::ports::{Revocations, Store};
 use crate::request::FormParams;
@@ -22,6 +23,7 @@ pub struct RefreshTokenLogout<'a> {
     pub request: ClientRequest<'a>,
     pub store: &'a dyn Store,
     pub revocations: &'a dyn Revocations,
+    pub deliveries: &'a dyn LogoutDeliveries,
 }
 
 impl RefreshTokenLogout<'_> {
@@ -52,8 +54,14 @@ impl RefreshTokenLogout<'_> {
                     .reason("offline refresh token"),
             );
         } else if let Some(session) = self.store.find_session(&r.realm.realm.id, &t.session_id).await? {
-            let ending =
-                Ending { realm: r.realm, client_id: Some(&client.client_id), source_ip: r.source_ip, now: r.now };
+            let ending = Ending {
+                realm: r.realm,
+                clients: r.clients,
+                deliveries: self.deliveries,
+                client_id: Some(&client.client_id),
+                source_ip: r.source_ip,
+                now: r.now,
+            };
             end_session(self.store, self.revocations, r.audit, &session, &ending).await?;
         }
         Ok(())

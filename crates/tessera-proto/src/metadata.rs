@@ -21,6 +21,11 @@ pub struct ServerMetadata {
     pub userinfo_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_session_endpoint: Option<String>,
+    /// OpenID Connect Back-Channel Logout 1.0 §2.1.
+    #[serde(default)]
+    pub backchannel_logout_supported: bool,
+    #[serde(default)]
+    pub backchannel_logout_session_supported: bool,
     /// RFC 8628 §4
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,

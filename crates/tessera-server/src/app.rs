@@ -207,6 +207,11 @@ impl Application {
             ),
             replay: Arc::new(crate::replay::SharedReplayCache::new(redis.clone(), clock.clone())),
             limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
+            logout_deliveries: Arc::new(crate::backchannel::LogoutSender::start(
+                config.backchannel_logout_retry_delays.clone(),
+                audit.clone(),
+                clock.clone(),
+            )),
         });
         Ok(Self {
             listener,

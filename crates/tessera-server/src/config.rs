@@ -22,6 +22,9 @@ pub struct Config {
     /// While the revocation feed is down, introspection answers from what this node knows (true) or
     /// refuses with 503 `temporarily_unavailable` (false, the default: fail closed).
     pub introspection_fail_open: bool,
+    /// Back-Channel Logout 1.0: the waits before each retry of a Logout Token's delivery (then it is
+    /// given up, logged and audited).
+    pub backchannel_logout_retry_delays: Vec<Duration>,
     pub tls: Option<TlsFiles>,
     /// `--dev`: plain HTTP on any URL.
     pub allow_plain_http: bool,
@@ -86,6 +89,7 @@ impl Config {
             dependency_timeout: Duration::from_secs(3),
             redis_url: None,
             introspection_fail_open: false,
+            backchannel_logout_retry_delays: crate::backchannel::RETRY_DELAYS.to_vec(),
             tls: None,
             allow_plain_http: false,
             bootstrap_demo: false,

@@ -3,6 +3,7 @@
 
 mod app;
 mod audit_trail;
+mod backchannel;
 mod client_address;
 mod client_jwks;
 mod config;

@@ -70,6 +70,8 @@ pub struct Shared {
     pub client_jwks: Arc<ClientJwksCache>,
     /// Client assertions' `jti`s, shared through Redis when configured.
     pub replay: Arc<SharedReplayCache>,
+    /// Back-Channel Logout 1.0: Logout Tokens go out from here, in the background.
+    pub logout_deliveries: Arc<crate::backchannel::LogoutSender>,
 }
 
 /// What the readiness probe reports.
@@ -134,6 +136,7 @@ impl AppState {
             store: self.store.as_ref(),
             revocations: self.revocations.as_ref(),
             audit: self.audit.as_ref(),
+            deliveries: self.logout_deliveries.as_ref(),
             passwords: self.passwords.as_ref(),
             master: &self.master,
             now: self.clock.now(),

@@ -50,6 +50,15 @@ impl SessionStore for SqlStore {
         row.as_ref().map(session_from_row).transpose()
     }
 
+    async fn session_clients(&self, session_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(sql::SESSION_CLIENTS)
+            .bind(session_id.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| sqlx::Row::try_get::<String, _>(r, 0).map_err(map_err)).collect()
+    }
+
     async fn user_sessions(&self, realm_id: &str, user_id: &str, limit: i64) -> Result<Vec<SsoSession>, StoreError> {
         let rows = sqlx::query(sql::SELECT_USER_SESSIONS)
             .bind(realm_id.to_owned())

@@ -111,6 +111,7 @@ pub const INSERT_SESSION: &str = "INSERT INTO sso_sessions (id, cookie_hash, rea
 pub const SELECT_SESSION_BY_COOKIE: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND cookie_hash = $2";
 pub const SELECT_USER_SESSIONS: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND user_id = $2 AND ended_at IS NULL ORDER BY auth_time DESC LIMIT $3";
 pub const SELECT_SESSION: &str = "SELECT id, cookie_hash, realm_id, user_id, auth_time, last_seen_at, ended_at FROM sso_sessions WHERE realm_id = $1 AND id = $2";
+pub const SESSION_CLIENTS: &str = "SELECT client_id FROM refresh_tokens WHERE session_id = $1 UNION SELECT client_id FROM authorization_codes WHERE session_id = $1";
 pub const TOUCH_SESSION: &str = "UPDATE sso_sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL";
 pub const END_SESSION: &str = "UPDATE sso_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL";
 

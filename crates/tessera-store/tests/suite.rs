@@ -53,6 +53,7 @@ use roles::{
 use sign_in::{
     a_code_is_redeemed_once_and_replays_name_the_first_issue, a_code_is_unknown_in_another_realm,
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
+    a_sessions_clients_are_those_given_a_code_or_refresh_token_in_it,
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt, sessions_consent_and_login_failure_windows,
 };
 use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
@@ -378,6 +379,7 @@ backend_suite!(
     a_refresh_token_rotates_once_and_families_and_sessions_revoke_together,
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt,
     sessions_consent_and_login_failure_windows,
+    a_sessions_clients_are_those_given_a_code_or_refresh_token_in_it,
     codes_stay_while_anything_they_issued_can_still_be_used,
     refresh_families_go_whole_once_every_token_in_them_is_dead,
     sessions_go_once_dead_unless_a_usable_token_or_code_names_them,

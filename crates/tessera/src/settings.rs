@@ -47,6 +47,9 @@ pub struct FileConfig {
     pub dependency_timeout_ms: Option<u64>,
     /// While the revocation feed is down, answer introspection from local knowledge instead of 503.
     pub introspection_fail_open: Option<bool>,
+    /// Back-Channel Logout 1.0: the waits before each retry of a Logout Token's delivery (milliseconds, at
+    /// most 10 retries); unset: 500, 1000, 5000, 30000.
+    pub backchannel_logout_retry_ms: Option<Vec<u64>>,
     /// A request's head must arrive within this (seconds).
     pub header_read_timeout_secs: Option<u64>,
     /// A request must finish within this, body included (seconds).
@@ -142,6 +145,10 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
         config.dependency_timeout = std::time::Duration::from_millis(ms.max(100));
     }
     config.introspection_fail_open = file.introspection_fail_open.unwrap_or(false);
+    if let Some(delays) = file.backchannel_logout_retry_ms {
+        config.backchannel_logout_retry_delays =
+            delays.into_iter().take(10).map(std::time::Duration::from_millis).collect();
+    }
     config.allow_plain_http = args.dev;
     config.bootstrap_demo = args.dev;
     config.bootstrap_admin = bootstrap_admin(args.dev)?;

@@ -22,6 +22,8 @@ pub struct AdminApi<'a> {
     pub revocations: &'a dyn Revocations,
     /// When a next key may sign.
     pub rotation: crate::key_rotation::RotationPolicy,
+    /// Back-Channel Logout 1.0: tells the clients when an administrator ends a user's sessions.
+    pub backchannel: crate::backchannel_logout::Backchannel<'a>,
     pub now: i64,
 }
 

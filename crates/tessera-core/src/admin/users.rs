@@ -185,7 +185,13 @@ impl AdminApi<'_> {
         let revocation =
             UserRevocation { store: self.store, live: Some(self.revocations), audit: self.audit, now: self.now };
         let by = RevokedBy { actor: &self.caller.username, reason, source_ip: self.caller.source_ip.as_deref() };
+        let sessions = self.backchannel.live_sessions(self.store, realm, &user.id).await?;
         revocation.revoke_user(realm, user, by).await?;
+        // Back-Channel Logout 1.0: the user is logged out whatever happens next; a failure to tell the clients is
+        // logged, never the administrator's error.
+        if let Err(e) = self.backchannel.sessions_ended(self.store, realm, &sessions, self.now).await {
+            tracing::warn!(error = %e, "back-channel logout: could not notify the clients");
+        }
         Ok(())
     }
 

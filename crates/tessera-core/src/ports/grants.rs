@@ -105,6 +105,9 @@ pub trait SessionStore: Send + Sync {
     /// The user's sessions not ended, newest first (at most `limit`).
     async fn user_sessions(&self, realm_id: &str, user_id: &str, limit: i64) -> Result<Vec<SsoSession>, StoreError>;
     async fn touch_session(&self, id: &str, now: i64) -> Result<(), StoreError>;
+    /// The clients the session signed in to: those issued a code or a refresh token in it (Back-Channel
+    /// Logout 1.0 §2.7 notifies them).
+    async fn session_clients(&self, session_id: &str) -> Result<Vec<String>, StoreError>;
     /// False when the session was already ended or does not exist.
     async fn end_session(&self, id: &str, now: i64) -> Result<bool, StoreError>;
     /// The scopes the user consented to for the client.

@@ -115,6 +115,8 @@ async fn logout(flow: Flow<'_>, params: Option<FormParams>, posted: bool) -> Res
     if let Some(session) = session {
         let ending = Ending {
             realm: &flow.realm,
+            clients: s.clients,
+            deliveries: s.deliveries,
             client_id: request.client_id.as_deref(),
             source_ip: flow.browser.source_ip,
             now: s.now,

@@ -21,6 +21,8 @@ pub struct SignIn<'a> {
     pub store: &'a dyn Store,
     pub revocations: &'a dyn Revocations,
     pub audit: &'a dyn AuditSink,
+    /// Back-Channel Logout 1.0: where Logout Tokens go when a session ends.
+    pub deliveries: &'a dyn crate::backchannel_logout::LogoutDeliveries,
     pub passwords: &'a dyn PasswordVerifier,
     /// Seals the pending request into the forms.
     pub master: &'a MasterKey,

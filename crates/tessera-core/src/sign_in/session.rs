@@ -2,8 +2,9 @@
 //! [`start_session`]), found again by the browser's cookie, ended by logout with everything issued in them.
 
 use crate::audit::{AuditEvent, AuditKind};
+use crate::backchannel_logout::{LogoutDeliveries, notify_session_ended};
 use crate::model::{RealmContext, SsoSession, User};
-use crate::ports::{AuditSink, Revocations, SessionStore, Store, StoreError};
+use crate::ports::{AuditSink, ClientDirectory, Revocations, SessionStore, Store, StoreError};
 use crate::revocation::revoke_issued_access_tokens;
 use crate::secret::{SecretError, random_token, token_hash};
 use crate::sign_in::SignInPolicy;
@@ -57,16 +58,18 @@ pub async fn live_session(
     Ok(user.filter(|u| u.enabled).map(|u| (session, u)))
 }
 
-/// Who ends a session, for the audit trail.
+/// Who ends a session, for the audit trail, and who is told (Back-Channel Logout 1.0).
 pub struct Ending<'a> {
     pub realm: &'a RealmContext,
+    pub clients: &'a dyn ClientDirectory,
+    pub deliveries: &'a dyn LogoutDeliveries,
     pub client_id: Option<&'a str>,
     pub source_ip: Option<&'a str>,
     pub now: i64,
 }
 
 /// Ends the session and revokes its refresh tokens and the access tokens issued with them (offline tokens
-/// survive, as in Keycloak), then records the logout.
+/// survive, as in Keycloak), records the logout, then hands the clients' Logout Tokens to be delivered.
 pub async fn end_session(
     store: &dyn Store,
     revocations: &dyn Revocations,
@@ -84,5 +87,11 @@ pub async fn end_session(
         event = event.client(c);
     }
     audit.record(event);
+    // The session has ended whatever happens next: a failure to tell the clients is logged, never the user's.
+    if let Err(e) =
+        notify_session_ended(store, ending.clients, ending.deliveries, ending.realm, session, ending.now).await
+    {
+        tracing::warn!(error = %e, "back-channel logout: could not list the session's clients");
+    }
     Ok(())
 }

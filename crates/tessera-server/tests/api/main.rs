@@ -6,6 +6,7 @@
 mod admin;
 mod attacks;
 mod audit;
+mod backchannel_logout;
 mod browser;
 mod client_assertion;
 mod device;

@@ -216,3 +216,27 @@ pub async fn sessions_consent_and_login_failure_windows(f: Fixture) {
     f.store.clear_login_failures(&realm_id, "user:wile").await.unwrap();
     assert_eq!(f.store.login_failures(&realm_id, "user:wile").await.unwrap(), None);
 }
+
+/// Back-Channel Logout 1.0 §2.7: the clients a session signed in to are those issued a code or a refresh
+/// token in it (each once), whatever became of them; never another session's.
+pub async fn a_sessions_clients_are_those_given_a_code_or_refresh_token_in_it(f: Fixture) {
+    use tessera_core::ports::{AuthorizationCodeStore, RefreshTokenStore, SessionStore};
+    let realm_id = realm_with_user(&f).await;
+    f.store.insert_code(&code(&realm_id, "h1", 160)).await.unwrap();
+    let mut web = code(&realm_id, "h2", 160);
+    web.client_id = "web".into();
+    f.store.insert_code(&web).await.unwrap();
+    f.store.insert_refresh_token(&refresh(&realm_id, "r1", "fam", "s1", false)).await.unwrap();
+    let mut cli = refresh(&realm_id, "r2", "fam2", "s1", false);
+    cli.client_id = "cli".into();
+    f.store.insert_refresh_token(&cli).await.unwrap();
+    let mut elsewhere = refresh(&realm_id, "r3", "fam3", "s2", false);
+    elsewhere.client_id = "other".into();
+    f.store.insert_refresh_token(&elsewhere).await.unwrap();
+    f.store.revoke_session_refresh_tokens("s1", 200).await.unwrap();
+    let mut clients = f.store.session_clients("s1").await.unwrap();
+    clients.sort();
+    assert_eq!(clients, vec!["cli".to_owned(), "spa".to_owned(), "web".to_owned()]);
+    assert_eq!(f.store.session_clients("s2").await.unwrap(), vec!["other".to_owned()]);
+    assert!(f.store.session_clients("nope").await.unwrap().is_empty());
+}

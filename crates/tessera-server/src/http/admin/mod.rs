@@ -107,6 +107,11 @@ pub fn api<'a>(state: &'a AppState, caller: &'a AdminCaller) -> AdminApi<'a> {
         audit: state.audit.as_ref(),
         revocations: state.revocations.as_ref(),
         rotation: state.rotation,
+        backchannel: tessera_core::backchannel_logout::Backchannel {
+            realms: state.directory.as_ref(),
+            clients: state.directory.as_ref(),
+            deliveries: state.logout_deliveries.as_ref(),
+        },
         now: state.clock.now(),
     }
 }

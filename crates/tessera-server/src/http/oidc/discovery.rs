@@ -42,6 +42,8 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         revocation_endpoint_auth_methods_supported: secret_methods.clone(),
         userinfo_endpoint: Some(Endpoint::UserInfo.url(public_url, name)),
         end_session_endpoint: Some(Endpoint::Logout.url(public_url, name)),
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
         device_authorization_endpoint: Some(Endpoint::DeviceAuthorization.url(public_url, name)),
         pushed_authorization_request_endpoint: Some(Endpoint::PushedAuthorizationRequest.url(public_url, name)),
         require_pushed_authorization_requests: false,

@@ -32,6 +32,7 @@ pub async fn refresh_token_logout(
         request: state.client_request(&realm, source_ip),
         store: state.store.as_ref(),
         revocations: state.revocations.as_ref(),
+        deliveries: state.logout_deliveries.as_ref(),
     };
     let response = match logout.handle(authorization(headers), form).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
