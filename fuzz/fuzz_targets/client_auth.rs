@@ -30,5 +30,14 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(secret, form.get("client_secret"));
         }
         ClientAuthMethod::None => assert!(header.is_none() && presented.secret.is_none()),
+        // RFC 7523 §2.2: an assertion alone, naming the client it authenticates (iss = sub = client_id).
+        ClientAuthMethod::PrivateKeyJwt | ClientAuthMethod::ClientSecretJwt => {
+            assert!(header.is_none() && presented.secret.is_none() && form.get("client_secret").is_none());
+            let assertion = presented.assertion.as_ref().expect("an assertion method carries its assertion");
+            assert_eq!(assertion.subject(), &*presented.client_id);
+            if let Some(id) = form.get("client_id") {
+                assert_eq!(id, &*presented.client_id, "the form's client_id agrees with the assertion");
+            }
+        }
     }
 });
