@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
             };
             assert_eq!(grant, Some(expected.as_str()), "the variant is the grant_type sent");
             let scope = match request {
-                TokenRequest::ClientCredentials { scope }
+                TokenRequest::ClientCredentials { scope, .. }
                 | TokenRequest::RefreshToken { scope, .. }
                 | TokenRequest::Password { scope, .. } => scope.as_ref(),
                 TokenRequest::AuthorizationCode { code, redirect_uri, .. } => {
@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
                     }
                     None
                 }
-                TokenRequest::DeviceCode { device_code } => {
+                TokenRequest::DeviceCode { device_code, .. } => {
                     assert!(!device_code.is_empty(), "a parameter sent empty is omitted (RFC 6749 §3.2)");
                     None
                 }
