@@ -193,7 +193,7 @@ measure tessera "client_credentials ES256, resource=" "$base/es256/protocol/open
 if [ -n "$pkjwt" ]; then
   # Against the plain ES256 row (secret in Basic): target at least 0.5x.
   for c in $concurrency; do
-    node "$here/client_assertions.mjs" "$pkjwt" bench-pkjwt https://bench.test/realms/es256 "$((duration * 10000))"
+    node "$here/client_assertions.mjs" "$pkjwt" bench-pkjwt https://bench.test/realms/es256 "$((duration * 40000))"
     lua_assertions "$work/t-pkjwt.lua" "$pkjwt/assertions.txt"
     concurrency="$c" measure tessera "client_credentials ES256, private_key_jwt" "$base/es256/protocol/openid-connect/token" "$work/t-pkjwt.lua"
   done
@@ -203,8 +203,9 @@ if [ -n "$pkjwt" ]; then
   for alg in ES256 RS256; do
     realm=$(tr 'A-Z' 'a-z' <<<"$alg")
     for c in $concurrency; do
-      # Proofs are valid a minute (iat window): a fresh batch per point.
-      node "$here/dpop_proofs.mjs" "$pkjwt" "https://bench.test/realms/$realm/protocol/openid-connect/token" "$((duration * 10000))"
+      # Proofs are valid a minute (iat window): a fresh batch per point, more than a point can use (a replayed
+      # proof is a fast 400 and would flatter the row: keep the errors column at 0).
+      node "$here/dpop_proofs.mjs" "$pkjwt" "https://bench.test/realms/$realm/protocol/openid-connect/token" "$((duration * 40000))"
       lua_dpop "$work/t-dpop.lua" "$pkjwt/proofs.txt" "${auth[$alg]}"
       concurrency="$c" measure tessera "client_credentials $alg, DPoP" "$base/$realm/protocol/openid-connect/token" "$work/t-dpop.lua"
     done
