@@ -35,9 +35,7 @@ pub enum ProvisioningError {
     Secret(#[from] SecretError),
 }
 
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
+pub use crate::model::new_id;
 
 #[derive(Debug, Clone)]
 pub struct NewRealm {

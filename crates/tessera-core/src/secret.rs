@@ -164,7 +164,7 @@ pub fn stored_client_secret(
     master: &MasterKey,
     now: i64,
 ) -> Result<ClientSecret, SecretError> {
-    let id = crate::provisioning::new_id();
+    let id = crate::model::new_id();
     let sealed = match client.authenticator() {
         ClientAuthenticator::ClientSecretJwt => {
             Some(master.seal(secret.expose_secret().as_bytes(), &sealed_secret_aad(&id))?)

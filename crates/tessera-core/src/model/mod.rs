@@ -22,7 +22,7 @@ pub use grant::{
     AuthorizationCode, CodeIssue, CodeRedemption, PushedAuthorizationRequest, RefreshToken, RevokedToken, UserNotBefore,
 };
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
-pub use names::{ClientId, RealmName};
+pub use names::{ClientId, RealmName, new_id};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
 pub use resource::Resources;
 pub use roles::{AccessModel, Group, MappedClaims, ProtocolMapper, Role, RoleMappings, default_role_name};

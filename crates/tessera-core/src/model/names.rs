@@ -70,6 +70,11 @@ macro_rules! name_type {
 
 name_type!(RealmName, ClientId);
 
+/// A new internal identifier (a random UUID, as Keycloak's ids are).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
