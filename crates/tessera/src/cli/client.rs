@@ -1,0 +1,96 @@
+//! Flags of `tessera client`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Create a client; a confidential client's secret is printed once.
+    Create {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Scope always granted. Repeatable.
+        #[arg(long = "default-scope", value_name = "SCOPE")]
+        default_scopes: Vec<String>,
+        /// Scope granted when requested. Repeatable.
+        #[arg(long = "optional-scope", value_name = "SCOPE")]
+        optional_scopes: Vec<String>,
+        /// Audience (`aud`) of the client's tokens. Repeatable.
+        #[arg(long = "audience", value_name = "AUD")]
+        audiences: Vec<String>,
+        /// A public client (no secret; cannot use client_credentials).
+        #[arg(long)]
+        public: bool,
+        /// Do not allow the client_credentials grant.
+        #[arg(long)]
+        no_service_account: bool,
+        /// Redirect URI for the authorization code flow. Repeatable.
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// Allow the password grant (migration only; RFC 9700 §2.4).
+        #[arg(long)]
+        direct_access_grants: bool,
+        /// Ask users for consent before the client gets their data.
+        #[arg(long)]
+        consent_required: bool,
+        /// Hand the same token back to this client until this fraction of its lifetime has passed (0 to 1).
+        #[arg(long, value_name = "FRACTION")]
+        token_reuse: Option<f64>,
+        /// A resource (API) URI the client may ask tokens for with `resource=` (RFC 8707). Repeatable.
+        #[arg(long = "resource", value_name = "URI")]
+        resources: Vec<String>,
+    },
+    /// List a realm's clients.
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Show one client (secrets' instants, never their values).
+    Show {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// Delete a client.
+    Delete {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+    },
+    /// How the client authenticates: its secret, client_secret_jwt, or private_key_jwt with a registered
+    /// JWK Set or jwks_uri (RFC 7523 §2.2, OIDC Core §9).
+    #[command(group(clap::ArgGroup::new("method").required(true)))]
+    Auth {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// client_secret_basic / client_secret_post (the default).
+        #[arg(long, group = "method")]
+        secret: bool,
+        /// client_secret_jwt: a new secret is made and printed (kept sealed, as HMAC needs it in clear).
+        #[arg(long, group = "method")]
+        secret_jwt: bool,
+        /// private_key_jwt with the public keys of this JWK Set file.
+        #[arg(long, group = "method", value_name = "FILE")]
+        jwks_file: Option<PathBuf>,
+        /// private_key_jwt with the keys the client publishes at this URL (fetched and cached).
+        #[arg(long, group = "method", value_name = "URL")]
+        jwks_uri: Option<String>,
+        /// The one algorithm its assertions must use (Keycloak's token.endpoint.auth.signing.alg).
+        #[arg(long, value_name = "ALG", conflicts_with = "secret")]
+        signing_alg: Option<String>,
+    },
+    /// Give the client a new secret (printed once); the old ones keep working for the grace period.
+    RotateSecret {
+        #[arg(long)]
+        realm: String,
+        client_id: String,
+        /// How long old secrets keep working (`0s`, `90s`, `15m`, `24h`, `7d`).
+        #[arg(long, default_value = "24h")]
+        grace: String,
+    },
+}
