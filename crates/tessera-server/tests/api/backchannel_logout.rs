@@ -115,19 +115,20 @@ async fn verify_logout_token(server: &TestServer, token: &str) -> Value {
     claims
 }
 
+/// RP-Initiated Logout §2 with the ID token as hint: the browser's session ends at once.
+async fn rp_logout(server: &TestServer, browser: &Browser<'_>, signed_in: &Value) -> reqwest::Response {
+    let hint = signed_in["id_token"].as_str().unwrap();
+    let logout = browser.http.get(server.url("/realms/acme/protocol/openid-connect/logout"));
+    logout.query(&[("id_token_hint", hint)]).send().await.unwrap()
+}
+
 #[tokio::test]
 async fn rp_initiated_logout_posts_a_signed_logout_token_with_sid_and_no_nonce_backchannel_2_4_2_5() {
     let (url, _receiver, mut rx) = receiver(0).await;
     let (server, _dir) = server_with_receiver(&url).await;
     let browser = Browser::new(&server);
     let signed_in = sign_in(&server, &browser).await;
-    let out = browser
-        .http
-        .get(server.url("/realms/acme/protocol/openid-connect/logout"))
-        .query(&[("id_token_hint", signed_in["id_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
+    let out = rp_logout(&server, &browser, &signed_in).await;
     assert!(out.status().is_success(), "{}", out.status());
     let token = next_token(&mut rx, Duration::from_secs(3)).await;
     let claims = verify_logout_token(&server, &token).await;
@@ -157,13 +158,7 @@ async fn a_receiver_that_fails_twice_gets_the_logout_token_on_a_retry_backchanne
     let browser = Browser::new(&server);
     let signed_in = sign_in(&server, &browser).await;
     let started = std::time::Instant::now();
-    let out = browser
-        .http
-        .get(server.url("/realms/acme/protocol/openid-connect/logout"))
-        .query(&[("id_token_hint", signed_in["id_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
+    let out = rp_logout(&server, &browser, &signed_in).await;
     assert!(out.status().is_success(), "the user's logout does not wait on the client: {}", out.status());
     assert!(receiver.attempts.load(Ordering::SeqCst) < 3, "the logout answered without waiting for the retries");
     let token = next_token(&mut rx, Duration::from_secs(3)).await;
@@ -188,13 +183,7 @@ async fn a_client_without_a_backchannel_logout_url_gets_nothing_backchannel_2_2(
     let html = browser.authorize(&web).await.text().await.unwrap();
     let granted = browser.submit(&html, &[("action", "accept")]).await;
     assert_eq!(granted.status(), StatusCode::FOUND, "the back office got its code in the same session");
-    let out = browser
-        .http
-        .get(server.url("/realms/acme/protocol/openid-connect/logout"))
-        .query(&[("id_token_hint", signed_in["id_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
+    let out = rp_logout(&server, &browser, &signed_in).await;
     assert!(out.status().is_success());
     let claims = verify_logout_token(&server, &next_token(&mut rx, Duration::from_secs(3)).await).await;
     assert_eq!(claims["aud"], SPA, "only the storefront registered a URL");
@@ -225,13 +214,7 @@ async fn a_delivery_that_keeps_failing_is_given_up_and_audited_never_the_users_e
     let (server, _dir) = server_with_receiver(&url).await;
     let browser = Browser::new(&server);
     let signed_in = sign_in(&server, &browser).await;
-    let out = browser
-        .http
-        .get(server.url("/realms/acme/protocol/openid-connect/logout"))
-        .query(&[("id_token_hint", signed_in["id_token"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
+    let out = rp_logout(&server, &browser, &signed_in).await;
     assert!(out.status().is_success(), "{}", out.status());
     let failed =
         AuditQuery { realm: "acme".into(), kind: Some(AuditKind::BackchannelLogoutFailed), ..AuditQuery::default() };
