@@ -207,6 +207,14 @@ impl Directory {
         Ok(changed && before != i64::MIN)
     }
 
+    /// Empties the caches now, and once more at the next poll (a load already under way may land stale):
+    /// for a change made through this node, which its next request must see.
+    pub fn flush(&self) {
+        self.realms.invalidate_all();
+        self.clients.invalidate_all();
+        self.flush_again.store(true, Ordering::SeqCst);
+    }
+
     /// Polls the change counter until the task is dropped.
     pub fn spawn_refresh(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let this = Arc::downgrade(self);

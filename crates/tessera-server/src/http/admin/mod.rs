@@ -242,11 +242,8 @@ async fn fresh_after_write(
 ) -> Response {
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let response = next.run(request).await;
-    if writes
-        && response.status().is_success()
-        && let Err(e) = state.directory.refresh_if_changed().await
-    {
-        tracing::warn!(error = %e, "could not poll the configuration revision after an admin write");
+    if writes && response.status().is_success() {
+        state.directory.flush();
     }
     response
 }
