@@ -66,6 +66,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (9, "user search", include_str!("../migrations/sqlite/0009_user_search.sql")),
             (10, "sealed client secrets", include_str!("../migrations/sqlite/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/sqlite/0011_resources_and_par.sql")),
+            (16, "user search trigrams", include_str!("../migrations/sqlite/0016_user_search_trigrams.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -79,6 +80,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (9, "user search", include_str!("../migrations/postgres/0009_user_search.sql")),
             (10, "sealed client secrets", include_str!("../migrations/postgres/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/postgres/0011_resources_and_par.sql")),
+            (16, "user search trigrams", include_str!("../migrations/postgres/0016_user_search_trigrams.sql")),
         ],
     };
     Migrator::with_migrations(

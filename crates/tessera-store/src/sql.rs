@@ -233,6 +233,31 @@ people_statements!(PEOPLE_BY_USERNAME_KEY, PROBE_BY_USERNAME_KEY, "username_key"
 people_statements!(PEOPLE_BY_EMAIL_KEY, PROBE_BY_EMAIL_KEY, "email_key");
 people_statements!(PEOPLE_BY_FIRST_NAME_KEY, PROBE_BY_FIRST_NAME_KEY, "first_name_key");
 people_statements!(PEOPLE_BY_LAST_NAME_KEY, PROBE_BY_LAST_NAME_KEY, "last_name_key");
+// A "contains" term through the trigram index of migration 0016, `$11` its query; then `$12` rows from
+// `$13` (a page) or a count up to `$12` (a probe). SQLite: an FTS5 query over the index's rowids, which
+// `user_search_rows` maps back to people. PostgreSQL: the term's pattern, which pg_trgm's GIN indexes answer.
+macro_rules! contains_statements {
+    ($page:ident, $probe:ident, $drive:expr) => {
+        /// One page of a contains-search, found through the trigram index and sorted by username.
+        pub const $page: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE ", people!(), $drive, " ORDER BY username LIMIT $12 OFFSET $13");
+        /// How many a contains-search finds, counted up to `$12`.
+        pub const $probe: &str = concat!("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE ", people!(), $drive, " LIMIT $12) m");
+    };
+}
+contains_statements!(
+    PEOPLE_BY_TRIGRAMS,
+    PROBE_BY_TRIGRAMS,
+    " AND id IN (SELECT r.id FROM user_search_rows r WHERE r.realm_id = $1 AND r.row IN (SELECT rowid FROM user_search_trigrams WHERE user_search_trigrams MATCH $11))"
+);
+contains_statements!(PEOPLE_CONTAINING_USERNAME, PROBE_CONTAINING_USERNAME, " AND username_key LIKE $11 ESCAPE '\\'");
+contains_statements!(PEOPLE_CONTAINING_EMAIL, PROBE_CONTAINING_EMAIL, " AND email_key LIKE $11 ESCAPE '\\'");
+contains_statements!(PEOPLE_CONTAINING_FIRST_NAME, PROBE_CONTAINING_FIRST_NAME, " AND first_name_key LIKE $11 ESCAPE '\\'");
+contains_statements!(PEOPLE_CONTAINING_LAST_NAME, PROBE_CONTAINING_LAST_NAME, " AND last_name_key LIKE $11 ESCAPE '\\'");
+contains_statements!(
+    PEOPLE_CONTAINING_ANY,
+    PROBE_CONTAINING_ANY,
+    " AND (username_key LIKE $11 ESCAPE '\\' OR email_key LIKE $11 ESCAPE '\\' OR first_name_key LIKE $11 ESCAPE '\\' OR last_name_key LIKE $11 ESCAPE '\\')"
+);
 /// No driving condition: the realm's people in username order, filtered, until the page (`$11` rows from
 /// `$12`) is full. Cheap when matches are many; when they are few, every row is read.
 pub const PEOPLE_IN_ORDER: &str =

@@ -10,9 +10,11 @@
 //!   fills it when matches are spread through the realm; when it does not (matches bunched late in the
 //!   order), the page is read through the index after all.
 //!
-//! Terms without a literal start (`*foo*`, the field filters' "contains") cannot use an index: the people
-//! are read in username order until the page is full, every row of the realm when few match, as Keycloak's
-//! `LIKE` does. Every way gives the same rows in the same order.
+//! A term without a literal start (`*foo*`, the field filters' "contains") drives through the trigram index
+//! of migration 0016 when it holds three literal characters in a row (FTS5 on SQLite, pg_trgm on
+//! PostgreSQL), the same way. Shorter ones cannot: the people are read in username order until the page is
+//! full, every row of the realm when few match, as Keycloak's `LIKE` does. Every way gives the same rows in
+//! the same order.
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyPool, Row};
@@ -20,6 +22,7 @@ use tessera_core::model::user_search::MAX_SEARCH_WORDS;
 use tessera_core::model::{SearchTerm, User, UserSearch};
 use tessera_core::ports::StoreError;
 
+use crate::Dialect;
 use crate::error::map_err;
 use crate::rows::user_from_row;
 use crate::sql;
@@ -38,6 +41,10 @@ const WALK: i64 = 5000;
 
 /// Username, email, first name, last name: the slots `$2`..`$5` of every search statement.
 const FIELDS: usize = 4;
+/// The search keys' columns, in slot order (also the columns of the SQLite trigram index).
+const KEY_COLUMNS: [&str; FIELDS] = ["username_key", "email_key", "first_name_key", "last_name_key"];
+/// A trigram index finds nothing shorter.
+const TRIGRAM: usize = 3;
 
 /// Which index drives: one key, or any of the four (a word of `search`).
 #[derive(Clone, Copy)]
@@ -46,29 +53,73 @@ enum Key {
     Any,
 }
 
+/// How the driving index finds a term's candidates.
+#[derive(Clone)]
+enum Find {
+    /// Every value starting with a literal prefix: the range `[from, to)` of a B-tree, then the pattern.
+    Range { from: String, to: String, pattern: String },
+    /// Every value holding `literal` (three characters or more), through the trigram index.
+    Contains { literal: String, pattern: String },
+}
+
 #[derive(Clone)]
 struct Drive {
     key: Key,
-    from: String,
-    to: String,
-    pattern: String,
+    find: Find,
 }
 
 impl Drive {
     /// The page and the probe statements of this driving key.
-    fn statements(&self) -> (&'static str, &'static str) {
-        match self.key {
-            Key::Any => (sql::PEOPLE_BY_ANY_KEY, sql::PROBE_BY_ANY_KEY),
-            Key::Field(0) => (sql::PEOPLE_BY_USERNAME_KEY, sql::PROBE_BY_USERNAME_KEY),
-            Key::Field(1) => (sql::PEOPLE_BY_EMAIL_KEY, sql::PROBE_BY_EMAIL_KEY),
-            Key::Field(2) => (sql::PEOPLE_BY_FIRST_NAME_KEY, sql::PROBE_BY_FIRST_NAME_KEY),
-            Key::Field(_) => (sql::PEOPLE_BY_LAST_NAME_KEY, sql::PROBE_BY_LAST_NAME_KEY),
+    fn statements(&self, dialect: Dialect) -> (&'static str, &'static str) {
+        match (&self.find, dialect, self.key) {
+            (Find::Range { .. }, _, Key::Any) => (sql::PEOPLE_BY_ANY_KEY, sql::PROBE_BY_ANY_KEY),
+            (Find::Range { .. }, _, Key::Field(0)) => (sql::PEOPLE_BY_USERNAME_KEY, sql::PROBE_BY_USERNAME_KEY),
+            (Find::Range { .. }, _, Key::Field(1)) => (sql::PEOPLE_BY_EMAIL_KEY, sql::PROBE_BY_EMAIL_KEY),
+            (Find::Range { .. }, _, Key::Field(2)) => (sql::PEOPLE_BY_FIRST_NAME_KEY, sql::PROBE_BY_FIRST_NAME_KEY),
+            (Find::Range { .. }, _, Key::Field(_)) => (sql::PEOPLE_BY_LAST_NAME_KEY, sql::PROBE_BY_LAST_NAME_KEY),
+            (Find::Contains { .. }, Dialect::Sqlite, _) => (sql::PEOPLE_BY_TRIGRAMS, sql::PROBE_BY_TRIGRAMS),
+            (Find::Contains { .. }, Dialect::Postgres, Key::Any) => (sql::PEOPLE_CONTAINING_ANY, sql::PROBE_CONTAINING_ANY),
+            (Find::Contains { .. }, Dialect::Postgres, Key::Field(0)) => {
+                (sql::PEOPLE_CONTAINING_USERNAME, sql::PROBE_CONTAINING_USERNAME)
+            }
+            (Find::Contains { .. }, Dialect::Postgres, Key::Field(1)) => {
+                (sql::PEOPLE_CONTAINING_EMAIL, sql::PROBE_CONTAINING_EMAIL)
+            }
+            (Find::Contains { .. }, Dialect::Postgres, Key::Field(2)) => {
+                (sql::PEOPLE_CONTAINING_FIRST_NAME, sql::PROBE_CONTAINING_FIRST_NAME)
+            }
+            (Find::Contains { .. }, Dialect::Postgres, Key::Field(_)) => {
+                (sql::PEOPLE_CONTAINING_LAST_NAME, sql::PROBE_CONTAINING_LAST_NAME)
+            }
         }
     }
 
-    /// Binds `$11`..`$13`.
-    fn bind<'q>(&self, query: Query<'q>) -> Query<'q> {
-        query.bind(self.from.clone()).bind(self.to.clone()).bind(self.pattern.clone())
+    /// Binds the driving condition's slots: `$11`..`$13` for a range, `$11` for a trigram search (an FTS5
+    /// query on SQLite, the term's pattern on PostgreSQL). The trigram statements are planned for their
+    /// values each time (`persistent(false)`): PostgreSQL's generic plan cannot know that a pattern is
+    /// selective enough for the trigram index.
+    fn bind<'q>(&self, query: Query<'q>, dialect: Dialect) -> Query<'q> {
+        match (&self.find, dialect) {
+            (Find::Range { from, to, pattern }, _) => query.bind(from.clone()).bind(to.clone()).bind(pattern.clone()),
+            (Find::Contains { literal, .. }, Dialect::Sqlite) => query.bind(fts_query(self.key, literal)).persistent(false),
+            (Find::Contains { pattern, .. }, Dialect::Postgres) => query.bind(pattern.clone()).persistent(false),
+        }
+    }
+
+    fn pattern(self) -> String {
+        match self.find {
+            Find::Range { pattern, .. } | Find::Contains { pattern, .. } => pattern,
+        }
+    }
+}
+
+/// An FTS5 query for the values holding `literal`: one phrase (a string, its quotes doubled), on the
+/// key's column or any (https://sqlite.org/fts5.html#full_text_query_syntax).
+fn fts_query(key: Key, literal: &str) -> String {
+    let phrase = format!("\"{}\"", literal.replace('"', "\"\""));
+    match key {
+        Key::Field(slot) => format!("{} : {phrase}", KEY_COLUMNS[slot]),
+        Key::Any => phrase,
     }
 }
 
@@ -91,8 +142,8 @@ impl Plan {
         for (slot, term) in terms.into_iter().enumerate() {
             plan.fields[slot] = term.and_then(|t| plan.take_drive(Key::Field(slot), t));
         }
-        // Of the words, the longest literal start is likely the fewest matches: it drives.
-        let best = words.iter().enumerate().max_by_key(|(i, w)| (w.prefix.chars().count(), usize::MAX - i));
+        // Of the words, the longest literal text is likely the fewest matches: it drives.
+        let best = words.iter().enumerate().max_by_key(|(i, w)| (literal_len(w), usize::MAX - i));
         let best = best.map(|(i, _)| i);
         let mut words: Vec<Option<SearchTerm>> = words.into_iter().map(Some).collect();
         if let Some(term) = best.and_then(|i| words[i].take()) {
@@ -121,10 +172,10 @@ impl Plan {
     /// The same conditions with none driving: the driving term back in a slot of its own.
     fn undriven(mut self) -> Self {
         match self.drive.take() {
-            Some(Drive { key: Key::Field(slot), pattern, .. }) => self.fields[slot] = Some(pattern),
-            Some(Drive { key: Key::Any, pattern, .. }) => {
+            Some(drive @ Drive { key: Key::Field(slot), .. }) => self.fields[slot] = Some(drive.pattern()),
+            Some(drive @ Drive { key: Key::Any, .. }) => {
                 if let Some(free) = self.words.iter_mut().find(|w| w.is_none()) {
-                    *free = Some(pattern);
+                    *free = Some(drive.pattern());
                 }
             }
             None => {}
@@ -139,18 +190,40 @@ impl Plan {
     }
 }
 
-/// `term` as a range on its key: every value that starts with its prefix is in `[prefix, next)`, `next`
-/// being the prefix with its last character raised by one (code-point order, which both backends use for
-/// the keys). The term back when it has no literal start or no such string exists.
+/// How long a literal `term` holds for an index: its literal start, or a longer run of literal text
+/// elsewhere when a trigram index can use it.
+fn literal_len(term: &SearchTerm) -> usize {
+    let contained = term.longest_literal().chars().count();
+    term.prefix.chars().count().max(if contained >= TRIGRAM { contained } else { 0 })
+}
+
+/// How an index finds `term`: a range on its key when its literal start is the longest literal text it
+/// holds, else through the trigram index when it holds three literal characters in a row. The term back
+/// when neither can.
 fn driving(key: Key, term: SearchTerm) -> Result<Drive, SearchTerm> {
-    let mut to: Vec<char> = term.prefix.chars().collect();
+    let literal = term.longest_literal();
+    let contained = literal.chars().count();
+    if contained >= TRIGRAM && contained > term.prefix.chars().count() {
+        return Ok(Drive { key, find: Find::Contains { literal, pattern: term.pattern } });
+    }
+    match prefix_range(&term.prefix) {
+        Some((from, to)) => Ok(Drive { key, find: Find::Range { from, to, pattern: term.pattern } }),
+        None => Err(term),
+    }
+}
+
+/// Every value that starts with `prefix` is in `[prefix, next)`, `next` being the prefix with its last
+/// character raised by one (code-point order, which both backends use for the keys). None when the prefix
+/// is empty or no such string exists.
+fn prefix_range(prefix: &str) -> Option<(String, String)> {
+    let mut to: Vec<char> = prefix.chars().collect();
     while let Some(last) = to.pop() {
         if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
             to.push(next);
-            return Ok(Drive { key, from: term.prefix, to: to.into_iter().collect(), pattern: term.pattern });
+            return Some((prefix.to_owned(), to.into_iter().collect()));
         }
     }
-    Err(term)
+    None
 }
 
 fn page_bounds(q: &UserSearch) -> (i64, i64) {
@@ -163,18 +236,20 @@ async fn scalar(pool: &AnyPool, query: Query<'_>) -> Result<i64, StoreError> {
 }
 
 /// How many match through the driving index, counted up to `cap`.
-async fn probe(pool: &AnyPool, realm_id: &str, plan: &Plan, drive: &Drive, cap: i64) -> Result<i64, StoreError> {
-    scalar(pool, drive.bind(plan.bind(sqlx::query(drive.statements().1), realm_id)).bind(cap)).await
+async fn probe(pool: &AnyPool, dialect: Dialect, realm_id: &str, plan: &Plan, cap: i64) -> Result<i64, StoreError> {
+    let Some(drive) = &plan.drive else { return Ok(0) };
+    let query = plan.bind(sqlx::query(drive.statements(dialect).1), realm_id);
+    scalar(pool, drive.bind(query, dialect).bind(cap)).await
 }
 
 /// One page of the people matching `q`, by username.
-pub async fn page(pool: &AnyPool, realm_id: &str, q: &UserSearch) -> Result<Vec<User>, StoreError> {
+pub async fn page(pool: &AnyPool, dialect: Dialect, realm_id: &str, q: &UserSearch) -> Result<Vec<User>, StoreError> {
     let plan = Plan::new(q)?;
     let (limit, offset) = page_bounds(q);
-    let Some(drive) = &plan.drive else {
+    if plan.drive.is_none() {
         return users(pool, plan.bind(sqlx::query(sql::PEOPLE_IN_ORDER), realm_id).bind(limit).bind(offset)).await;
-    };
-    let matches = probe(pool, realm_id, &plan, drive, FEW).await?;
+    }
+    let matches = probe(pool, dialect, realm_id, &plan, FEW).await?;
     if matches < FEW && (matches <= offset || limit == 0) {
         return Ok(Vec::new());
     }
@@ -185,19 +260,20 @@ pub async fn page(pool: &AnyPool, realm_id: &str, q: &UserSearch) -> Result<Vec<
         if i64::try_from(found.len()).unwrap_or(i64::MAX) >= limit {
             return Ok(found);
         }
-        return driven_page(pool, realm_id, &plan, (limit, offset)).await;
+        return driven_page(pool, dialect, realm_id, &plan, (limit, offset)).await;
     }
-    driven_page(pool, realm_id, &plan, (limit, offset)).await
+    driven_page(pool, dialect, realm_id, &plan, (limit, offset)).await
 }
 
 async fn driven_page(
     pool: &AnyPool,
+    dialect: Dialect,
     realm_id: &str,
     plan: &Plan,
     (limit, offset): (i64, i64),
 ) -> Result<Vec<User>, StoreError> {
     let Some(drive) = &plan.drive else { return Ok(Vec::new()) };
-    let query = drive.bind(plan.bind(sqlx::query(drive.statements().0), realm_id));
+    let query = drive.bind(plan.bind(sqlx::query(drive.statements(dialect).0), realm_id), dialect);
     users(pool, query.bind(limit).bind(offset)).await
 }
 
@@ -207,10 +283,10 @@ async fn users(pool: &AnyPool, query: Query<'_>) -> Result<Vec<User>, StoreError
 }
 
 /// How many people match `q`.
-pub async fn count(pool: &AnyPool, realm_id: &str, q: &UserSearch) -> Result<u64, StoreError> {
+pub async fn count(pool: &AnyPool, dialect: Dialect, realm_id: &str, q: &UserSearch) -> Result<u64, StoreError> {
     let plan = Plan::new(q)?;
-    if let Some(drive) = &plan.drive {
-        let matches = probe(pool, realm_id, &plan, drive, COUNTABLE).await?;
+    if plan.drive.is_some() {
+        let matches = probe(pool, dialect, realm_id, &plan, COUNTABLE).await?;
         if matches < COUNTABLE {
             return Ok(u64::try_from(matches).unwrap_or(0));
         }
@@ -226,13 +302,26 @@ mod tests {
 
     #[test]
     fn a_prefix_range_ends_at_the_next_string_that_does_not_start_with_it() {
-        let range = |p: &str| {
-            driving(Key::Any, SearchTerm { pattern: String::new(), prefix: p.into() }).ok().map(|d| (d.from, d.to))
+        assert_eq!(prefix_range("user12"), Some(("user12".into(), "user13".into())));
+        assert_eq!(prefix_range("a\u{d7ff}"), Some(("a\u{d7ff}".into(), "a\u{e000}".into())), "surrogates skipped");
+        assert_eq!(prefix_range("a\u{10ffff}"), Some(("a\u{10ffff}".into(), "b".into())));
+        assert_eq!(prefix_range("\u{10ffff}"), None);
+        assert_eq!(prefix_range(""), None, "no literal start, nothing to drive");
+    }
+
+    #[test]
+    fn a_term_drives_by_its_longest_literal_text_a_trigram_search_needs_three_characters() {
+        let term = |pattern: &str, prefix: &str| SearchTerm { pattern: pattern.into(), prefix: prefix.into() };
+        let found = |t: SearchTerm| match driving(Key::Any, t) {
+            Ok(Drive { find: Find::Range { from, .. }, .. }) => format!("range {from}"),
+            Ok(Drive { find: Find::Contains { literal, .. }, .. }) => format!("contains {literal}"),
+            Err(_) => "scan".to_owned(),
         };
-        assert_eq!(range("user12"), Some(("user12".into(), "user13".into())));
-        assert_eq!(range("a\u{d7ff}"), Some(("a\u{d7ff}".into(), "a\u{e000}".into())), "surrogates skipped");
-        assert_eq!(range("a\u{10ffff}"), Some(("a\u{10ffff}".into(), "b".into())));
-        assert_eq!(range("\u{10ffff}"), None);
-        assert_eq!(range(""), None, "no literal start, nothing to drive");
+        assert_eq!(found(term("user12%", "user12")), "range user12");
+        assert_eq!(found(term("%12345%", "")), "contains 12345");
+        assert_eq!(found(term("g%racehopper%", "g")), "contains racehopper", "longer than the start");
+        assert_eq!(found(term("%ab%", "")), "scan", "two characters: no trigram");
+        assert_eq!(fts_query(Key::Field(0), "a\"b"), "username_key : \"a\"\"b\"");
+        assert_eq!(fts_query(Key::Any, "x@y"), "\"x@y\"");
     }
 }

@@ -148,11 +148,11 @@ impl UserStore for SqlStore {
     }
 
     async fn search_users(&self, realm_id: &str, q: &UserSearch) -> Result<Vec<User>, StoreError> {
-        crate::user_search::page(&self.pool, realm_id, q).await
+        crate::user_search::page(&self.pool, self.dialect, realm_id, q).await
     }
 
     async fn count_users(&self, realm_id: &str, q: &UserSearch) -> Result<u64, StoreError> {
-        crate::user_search::count(&self.pool, realm_id, q).await
+        crate::user_search::count(&self.pool, self.dialect, realm_id, q).await
     }
 
     async fn delete_user(&self, realm_id: &str, id: &str) -> Result<bool, StoreError> {

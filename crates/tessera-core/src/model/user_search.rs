@@ -48,6 +48,26 @@ impl SearchTerm {
         }
         Self { pattern, prefix: value.to_owned() }
     }
+
+    /// The longest run of literal text in the pattern, anywhere in it: every match contains it, so a
+    /// trigram index finds the candidates of a term that has no literal start (`%foo%`).
+    pub fn longest_literal(&self) -> String {
+        let (mut best, mut run) = (String::new(), String::new());
+        let mut chars = self.pattern.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => run.extend(chars.next()),
+                '%' | '_' => {
+                    if run.chars().count() > best.chars().count() {
+                        best = std::mem::take(&mut run);
+                    }
+                    run.clear();
+                }
+                c => run.push(c),
+            }
+        }
+        if run.chars().count() > best.chars().count() { run } else { best }
+    }
 }
 
 impl UserSearch {
@@ -133,6 +153,16 @@ mod tests {
         assert_eq!(contains.field("Gra_"), term("%gra\\_%", ""));
         let exact = UserSearch { exact: true, ..UserSearch::default() };
         assert_eq!(exact.field("Grace"), term("grace", "grace"));
+    }
+
+    #[test]
+    fn the_longest_literal_run_is_what_a_contains_term_must_hold() {
+        let contains = UserSearch::default();
+        assert_eq!(contains.field("Gra_ce").longest_literal(), "gra_ce", "escaped metacharacters are literal");
+        assert_eq!(words("*ab*cdef*")[0].longest_literal(), "cdef");
+        assert_eq!(words("*50%*")[0].longest_literal(), "50%");
+        assert_eq!(words("*\\\\x*")[0].longest_literal(), "\\\\x");
+        assert_eq!(words("*")[0].longest_literal(), "");
     }
 
     #[test]

@@ -85,6 +85,24 @@ pub async fn people_are_searched_with_keycloaks_rules_and_counted(f: Fixture) {
     assert!(f.store.update_user_profile(&ada).await.unwrap());
     assert_eq!(find(search("countess@")).await, ["ada"]);
     assert!(find(search("ada@")).await.is_empty());
+
+    // Contains-searches of three characters or more go through the trigram index (migration 0016), which
+    // the same writes keep in step: changed, deleted and added people.
+    assert_eq!(find(search("*analytical*")).await, ["ada"]);
+    assert_eq!(find(search("*@x.io")).await, ["50%_off", "grant"], "ada's old email is gone from the index");
+    assert_eq!(find(field(Some("race"), None, false)).await, ["grace"]);
+    assert_eq!(find(field(None, Some("NAVY"), false)).await, ["grace"]);
+    assert_eq!(find(search("*0%_o*")).await, ["50%_off"], "metacharacters literal in the index too");
+    for odd in ["*\"ab*", "*a\"\"b*", "*AND*", "*x:y*", "*^)(*", "*{username_key}*"] {
+        assert!(find(search(odd)).await.is_empty(), "{odd}: the index's query syntax is quoted away");
+    }
+    let grant = f.store.find_user(&realm_id, "grant").await.unwrap().unwrap();
+    assert!(f.store.delete_user(&realm_id, &grant.id).await.unwrap());
+    assert!(find(search("*ant*")).await.is_empty(), "a deleted person is not found");
+    let mut joan = new_user(&realm_id, "joan", None, 10).unwrap();
+    joan.email = Some("joan@clarke.uk".into());
+    f.store.create_user(&joan).await.unwrap();
+    assert_eq!(find(search("*clarke*")).await, ["joan"], "a new person is");
 }
 
 /// 6,000 people, so that a broad prefix is past the point where the store stops sorting what an index finds
@@ -127,5 +145,13 @@ pub async fn many_matches_give_the_same_pages_as_few(f: Fixture) {
     assert_eq!(found(q("p11", 0, 3)).await, ["p00011", "p00110", "p00111"]);
     assert_eq!(count(q("p11", 0, 0)).await, 111);
     assert_eq!(found(q("p5999@", 0, 10)).await, ["p05999"]);
-    assert_eq!(count(q("*@big.example", 0, 0)).await, 6000, "no literal start: read in order");
+    assert_eq!(count(q("*@big.example", 0, 0)).await, 6000, "contains: through the trigram index");
+    assert_eq!(found(q("*@big.example", 5998, 10)).await, ["p05998", "p05999"]);
+    assert_eq!(count(q("*@b*", 0, 0)).await, 6000, "two characters: read in order");
+    // Contains, few: usernames holding "0599" (p00599, p05990…p05999); no email does (p599@, p5990@…).
+    let holding = found(q("*0599*", 0, 20)).await;
+    assert_eq!(holding.len(), 11);
+    assert_eq!(holding[..2], ["p00599", "p05990"]);
+    assert_eq!(count(q("*0599*", 0, 0)).await, 11);
+    assert_eq!(found(q("*0599* o", 0, 20)).await, ["p00599", "p05991", "p05993", "p05995", "p05997", "p05999"]);
 }
