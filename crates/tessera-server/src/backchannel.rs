@@ -25,6 +25,8 @@ pub struct LogoutSender {
     queue: mpsc::Sender<LogoutDelivery>,
     audit: Arc<dyn AuditSink>,
     clock: Arc<dyn Clock>,
+    slots: Arc<tokio::sync::Semaphore>,
+    dispatcher: tokio::task::JoinHandle<()>,
 }
 
 impl LogoutSender {
@@ -38,10 +40,10 @@ impl LogoutSender {
             .build()
             .unwrap_or_default();
         let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
-        let (task_audit, task_clock) = (audit.clone(), clock.clone());
-        tokio::spawn(async move {
+        let (task_audit, task_clock, task_slots) = (audit.clone(), clock.clone(), slots.clone());
+        let dispatcher = tokio::spawn(async move {
             while let Some(delivery) = rx.recv().await {
-                let Ok(permit) = slots.clone().acquire_owned().await else {
+                let Ok(permit) = task_slots.clone().acquire_owned().await else {
                     return;
                 };
                 let http = http.clone();
@@ -55,7 +57,19 @@ impl LogoutSender {
                 });
             }
         });
-        Self { queue, audit, clock }
+        Self { queue, audit, clock, slots, dispatcher }
+    }
+
+    /// Takes no more deliveries and waits, at most `within`, for those handed over to be done (delivered or
+    /// given up): for a command that ends a session and then exits. False when some were still under way.
+    pub async fn finish(self, within: Duration) -> bool {
+        let Self { queue, slots, dispatcher, .. } = self;
+        drop(queue);
+        let all_done = async {
+            let _ = dispatcher.await;
+            let _ = slots.acquire_many(IN_FLIGHT as u32).await;
+        };
+        tokio::time::timeout(within, all_done).await.is_ok()
     }
 }
 

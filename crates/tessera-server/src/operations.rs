@@ -335,21 +335,30 @@ pub async fn rotate_client_secret(
 
 /// Revokes everything a user (named by id or username) holds: sessions, refresh tokens, and every access
 /// token issued before `now`. Off any server: with `redis_url` the nodes hear of it at once, else (or if Redis
-/// fails) they read the user's not-before from the database within their poll interval. The one audit event
-/// is written directly.
+/// fails) they read the user's not-before from the database within their poll interval. The clients of the
+/// ended sessions that registered a `backchannel.logout.url` get their Logout Tokens (Back-Channel Logout 1.0
+/// §2.5) before this returns. The audit events are written directly.
 pub async fn revoke_user(
-    store: &dyn Store,
-    redis_url: Option<&str>,
+    store: &SqlStore,
+    config: &Config,
+    secrets: &ServerSecrets,
     realm: &Realm,
     user: &str,
     reason: &str,
     now: i64,
 ) -> Result<UserRevocationOutcome, AdminError> {
-    let events = CollectedEvents::default();
-    let service = UserRevocation { store, live: None, audit: &events, now };
-    let outcome = service.revoke(realm, user, RevokedBy { actor: CLI_ACTOR, reason, source_ip: None }).await?;
+    let events = Arc::new(CollectedEvents::default());
+    let service = UserRevocation { store, live: None, audit: events.as_ref(), now };
+    let user = service.find_user(realm, user).await?;
+    let logout = CommandLogout::new(store, config, secrets, events.clone());
+    let sessions = logout.backchannel().live_sessions(store, realm, &user.id).await?;
+    let outcome = service.revoke_user(realm, &user, RevokedBy { actor: CLI_ACTOR, reason, source_ip: None }).await?;
+    if let Err(e) = logout.backchannel().sessions_ended(store, realm, &sessions, now).await {
+        tracing::warn!(error = %e, "back-channel logout: could not notify the clients");
+    }
+    logout.finish().await;
     record(store, &events.take()).await;
-    if let Some(url) = redis_url {
+    if let Some(url) = config.redis_url.as_deref() {
         let clock: Arc<dyn tessera_core::ports::Clock> = Arc::new(tessera_core::clock::SystemClock);
         let published = match crate::redis_fanout::RedisFanout::connect(url, REDIS_TIMEOUT, clock).await {
             Ok(redis) => redis.publish_user(&outcome.entry(&realm.id)).await.map_err(|e| e.to_string()),
@@ -360,6 +369,48 @@ pub async fn revoke_user(
         }
     }
     Ok(outcome)
+}
+
+/// Back-Channel Logout from a command: the realm's keys and clients read from the store (no cache kept past
+/// the command), Logout Tokens delivered with the first two of the configured retry delays, and waited for.
+struct CommandLogout {
+    directory: crate::directory::Directory,
+    sender: crate::backchannel::LogoutSender,
+}
+
+/// How long a command waits for its Logout Tokens to be delivered: three attempts of at most 5 s each,
+/// with the waits between them.
+const COMMAND_LOGOUT_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl CommandLogout {
+    fn new(store: &SqlStore, config: &Config, secrets: &ServerSecrets, audit: Arc<CollectedEvents>) -> Self {
+        let scheme = if config.tls.is_some() { "https" } else { "http" };
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("{scheme}://{}", config.listen));
+        let store: Arc<dyn Store> = Arc::new(store.clone());
+        let directory = crate::directory::Directory::new(
+            store,
+            secrets.master_key(),
+            public_url.trim_end_matches('/').to_owned(),
+            1024 * 1024,
+        );
+        let delays = config.backchannel_logout_retry_delays.iter().take(2).copied().collect();
+        let clock: Arc<dyn tessera_core::ports::Clock> = Arc::new(tessera_core::clock::SystemClock);
+        Self { directory, sender: crate::backchannel::LogoutSender::start(delays, audit, clock) }
+    }
+
+    fn backchannel(&self) -> tessera_core::backchannel_logout::Backchannel<'_> {
+        tessera_core::backchannel_logout::Backchannel {
+            realms: &self.directory,
+            clients: &self.directory,
+            deliveries: &self.sender,
+        }
+    }
+
+    async fn finish(self) {
+        if !self.sender.finish(COMMAND_LOGOUT_WAIT).await {
+            tracing::warn!("back-channel logout: some Logout Tokens were still being delivered when the command ended");
+        }
+    }
 }
 
 const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);

@@ -239,9 +239,17 @@ people_statements!(PEOPLE_BY_LAST_NAME_KEY, PROBE_BY_LAST_NAME_KEY, "last_name_k
 macro_rules! contains_statements {
     ($page:ident, $probe:ident, $drive:expr) => {
         /// One page of a contains-search, found through the trigram index and sorted by username.
-        pub const $page: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE ", people!(), $drive, " ORDER BY username LIMIT $12 OFFSET $13");
+        pub const $page: &str = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE ",
+            people!(),
+            $drive,
+            " ORDER BY username LIMIT $12 OFFSET $13"
+        );
         /// How many a contains-search finds, counted up to `$12`.
-        pub const $probe: &str = concat!("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE ", people!(), $drive, " LIMIT $12) m");
+        pub const $probe: &str =
+            concat!("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE ", people!(), $drive, " LIMIT $12) m");
     };
 }
 contains_statements!(
@@ -251,8 +259,16 @@ contains_statements!(
 );
 contains_statements!(PEOPLE_CONTAINING_USERNAME, PROBE_CONTAINING_USERNAME, " AND username_key LIKE $11 ESCAPE '\\'");
 contains_statements!(PEOPLE_CONTAINING_EMAIL, PROBE_CONTAINING_EMAIL, " AND email_key LIKE $11 ESCAPE '\\'");
-contains_statements!(PEOPLE_CONTAINING_FIRST_NAME, PROBE_CONTAINING_FIRST_NAME, " AND first_name_key LIKE $11 ESCAPE '\\'");
-contains_statements!(PEOPLE_CONTAINING_LAST_NAME, PROBE_CONTAINING_LAST_NAME, " AND last_name_key LIKE $11 ESCAPE '\\'");
+contains_statements!(
+    PEOPLE_CONTAINING_FIRST_NAME,
+    PROBE_CONTAINING_FIRST_NAME,
+    " AND first_name_key LIKE $11 ESCAPE '\\'"
+);
+contains_statements!(
+    PEOPLE_CONTAINING_LAST_NAME,
+    PROBE_CONTAINING_LAST_NAME,
+    " AND last_name_key LIKE $11 ESCAPE '\\'"
+);
 contains_statements!(
     PEOPLE_CONTAINING_ANY,
     PROBE_CONTAINING_ANY,

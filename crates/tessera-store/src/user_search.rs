@@ -78,7 +78,9 @@ impl Drive {
             (Find::Range { .. }, _, Key::Field(2)) => (sql::PEOPLE_BY_FIRST_NAME_KEY, sql::PROBE_BY_FIRST_NAME_KEY),
             (Find::Range { .. }, _, Key::Field(_)) => (sql::PEOPLE_BY_LAST_NAME_KEY, sql::PROBE_BY_LAST_NAME_KEY),
             (Find::Contains { .. }, Dialect::Sqlite, _) => (sql::PEOPLE_BY_TRIGRAMS, sql::PROBE_BY_TRIGRAMS),
-            (Find::Contains { .. }, Dialect::Postgres, Key::Any) => (sql::PEOPLE_CONTAINING_ANY, sql::PROBE_CONTAINING_ANY),
+            (Find::Contains { .. }, Dialect::Postgres, Key::Any) => {
+                (sql::PEOPLE_CONTAINING_ANY, sql::PROBE_CONTAINING_ANY)
+            }
             (Find::Contains { .. }, Dialect::Postgres, Key::Field(0)) => {
                 (sql::PEOPLE_CONTAINING_USERNAME, sql::PROBE_CONTAINING_USERNAME)
             }
@@ -101,7 +103,9 @@ impl Drive {
     fn bind<'q>(&self, query: Query<'q>, dialect: Dialect) -> Query<'q> {
         match (&self.find, dialect) {
             (Find::Range { from, to, pattern }, _) => query.bind(from.clone()).bind(to.clone()).bind(pattern.clone()),
-            (Find::Contains { literal, .. }, Dialect::Sqlite) => query.bind(fts_query(self.key, literal)).persistent(false),
+            (Find::Contains { literal, .. }, Dialect::Sqlite) => {
+                query.bind(fts_query(self.key, literal)).persistent(false)
+            }
             (Find::Contains { pattern, .. }, Dialect::Postgres) => query.bind(pattern.clone()).persistent(false),
         }
     }

@@ -90,8 +90,12 @@ fn data_config(global: &GlobalArgs, file: &FileConfig) -> Config {
 pub fn admin_config(global: &GlobalArgs) -> Result<Config, SettingsError> {
     let file = read_file(global.config.as_deref())?;
     let mut config = data_config(global, &file);
-    // Only for what commands print (how to get a token); `serve` takes it from its flag.
+    // For what commands print (how to get a token) and the issuer of the Logout Tokens a command sends
+    // (`revoke --user`): the server's own, as `serve` derives it from its flags or file.
     config.public_url = std::env::var("TESSERA_PUBLIC_URL").ok().filter(|u| !u.is_empty()).or(file.public_url);
+    if let Some(listen) = file.listen {
+        config.listen = listen;
+    }
     Ok(config)
 }
 

@@ -163,3 +163,83 @@ async fn revoke_user_user_disable_and_a_password_reset_end_everything_the_user_h
     let both = run(&d, &["revoke", "--realm", "acme", "--user", "wile", "--all"]);
     assert!(!both.status.success() && stderr(&both).contains("cannot be used with"), "{}", stderr(&both));
 }
+
+/// Back-Channel Logout 1.0 §2.7 from the command line: `revoke --user` ends the user's sessions, and each client
+/// of those sessions that registered a `backchannel.logout.url` receives a Logout Token (§2.4: `iss`, `aud`,
+/// `sub`, `sid`, the event, no `nonce`) POSTed as a form (§2.5) before the command returns.
+#[tokio::test]
+async fn revoke_user_on_the_command_line_posts_a_logout_token_to_the_sessions_clients_backchannel_2_7() {
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/backchannel", receiver.local_addr().unwrap());
+    let received = tokio::spawn(async move {
+        let (mut conn, _) = receiver.accept().await.unwrap();
+        let request = read_http_request(&mut conn).await;
+        use tokio::io::AsyncWriteExt;
+        conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await.unwrap();
+        request
+    });
+    let mut realm: Value = serde_json::from_str(&std::fs::read_to_string(acme()).unwrap()).unwrap();
+    let importer = realm["clients"].as_array_mut().unwrap().iter_mut().find(|c| c["clientId"] == "legacy-importer");
+    let importer = importer.unwrap();
+    importer["enabled"] = Value::Bool(true);
+    importer["attributes"] = serde_json::json!({ "backchannel.logout.url": url });
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let file = d.join("acme.json");
+    std::fs::write(&file, realm.to_string()).unwrap();
+    ok(&d, &["realm", "import", file.to_str().unwrap()]);
+    let server = TestServer::builder().data_dir(&d).spawn().await;
+    let form = [("grant_type", "password"), ("username", "wile"), ("password", "Super-Genius-1949")];
+    let got = server
+        .http
+        .post(server.token_url("acme"))
+        .basic_auth("legacy-importer", Some("legacy-importer-secret-5a9c1e3f7b2d4608"));
+    let tokens: Value = got.form(&form).send().await.unwrap().json().await.unwrap();
+    assert!(tokens["access_token"].is_string(), "{tokens}");
+
+    // The receiver runs on this test's runtime: the command is awaited, not waited for on its thread.
+    let mut revoke = tessera(&d);
+    revoke.env("TESSERA_PUBLIC_URL", server.url("")).args(["revoke", "--realm", "acme", "--user", "wile"]);
+    let out = tokio::process::Command::from(revoke).output().await.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 sessions ended"), "{}", stdout(&out));
+    let request = tokio::time::timeout(Duration::from_secs(10), received).await.unwrap().unwrap();
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("POST /backchannel "), "{head}");
+    assert!(head.to_ascii_lowercase().contains("content-type: application/x-www-form-urlencoded"), "{head}");
+    let token = body.strip_prefix("logout_token=").expect("a logout_token form field");
+    let payload = token.split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["iss"], server.issuer("acme"));
+    assert_eq!(claims["aud"], "legacy-importer");
+    assert!(claims["sub"].is_string() && claims["sid"].is_string(), "{claims}");
+    assert!(claims["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object(), "{claims}");
+    assert!(claims.get("nonce").is_none(), "§2.4: a Logout Token never has a nonce");
+    let failed = ok(&d, &["events", "--realm", "acme", "--type", "backchannel_logout_failed"]);
+    assert!(failed.trim().is_empty(), "delivered on the first attempt: {failed}");
+}
+
+/// One HTTP/1.1 request, head and body (by its content-length), as text.
+async fn read_http_request(conn: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = conn.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the connection closed before a whole request");
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            if body.len() >= length {
+                return text;
+            }
+        }
+    }
+}

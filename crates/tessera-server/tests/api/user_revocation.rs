@@ -71,7 +71,10 @@ async fn revoking_a_user_voids_their_earlier_tokens_refresh_tokens_and_sessions_
 
     clock.advance(5);
     let realm = acme_realm(&server).await;
-    let done = revoke_user(&server.store, None, &realm, "wile", "laptop stolen", clock.now()).await.unwrap();
+    let done =
+        revoke_user(&server.store, &cli(&server, None), &server.secrets, &realm, "wile", "laptop stolen", clock.now())
+            .await
+            .unwrap();
     // The browser's session and the password grant's; the password grant's and the SPA's offline tokens.
     assert_eq!((done.sessions, done.refresh_tokens), (2, 2));
 
@@ -121,8 +124,16 @@ async fn revoking_a_service_account_user_voids_the_clients_earlier_tokens() {
     assert_eq!(server.introspect("acme", BILLING, BILLING_SECRET, &earlier).await["active"], true);
     clock.advance(5);
     let realm = acme_realm(&server).await;
-    let done =
-        revoke_user(&server.store, None, &realm, "service-account-billing-service", "key leaked", clock.now()).await;
+    let done = revoke_user(
+        &server.store,
+        &cli(&server, None),
+        &server.secrets,
+        &realm,
+        "service-account-billing-service",
+        "key leaked",
+        clock.now(),
+    )
+    .await;
     assert_eq!(done.unwrap().username, "service-account-billing-service");
     let gone = TestServer::eventually(Duration::from_secs(3), || async {
         server.introspect("acme", BILLING, BILLING_SECRET, &earlier).await["active"] == false
@@ -138,7 +149,16 @@ async fn revoking_a_service_account_user_voids_the_clients_earlier_tokens() {
 async fn revoking_an_unknown_user_names_it_and_changes_nothing() {
     let server = TestServer::builder().import_realm(fixture()).spawn().await;
     let realm = acme_realm(&server).await;
-    let refused = revoke_user(&server.store, None, &realm, "ghost", "why not", server.clock.now()).await;
+    let refused = revoke_user(
+        &server.store,
+        &cli(&server, None),
+        &server.secrets,
+        &realm,
+        "ghost",
+        "why not",
+        server.clock.now(),
+    )
+    .await;
     assert_eq!(refused.unwrap_err().to_string(), "user \"ghost\" does not exist in this realm");
     let query =
         AuditQuery { realm: "acme".into(), kind: Some(AuditKind::UserRevoked), limit: 10, ..Default::default() };
@@ -173,7 +193,9 @@ async fn a_user_revocation_reaches_the_other_node_through_redis_within_a_second(
     tokio::time::sleep(Duration::from_millis(1100)).await;
 
     let realm = acme_realm(&a).await;
-    revoke_user(&a.store, Some(&redis), &realm, "wile", "laptop stolen", a.clock.now()).await.unwrap();
+    revoke_user(&a.store, &cli(&a, Some(&redis)), &a.secrets, &realm, "wile", "laptop stolen", a.clock.now())
+        .await
+        .unwrap();
     let start = Instant::now();
     let seen = TestServer::eventually(Duration::from_secs(1), || async {
         b.introspect("acme", "importer", &secret, wile_at).await["active"] == false
@@ -182,4 +204,12 @@ async fn a_user_revocation_reaches_the_other_node_through_redis_within_a_second(
     assert!(seen.is_some(), "not inactive on B within 1 s (took {:?})", start.elapsed());
     assert_eq!(a.introspect("acme", "importer", &secret, wile_at).await["active"], false);
     assert_eq!(b.introspect("acme", "importer", &secret, road_at).await["active"], true);
+}
+
+/// The configuration a command run beside `server` reads: its data, its public URL, and Redis if any.
+fn cli(server: &TestServer, redis: Option<&str>) -> tessera_server::Config {
+    let mut config = tessera_server::Config::new(server.data_dir.clone());
+    config.public_url = Some(server.public_url.clone());
+    config.redis_url = redis.map(str::to_owned);
+    config
 }

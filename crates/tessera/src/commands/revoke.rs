@@ -14,11 +14,11 @@ pub async fn run(
     user: Option<&str>,
     reason: &str,
 ) -> Result<(), CommandError> {
-    let (store, _) = open(&config).await?;
+    let (store, secrets) = open(&config).await?;
     let realm = find_realm(&store, realm).await?;
     let now = SystemClock.now();
     if let Some(user) = user {
-        let done = operations::revoke_user(&store, config.redis_url.as_deref(), &realm, user, reason, now).await?;
+        let done = operations::revoke_user(&store, &config, &secrets, &realm, user, reason, now).await?;
         println!(
             "user {} of realm {}: {} sessions ended, {} refresh tokens revoked, access tokens issued before {now} revoked",
             done.username, realm.name, done.sessions, done.refresh_tokens

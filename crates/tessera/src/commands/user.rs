@@ -5,6 +5,7 @@ use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::model::Realm;
 use tessera_core::ports::UserStore;
 use tessera_core::provisioning::new_user;
+use tessera_core::secret::ServerSecrets;
 use tessera_server::{Config, operations};
 use tessera_store::SqlStore;
 
@@ -13,7 +14,7 @@ use super::error::CommandError;
 use crate::cli::{UserCommand, UserRoleArgs};
 
 pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
-    let (store, _) = open(&config).await?;
+    let (store, secrets) = open(&config).await?;
     let now = SystemClock.now();
     match cmd {
         UserCommand::Create { realm, username, email, first_name, last_name, password_stdin } => {
@@ -44,11 +45,15 @@ pub async fn run(config: Config, cmd: UserCommand) -> Result<(), CommandError> {
             }
             println!("password of {username} changed");
             // Whoever held the old password may hold tokens too: an administrator's reset ends them all.
-            let redis = config.redis_url.as_deref();
-            revoke_everything(&store, redis, &realm, &username, "password reset by an administrator", now).await?;
+            let reason = "password reset by an administrator";
+            revoke_everything(&store, (&config, &secrets), &realm, &username, reason, now).await?;
         }
-        UserCommand::Disable { realm, username } => set_enabled(&store, &config, &realm, &username, false).await?,
-        UserCommand::Enable { realm, username } => set_enabled(&store, &config, &realm, &username, true).await?,
+        UserCommand::Disable { realm, username } => {
+            set_enabled(&store, (&config, &secrets), &realm, &username, false).await?
+        }
+        UserCommand::Enable { realm, username } => {
+            set_enabled(&store, (&config, &secrets), &realm, &username, true).await?
+        }
         UserCommand::GrantRole(args) => map_role(&store, args, true).await?,
         UserCommand::RevokeRole(args) => map_role(&store, args, false).await?,
     }
@@ -81,7 +86,7 @@ pub(super) fn password_from_stdin() -> Result<String, CommandError> {
 
 async fn set_enabled(
     store: &SqlStore,
-    config: &Config,
+    setup: (&Config, &ServerSecrets),
     realm: &str,
     username: &str,
     enabled: bool,
@@ -93,21 +98,20 @@ async fn set_enabled(
     println!("user {username} {}", if enabled { "enabled" } else { "disabled" });
     if !enabled {
         // Disabled means signed out everywhere, now, not when the tokens expire.
-        let redis = config.redis_url.as_deref();
-        revoke_everything(store, redis, &realm, username, "user disabled", SystemClock.now()).await?;
+        revoke_everything(store, setup, &realm, username, "user disabled", SystemClock.now()).await?;
     }
     Ok(())
 }
 
 async fn revoke_everything(
     store: &SqlStore,
-    redis: Option<&str>,
+    (config, secrets): (&Config, &ServerSecrets),
     realm: &Realm,
     username: &str,
     reason: &str,
     now: i64,
 ) -> Result<(), CommandError> {
-    let done = operations::revoke_user(store, redis, realm, username, reason, now).await?;
+    let done = operations::revoke_user(store, config, secrets, realm, username, reason, now).await?;
     println!(
         "{} sessions ended, {} refresh tokens revoked, access tokens issued before {now} revoked",
         done.sessions, done.refresh_tokens
