@@ -4,7 +4,9 @@
 -- phrase of three characters or more matches exactly the values containing it, and the search statements
 -- still test every condition on `users` itself, so the index only narrows the rows read.
 --
--- The index keeps no copy of the keys (contentless, deletable by rowid). Its rowids come from
+-- The index keeps no copy of the keys (contentless: a row is deleted with the values it was indexed with, which
+-- the triggers have as `old.*`; `contentless_delete` would need SQLite 3.43, newer than tools such as
+-- Debian 12's sqlite3 that may write to the database). Its rowids come from
 -- `user_search_rows`, whose INTEGER PRIMARY KEY is stable: `users` has no integer key of its own, and its
 -- implicit rowids may be renumbered by VACUUM (https://sqlite.org/lang_vacuum.html).
 -- Keys are lower-cased by the store already; `case_sensitive 1` leaves them as they are.
@@ -16,7 +18,7 @@ CREATE TABLE user_search_rows (
 );
 CREATE VIRTUAL TABLE user_search_trigrams USING fts5(
     username_key, email_key, first_name_key, last_name_key,
-    content = '', contentless_delete = 1, tokenize = 'trigram case_sensitive 1'
+    content = '', tokenize = 'trigram case_sensitive 1'
 );
 
 -- Kept in step with `users` by triggers, so every write path (and a realm's cascading delete) keeps it.
@@ -27,13 +29,15 @@ CREATE TRIGGER users_search_insert AFTER INSERT ON users BEGIN
             new.username_key, new.email_key, new.first_name_key, new.last_name_key);
 END;
 CREATE TRIGGER users_search_delete AFTER DELETE ON users BEGIN
-    DELETE FROM user_search_trigrams
-    WHERE rowid = (SELECT row FROM user_search_rows WHERE realm_id = old.realm_id AND id = old.id);
+    INSERT INTO user_search_trigrams (user_search_trigrams, rowid, username_key, email_key, first_name_key, last_name_key)
+    VALUES ('delete', (SELECT row FROM user_search_rows WHERE realm_id = old.realm_id AND id = old.id),
+            old.username_key, old.email_key, old.first_name_key, old.last_name_key);
     DELETE FROM user_search_rows WHERE realm_id = old.realm_id AND id = old.id;
 END;
 CREATE TRIGGER users_search_update AFTER UPDATE OF username_key, email_key, first_name_key, last_name_key ON users BEGIN
-    DELETE FROM user_search_trigrams
-    WHERE rowid = (SELECT row FROM user_search_rows WHERE realm_id = new.realm_id AND id = new.id);
+    INSERT INTO user_search_trigrams (user_search_trigrams, rowid, username_key, email_key, first_name_key, last_name_key)
+    VALUES ('delete', (SELECT row FROM user_search_rows WHERE realm_id = old.realm_id AND id = old.id),
+            old.username_key, old.email_key, old.first_name_key, old.last_name_key);
     INSERT INTO user_search_trigrams (rowid, username_key, email_key, first_name_key, last_name_key)
     VALUES ((SELECT row FROM user_search_rows WHERE realm_id = new.realm_id AND id = new.id),
             new.username_key, new.email_key, new.first_name_key, new.last_name_key);
