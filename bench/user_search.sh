@@ -5,7 +5,7 @@
 #   bench/user_search.sh [--requests N] [--backends "sqlite postgres"]
 # PostgreSQL: $BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), in a fresh schema that
 # is dropped at the end. The users are loaded straight into the tables (with the search keys the store
-# writes, lower-cased), then the statistics are refreshed (ANALYZE, as autovacuum does after a bulk load).
+# writes, lower-cased), then the table is vacuumed and its statistics refreshed (VACUUM ANALYZE, as autovacuum does after a bulk load).
 # CPU ms/req is the server's CPU (and its PostgreSQL backends') per request, from /proc: it does not move
 # with the machine's other load as latency does.
 set -euo pipefail
@@ -62,7 +62,7 @@ for backend in $backends; do
   if [ "$backend" = postgres ]; then
     realm=$(psql -qtA "$TESSERA_DATABASE_URL" -c "SELECT id FROM realms WHERE name = 'big'")
     users_tsv "$realm" | psql -q "$TESSERA_DATABASE_URL" -c "COPY users ($columns) FROM STDIN" >/dev/null
-    psql -q "$TESSERA_DATABASE_URL" -c "ANALYZE users" >/dev/null
+    psql -q "$TESSERA_DATABASE_URL" -c "VACUUM ANALYZE users" >/dev/null
   else
     db="$d/tessera.db"
     realm=$(sqlite3 "$db" "SELECT id FROM realms WHERE name = 'big'")

@@ -234,28 +234,26 @@ people_statements!(PEOPLE_BY_EMAIL_KEY, PROBE_BY_EMAIL_KEY, "email_key");
 people_statements!(PEOPLE_BY_FIRST_NAME_KEY, PROBE_BY_FIRST_NAME_KEY, "first_name_key");
 people_statements!(PEOPLE_BY_LAST_NAME_KEY, PROBE_BY_LAST_NAME_KEY, "last_name_key");
 // A "contains" term through the trigram index of migration 0016, `$11` its query; then `$12` rows from
-// `$13` (a page) or a count up to `$12` (a probe). SQLite: an FTS5 query over the index's rowids, which
-// `user_search_rows` maps back to people. PostgreSQL: the term's pattern, which pg_trgm's GIN indexes answer.
+// `$13` (a page) or a count up to `$12` (a probe). PostgreSQL: the term's pattern, which pg_trgm's GIN indexes
+// answer. SQLite: an FTS5 query, whose rowids `user_search_rows` maps back to people; the candidates come
+// first, each person then read by primary key (`CROSS JOIN` fixes SQLite's join order: left to its own
+// planner, it walks the realm in username order to spare the sort, and tests each person against the index).
 macro_rules! contains_statements {
-    ($page:ident, $probe:ident, $drive:expr) => {
+    ($page:ident, $probe:ident, from $from:expr, $drive:expr) => {
         /// One page of a contains-search, found through the trigram index and sorted by username.
-        pub const $page: &str = concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE ",
-            people!(),
-            $drive,
-            " ORDER BY username LIMIT $12 OFFSET $13"
-        );
+        pub const $page: &str = concat!("SELECT ", user_columns!(), " FROM ", $from, " WHERE ", people!(), $drive, " ORDER BY username LIMIT $12 OFFSET $13");
         /// How many a contains-search finds, counted up to `$12`.
-        pub const $probe: &str =
-            concat!("SELECT COUNT(*) FROM (SELECT 1 FROM users WHERE ", people!(), $drive, " LIMIT $12) m");
+        pub const $probe: &str = concat!("SELECT COUNT(*) FROM (SELECT 1 FROM ", $from, " WHERE ", people!(), $drive, " LIMIT $12) m");
+    };
+    ($page:ident, $probe:ident, $drive:expr) => {
+        contains_statements!($page, $probe, from "users", $drive);
     };
 }
 contains_statements!(
     PEOPLE_BY_TRIGRAMS,
     PROBE_BY_TRIGRAMS,
-    " AND id IN (SELECT r.id FROM user_search_rows r WHERE r.realm_id = $1 AND r.row IN (SELECT rowid FROM user_search_trigrams WHERE user_search_trigrams MATCH $11))"
+    from "(SELECT r.realm_id AS candidate_realm, r.id AS candidate FROM user_search_trigrams CROSS JOIN user_search_rows r ON r.row = user_search_trigrams.rowid WHERE user_search_trigrams MATCH $11) CROSS JOIN users ON realm_id = candidate_realm AND id = candidate",
+    ""
 );
 contains_statements!(PEOPLE_CONTAINING_USERNAME, PROBE_CONTAINING_USERNAME, " AND username_key LIKE $11 ESCAPE '\\'");
 contains_statements!(PEOPLE_CONTAINING_EMAIL, PROBE_CONTAINING_EMAIL, " AND email_key LIKE $11 ESCAPE '\\'");
