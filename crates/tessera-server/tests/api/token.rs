@@ -137,12 +137,20 @@ async fn issuing_a_token_writes_nothing_to_the_database() {
     let server = TestServer::spawn().await;
     server.realm("shop", SigningAlgorithm::Es256, &[]).await;
     let c = server.service_client("shop", "svc", &[], &[]).await;
-    // Warm the caches, then let any checkpoint settle.
+    // Warm the caches, then let the start's own writes (key upkeep, the janitor's first pass, a checkpoint)
+    // settle: on a loaded machine they can take longer than any fixed pause, so wait for 300 ms unchanged.
     access_token(server.client_credentials("shop", "svc", &c.secret, None).await).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let snapshot =
         || ["tessera.db", "tessera.db-wal"].map(|f| std::fs::read(server.data_dir.join(f)).unwrap_or_default());
-    let before = snapshot();
+    let mut before = snapshot();
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = snapshot();
+        if now == before {
+            break;
+        }
+        before = now;
+    }
     for _ in 0..25 {
         access_token(server.client_credentials("shop", "svc", &c.secret, None).await).await;
     }
