@@ -131,6 +131,7 @@ fn hot_paths(c: &mut Criterion) {
     let denylist = BigDenylist((0..1_000_000u128).map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15), i64::MAX)).collect());
     let directory = OneClient(client.clone());
     let master = secrets.master_key();
+    let dpop_keys = tessera_core::dpop_keys::ProofKeys::default();
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     c.bench_function("introspection_rs256_with_1e6_denylist", |b| {
         b.iter(|| {
@@ -142,6 +143,7 @@ fn hot_paths(c: &mut Criterion) {
                     audit: &tessera_core::ports::NoAudit,
                     jwks: &NoAssertions,
                     replay: &NoAssertions,
+                    dpop_keys: &dpop_keys,
                     master: &master,
                     source_ip: None,
                     now,

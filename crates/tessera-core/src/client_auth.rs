@@ -182,6 +182,8 @@ pub struct ClientRequest<'a> {
     pub jwks: &'a dyn ClientJwks,
     /// Client assertions' `jti`s, each accepted once (RFC 7523 §3 item 7).
     pub replay: &'a dyn ReplayCache,
+    /// DPoP proof keys already parsed (RFC 9449 §4.3), for the token endpoint's proofs.
+    pub dpop_keys: &'a crate::dpop_keys::ProofKeys,
     /// Opens the secrets kept sealed for `client_secret_jwt`.
     pub master: &'a MasterKey,
     pub source_ip: Option<&'a str>,

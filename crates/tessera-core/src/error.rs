@@ -55,6 +55,13 @@ pub enum OAuthError {
     /// RFC 9449 §5: the DPoP proof is missing (the client requires DPoP) or fails a check of §4.3.
     #[error("invalid_dpop_proof: {0}")]
     InvalidDpopProof(Cow<'static, str>),
+    /// RFC 9449 §8 and §9: the realm requires a server nonce in proofs; this is a fresh one (`DPoP-Nonce`).
+    #[error("use_dpop_nonce")]
+    UseDpopNonce(String),
+    /// RFC 9449 §7.1: a protected resource refuses a token presented with the `DPoP` scheme or bound to a
+    /// DPoP key (`invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`): 401 with a `DPoP` challenge.
+    #[error("at a DPoP resource: {0}")]
+    AtDpopResource(Box<OAuthError>),
     /// Too much work is waiting (password verifications): 503 with `Retry-After`.
     #[error("temporarily_unavailable: busy")]
     Busy,
@@ -101,6 +108,8 @@ impl OAuthError {
             Self::AccessDenied(_) => ErrorCode::AccessDenied,
             Self::InvalidTarget(_) => ErrorCode::InvalidTarget,
             Self::InvalidDpopProof(_) => ErrorCode::InvalidDpopProof,
+            Self::UseDpopNonce(_) => ErrorCode::UseDpopNonce,
+            Self::AtDpopResource(e) => e.code(),
             Self::Store(StoreError::Unavailable(_)) | Self::Busy | Self::RateLimited(_) => {
                 ErrorCode::TemporarilyUnavailable
             }
@@ -122,6 +131,8 @@ impl OAuthError {
             | Self::AccessDenied(d)
             | Self::InvalidTarget(d)
             | Self::InvalidDpopProof(d) => d.clone(),
+            Self::UseDpopNonce(_) => Cow::Borrowed("the DPoP proof must carry the nonce given in DPoP-Nonce"),
+            Self::AtDpopResource(e) => e.description(),
             Self::AuthorizationPending => Cow::Borrowed("the user has not yet approved the device"),
             Self::SlowDown => Cow::Borrowed("polling too fast; wait 5 seconds longer between requests"),
             Self::ExpiredToken => Cow::Borrowed("the device code has expired"),

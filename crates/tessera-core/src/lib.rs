@@ -12,6 +12,8 @@ pub mod clock;
 pub mod cors;
 pub mod device;
 pub mod dpop;
+pub mod dpop_keys;
+pub mod dpop_nonce;
 pub mod error;
 pub mod grant;
 pub mod import;

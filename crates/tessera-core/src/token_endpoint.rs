@@ -5,6 +5,7 @@ use tessera_proto::TokenResponse;
 use crate::OAuthError;
 use crate::client_auth::ClientRequest;
 use crate::dpop::ProofRequest;
+use crate::dpop_nonce::DpopNonces;
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
 use crate::grant::client_credentials::ClientCredentialsGrant;
@@ -144,12 +145,15 @@ impl TokenEndpoint<'_> {
             [one] => *one,
             _ => return Err(OAuthError::InvalidDpopProof("more than one DPoP header".into())),
         };
+        let nonces = DpopNonces::of(&self.request.realm.realm, self.master);
         let check = ProofRequest {
             method: "POST",
             uri: self.endpoint_url,
             now: self.request.now,
             replay: self.request.replay,
             access_token: None,
+            nonces: nonces.as_ref(),
+            keys: self.request.dpop_keys,
         };
         let jkt = check.verify(proof).await?;
         // A public client's refresh tokens would have to be bound too (§5), which is not done yet: its access

@@ -29,11 +29,11 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tessera_proto::{ErrorCode, ErrorResponse};
 
-use crate::{ScopeRequirement, ValidationError, Validator, VerifiedToken};
+use crate::{DpopPolicy, ScopeRequirement, ValidationError, Validator, VerifiedToken};
 
 /// `Authorization: Bearer <token>` (RFC 6750 §2.1).
 fn bearer(headers: &HeaderMap) -> Result<&str, ValidationError> {
@@ -72,6 +72,7 @@ impl IntoResponse for ValidationError {
                     error_description: Some(format!("requires {scope}")),
                 }),
             ),
+            ValidationError::Dpop(refusal) => return crate::dpop::axum::refusal_response(refusal),
             ValidationError::Unavailable(_) => {
                 tracing::error!(error = %self, "token validation unavailable");
                 let body = ErrorResponse {
@@ -98,11 +99,19 @@ impl IntoResponse for ValidationError {
 pub struct RequireToken {
     validator: Arc<Validator>,
     scopes: Option<ScopeRequirement>,
+    dpop: Option<Arc<DpopPolicy>>,
 }
 
 impl RequireToken {
     pub fn new(validator: Arc<Validator>) -> Self {
-        Self { validator, scopes: None }
+        Self { validator, scopes: None, dpop: None }
+    }
+
+    /// Check DPoP (RFC 9449 §7) as `policy` says: bound tokens need the `DPoP` scheme and a proof for this
+    /// request. Without it the layer accepts Bearer tokens only and refuses bound ones (§7.2).
+    pub fn dpop(mut self, policy: Arc<DpopPolicy>) -> Self {
+        self.dpop = Some(policy);
+        self
     }
 
     pub fn scopes(mut self, requirement: ScopeRequirement) -> Self {
@@ -110,8 +119,11 @@ impl RequireToken {
         self
     }
 
-    async fn check(&self, headers: &HeaderMap) -> Result<VerifiedToken, ValidationError> {
-        let token = self.validator.validate(bearer(headers)?).await?;
+    async fn check(&self, headers: &HeaderMap, method: &Method, uri: &Uri) -> Result<VerifiedToken, ValidationError> {
+        let token = match &self.dpop {
+            Some(policy) => crate::dpop::axum::validate(policy, &self.validator, (headers, method, uri)).await?,
+            None => crate::dpop::axum::refuse_bound(self.validator.validate(bearer(headers)?).await?)?,
+        };
         if let Some(scopes) = &self.scopes {
             token.require(scopes)?;
         }
@@ -152,7 +164,7 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
         Box::pin(async move {
-            match guard.check(request.headers()).await {
+            match guard.check(request.headers(), request.method(), request.uri()).await {
                 Ok(token) => {
                     request.extensions_mut().insert(token);
                     inner.call(request).await
@@ -177,6 +189,6 @@ where
             return Ok(token.clone());
         }
         let validator = Arc::<Validator>::from_ref(state);
-        validator.validate(bearer(&parts.headers)?).await
+        crate::dpop::axum::refuse_bound(validator.validate(bearer(&parts.headers)?).await?)
     }
 }

@@ -10,6 +10,9 @@ pub enum ValidationError {
     /// `insufficient_scope`: the scopes the route needs.
     #[error("insufficient scope: requires {0}")]
     InsufficientScope(String),
+    /// A DPoP presentation refused (RFC 9449 §7.1): answered 401 with a `DPoP` challenge.
+    #[error("DPoP: {}: {}", .0.error, .0.description)]
+    Dpop(crate::DpopRefusal),
     /// The issuer's keys (or its introspection endpoint) cannot be reached and no usable copy is left.
     #[error("cannot validate tokens now: {0}")]
     Unavailable(String),

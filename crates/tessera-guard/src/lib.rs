@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod dpop;
 mod error;
 mod fetch;
 mod introspection;
@@ -26,6 +27,7 @@ mod validator;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+pub use dpop::{DpopPolicy, DpopRefusal, ResourceRequest};
 pub use error::{BuildError, ValidationError};
 pub use introspection::IntrospectionConfig;
 pub use jsonwebtoken::Algorithm;

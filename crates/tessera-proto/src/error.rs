@@ -31,6 +31,9 @@ pub enum ErrorCode {
     ExpiredToken,
     /// RFC 9449 §5: the DPoP proof is missing where required, or invalid.
     InvalidDpopProof,
+    /// RFC 9449 §8 (token endpoint) and §9 (resources): the server requires a nonce in the proof; the
+    /// `DPoP-Nonce` header of the answer carries one.
+    UseDpopNonce,
 }
 
 impl ErrorCode {
@@ -58,6 +61,7 @@ impl ErrorCode {
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
             Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }

@@ -206,6 +206,7 @@ impl Application {
                 crate::client_jwks::ClientJwksCache::new(config.dependency_timeout).map_err(StartError::Config)?,
             ),
             replay: Arc::new(crate::replay::SharedReplayCache::new(redis.clone(), clock.clone())),
+            dpop_keys: Arc::default(),
             limits: crate::limits::RequestLimits::new(config.max_concurrent_requests, config.request_timeout),
             logout_deliveries: Arc::new(crate::backchannel::LogoutSender::start(
                 config.backchannel_logout_retry_delays.clone(),

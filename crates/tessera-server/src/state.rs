@@ -70,6 +70,8 @@ pub struct Shared {
     pub client_jwks: Arc<ClientJwksCache>,
     /// Client assertions' `jti`s, shared through Redis when configured.
     pub replay: Arc<SharedReplayCache>,
+    /// DPoP proof keys parsed once per distinct proof header (RFC 9449 §4.3).
+    pub dpop_keys: Arc<tessera_core::dpop_keys::ProofKeys>,
     /// Back-Channel Logout 1.0: Logout Tokens go out from here, in the background.
     pub logout_deliveries: Arc<crate::backchannel::LogoutSender>,
 }
@@ -101,6 +103,7 @@ impl AppState {
             audit: self.audit.as_ref(),
             jwks: self.client_jwks.as_ref(),
             replay: self.replay.as_ref(),
+            dpop_keys: &self.dpop_keys,
             master: &self.master,
             source_ip,
             now: self.clock.now(),

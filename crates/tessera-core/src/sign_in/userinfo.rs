@@ -7,6 +7,8 @@ use tessera_proto::{ScopeSet, UserInfo};
 use crate::OAuthError;
 use crate::cors::CorsClient;
 use crate::dpop::ProofRequest;
+use crate::dpop_keys::ProofKeys;
+use crate::dpop_nonce::DpopNonces;
 use crate::mappers::{Subject, TokenKind, map_claims, merge_profile};
 use crate::model::RealmContext;
 use crate::ports::ClientDirectory;
@@ -14,6 +16,7 @@ use crate::ports::Denylist;
 use crate::ports::ReplayCache;
 use crate::ports::UserStore;
 use crate::revocation::access_token_is_live;
+use crate::secret::MasterKey;
 use crate::sign_in::id_token::user_claims;
 use crate::token::verify_access_token;
 
@@ -27,6 +30,9 @@ pub struct UserInfoEndpoint<'a> {
     pub cors: CorsClient,
     /// DPoP proofs' `jti`s (RFC 9449 §4.3 check 12).
     pub replay: &'a dyn ReplayCache,
+    /// Proof keys already parsed, and the key the realm's DPoP nonces are made with (RFC 9449 §9).
+    pub dpop_keys: &'a ProofKeys,
+    pub master: &'a MasterKey,
 }
 
 /// How the access token came (RFC 6750 `Bearer`, or RFC 9449 §7.1 `DPoP` with its proof).
@@ -42,6 +48,16 @@ pub struct Presentation<'a> {
 
 impl UserInfoEndpoint<'_> {
     pub async fn handle(&self, token: &str, presented: &Presentation<'_>) -> Result<UserInfo, OAuthError> {
+        // RFC 9449 §7.1: a token presented with the DPoP scheme is answered with a DPoP challenge.
+        self.answer(token, presented).await.map_err(|e| match e {
+            OAuthError::InvalidToken(_) | OAuthError::InsufficientScope(_) if presented.dpop_scheme => {
+                OAuthError::AtDpopResource(Box::new(e))
+            }
+            e => e,
+        })
+    }
+
+    async fn answer(&self, token: &str, presented: &Presentation<'_>) -> Result<UserInfo, OAuthError> {
         let invalid = || OAuthError::InvalidToken(Cow::Borrowed("the access token is invalid or expired"));
         let claims =
             verify_access_token(&self.realm.keys, &self.realm.issuer, token, self.now).map_err(|_| invalid())?;
@@ -88,23 +104,34 @@ impl UserInfoEndpoint<'_> {
         claims: &tessera_proto::AccessTokenClaims,
         presented: &Presentation<'_>,
     ) -> Result<(), OAuthError> {
-        let refuse = |why: &'static str| OAuthError::InvalidToken(Cow::Borrowed(why));
+        // §7.1: every refusal of a DPoP presentation carries the DPoP challenge.
+        let refuse = |why: &'static str| OAuthError::AtDpopResource(Box::new(OAuthError::InvalidToken(why.into())));
+        let bad_proof =
+            |why: &'static str| OAuthError::AtDpopResource(Box::new(OAuthError::InvalidDpopProof(why.into())));
         let bound = claims.other.get("cnf").and_then(|c| c.get("jkt")).and_then(|j| j.as_str());
         match (bound, presented.dpop_scheme) {
             (None, false) => Ok(()),
             (None, true) => Err(refuse("the access token is not DPoP-bound")),
             (Some(_), false) => Err(refuse("a DPoP-bound access token must be presented with the DPoP scheme")),
             (Some(jkt), true) => {
-                let [proof] = presented.proofs else { return Err(refuse("exactly one DPoP proof is required")) };
+                let [proof] = presented.proofs else { return Err(bad_proof("exactly one DPoP proof is required")) };
+                let nonces = DpopNonces::of(&self.realm.realm, self.master);
                 let check = ProofRequest {
                     method: presented.method,
                     uri: presented.uri,
                     now: self.now,
                     replay: self.replay,
                     access_token: Some(token),
+                    nonces: nonces.as_ref(),
+                    keys: self.dpop_keys,
                 };
-                let key = check.verify(proof).await.map_err(|_| refuse("the DPoP proof is invalid"))?;
-                if key == jkt { Ok(()) } else { Err(refuse("the DPoP proof is not by the token's key")) }
+                let key = check.verify(proof).await.map_err(|e| match e {
+                    e @ (OAuthError::InvalidDpopProof(_) | OAuthError::UseDpopNonce(_)) => {
+                        OAuthError::AtDpopResource(Box::new(e))
+                    }
+                    e => e,
+                })?;
+                if key == jkt { Ok(()) } else { Err(bad_proof("the DPoP proof is not by the token's key")) }
             }
         }
     }

@@ -42,6 +42,10 @@ impl ApiError {
                 let status = match e.code() {
                     // RFC 6585 §4
                     _ if matches!(e, OAuthError::RateLimited(_)) => StatusCode::TOO_MANY_REQUESTS,
+                    // RFC 9449 §7.1, §9: every refusal at a DPoP resource is a 401 with a challenge.
+                    _ if matches!(e, OAuthError::AtDpopResource(_)) && e.code() != ErrorCode::InsufficientScope => {
+                        StatusCode::UNAUTHORIZED
+                    }
                     ErrorCode::InvalidClient | ErrorCode::InvalidToken => StatusCode::UNAUTHORIZED,
                     _ if matches!(e, OAuthError::BearerMissing | OAuthError::InvalidUserCredentials) => {
                         StatusCode::UNAUTHORIZED
@@ -86,15 +90,35 @@ impl IntoResponse for ApiError {
         headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
         let challenge = match &self {
             // RFC 6749 §5.2: answer a failed Basic attempt with the scheme the client used.
-            ApiError::OAuth(OAuthError::InvalidClient { basic_challenge: true }) => Some("Basic realm=\"tessera\""),
+            ApiError::OAuth(OAuthError::InvalidClient { basic_challenge: true }) => {
+                Some("Basic realm=\"tessera\"".into())
+            }
             // RFC 6750 §3: no error code when the request carried no token at all (§3.1).
-            ApiError::OAuth(OAuthError::BearerMissing) => Some("Bearer realm=\"tessera\""),
-            ApiError::OAuth(OAuthError::InvalidToken(_)) => Some("Bearer realm=\"tessera\", error=\"invalid_token\""),
+            ApiError::OAuth(OAuthError::BearerMissing) => Some("Bearer realm=\"tessera\"".into()),
+            ApiError::OAuth(OAuthError::InvalidToken(_)) => {
+                Some("Bearer realm=\"tessera\", error=\"invalid_token\"".into())
+            }
             ApiError::OAuth(OAuthError::InsufficientScope(_)) => {
-                Some("Bearer realm=\"tessera\", error=\"insufficient_scope\", scope=\"openid\"")
+                Some("Bearer realm=\"tessera\", error=\"insufficient_scope\", scope=\"openid\"".into())
+            }
+            // RFC 9449 §7.1: the `DPoP` scheme, the error and the algorithms accepted for proofs.
+            ApiError::OAuth(OAuthError::AtDpopResource(inner)) => {
+                Some(format!("DPoP realm=\"tessera\", error=\"{}\", algs=\"{}\"", inner.code(), dpop_algs()))
             }
             _ => None,
         };
+        // RFC 9449 §8.1, §9: the nonce to retry with.
+        let nonce = match &self {
+            ApiError::OAuth(OAuthError::UseDpopNonce(nonce)) => Some(nonce),
+            ApiError::OAuth(OAuthError::AtDpopResource(inner)) => match inner.as_ref() {
+                OAuthError::UseDpopNonce(nonce) => Some(nonce),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(value) = nonce.and_then(|n| HeaderValue::from_str(n).ok()) {
+            headers.insert("dpop-nonce", value);
+        }
         if let ApiError::OAuth(OAuthError::RateLimited(refusal)) = &self {
             // RFC 9110 §10.2.3: whole seconds, rounded up so that a retry at that time is admitted.
             let seconds = (refusal.retry_after_ms.max(1) + 999) / 1000;
@@ -102,11 +126,17 @@ impl IntoResponse for ApiError {
         } else if status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         }
-        if let Some(challenge) = challenge {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        if let Some(challenge) = challenge.and_then(|c: String| HeaderValue::from_str(&c).ok()) {
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
         }
         response
     }
+}
+
+/// RFC 9449 §7.1 `algs`: the proof algorithms accepted, space-separated.
+fn dpop_algs() -> String {
+    let algs: Vec<String> = tessera_core::dpop::DPOP_SIGNING_ALGS.iter().map(|a| format!("{a:?}")).collect();
+    algs.join(" ")
 }
 
 pub async fn not_found() -> ApiError {

@@ -13,14 +13,14 @@ use tessera_testkit::TestServer;
 use crate::client_assertion::ClientKey;
 
 /// A proof signed by `key` with this header and these claims, built by hand so that each check can be broken.
-fn signed(key: &ClientKey, header: &Value, claims: &Value) -> String {
+pub(crate) fn signed(key: &ClientKey, header: &Value, claims: &Value) -> String {
     let input =
         format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
     let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key.encoding, key.alg).unwrap();
     format!("{input}.{signature}")
 }
 
-fn header(key: &ClientKey) -> Value {
+pub(crate) fn header(key: &ClientKey) -> Value {
     let mut jwk = serde_json::to_value(&key.jwk).unwrap();
     jwk.as_object_mut().unwrap().retain(|k, _| ["kty", "crv", "x", "y"].contains(&k.as_str()));
     json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk})

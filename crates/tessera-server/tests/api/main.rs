@@ -12,6 +12,7 @@ mod client_assertion;
 mod device;
 mod discovery;
 mod dpop;
+mod dpop_nonce;
 mod errors;
 mod hardening;
 mod import;

@@ -50,6 +50,8 @@ pub async fn userinfo(State(state): State<AppState>, RealmInPath(realm): RealmIn
         now: state.clock.now(),
         cors: CorsClient::default(),
         replay: state.replay.as_ref(),
+        dpop_keys: &state.dpop_keys,
+        master: &state.master,
     };
     let proofs: Vec<String> =
         request.headers().get_all("dpop").iter().map(|v| v.to_str().unwrap_or_default().to_owned()).collect();
