@@ -84,21 +84,29 @@ impl FeedCursor {
         self.caught_up
     }
 
-    /// The next entries not sent yet, oldest first, as wire events.
-    pub async fn next_page(&mut self, store: &dyn RevocationFeedStore, now: i64) -> Result<Vec<FeedEvent>, StoreError> {
+    /// The next entries not sent yet, oldest first, as wire events, each with the cursor to hand out with it
+    /// (the newest id sent so far, that entry included): a reader cut off mid-page resumes after the last
+    /// event it received.
+    pub async fn next_page(
+        &mut self,
+        store: &dyn RevocationFeedStore,
+        now: i64,
+    ) -> Result<Vec<(i64, FeedEvent)>, StoreError> {
         let from = (self.newest - OVERLAP).max(0);
         let page = store.revocation_events(&self.realm_id, from, now, PAGE).await?;
         if (page.len() as i64) < PAGE {
             self.caught_up = true;
         }
-        let fresh: Vec<RevocationEvent> = page.into_iter().filter(|e| !self.recent.contains(&e.id)).collect();
-        for e in &fresh {
-            self.recent.insert(e.id);
-            self.newest = self.newest.max(e.id);
+        let mut fresh = Vec::new();
+        for e in page {
+            if self.recent.insert(e.id) {
+                self.newest = self.newest.max(e.id);
+                fresh.push((self.newest, wire(e)));
+            }
         }
         let floor = self.newest - OVERLAP;
         self.recent = self.recent.split_off(&(floor + 1));
-        Ok(fresh.into_iter().map(wire).collect())
+        Ok(fresh)
     }
 }
 
