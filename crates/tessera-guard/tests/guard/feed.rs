@@ -158,6 +158,11 @@ async fn a_feed_outage_past_its_bound_fails_closed_then_recovers() {
 #[tokio::test]
 async fn a_feed_outage_past_its_bound_falls_back_to_introspection() {
     let shop = shop(TestServer::spawn().await).await;
+    // RFC 7662 §4: the API's client may introspect every token of the realm (by default only its own and
+    // those naming it in `aud`).
+    let mut realm = shop.server.store.find_realm("shop").await.unwrap().unwrap();
+    realm.attributes.insert(tessera_core::introspection::INTROSPECTION_SCOPE_ATTRIBUTE.into(), "realm".into());
+    assert!(shop.server.store.update_realm(&realm).await.unwrap());
     let addr: std::net::SocketAddr = shop.server.base_url.trim_start_matches("http://").parse().unwrap();
     let proxy = CuttableProxy::start(addr).await;
     let outage = Some((Duration::from_millis(300), OnFeedOutage::Introspect));
