@@ -37,7 +37,7 @@ impl RevocationFeed<'_> {
         if caller.public_client {
             return Err(OAuthError::InvalidClient { basic_challenge: false });
         }
-        if !caller.attributes.get(REVOCATION_FEED_ATTRIBUTE).is_some_and(|v| v == "true") {
+        if caller.attributes.get(REVOCATION_FEED_ATTRIBUTE).is_none_or(|v| v != "true") {
             return Err(OAuthError::ClientNotPermitted(Cow::Borrowed("the client may not read the revocation feed")));
         }
         Ok(caller)
