@@ -23,6 +23,10 @@ pub enum OAuthError {
     InvalidUserCredentials,
     #[error("unauthorized_client: {0}")]
     UnauthorizedClient(Cow<'static, str>),
+    /// The client authenticated but lacks the permission an endpoint of ours asks for (the revocation feed):
+    /// `unauthorized_client`, answered 403 (RFC 9110 §15.5.4).
+    #[error("unauthorized_client (forbidden): {0}")]
+    ClientNotPermitted(Cow<'static, str>),
     #[error("unsupported_grant_type: {0}")]
     UnsupportedGrantType(Cow<'static, str>),
     #[error("invalid_scope: {0}")]
@@ -95,7 +99,7 @@ impl OAuthError {
             Self::InvalidRequest(_) => ErrorCode::InvalidRequest,
             Self::InvalidClient { .. } => ErrorCode::InvalidClient,
             Self::InvalidGrant(_) | Self::InvalidUserCredentials => ErrorCode::InvalidGrant,
-            Self::UnauthorizedClient(_) => ErrorCode::UnauthorizedClient,
+            Self::UnauthorizedClient(_) | Self::ClientNotPermitted(_) => ErrorCode::UnauthorizedClient,
             Self::UnsupportedGrantType(_) => ErrorCode::UnsupportedGrantType,
             Self::InvalidScope(_) => ErrorCode::InvalidScope,
             Self::UnsupportedResponseType(_) => ErrorCode::UnsupportedResponseType,
@@ -123,6 +127,7 @@ impl OAuthError {
             Self::InvalidRequest(d)
             | Self::InvalidGrant(d)
             | Self::UnauthorizedClient(d)
+            | Self::ClientNotPermitted(d)
             | Self::UnsupportedGrantType(d)
             | Self::InvalidScope(d)
             | Self::UnsupportedResponseType(d)

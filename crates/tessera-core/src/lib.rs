@@ -35,6 +35,7 @@ pub mod redirect_uri;
 pub mod request;
 pub mod resource;
 pub mod revocation;
+pub mod revocation_feed;
 pub mod scope;
 pub mod secret;
 pub mod sign_in;

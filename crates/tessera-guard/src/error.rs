@@ -38,4 +38,6 @@ pub enum BuildError {
     HttpClient(String),
     #[error("introspection needs an endpoint: set one or use an issuer that advertises it")]
     NoIntrospectionEndpoint,
+    #[error("feed mode needs the revocation feed's URL: set one or use an issuer that advertises it")]
+    NoRevocationFeedEndpoint,
 }

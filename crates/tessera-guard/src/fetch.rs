@@ -53,6 +53,12 @@ impl Fetcher {
         Ok(Self { http, timeout })
     }
 
+    /// The client itself, for the revocation feed's long-lived stream (which the whole-exchange timeout of
+    /// [`send`](Self::send) does not fit).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     pub fn get(&self, url: &str) -> RequestBuilder {
         self.http.get(url)
     }

@@ -18,10 +18,13 @@
 
 mod dpop;
 mod error;
+mod feed;
 mod fetch;
 mod introspection;
 mod jwks;
+mod revocation_cache;
 mod scope;
+mod sse;
 mod validator;
 
 #[cfg(feature = "axum")]
@@ -29,7 +32,10 @@ pub mod axum;
 
 pub use dpop::{DpopPolicy, DpopRefusal, ResourceRequest};
 pub use error::{BuildError, ValidationError};
+pub use feed::{FeedConfig, OnFeedOutage};
 pub use introspection::IntrospectionConfig;
 pub use jsonwebtoken::Algorithm;
+pub use revocation_cache::RevocationCache;
 pub use scope::ScopeRequirement;
+pub use tessera_proto::FeedEvent;
 pub use validator::{Validator, ValidatorBuilder, VerifiedToken};

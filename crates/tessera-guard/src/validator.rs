@@ -5,10 +5,11 @@ use jsonwebtoken::{Algorithm, Validation, decode, decode_header};
 use serde_json::{Map, Value};
 use tessera_proto::{ScopeSet, ServerMetadata};
 
+use crate::feed::{Feed, FeedConfig, OnFeedOutage};
 use crate::fetch::{FetchError, Fetcher, METADATA_LIMIT};
 use crate::introspection::{IntrospectionConfig, Introspector};
 use crate::jwks::JwksCache;
-use crate::{BuildError, ScopeRequirement, ValidationError};
+use crate::{BuildError, RevocationCache, ScopeRequirement, ValidationError};
 
 /// A validated token: its claims and its scopes.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +51,9 @@ pub struct Validator {
     typ: Option<String>,
     jwks: Arc<JwksCache>,
     introspection: Option<Introspector>,
+    feed: Option<Feed>,
+    /// Asked instead of the feed while it is down ([`OnFeedOutage::Introspect`]).
+    feed_fallback: Option<Introspector>,
     refresher: tokio::task::JoinHandle<()>,
 }
 
@@ -80,6 +84,7 @@ pub struct ValidatorBuilder {
     http: Option<reqwest::ClientBuilder>,
     http_timeout: Duration,
     introspection: Option<IntrospectionConfig>,
+    feed: Option<FeedConfig>,
 }
 
 impl Validator {
@@ -102,11 +107,28 @@ impl Validator {
             http: None,
             http_timeout: Duration::from_secs(5),
             introspection: None,
+            feed: None,
         }
     }
 
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// In feed mode, what the feed has said (for monitoring, or to feed it from elsewhere).
+    pub fn revocation_cache(&self) -> Option<&RevocationCache> {
+        self.feed.as_ref().map(|f| f.cache.as_ref())
+    }
+
+    /// In feed mode, the cursor the subscription resumes from (the last event id received).
+    pub fn feed_cursor(&self) -> Option<i64> {
+        self.feed.as_ref().map(Feed::cursor)
+    }
+
+    /// In feed mode, whether the local cache is trusted alone now (the feed is up, or down for less than
+    /// [`FeedConfig::max_outage`]).
+    pub fn feed_is_current(&self) -> Option<bool> {
+        self.feed.as_ref().map(Feed::is_current)
     }
 
     /// How many times the JWKS has been fetched (for monitoring).
@@ -166,6 +188,17 @@ impl Validator {
             .claims;
         let scopes =
             claims.get("scope").and_then(Value::as_str).and_then(|s| ScopeSet::parse(s).ok()).unwrap_or_default();
+        if let Some(feed) = &self.feed {
+            if let Some(why) = feed.cache.refuses(&claims) {
+                return Err(invalid(why));
+            }
+            if !feed.is_current() {
+                match &self.feed_fallback {
+                    Some(fallback) => fallback.check(token, claims.get("exp").and_then(Value::as_i64)).await?,
+                    None => return Err(ValidationError::Unavailable("the revocation feed is down".to_owned())),
+                }
+            }
+        }
         if let Some(introspection) = &self.introspection {
             introspection.check(token, claims.get("exp").and_then(Value::as_i64)).await?;
         }
@@ -274,6 +307,28 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Feed mode: subscribe to the issuer's revocation feed in the background and refuse revoked tokens
+    /// locally. [`build`](Self::build) waits up to the [`http_timeout`](Self::http_timeout) for the first
+    /// snapshot; until one arrives the feed counts as down.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), tessera_guard::BuildError> {
+    /// use tessera_guard::{FeedConfig, OnFeedOutage};
+    /// let mut feed = FeedConfig::new("orders-api", "its-secret");
+    /// feed.on_outage = OnFeedOutage::Introspect;
+    /// let validator = tessera_guard::Validator::builder()
+    ///     .issuer("https://auth.example.com/realms/acme")
+    ///     .audience("orders-api")
+    ///     .revocation_feed(feed)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn revocation_feed(mut self, config: FeedConfig) -> Self {
+        self.feed = Some(config);
+        self
+    }
+
     pub async fn build(self) -> Result<Validator, BuildError> {
         let audience = match (self.audiences.is_empty(), self.any_audience) {
             (false, false) => Audience::OneOf(self.audiences),
@@ -289,10 +344,14 @@ impl ValidatorBuilder {
         let http = self.http.unwrap_or_default();
         let http = Fetcher::new(http, self.http_timeout).map_err(|e| BuildError::HttpClient(e.to_string()))?;
         let issuer = self.issuer.clone();
+        let feed_needs_discovery = self.feed.as_ref().is_some_and(|f| {
+            f.endpoint.is_none() || (f.on_outage == OnFeedOutage::Introspect && self.introspection.is_none())
+        });
         let metadata = match (&self.issuer, &self.jwks_url, &self.introspection) {
             (Some(issuer), None, _) | (Some(issuer), _, Some(IntrospectionConfig { endpoint: None, .. })) => {
                 Some(discover(&http, issuer).await?)
             }
+            (Some(issuer), _, _) if feed_needs_discovery => Some(discover(&http, issuer).await?),
             _ => None,
         };
         let jwks_url = match (self.jwks_url, &metadata) {
@@ -312,7 +371,33 @@ impl ValidatorBuilder {
                     .clone()
                     .or_else(|| metadata.as_ref().and_then(|m| m.introspection_endpoint.clone()))
                     .ok_or(BuildError::NoIntrospectionEndpoint)?;
-                Some(Introspector::new(http, endpoint, config))
+                Some(Introspector::new(http.clone(), endpoint, config))
+            }
+        };
+        let (feed, feed_fallback) = match self.feed {
+            None => (None, None),
+            Some(config) => {
+                let endpoint = config
+                    .endpoint
+                    .clone()
+                    .or_else(|| metadata.as_ref().and_then(|m| m.revocation_feed_endpoint.clone()))
+                    .ok_or(BuildError::NoRevocationFeedEndpoint)?;
+                let fallback = match config.on_outage {
+                    OnFeedOutage::FailClosed => None,
+                    OnFeedOutage::Introspect => {
+                        let endpoint = metadata
+                            .as_ref()
+                            .and_then(|m| m.introspection_endpoint.clone())
+                            .ok_or(BuildError::NoIntrospectionEndpoint)?;
+                        let introspection = IntrospectionConfig::new(&config.client_id, &config.client_secret);
+                        Some(Introspector::new(http.clone(), endpoint, introspection))
+                    }
+                };
+                let feed = Feed::start(http.client().clone(), endpoint, config, self.http_timeout);
+                if !feed.wait_synced(self.http_timeout).await {
+                    tracing::warn!("the revocation feed sent no snapshot in time; it counts as down until it does");
+                }
+                (Some(feed), fallback)
             }
         };
         Ok(Validator {
@@ -323,6 +408,8 @@ impl ValidatorBuilder {
             typ: self.typ,
             jwks,
             introspection,
+            feed,
+            feed_fallback,
             refresher,
         })
     }

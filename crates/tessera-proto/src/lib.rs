@@ -9,6 +9,7 @@ mod error;
 mod jwk;
 mod metadata;
 mod realm_info;
+mod revocation_feed;
 mod scope;
 mod token;
 
@@ -17,6 +18,7 @@ pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;
 pub use realm_info::PublishedRealm;
+pub use revocation_feed::{FEED_READY_EVENT, FeedEvent};
 pub use scope::{ScopeSet, ScopeSetError};
 pub use token::{
     AccessTokenClaims, Audience, IdTokenClaims, IntrospectionResponse, TokenResponse, UserClaims, UserInfo,

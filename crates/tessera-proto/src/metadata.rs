@@ -17,6 +17,9 @@ pub struct ServerMetadata {
     pub revocation_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revocation_endpoint_auth_methods_supported: Vec<String>,
+    /// Tessera's extension: the realm's revocation feed (Server-Sent Events), see [`crate::FeedEvent`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_feed_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

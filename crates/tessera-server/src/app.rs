@@ -186,6 +186,10 @@ impl Application {
         let state = AppState::new(Shared {
             directory: directory.clone(),
             revocations: revocations.clone(),
+            revocation_feed: crate::revocation_feed::FeedConnections::new(
+                config.revocation_feed_max_connections,
+                config.refresh_interval,
+            ),
             audit: audit.clone(),
             hasher: Arc::new(secrets.secret_hasher()),
             clock: clock.clone(),

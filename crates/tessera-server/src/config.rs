@@ -50,6 +50,9 @@ pub struct Config {
     pub audit_flush_interval: Duration,
     /// How often revocations of expired tokens are forgotten.
     pub revocation_purge_interval: Duration,
+    /// Revocation feed streams (docs/revocation-feed.md) open at once per realm on this node; beyond it,
+    /// 503 `temporarily_unavailable`.
+    pub revocation_feed_max_connections: usize,
     /// A request's head (line and headers) must arrive within this, or the connection is closed.
     pub header_read_timeout: Duration,
     /// A request that takes longer than this (reading its body included) is answered 408.
@@ -103,6 +106,7 @@ impl Config {
             key_check_interval: Duration::from_secs(30),
             audit_flush_interval: Duration::from_secs(1),
             revocation_purge_interval: Duration::from_secs(60),
+            revocation_feed_max_connections: 64,
             janitor_interval: Duration::from_secs(3600),
             trusted_proxies: Vec::new(),
             header_read_timeout: Duration::from_secs(10),

@@ -54,6 +54,9 @@ pub struct RevocationList {
     /// How stale the database view may get before the list no longer counts as current.
     stale_after: Duration,
     node: String,
+    /// Bumped whenever a revocation or not-before arrives here (this node's own, from Redis or from the
+    /// database tail): the revocation feed's streams wake on it.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl RevocationList {
@@ -69,7 +72,17 @@ impl RevocationList {
             last_poll: std::sync::Mutex::new(None),
             stale_after: (poll * 5).max(Duration::from_secs(5)),
             node: node_id(),
+            changes: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Changes when anything new arrives; see [`crate::revocation_feed`].
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Whether revocations from other nodes are reaching us: through Redis when configured, else through
@@ -93,7 +106,12 @@ impl RevocationList {
 
     /// Reads every revocation and per-user not-before recorded since the last call. Returns how many arrived.
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
-        Ok(self.catch_up_tokens().await? + self.catch_up_users().await?)
+        let before = (self.last_seq.load(Ordering::SeqCst), self.last_user_seq.load(Ordering::SeqCst));
+        let read = self.catch_up_tokens().await? + self.catch_up_users().await?;
+        if before != (self.last_seq.load(Ordering::SeqCst), self.last_user_seq.load(Ordering::SeqCst)) {
+            self.changed();
+        }
+        Ok(read)
     }
 
     /// The per-user not-before instants, read in sequence as the revocations are (same overlap rule).
@@ -150,7 +168,9 @@ impl RevocationList {
         if !self.store.claim_job("purge-revocations", &self.node, now, until).await? {
             return Ok(0);
         }
-        Ok(self.store.purge_expired_revocations(now).await? + self.store.purge_expired_user_not_before(now).await?)
+        Ok(self.store.purge_expired_revocations(now).await?
+            + self.store.purge_expired_user_not_before(now).await?
+            + self.store.purge_revocation_events(now).await?)
     }
 
     /// Tails the database every `every` and purges every `purge_every`, until the task is dropped.
@@ -182,10 +202,12 @@ impl HeardRevocations for RevocationList {
         if let Ok(mut entries) = self.entries.write() {
             entries.insert(jti_key(jti), exp);
         }
+        self.changed();
     }
 
     fn remember_user(&self, entry: &UserNotBefore) {
         self.users.remember(entry);
+        self.changed();
     }
 }
 
@@ -226,7 +248,7 @@ impl Revocations for RevocationList {
     /// The store holds it already (the user's revocation was one transaction); here it takes effect at once,
     /// and through Redis on the other nodes.
     async fn user_revoked(&self, entry: &UserNotBefore) {
-        self.users.remember(entry);
+        self.remember_user(entry);
         if let Some(redis) = &self.redis
             && let Err(e) = redis.publish_user(entry).await
         {

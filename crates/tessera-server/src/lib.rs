@@ -21,6 +21,7 @@ mod passwords;
 mod rate_limits;
 mod redis_fanout;
 mod replay;
+mod revocation_feed;
 mod router;
 mod routes;
 mod serve;

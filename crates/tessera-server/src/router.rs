@@ -16,7 +16,7 @@ use crate::http::cors;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
 use crate::http::login;
-use crate::http::oidc::{certs, device, discovery, introspect, realm_info, revoke, token, userinfo};
+use crate::http::oidc::{certs, device, discovery, introspect, realm_info, revocation_feed, revoke, token, userinfo};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -33,6 +33,9 @@ pub fn router(state: AppState) -> Router {
             Endpoint::Token => post(token::token).options(cors::preflight_post),
             Endpoint::Introspect => post(introspect::introspect).options(cors::preflight_post),
             Endpoint::Revoke => post(revoke::revoke).options(cors::preflight_post),
+            Endpoint::RevocationFeed => {
+                get(revocation_feed::revocation_feed_get).post(revocation_feed::revocation_feed_post)
+            }
             Endpoint::Certs => get(certs::certs).options(cors::preflight_get),
             Endpoint::OpenIdConfiguration => get(discovery::openid_configuration),
             Endpoint::OAuthServerMetadata | Endpoint::OAuthServerMetadataWellKnown => {

@@ -10,6 +10,8 @@ pub enum Endpoint {
     Introspect,
     /// RFC 7009 §2
     Revoke,
+    /// Tessera's revocation feed (Server-Sent Events): GET and POST
+    RevocationFeed,
     /// RFC 7517 §5, OIDC Discovery `jwks_uri`
     Certs,
     /// OIDC Discovery §4
@@ -53,10 +55,11 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 23] = [
+    pub const ALL: [Endpoint; 24] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
+        Endpoint::RevocationFeed,
         Endpoint::Certs,
         Endpoint::OpenIdConfiguration,
         Endpoint::OAuthServerMetadata,
@@ -85,6 +88,7 @@ impl Endpoint {
             Endpoint::Token => "/realms/{realm}/protocol/openid-connect/token",
             Endpoint::Introspect => "/realms/{realm}/protocol/openid-connect/token/introspect",
             Endpoint::Revoke => "/realms/{realm}/protocol/openid-connect/revoke",
+            Endpoint::RevocationFeed => "/realms/{realm}/protocol/openid-connect/revocations",
             Endpoint::Certs => "/realms/{realm}/protocol/openid-connect/certs",
             Endpoint::OpenIdConfiguration => "/realms/{realm}/.well-known/openid-configuration",
             Endpoint::OAuthServerMetadata => "/realms/{realm}/.well-known/oauth-authorization-server",

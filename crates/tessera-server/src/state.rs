@@ -42,6 +42,8 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub directory: Arc<Directory>,
     pub revocations: Arc<RevocationList>,
+    /// The revocation feed's open streams, per realm.
+    pub revocation_feed: Arc<crate::revocation_feed::FeedConnections>,
     pub audit: Arc<AuditTrail>,
     pub hasher: Arc<ClientSecretHasher>,
     pub clock: Arc<dyn Clock>,

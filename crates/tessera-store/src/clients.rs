@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use sqlx::{Any, Row, Transaction};
-use tessera_core::model::{Client, ClientScope, ClientSecret};
+use tessera_core::model::{Client, ClientScope, ClientSecret, RevocationEventKind};
 use tessera_core::ports::{ClientStore, ScopeStore, StoreError};
 use tessera_core::provisioning::service_account_user;
 
@@ -13,7 +13,7 @@ use crate::operations::bump_revision;
 use crate::roles::{mappings_by_user, user_mappings};
 use crate::rows::{client_from_row, flag, joined_secret_from_row, json, scope_from_row, secret_from_row};
 use crate::users::insert_user;
-use crate::{SqlStore, sql};
+use crate::{SqlStore, revocation_events, sql};
 
 pub async fn insert_scope(
     tx: &mut Transaction<'static, Any>,
@@ -236,6 +236,7 @@ impl ClientStore for SqlStore {
         if changed == 0 {
             return Ok(false);
         }
+        revocation_events::append(&mut tx, realm_id, RevocationEventKind::Client, client_id, at, None).await?;
         bump_revision(&mut tx).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(true)

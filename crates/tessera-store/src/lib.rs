@@ -18,6 +18,7 @@ mod operations;
 mod pushed_requests;
 mod realms;
 mod refresh_tokens;
+mod revocation_events;
 mod revocations;
 mod roles;
 mod rows;
@@ -66,6 +67,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (9, "user search", include_str!("../migrations/sqlite/0009_user_search.sql")),
             (10, "sealed client secrets", include_str!("../migrations/sqlite/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/sqlite/0011_resources_and_par.sql")),
+            (12, "revocation events", include_str!("../migrations/sqlite/0012_revocation_events.sql")),
             (16, "user search trigrams", include_str!("../migrations/sqlite/0016_user_search_trigrams.sql")),
         ],
         Dialect::Postgres => &[
@@ -80,6 +82,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (9, "user search", include_str!("../migrations/postgres/0009_user_search.sql")),
             (10, "sealed client secrets", include_str!("../migrations/postgres/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/postgres/0011_resources_and_par.sql")),
+            (12, "revocation events", include_str!("../migrations/postgres/0012_revocation_events.sql")),
             (16, "user search trigrams", include_str!("../migrations/postgres/0016_user_search_trigrams.sql")),
         ],
     };

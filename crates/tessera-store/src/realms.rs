@@ -1,7 +1,7 @@
 //! The realm port: a realm is written whole (keys, scopes, users, clients) in one transaction.
 
 use async_trait::async_trait;
-use tessera_core::model::{Realm, RealmBundle};
+use tessera_core::model::{Realm, RealmBundle, RevocationEventKind};
 use tessera_core::ports::{RealmStore, StoreError};
 
 use crate::clients::{insert_client, insert_scope};
@@ -11,7 +11,7 @@ use crate::operations::bump_revision;
 use crate::roles::{insert_composites, insert_group, insert_role};
 use crate::rows::{flag, json, realm_from_row};
 use crate::users::insert_user;
-use crate::{SqlStore, sql};
+use crate::{SqlStore, revocation_events, sql};
 
 #[async_trait]
 impl RealmStore for SqlStore {
@@ -79,6 +79,7 @@ impl RealmStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        revocation_events::append(&mut tx, realm_id, RevocationEventKind::Realm, "", at, None).await?;
         bump_revision(&mut tx).await?;
         tx.commit().await.map_err(map_err)
     }

@@ -13,6 +13,7 @@ use tessera_core::model::{
     AuthorizationCode, Client, ClientScope, ClientSecret, DeviceGrant, DeviceStatus, KeyState, LoginFailures, Realm,
     RefreshToken, RevokedToken, RoleMappings, SecretHash, SsoSession, StoredSigningKey, User,
 };
+use tessera_core::model::{RevocationEvent, RevocationEventKind};
 use tessera_core::ports::{IssuedAccessToken, StoreError};
 use tessera_core::proto::ScopeSet;
 
@@ -190,6 +191,18 @@ pub fn revocation_from_row(row: &AnyRow) -> Result<(i64, RevokedToken), StoreErr
             revoked_at: get(row, "revoked_at")?,
         },
     ))
+}
+
+pub fn revocation_event_from_row(row: &AnyRow) -> Result<RevocationEvent, StoreError> {
+    let kind: String = get(row, "kind")?;
+    Ok(RevocationEvent {
+        id: get(row, "id")?,
+        kind: RevocationEventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown revocation event kind {kind:?}")))?,
+        subject: get(row, "subject")?,
+        at: get(row, "at")?,
+        expires_at: get(row, "expires_at")?,
+    })
 }
 
 pub fn audit_from_row(row: &AnyRow) -> Result<AuditEvent, StoreError> {

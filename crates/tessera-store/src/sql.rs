@@ -73,6 +73,12 @@ pub const SELECT_USER_NOT_BEFORE_SINCE: &str =
     "SELECT seq, realm_id, user_id, not_before, expires_at FROM user_not_before WHERE seq > $1 ORDER BY seq LIMIT $2";
 pub const PURGE_USER_NOT_BEFORE: &str = "DELETE FROM user_not_before WHERE expires_at < $1";
 
+pub const INSERT_REVOCATION_EVENT: &str =
+    "INSERT INTO revocation_events (realm_id, kind, subject, at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+pub const SELECT_REVOCATION_EVENTS: &str = "SELECT id, kind, subject, at, expires_at FROM revocation_events WHERE realm_id = $1 AND id > $2 AND (expires_at IS NULL OR expires_at > $3) ORDER BY id LIMIT $4";
+pub const PURGE_EXPIRED_REVOCATION_EVENTS: &str = "DELETE FROM revocation_events WHERE expires_at < $1";
+pub const PURGE_REPLACED_REVOCATION_EVENTS: &str = "DELETE FROM revocation_events WHERE expires_at IS NULL AND EXISTS (SELECT 1 FROM revocation_events newer WHERE newer.realm_id = revocation_events.realm_id AND newer.kind = revocation_events.kind AND newer.subject = revocation_events.subject AND newer.id > revocation_events.id)";
+
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_events (at, realm, kind, client_id, subject, source_ip, outcome, reason, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub const SELECT_AUDIT: &str = "SELECT at, realm, kind, client_id, subject, source_ip, outcome, reason, count FROM audit_events WHERE realm = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR client_id = $4) ORDER BY id LIMIT $5";
 

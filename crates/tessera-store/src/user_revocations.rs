@@ -2,12 +2,12 @@
 //! node then reads in sequence (as the revocation list) until it is purged once expired.
 
 use async_trait::async_trait;
-use tessera_core::model::UserNotBefore;
+use tessera_core::model::{RevocationEventKind, UserNotBefore};
 use tessera_core::ports::{StoreError, UserRevocationStore, UserRevoked};
 
 use crate::error::map_err;
 use crate::rows::user_not_before_from_row;
-use crate::{SqlStore, sql};
+use crate::{SqlStore, revocation_events, sql};
 
 #[async_trait]
 impl UserRevocationStore for SqlStore {
@@ -34,6 +34,8 @@ impl UserRevocationStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        let kind = RevocationEventKind::User;
+        revocation_events::append(&mut tx, &e.realm_id, kind, &e.user_id, e.not_before, Some(e.expires_at)).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(UserRevoked { sessions: ended[0], refresh_tokens: ended[1] })
     }

@@ -20,6 +20,8 @@ mod janitor;
 mod listing;
 #[path = "suite/pushed.rs"]
 mod pushed;
+#[path = "suite/revocation_feed.rs"]
+mod revocation_feed;
 #[path = "suite/roles.rs"]
 mod roles;
 #[path = "suite/sign_in.rs"]
@@ -46,6 +48,7 @@ use pushed::{
     a_pushed_request_is_taken_once_by_its_client_before_it_expires, codes_and_refresh_tokens_keep_their_resources,
     pushed_requests_go_once_expired,
 };
+use revocation_feed::every_revocation_and_not_before_enters_the_realms_log_once_in_order;
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
     roles_groups_and_mappings_round_trip_with_users_and_service_accounts,
@@ -397,4 +400,5 @@ backend_suite!(
     a_pushed_request_is_taken_once_by_its_client_before_it_expires,
     pushed_requests_go_once_expired,
     codes_and_refresh_tokens_keep_their_resources,
+    every_revocation_and_not_before_enters_the_realms_log_once_in_order,
 );

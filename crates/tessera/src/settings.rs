@@ -56,6 +56,8 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// Requests handled at once; beyond it, 503.
     pub max_concurrent_requests: Option<usize>,
+    /// Revocation feed streams open at once per realm on this node; beyond it, 503 (default 64).
+    pub revocation_feed_max_connections: Option<usize>,
     /// Memory for cached clients (MiB); a realm whose active clients fit in it never reads them again.
     pub client_cache_mib: Option<u64>,
     /// Proxies (CIDRs) whose forwarding headers name the client.
@@ -135,6 +137,9 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
     config.import_realms.extend(args.import_realm.iter().cloned());
     if let Some(n) = file.max_body_bytes {
         config.max_body_bytes = n;
+    }
+    if let Some(n) = file.revocation_feed_max_connections {
+        config.revocation_feed_max_connections = n.max(1);
     }
     if let Some(ms) = file.refresh_interval_ms {
         config.refresh_interval = std::time::Duration::from_millis(ms.max(50));

@@ -106,3 +106,47 @@ pub struct RefreshToken {
     /// The token response that replaced it, sealed under the master key, for the optional retry window.
     pub successor: Option<String>,
 }
+
+/// What one entry of a realm's revocation feed says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RevocationEventKind {
+    /// RFC 7009: one token (`subject` = its `jti`, `expires_at` = its `exp`) is revoked.
+    Token,
+    /// Revoke-all for one client (`subject` = its `client_id`): its tokens issued before `at` are void.
+    Client,
+    /// A user's not-before (`subject` = their id, the tokens' `sub`).
+    User,
+    /// Revoke-all for the realm (`subject` is empty).
+    Realm,
+}
+
+impl RevocationEventKind {
+    pub const ALL: [RevocationEventKind; 4] = [Self::Token, Self::Client, Self::User, Self::Realm];
+
+    /// The stored name, also the SSE `event:` type with `-not-before` or `revoked` added by the server.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Client => "client",
+            Self::User => "user",
+            Self::Realm => "realm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One entry of a realm's revocation feed, in the order the changes were recorded (`id`, the cursor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationEvent {
+    pub id: i64,
+    pub kind: RevocationEventKind,
+    pub subject: String,
+    /// When the token was revoked, or the not-before instant.
+    pub at: i64,
+    /// When no token the entry voids can be valid anyway (the token's `exp`; for a user, the last of their
+    /// tokens'); `None` for realm and client not-befores, kept until a newer one replaces them.
+    pub expires_at: Option<i64>,
+}

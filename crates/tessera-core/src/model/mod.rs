@@ -19,7 +19,8 @@ pub use client::{
 pub use context::RealmContext;
 pub use device::{DeviceGrant, DeviceStatus};
 pub use grant::{
-    AuthorizationCode, CodeIssue, CodeRedemption, PushedAuthorizationRequest, RefreshToken, RevokedToken, UserNotBefore,
+    AuthorizationCode, CodeIssue, CodeRedemption, PushedAuthorizationRequest, RefreshToken, RevocationEvent,
+    RevocationEventKind, RevokedToken, UserNotBefore,
 };
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName, new_id};

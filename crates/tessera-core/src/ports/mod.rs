@@ -16,9 +16,11 @@ use crate::model::{Client, RealmContext, RealmName, RevokedToken, UserNotBefore}
 
 mod configuration;
 mod grants;
+mod revocation_feed;
 
 pub use configuration::*;
 pub use grants::*;
+pub use revocation_feed::RevocationFeedStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -158,6 +160,7 @@ pub trait Store:
     + AdminEventStore
     + KeyStore
     + RevocationStore
+    + RevocationFeedStore
     + UserRevocationStore
     + AuditStore
     + AuthorizationCodeStore
@@ -181,6 +184,7 @@ impl<T> Store for T where
         + AdminEventStore
         + KeyStore
         + RevocationStore
+        + RevocationFeedStore
         + UserRevocationStore
         + AuditStore
         + AuthorizationCodeStore

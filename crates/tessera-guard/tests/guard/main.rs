@@ -241,6 +241,7 @@ async fn introspection_mode_sees_a_revocation_at_once() {
 
 mod audience;
 mod dpop;
+mod feed;
 mod foreign_issuer;
 mod key_cache;
 mod local_issuer;

@@ -51,6 +51,7 @@ impl ApiError {
                         StatusCode::UNAUTHORIZED
                     }
                     ErrorCode::InsufficientScope => StatusCode::FORBIDDEN,
+                    _ if matches!(e, OAuthError::ClientNotPermitted(_)) => StatusCode::FORBIDDEN,
                     ErrorCode::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
                     _ => StatusCode::BAD_REQUEST,

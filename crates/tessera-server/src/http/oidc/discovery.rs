@@ -40,6 +40,7 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         introspection_endpoint_auth_methods_supported: secret_methods.clone(),
         revocation_endpoint: Some(Endpoint::Revoke.url(public_url, name)),
         revocation_endpoint_auth_methods_supported: secret_methods.clone(),
+        revocation_feed_endpoint: Some(Endpoint::RevocationFeed.url(public_url, name)),
         userinfo_endpoint: Some(Endpoint::UserInfo.url(public_url, name)),
         end_session_endpoint: Some(Endpoint::Logout.url(public_url, name)),
         backchannel_logout_supported: true,
