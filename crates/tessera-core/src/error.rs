@@ -55,6 +55,12 @@ pub enum OAuthError {
     /// RFC 9449 §5: the DPoP proof is missing (the client requires DPoP) or fails a check of §4.3.
     #[error("invalid_dpop_proof: {0}")]
     InvalidDpopProof(Cow<'static, str>),
+    /// RFC 7591 §3.2.2: a redirection URI of a registration request is refused.
+    #[error("invalid_redirect_uri: {0}")]
+    InvalidRedirectUri(Cow<'static, str>),
+    /// RFC 7591 §3.2.2: a metadata field of a registration request is refused.
+    #[error("invalid_client_metadata: {0}")]
+    InvalidClientMetadata(Cow<'static, str>),
     /// Too much work is waiting (password verifications): 503 with `Retry-After`.
     #[error("temporarily_unavailable: busy")]
     Busy,
@@ -101,6 +107,8 @@ impl OAuthError {
             Self::AccessDenied(_) => ErrorCode::AccessDenied,
             Self::InvalidTarget(_) => ErrorCode::InvalidTarget,
             Self::InvalidDpopProof(_) => ErrorCode::InvalidDpopProof,
+            Self::InvalidRedirectUri(_) => ErrorCode::InvalidRedirectUri,
+            Self::InvalidClientMetadata(_) => ErrorCode::InvalidClientMetadata,
             Self::Store(StoreError::Unavailable(_)) | Self::Busy | Self::RateLimited(_) => {
                 ErrorCode::TemporarilyUnavailable
             }
@@ -121,7 +129,9 @@ impl OAuthError {
             | Self::InsufficientScope(d)
             | Self::AccessDenied(d)
             | Self::InvalidTarget(d)
-            | Self::InvalidDpopProof(d) => d.clone(),
+            | Self::InvalidDpopProof(d)
+            | Self::InvalidRedirectUri(d)
+            | Self::InvalidClientMetadata(d) => d.clone(),
             Self::AuthorizationPending => Cow::Borrowed("the user has not yet approved the device"),
             Self::SlowDown => Cow::Borrowed("polling too fast; wait 5 seconds longer between requests"),
             Self::ExpiredToken => Cow::Borrowed("the device code has expired"),

@@ -1,7 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 /// The error codes of RFC 6749 §5.2 and §4.1.2.1, RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8707 §2 and
-/// OpenID Connect Core §3.1.2.6, RFC 8628 §3.5 (device polling) and RFC 8693 §2.2.2.
+/// OpenID Connect Core §3.1.2.6, RFC 8628 §3.5 (device polling), RFC 8693 §2.2.2
+/// and RFC 7591 §3.2.2 (dynamic registration).
 /// Clients branch on these strings, so no other vocabulary ever reaches the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +32,10 @@ pub enum ErrorCode {
     ExpiredToken,
     /// RFC 9449 §5: the DPoP proof is missing where required, or invalid.
     InvalidDpopProof,
+    /// RFC 7591 §3.2.2: a redirection URI of a registration request is refused.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2: a client metadata field of a registration request is refused.
+    InvalidClientMetadata,
 }
 
 impl ErrorCode {
@@ -58,6 +63,8 @@ impl ErrorCode {
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
             Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
         }
     }
 }

@@ -9,6 +9,7 @@ mod error;
 mod jwk;
 mod metadata;
 mod realm_info;
+mod registration;
 mod scope;
 mod token;
 
@@ -17,6 +18,7 @@ pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;
 pub use realm_info::PublishedRealm;
+pub use registration::{ClientInformation, ClientMetadata};
 pub use scope::{ScopeSet, ScopeSetError};
 pub use token::{
     AccessTokenClaims, Audience, IdTokenClaims, IntrospectionResponse, TokenResponse, UserClaims, UserInfo,

@@ -18,6 +18,7 @@ mod operations;
 mod pushed_requests;
 mod realms;
 mod refresh_tokens;
+mod registrations;
 mod revocations;
 mod roles;
 mod rows;
@@ -66,6 +67,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (9, "user search", include_str!("../migrations/sqlite/0009_user_search.sql")),
             (10, "sealed client secrets", include_str!("../migrations/sqlite/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/sqlite/0011_resources_and_par.sql")),
+            (13, "client registration", include_str!("../migrations/sqlite/0013_client_registration.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -79,6 +81,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (9, "user search", include_str!("../migrations/postgres/0009_user_search.sql")),
             (10, "sealed client secrets", include_str!("../migrations/postgres/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/postgres/0011_resources_and_par.sql")),
+            (13, "client registration", include_str!("../migrations/postgres/0013_client_registration.sql")),
         ],
     };
     Migrator::with_migrations(

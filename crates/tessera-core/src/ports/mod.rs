@@ -16,9 +16,11 @@ use crate::model::{Client, RealmContext, RealmName, RevokedToken, UserNotBefore}
 
 mod configuration;
 mod grants;
+mod registration;
 
 pub use configuration::*;
 pub use grants::*;
+pub use registration::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -153,6 +155,7 @@ pub trait Store:
     + RealmStore
     + ScopeStore
     + ClientStore
+    + ClientRegistrationStore
     + UserStore
     + RoleStore
     + AdminEventStore
@@ -176,6 +179,8 @@ impl<T> Store for T where
         + RealmStore
         + ScopeStore
         + ClientStore
+        + ClientRegistrationStore
+        + ClientRegistrationStore
         + UserStore
         + RoleStore
         + AdminEventStore
