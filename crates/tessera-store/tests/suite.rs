@@ -20,6 +20,8 @@ mod janitor;
 mod listing;
 #[path = "suite/pushed.rs"]
 mod pushed;
+#[path = "suite/registration.rs"]
+mod registration;
 #[path = "suite/roles.rs"]
 mod roles;
 #[path = "suite/sign_in.rs"]
@@ -45,6 +47,11 @@ use listing::{
 use pushed::{
     a_pushed_request_is_taken_once_by_its_client_before_it_expires, codes_and_refresh_tokens_keep_their_resources,
     pushed_requests_go_once_expired,
+};
+use registration::{
+    a_registration_access_token_is_replaced_once_and_goes_with_its_client,
+    an_initial_access_token_registers_exactly_count_clients_under_concurrency,
+    expired_deleted_or_foreign_initial_access_tokens_register_nothing,
 };
 use roles::{
     a_mapping_never_crosses_realms, a_users_profile_is_updated_whole_and_a_deleted_user_takes_their_mappings,
@@ -397,4 +404,7 @@ backend_suite!(
     a_pushed_request_is_taken_once_by_its_client_before_it_expires,
     pushed_requests_go_once_expired,
     codes_and_refresh_tokens_keep_their_resources,
+    an_initial_access_token_registers_exactly_count_clients_under_concurrency,
+    expired_deleted_or_foreign_initial_access_tokens_register_nothing,
+    a_registration_access_token_is_replaced_once_and_goes_with_its_client,
 );
