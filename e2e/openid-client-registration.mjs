@@ -22,7 +22,7 @@ try {
     client_id: metadata.client_id,
     has_secret: typeof metadata.client_secret === 'string',
     registration_client_uri: metadata.registration_client_uri,
-    azp: claims.azp,
+    token_client_id: claims.client_id ?? claims.azp,
     scope: tokens.scope,
   }));
 } catch (e) {

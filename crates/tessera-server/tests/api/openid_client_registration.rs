@@ -41,7 +41,7 @@ async fn openid_client_registers_a_client_with_an_initial_access_token_and_uses_
     assert!(value.get("error").is_none(), "{value}");
     let client_id = value["client_id"].as_str().unwrap();
     assert_eq!(value["has_secret"], true, "{value}");
-    assert_eq!(value["azp"], client_id, "the token was issued to the registered client: {value}");
+    assert_eq!(value["token_client_id"], client_id, "the token was issued to the registered client: {value}");
     assert_eq!(value["scope"], "api", "{value}");
     let expected = server.url(&format!("/realms/fleet/clients-registrations/openid-connect/{client_id}"));
     assert_eq!(value["registration_client_uri"], expected);

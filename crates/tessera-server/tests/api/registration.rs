@@ -266,6 +266,14 @@ async fn admin_api_issues_lists_and_deletes_initial_access_tokens_and_registrati
     let response = server.http.post(server.url(path)).bearer_auth(&token).json(&metadata).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "a deleted token registers nothing");
 
+    // The policy is a realm attribute, checked when set through the realm update.
+    let bad = json!({"attributes": {GRANT_TYPES_ATTRIBUTE: "implicit"}});
+    let (status, _, _) = call(&server, Method::PUT, "/admin/realms/northwind", Some(&admin), Some(bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown grant type is refused");
+    let good = json!({"attributes": {GRANT_TYPES_ATTRIBUTE: "client_credentials"}});
+    let (status, _, _) = call(&server, Method::PUT, "/admin/realms/northwind", Some(&admin), Some(good)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
     // Every registration in the audit trail, with the client it made.
     let client_id = registered["client_id"].as_str().unwrap().to_owned();
     let query = tessera_core::audit::AuditQuery {
