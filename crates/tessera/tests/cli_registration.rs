@@ -19,11 +19,21 @@ async fn initial_access_tokens_from_the_cli_register_clients_under_the_realms_po
     fails_with(&d, &["client", "registration-policy", "--realm", "fleet", "--grant-types", "implicit"], "implicit");
     let said = ok(
         &d,
-        &["client", "registration-policy", "--realm", "fleet", "--grant-types", "client_credentials", "--scopes", "api"],
+        &[
+            "client",
+            "registration-policy",
+            "--realm",
+            "fleet",
+            "--grant-types",
+            "client_credentials",
+            "--scopes",
+            "api",
+        ],
     );
     assert!(said.contains("grant types:      client_credentials"), "{said}");
     fails_with(&d, &["client", "initial-access", "create", "--realm", "fleet", "--count", "0"], "count");
-    let said = ok(&d, &["client", "initial-access", "create", "--realm", "fleet", "--count", "1", "--expiration", "1h"]);
+    let said =
+        ok(&d, &["client", "initial-access", "create", "--realm", "fleet", "--count", "1", "--expiration", "1h"]);
     let token = said.lines().find_map(|l| l.strip_prefix("token: ")).unwrap().trim().to_owned();
     let id = said.lines().find_map(|l| l.strip_prefix("id:    ")).unwrap().trim().to_owned();
     let listed = ok(&d, &["client", "initial-access", "list", "--realm", "fleet"]);

@@ -21,8 +21,11 @@ use crate::scope::OPENID;
 const MAX_URIS: usize = 32;
 const MAX_TEXT: usize = 255;
 
+/// Reads one text member of the metadata.
+type TextField = fn(&ClientMetadata) -> Option<&String>;
+
 /// The client attributes that hold registered metadata (Keycloak's names where it has them).
-const TEXT_ATTRIBUTES: [(&str, fn(&ClientMetadata) -> Option<&String>); 6] = [
+const TEXT_ATTRIBUTES: [(&str, TextField); 6] = [
     ("clientUri", |m| m.client_uri.as_ref()),
     ("logoUri", |m| m.logo_uri.as_ref()),
     ("policyUri", |m| m.policy_uri.as_ref()),
