@@ -40,10 +40,20 @@ pub enum AuditKind {
     /// A Back-Channel Logout 1.0 Logout Token could not be delivered to a client after every retry
     /// (`client`; `reason`: the last failure).
     BackchannelLogoutFailed,
+    /// RFC 7591: a client registered itself with an initial access token (`client`; `reason`: its grants).
+    ClientRegistered,
+    /// RFC 7592 §2.2: a registered client replaced its metadata.
+    ClientRegistrationUpdated,
+    /// RFC 7592 §2.3: a registered client deleted itself.
+    ClientRegistrationDeleted,
+    /// An administrator issued an initial access token (`count`: registrations it allows).
+    InitialAccessCreated,
+    /// An administrator deleted an initial access token.
+    InitialAccessDeleted,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 23] = [
+    pub const ALL: [AuditKind; 28] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -67,6 +77,11 @@ impl AuditKind {
         Self::TokenExchanged,
         Self::UserRevoked,
         Self::BackchannelLogoutFailed,
+        Self::ClientRegistered,
+        Self::ClientRegistrationUpdated,
+        Self::ClientRegistrationDeleted,
+        Self::InitialAccessCreated,
+        Self::InitialAccessDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +109,11 @@ impl AuditKind {
             Self::TokenExchanged => "token_exchanged",
             Self::UserRevoked => "user_revoked",
             Self::BackchannelLogoutFailed => "backchannel_logout_failed",
+            Self::ClientRegistered => "client_registered",
+            Self::ClientRegistrationUpdated => "client_registration_updated",
+            Self::ClientRegistrationDeleted => "client_registration_deleted",
+            Self::InitialAccessCreated => "initial_access_created",
+            Self::InitialAccessDeleted => "initial_access_deleted",
         }
     }
 

@@ -66,6 +66,12 @@ pub enum OAuthError {
     /// DPoP key (`invalid_token`, `invalid_dpop_proof`, `use_dpop_nonce`): 401 with a `DPoP` challenge.
     #[error("at a DPoP resource: {0}")]
     AtDpopResource(Box<OAuthError>),
+    /// RFC 7591 §3.2.2: a redirection URI of a registration request is refused.
+    #[error("invalid_redirect_uri: {0}")]
+    InvalidRedirectUri(Cow<'static, str>),
+    /// RFC 7591 §3.2.2: a metadata field of a registration request is refused.
+    #[error("invalid_client_metadata: {0}")]
+    InvalidClientMetadata(Cow<'static, str>),
     /// Too much work is waiting (password verifications): 503 with `Retry-After`.
     #[error("temporarily_unavailable: busy")]
     Busy,
@@ -114,6 +120,8 @@ impl OAuthError {
             Self::InvalidDpopProof(_) => ErrorCode::InvalidDpopProof,
             Self::UseDpopNonce(_) => ErrorCode::UseDpopNonce,
             Self::AtDpopResource(e) => e.code(),
+            Self::InvalidRedirectUri(_) => ErrorCode::InvalidRedirectUri,
+            Self::InvalidClientMetadata(_) => ErrorCode::InvalidClientMetadata,
             Self::Store(StoreError::Unavailable(_)) | Self::Busy | Self::RateLimited(_) => {
                 ErrorCode::TemporarilyUnavailable
             }
@@ -135,7 +143,9 @@ impl OAuthError {
             | Self::InsufficientScope(d)
             | Self::AccessDenied(d)
             | Self::InvalidTarget(d)
-            | Self::InvalidDpopProof(d) => d.clone(),
+            | Self::InvalidDpopProof(d)
+            | Self::InvalidRedirectUri(d)
+            | Self::InvalidClientMetadata(d) => d.clone(),
             Self::UseDpopNonce(_) => Cow::Borrowed("the DPoP proof must carry the nonce given in DPoP-Nonce"),
             Self::AtDpopResource(e) => e.description(),
             Self::AuthorizationPending => Cow::Borrowed("the user has not yet approved the device"),

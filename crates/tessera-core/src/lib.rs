@@ -32,6 +32,7 @@ pub mod provisioning;
 pub mod rate_limit;
 pub mod realm_info;
 pub mod redirect_uri;
+pub mod registration;
 pub mod request;
 pub mod resource;
 pub mod revocation;

@@ -426,3 +426,31 @@ pub struct PartialImportResult {
     pub resource_name: String,
     pub id: String,
 }
+
+/// Keycloak's `ClientInitialAccessCreatePresentation`: how long an initial access token lives (seconds,
+/// 0: no expiry) and how many registrations it allows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ClientInitialAccessCreatePresentation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
+/// Keycloak's `ClientInitialAccessPresentation`; `token` only in the answer to its creation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ClientInitialAccessPresentation {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// When it was created (Unix seconds).
+    pub timestamp: i64,
+    /// Its lifetime in seconds from `timestamp`; 0: no expiry.
+    pub expiration: i64,
+    pub count: i64,
+    pub remaining_count: i64,
+}

@@ -1,7 +1,8 @@
 use serde::{Deserialize, Serialize};
 
 /// The error codes of RFC 6749 §5.2 and §4.1.2.1, RFC 6750 §3.1, RFC 7009 §2.2.1, RFC 8707 §2 and
-/// OpenID Connect Core §3.1.2.6, RFC 8628 §3.5 (device polling) and RFC 8693 §2.2.2.
+/// OpenID Connect Core §3.1.2.6, RFC 8628 §3.5 (device polling), RFC 8693 §2.2.2
+/// and RFC 7591 §3.2.2 (dynamic registration).
 /// Clients branch on these strings, so no other vocabulary ever reaches the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +35,10 @@ pub enum ErrorCode {
     /// RFC 9449 §8 (token endpoint) and §9 (resources): the server requires a nonce in the proof; the
     /// `DPoP-Nonce` header of the answer carries one.
     UseDpopNonce,
+    /// RFC 7591 §3.2.2: a redirection URI of a registration request is refused.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2: a client metadata field of a registration request is refused.
+    InvalidClientMetadata,
 }
 
 impl ErrorCode {
@@ -62,6 +67,8 @@ impl ErrorCode {
             Self::ExpiredToken => "expired_token",
             Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
         }
     }
 }

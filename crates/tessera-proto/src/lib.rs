@@ -9,6 +9,7 @@ mod error;
 mod jwk;
 mod metadata;
 mod realm_info;
+mod registration;
 mod revocation_feed;
 mod scope;
 mod token;
@@ -18,6 +19,7 @@ pub use error::{ErrorCode, ErrorResponse};
 pub use jwk::{Jwk, JwkSet};
 pub use metadata::ServerMetadata;
 pub use realm_info::PublishedRealm;
+pub use registration::{ClientInformation, ClientMetadata};
 pub use revocation_feed::{FEED_READY_EVENT, FeedEvent};
 pub use scope::{ScopeSet, ScopeSetError};
 pub use token::{

@@ -32,6 +32,9 @@ pub struct ServerMetadata {
     /// RFC 8628 §4
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
+    /// RFC 8414 §2, RFC 7591 §3: where clients register themselves (with an initial access token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
     /// RFC 9126 §5
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pushed_authorization_request_endpoint: Option<String>,

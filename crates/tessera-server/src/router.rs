@@ -16,7 +16,9 @@ use crate::http::cors;
 use crate::http::error::{self, ApiError};
 use crate::http::health;
 use crate::http::login;
-use crate::http::oidc::{certs, device, discovery, introspect, realm_info, revocation_feed, revoke, token, userinfo};
+use crate::http::oidc::{
+    certs, device, discovery, introspect, realm_info, registration, revocation_feed, revoke, token, userinfo,
+};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -52,6 +54,10 @@ pub fn router(state: AppState) -> Router {
             Endpoint::ThirdPartyCookiesProbe => get(login::pages::third_party_cookies_probe),
             Endpoint::DeviceAuthorization => post(device::device_authorization),
             Endpoint::PushedAuthorizationRequest => post(device::pushed_authorization_request),
+            Endpoint::ClientRegistration => post(registration::register),
+            Endpoint::ClientConfiguration => {
+                get(registration::read).put(registration::update).delete(registration::delete)
+            }
             Endpoint::DeviceVerification => get(login::device).post(login::device),
             Endpoint::DeviceLogin => post(login::device_login),
             Endpoint::DeviceConsent => post(login::device_consent),

@@ -42,6 +42,10 @@ pub enum Endpoint {
     DeviceAuthorization,
     /// RFC 9126 §2 at Keycloak's path
     PushedAuthorizationRequest,
+    /// RFC 7591 §3 at Keycloak's path
+    ClientRegistration,
+    /// RFC 7592 §2: a registered client's configuration endpoint
+    ClientConfiguration,
     /// RFC 8628 §3.3: the verification URI (GET, and POST of the code form)
     DeviceVerification,
     /// The device flow's login form
@@ -55,7 +59,7 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 24] = [
+    pub const ALL: [Endpoint; 26] = [
         Endpoint::Token,
         Endpoint::Introspect,
         Endpoint::Revoke,
@@ -75,6 +79,8 @@ impl Endpoint {
         Endpoint::ThirdPartyCookiesProbe,
         Endpoint::DeviceAuthorization,
         Endpoint::PushedAuthorizationRequest,
+        Endpoint::ClientRegistration,
+        Endpoint::ClientConfiguration,
         Endpoint::DeviceVerification,
         Endpoint::DeviceLogin,
         Endpoint::DeviceConsent,
@@ -104,6 +110,8 @@ impl Endpoint {
             Endpoint::ThirdPartyCookiesProbe => "/realms/{realm}/protocol/openid-connect/3p-cookies/step1.html",
             Endpoint::DeviceAuthorization => "/realms/{realm}/protocol/openid-connect/auth/device",
             Endpoint::PushedAuthorizationRequest => "/realms/{realm}/protocol/openid-connect/ext/par/request",
+            Endpoint::ClientRegistration => "/realms/{realm}/clients-registrations/openid-connect",
+            Endpoint::ClientConfiguration => "/realms/{realm}/clients-registrations/openid-connect/{client_id}",
             Endpoint::DeviceVerification => "/realms/{realm}/device",
             Endpoint::DeviceLogin => "/realms/{realm}/device/login",
             Endpoint::DeviceConsent => "/realms/{realm}/device/consent",

@@ -132,6 +132,49 @@ impl SqlStore {
     }
 }
 
+/// Writes the client's settings inside `tx`, creating its service-account user when service accounts were
+/// just enabled. False when there is no such client.
+pub async fn update_client_in(tx: &mut Transaction<'static, Any>, c: &Client) -> Result<bool, StoreError> {
+    let changed = sqlx::query(sql::UPDATE_CLIENT)
+        .bind(c.realm_id.clone())
+        .bind(c.id.clone())
+        .bind(c.name.clone())
+        .bind(flag(c.enabled))
+        .bind(flag(c.public_client))
+        .bind(flag(c.service_accounts_enabled))
+        .bind(flag(c.standard_flow_enabled))
+        .bind(flag(c.direct_access_grants_enabled))
+        .bind(flag(c.consent_required))
+        .bind(json(&c.redirect_uris))
+        .bind(json(&c.web_origins))
+        .bind(json(&c.default_scopes))
+        .bind(json(&c.optional_scopes))
+        .bind(json(&c.audiences))
+        .bind(json(&c.attributes))
+        .bind(c.service_account_user_id.clone())
+        .bind(json(&c.protocol_mappers))
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+    if changed == 0 {
+        return Ok(false);
+    }
+    // Service accounts just enabled: the account comes with the same write.
+    if let Some(user) = service_account_user(c) {
+        let exists = sqlx::query(sql::USER_EXISTS)
+            .bind(c.realm_id.clone())
+            .bind(user.id.clone())
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(map_err)?;
+        if exists.is_none() {
+            insert_user(tx, &user).await?;
+        }
+    }
+    Ok(true)
+}
+
 #[async_trait]
 impl ClientStore for SqlStore {
     async fn create_client(&self, client: &Client) -> Result<(), StoreError> {
@@ -146,42 +189,8 @@ impl ClientStore for SqlStore {
 
     async fn update_client(&self, c: &Client) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let changed = sqlx::query(sql::UPDATE_CLIENT)
-            .bind(c.realm_id.clone())
-            .bind(c.id.clone())
-            .bind(c.name.clone())
-            .bind(flag(c.enabled))
-            .bind(flag(c.public_client))
-            .bind(flag(c.service_accounts_enabled))
-            .bind(flag(c.standard_flow_enabled))
-            .bind(flag(c.direct_access_grants_enabled))
-            .bind(flag(c.consent_required))
-            .bind(json(&c.redirect_uris))
-            .bind(json(&c.web_origins))
-            .bind(json(&c.default_scopes))
-            .bind(json(&c.optional_scopes))
-            .bind(json(&c.audiences))
-            .bind(json(&c.attributes))
-            .bind(c.service_account_user_id.clone())
-            .bind(json(&c.protocol_mappers))
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .rows_affected();
-        if changed == 0 {
+        if !update_client_in(&mut tx, c).await? {
             return Ok(false);
-        }
-        // Service accounts just enabled: the account comes with the same write.
-        if let Some(user) = service_account_user(c) {
-            let exists = sqlx::query(sql::USER_EXISTS)
-                .bind(c.realm_id.clone())
-                .bind(user.id.clone())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            if exists.is_none() {
-                insert_user(&mut tx, &user).await?;
-            }
         }
         bump_revision(&mut tx).await?;
         tx.commit().await.map_err(map_err)?;

@@ -18,6 +18,7 @@ mod operations;
 mod pushed_requests;
 mod realms;
 mod refresh_tokens;
+mod registrations;
 mod revocation_events;
 mod revocations;
 mod roles;
@@ -68,6 +69,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (10, "sealed client secrets", include_str!("../migrations/sqlite/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/sqlite/0011_resources_and_par.sql")),
             (12, "revocation events", include_str!("../migrations/sqlite/0012_revocation_events.sql")),
+            (13, "client registration", include_str!("../migrations/sqlite/0013_client_registration.sql")),
             (16, "user search trigrams", include_str!("../migrations/sqlite/0016_user_search_trigrams.sql")),
         ],
         Dialect::Postgres => &[
@@ -83,6 +85,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (10, "sealed client secrets", include_str!("../migrations/postgres/0010_sealed_client_secrets.sql")),
             (11, "resources and PAR", include_str!("../migrations/postgres/0011_resources_and_par.sql")),
             (12, "revocation events", include_str!("../migrations/postgres/0012_revocation_events.sql")),
+            (13, "client registration", include_str!("../migrations/postgres/0013_client_registration.sql")),
             (16, "user search trigrams", include_str!("../migrations/postgres/0016_user_search_trigrams.sql")),
         ],
     };

@@ -20,6 +20,8 @@ mod janitor;
 mod listing;
 #[path = "suite/pushed.rs"]
 mod pushed;
+#[path = "suite/registration.rs"]
+mod registration;
 #[path = "suite/revocation_feed.rs"]
 mod revocation_feed;
 #[path = "suite/roles.rs"]
@@ -47,6 +49,11 @@ use listing::{
 use pushed::{
     a_pushed_request_is_taken_once_by_its_client_before_it_expires, codes_and_refresh_tokens_keep_their_resources,
     pushed_requests_go_once_expired,
+};
+use registration::{
+    a_registration_access_token_is_replaced_once_and_goes_with_its_client,
+    an_initial_access_token_registers_exactly_count_clients_under_concurrency,
+    expired_deleted_or_foreign_initial_access_tokens_register_nothing,
 };
 use revocation_feed::every_revocation_and_not_before_enters_the_realms_log_once_in_order;
 use roles::{
@@ -401,4 +408,7 @@ backend_suite!(
     pushed_requests_go_once_expired,
     codes_and_refresh_tokens_keep_their_resources,
     every_revocation_and_not_before_enters_the_realms_log_once_in_order,
+    an_initial_access_token_registers_exactly_count_clients_under_concurrency,
+    expired_deleted_or_foreign_initial_access_tokens_register_nothing,
+    a_registration_access_token_is_replaced_once_and_goes_with_its_client,
 );

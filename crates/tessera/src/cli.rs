@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod admin;
 mod client;
 pub use admin::{AdminCommand, BootstrapArgs, EventsArgs};
-pub use client::ClientCommand;
+pub use client::{ClientCommand, InitialAccessCommand};
 
 /// Tessera: an OAuth 2.0 / OpenID Connect authorization server.
 #[derive(Debug, Parser)]

@@ -12,6 +12,7 @@ mod directory;
 pub mod error;
 pub mod events;
 mod groups;
+mod initial_access;
 mod keys;
 pub mod mappings;
 mod partial_import;

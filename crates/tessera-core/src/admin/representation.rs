@@ -52,6 +52,13 @@ pub fn realm(r: &Realm) -> RealmRepresentation {
 /// (Keycloak's update merges the same way). The name, keys and algorithm are not settings.
 pub fn apply_realm_settings(rep: &RealmRepresentation, r: &mut Realm) -> Result<(), AdminError> {
     if let Some(attributes) = &rep.attributes {
+        // The dynamic-registration policy is checked here as the CLI checks it.
+        for name in crate::registration::policy::POLICY_ATTRIBUTES {
+            if let Some(value) = attributes.get(name) {
+                crate::registration::policy::RegistrationPolicy::check_attribute(name, value)
+                    .map_err(|e| AdminError::Invalid(e.to_string()))?;
+            }
+        }
         r.attributes.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     let numbers = [

@@ -7,6 +7,7 @@ pub mod grant;
 pub mod key;
 pub mod names;
 pub mod realm;
+pub mod registration;
 pub mod resource;
 pub mod roles;
 pub mod user;
@@ -25,6 +26,7 @@ pub use grant::{
 pub use key::{KeyState, SigningAlgorithm, StoredSigningKey};
 pub use names::{ClientId, RealmName, new_id};
 pub use realm::{ClientScope, DEFAULT_ACCESS_TOKEN_LIFESPAN, Realm, RealmBundle};
+pub use registration::InitialAccessToken;
 pub use resource::Resources;
 pub use roles::{AccessModel, Group, MappedClaims, ProtocolMapper, Role, RoleMappings, default_role_name};
 pub use user::{LoginFailures, SsoSession, UPDATE_PASSWORD, User};

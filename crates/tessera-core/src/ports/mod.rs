@@ -16,10 +16,12 @@ use crate::model::{Client, RealmContext, RealmName, RevokedToken, UserNotBefore}
 
 mod configuration;
 mod grants;
+mod registration;
 mod revocation_feed;
 
 pub use configuration::*;
 pub use grants::*;
+pub use registration::*;
 pub use revocation_feed::RevocationFeedStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +157,7 @@ pub trait Store:
     + RealmStore
     + ScopeStore
     + ClientStore
+    + ClientRegistrationStore
     + UserStore
     + RoleStore
     + AdminEventStore
@@ -179,6 +182,8 @@ impl<T> Store for T where
         + RealmStore
         + ScopeStore
         + ClientStore
+        + ClientRegistrationStore
+        + ClientRegistrationStore
         + UserStore
         + RoleStore
         + AdminEventStore

@@ -66,11 +66,32 @@ impl FromRequestParts<AppState> for RealmInPath {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Path(name) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::RealmNotFound)?;
-        // A name no realm can have is refused before it reaches the cache (bounded keys, RFC-free 404).
-        let name = RealmName::parse(&name).ok_or(ApiError::RealmNotFound)?;
-        let realm = state.directory.realm(&name).await?.ok_or(ApiError::RealmNotFound)?;
-        Ok(RealmInPath(realm))
+        Ok(RealmInPath(realm_named(state, &name).await?))
     }
+}
+
+/// The realm of that name, loaded (from cache); an unknown or disabled realm is a 404.
+pub async fn realm_named(state: &AppState, name: &str) -> Result<Arc<RealmContext>, ApiError> {
+    // A name no realm can have is refused before it reaches the cache (bounded keys, RFC-free 404).
+    let name = RealmName::parse(name).ok_or(ApiError::RealmNotFound)?;
+    state.directory.realm(&name).await?.ok_or(ApiError::RealmNotFound)
+}
+
+/// A body of at most the configured size, read whole (413 beyond).
+pub async fn limited_body(req: Request, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let collected = Limited::new(req.into_body(), limit).collect().await.map_err(|e| {
+        if e.downcast_ref::<LengthLimitError>().is_some() {
+            ApiError::PayloadTooLarge
+        } else {
+            OAuthError::invalid_request("the request body could not be read").into()
+        }
+    })?;
+    Ok(collected.to_bytes())
 }
 
 /// The client's address, for lockouts and the audit trail: the TCP peer, or the address a trusted proxy

@@ -84,6 +84,29 @@ pub enum ClientCommand {
         #[arg(long, value_name = "ALG", conflicts_with = "secret")]
         signing_alg: Option<String>,
     },
+    /// Initial access tokens: who holds one may register clients (RFC 7591 §3).
+    #[command(subcommand)]
+    InitialAccess(InitialAccessCommand),
+    /// What clients that register themselves may ask for (realm attributes; only the flags given change).
+    RegistrationPolicy {
+        #[arg(long)]
+        realm: String,
+        /// Grant types, space-separated (default: "authorization_code refresh_token").
+        #[arg(long, value_name = "LIST")]
+        grant_types: Option<String>,
+        /// token_endpoint_auth_methods, space-separated (default: all).
+        #[arg(long, value_name = "LIST")]
+        auth_methods: Option<String>,
+        /// Client scopes they may be given, space-separated (default: none but openid).
+        #[arg(long, value_name = "LIST")]
+        scopes: Option<String>,
+        /// Hosts redirect URIs may name (`app.example.com`, `*.example.com`; default: any https host).
+        #[arg(long, value_name = "LIST")]
+        redirect_hosts: Option<String>,
+        /// Whether their users are asked for consent (default: true).
+        #[arg(long, value_name = "BOOL")]
+        consent_required: Option<bool>,
+    },
     /// Give the client a new secret (printed once); the old ones keep working for the grace period.
     RotateSecret {
         #[arg(long)]
@@ -92,5 +115,30 @@ pub enum ClientCommand {
         /// How long old secrets keep working (`0s`, `90s`, `15m`, `24h`, `7d`).
         #[arg(long, default_value = "24h")]
         grace: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InitialAccessCommand {
+    /// Make a token for COUNT registrations, printed once (it is stored hashed).
+    Create {
+        #[arg(long)]
+        realm: String,
+        #[arg(long, default_value_t = 1)]
+        count: i64,
+        /// How long it works (`0` for no expiry, `3600`, `15m`, `24h`, `7d`).
+        #[arg(long, default_value = "24h")]
+        expiration: String,
+    },
+    /// List a realm's tokens (never their values).
+    List {
+        #[arg(long)]
+        realm: String,
+    },
+    /// Delete a token by id: it registers nothing more.
+    Delete {
+        #[arg(long)]
+        realm: String,
+        id: String,
     },
 }

@@ -139,6 +139,24 @@ pub async fn run(config: Config, cmd: ClientCommand) -> Result<(), CommandError>
                 println!("(shown only now; the previous secret no longer works)");
             }
         }
+        ClientCommand::InitialAccess(cmd) => super::registration::initial_access(&store, cmd, now).await?,
+        ClientCommand::RegistrationPolicy {
+            realm,
+            grant_types,
+            auth_methods,
+            scopes,
+            redirect_hosts,
+            consent_required,
+        } => {
+            let changes = super::registration::PolicyChanges {
+                grant_types,
+                auth_methods,
+                scopes,
+                redirect_hosts,
+                consent_required,
+            };
+            super::registration::set_policy(&store, &realm, changes).await?;
+        }
         ClientCommand::RotateSecret { realm, client_id, grace } => {
             let grace = parse_seconds(&grace)?;
             let realm = find_realm(&store, &realm).await?;

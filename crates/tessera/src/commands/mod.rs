@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod keys;
 mod realm;
+mod registration;
 mod revoke;
 mod roles;
 mod scope;

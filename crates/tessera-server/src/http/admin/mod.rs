@@ -6,6 +6,7 @@ mod clients;
 mod events;
 mod groups;
 mod import;
+mod initial_access;
 mod mappings;
 mod openapi;
 mod realms;
@@ -179,6 +180,8 @@ fn table() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(clients::default_scopes::link, clients::default_scopes::unlink),
         routes!(clients::optional_scopes::list),
         routes!(clients::optional_scopes::link, clients::optional_scopes::unlink),
+        routes!(initial_access::list, initial_access::create),
+        routes!(initial_access::delete),
         routes!(scopes::client_mappers::list, scopes::client_mappers::add),
         routes!(scopes::client_mappers::get, scopes::client_mappers::update, scopes::client_mappers::delete),
         // Client scopes and their mappers.

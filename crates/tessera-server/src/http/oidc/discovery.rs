@@ -46,6 +46,7 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         backchannel_logout_supported: true,
         backchannel_logout_session_supported: true,
         device_authorization_endpoint: Some(Endpoint::DeviceAuthorization.url(public_url, name)),
+        registration_endpoint: Some(Endpoint::ClientRegistration.url(public_url, name)),
         pushed_authorization_request_endpoint: Some(Endpoint::PushedAuthorizationRequest.url(public_url, name)),
         require_pushed_authorization_requests: false,
         introspection_signing_alg_values_supported: vec![realm.realm.signing_alg.as_str().to_owned()],

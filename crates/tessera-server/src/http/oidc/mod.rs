@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod introspect;
 pub mod logout;
 pub mod realm_info;
+pub mod registration;
 pub mod revocation_feed;
 pub mod revoke;
 pub mod token;
