@@ -255,7 +255,10 @@ impl ClientRequest<'_> {
         let Some(client) = client.filter(|c| c.enabled) else { return Err(invalid) };
         let outcome = match (self.certificate, client.authenticator()) {
             (None, _) => Err(CertificateRejection::Missing),
-            (Some(cert), ClientAuthenticator::ClientX509) => crate::mtls::check_pki(&client, cert),
+            (Some(cert), ClientAuthenticator::ClientX509) => {
+                tracing::debug!(subject = %cert.subject_dn, sans = ?cert.subject_alt_names, "client certificate");
+                crate::mtls::check_pki(&client, cert)
+            }
             (Some(cert), _) => crate::mtls::check_registered_certificate(&client, self.jwks, cert).await,
         };
         match outcome {

@@ -22,6 +22,7 @@ mod keycloak_libs;
 mod keycloak_wire;
 mod lifecycle;
 mod metrics;
+mod mtls;
 mod multinode;
 mod openid_client;
 mod par;
