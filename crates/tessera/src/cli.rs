@@ -108,6 +108,16 @@ pub struct TokenArgs {
     /// With --private-key: the `kid` of the registered public key.
     #[arg(long, value_name = "KID", requires = "private_key")]
     pub key_id: Option<String>,
+    /// RFC 8705: a PEM client certificate presented in the TLS handshake; alone (no secret or private key)
+    /// it authenticates the client (tls_client_auth / self_signed_tls_client_auth); the token is bound to it.
+    #[arg(long, value_name = "FILE", requires = "key", conflicts_with = "decode")]
+    pub cert: Option<PathBuf>,
+    /// The PEM private key of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// A PEM CA to trust for the server's certificate, besides the system's roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "decode")]
+    pub ca_cert: Option<PathBuf>,
     #[arg(long, conflicts_with = "decode")]
     pub scope: Option<String>,
     /// Print the whole token response as JSON.
