@@ -243,4 +243,5 @@ mod audience;
 mod foreign_issuer;
 mod key_cache;
 mod local_issuer;
+mod mtls;
 mod network;
