@@ -22,5 +22,5 @@ mod source;
 
 pub use assertion::PrivateKey;
 pub use secret::ClientSecret;
-pub use source::{Clock, SystemClock, TokenError, TokenSource, TokenSourceBuilder};
+pub use source::{Clock, SystemClock, TlsIdentity, TokenError, TokenSource, TokenSourceBuilder};
 pub use tessera_proto::ErrorCode;

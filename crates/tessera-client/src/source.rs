@@ -54,6 +54,33 @@ enum Credential {
     Secret(SecretReader),
     /// RFC 7523 §2.2 `private_key_jwt`.
     PrivateKey(PrivateKey),
+    /// RFC 8705 §2 `tls_client_auth` / `self_signed_tls_client_auth`: the certificate of the TLS handshake;
+    /// the body names the client.
+    Certificate,
+}
+
+/// RFC 8705: a client certificate and its private key (PEM), presented in the TLS handshake of token
+/// requests. It authenticates a client registered for it, and binds the tokens to it (§3) whatever the way
+/// the client authenticates.
+#[derive(Clone)]
+pub struct TlsIdentity(reqwest::Identity);
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsIdentity(..)")
+    }
+}
+
+impl TlsIdentity {
+    /// The certificate (chain) and its private key, both PEM.
+    pub fn from_pem(cert: &[u8], key: &[u8]) -> Result<Self, TokenError> {
+        let mut pem = cert.to_vec();
+        pem.push(b'\n');
+        pem.extend_from_slice(key);
+        reqwest::Identity::from_pem(&pem)
+            .map(Self)
+            .map_err(|e| TokenError::Secret(format!("client certificate or key: {e}")))
+    }
 }
 
 #[derive(Debug)]
@@ -92,6 +119,8 @@ pub struct TokenSourceBuilder {
     clock: Arc<dyn Clock>,
     http: Option<reqwest::Client>,
     attempts: u32,
+    identity: Option<TlsIdentity>,
+    roots: Vec<reqwest::Certificate>,
 }
 
 impl TokenSource {
@@ -110,6 +139,8 @@ impl TokenSource {
             clock: Arc::new(SystemClock),
             http: None,
             attempts: 3,
+            identity: None,
+            roots: Vec::new(),
         }
     }
 
@@ -207,6 +238,7 @@ impl TokenSource {
                 form.push(("client_assertion_type", JWT_BEARER));
                 form.push(("client_assertion", assertion.as_str()));
             }
+            Credential::Certificate => form.push(("client_id", i.client_id.as_str())),
         }
         for (name, value) in [("scope", &i.scope), ("audience", &i.audience), ("resource", &i.resource)] {
             if let Some(v) = value {
@@ -293,6 +325,21 @@ impl TokenSourceBuilder {
         self
     }
 
+    /// RFC 8705: present this client certificate to the token endpoint. Without a secret or a private key,
+    /// the client authenticates with it (`tls_client_auth` / `self_signed_tls_client_auth`). Ignored when an
+    /// HTTP client is given (configure its identity there).
+    pub fn tls_identity(mut self, identity: TlsIdentity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Trust this CA (PEM) for the server's certificate, besides the system's roots.
+    pub fn root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, TokenError> {
+        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| TokenError::Discovery(format!("CA: {e}")))?;
+        self.roots.push(cert);
+        Ok(self)
+    }
+
     /// Attempts on 5xx or connection errors (at least one).
     pub fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts.max(1);
@@ -300,7 +347,21 @@ impl TokenSourceBuilder {
     }
 
     pub async fn build(self) -> Result<TokenSource, TokenError> {
-        let http = self.http.unwrap_or_default();
+        let by_certificate = self.identity.is_some();
+        let http = match (self.http, self.identity) {
+            (Some(http), _) => http,
+            (None, None) if self.roots.is_empty() => reqwest::Client::default(),
+            (None, identity) => {
+                let mut builder = reqwest::Client::builder();
+                for root in self.roots {
+                    builder = builder.add_root_certificate(root);
+                }
+                if let Some(TlsIdentity(identity)) = identity {
+                    builder = builder.identity(identity);
+                }
+                builder.build().map_err(|e| TokenError::Discovery(format!("TLS client: {e}")))?
+            }
+        };
         let token_url = match (self.token_url, self.issuer) {
             (Some(url), _) => url,
             (None, Some(issuer)) => {
@@ -323,7 +384,8 @@ impl TokenSourceBuilder {
                 reader.read().map_err(TokenError::Secret)?;
                 Credential::Secret(reader)
             }
-            (None, None) => return Err(TokenError::Secret("no client secret or private key".into())),
+            (None, None) if by_certificate => Credential::Certificate,
+            (None, None) => return Err(TokenError::Secret("no client secret, private key or certificate".into())),
         };
         Ok(TokenSource {
             inner: Arc::new(Inner {

@@ -267,3 +267,32 @@ async fn private_key_jwt_sends_a_fresh_rfc7523_assertion_with_every_token_reques
     assert_eq!(jtis.len(), 2);
     assert_ne!(jtis[0], jtis[1], "a jti is single use (RFC 7523 §3 item 7)");
 }
+
+/// RFC 8705 §2.1 and §3.1 against the real server over TLS: the client's certificate authenticates it
+/// (`tls_client_auth`, only `client_id` in the body) and the token is bound to it (`cnf.x5t#S256`).
+#[tokio::test]
+async fn rfc8705_2_1_a_tls_identity_authenticates_and_the_token_is_bound_to_it() {
+    use base64::Engine;
+    use tessera_testkit::mtls::Pki;
+    let pki = Pki::new();
+    let server = TestServer::builder().configure(|c| pki.serve_tls(c, true)).spawn().await;
+    server.realm("shop", SigningAlgorithm::Es256, &[]).await;
+    let attributes = [("tessera.client.authenticator", "client-x509"), ("x509.subjectdn", "CN=svc,O=Example")];
+    server.service_client_with("shop", "svc", &attributes).await;
+    let cert = pki.client("svc", &[]);
+    let identity = tessera_client::TlsIdentity::from_pem(cert.cert_pem.as_bytes(), cert.key_pem.as_bytes()).unwrap();
+    let source = TokenSource::builder()
+        .issuer(server.issuer("shop"))
+        .client_id("svc")
+        .tls_identity(identity)
+        .root_certificate_pem(pki.ca_pem().as_bytes())
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let token = source.token().await.unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["cnf"]["x5t#S256"], cert.thumbprint().as_str());
+}

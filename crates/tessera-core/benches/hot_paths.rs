@@ -108,6 +108,7 @@ fn hot_paths(c: &mut Criterion) {
                     resources: &Default::default(),
                     now: 1_900_000_000,
                     dpop_jkt: None,
+                    cert_thumbprint: None,
                 };
                 black_box(grant.issue().unwrap())
             })
@@ -123,6 +124,7 @@ fn hot_paths(c: &mut Criterion) {
         resources: &Default::default(),
         now,
         dpop_jkt: None,
+        cert_thumbprint: None,
     }
     .issue()
     .unwrap()
@@ -150,6 +152,7 @@ fn hot_paths(c: &mut Criterion) {
                     limiter: &tessera_core::rate_limit::NoRateLimits,
                     now_ms: now * 1000,
                     cors: Default::default(),
+                    certificate: None,
                 },
                 denylist: &denylist,
                 fail_open: false,

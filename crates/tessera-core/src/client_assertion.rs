@@ -177,7 +177,9 @@ impl AssertionCheck<'_> {
                 let keys = secrets.iter().map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes()));
                 verify_with_any(assertion, keys)?
             }
-            ClientAuthenticator::ClientSecret => return Err(AssertionRejection::WrongMethod),
+            ClientAuthenticator::ClientSecret
+            | ClientAuthenticator::ClientX509
+            | ClientAuthenticator::SelfSignedX509 => return Err(AssertionRejection::WrongMethod),
         };
         let (jti, exp) = self.check_claims(&claims, client)?;
         // RFC 7523 §3 item 7: one use, remembered until it expires (then `exp` refuses it anyway).

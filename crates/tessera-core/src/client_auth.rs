@@ -15,6 +15,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::client_assertion::{AssertionCheck, AssertionRejection, ClientAssertion, JWT_BEARER};
 use crate::cors::CorsClient;
 use crate::model::{Client, ClientAuthenticator, ClientId, RealmContext};
+use crate::mtls::{CertificateRejection, ClientCertificate};
 use crate::ports::{AuditSink, ClientDirectory, ClientJwks, ReplayCache};
 use crate::rate_limit::{RateLimiter, checks_before_auth, failed_auth_check};
 use crate::request::FormParams;
@@ -28,6 +29,10 @@ pub enum ClientAuthMethod {
     PrivateKeyJwt,
     /// RFC 7523 §2.2 with HMAC keyed with the client secret (OIDC Core §9).
     ClientSecretJwt,
+    /// RFC 8705 §2.1: a certificate from a trusted CA with the registered subject.
+    TlsClientAuth,
+    /// RFC 8705 §2.2: the self-signed certificate the client registered.
+    SelfSignedTlsClientAuth,
     None,
 }
 
@@ -38,6 +43,8 @@ impl ClientAuthMethod {
             Self::ClientSecretPost => "client_secret_post",
             Self::PrivateKeyJwt => "private_key_jwt",
             Self::ClientSecretJwt => "client_secret_jwt",
+            Self::TlsClientAuth => "tls_client_auth",
+            Self::SelfSignedTlsClientAuth => "self_signed_tls_client_auth",
             Self::None => "none",
         }
     }
@@ -193,6 +200,8 @@ pub struct ClientRequest<'a> {
     pub now_ms: i64,
     /// The client once it has authenticated, for the CORS headers of the answer.
     pub cors: CorsClient,
+    /// RFC 8705: the TLS client certificate of the request (from the connection or a trusted proxy).
+    pub certificate: Option<&'a ClientCertificate>,
 }
 
 impl ClientRequest<'_> {
@@ -211,7 +220,12 @@ impl ClientRequest<'_> {
         if !checks.is_empty() {
             self.limiter.check(&checks, self.now_ms).await.map_err(OAuthError::RateLimited)?;
         }
+        let by_certificate = |c: &Arc<Client>| !c.public_client && c.authenticator().is_certificate();
         let result = match &presented.assertion {
+            // RFC 8705 §2: only the `client_id` in the body; the TLS layer carries the credential.
+            None if presented.method == ClientAuthMethod::None && found.as_ref().is_some_and(by_certificate) => {
+                self.authenticate_with_certificate(found).await
+            }
             None => authenticate(&presented, found, self.hasher, self.now),
             Some(assertion) => self.authenticate_with_assertion(assertion, found).await,
         };
@@ -236,6 +250,28 @@ impl ClientRequest<'_> {
 }
 
 impl ClientRequest<'_> {
+    /// RFC 8705 §2.1 / §2.2 for an enabled confidential client registered for certificates; every refusal is
+    /// the same `invalid_client`, its reason only logged.
+    async fn authenticate_with_certificate(&self, client: Option<Arc<Client>>) -> Result<Arc<Client>, OAuthError> {
+        let invalid = OAuthError::InvalidClient { basic_challenge: false };
+        let Some(client) = client.filter(|c| c.enabled) else { return Err(invalid) };
+        let outcome = match (self.certificate, client.authenticator()) {
+            (None, _) => Err(CertificateRejection::Missing),
+            (Some(cert), ClientAuthenticator::ClientX509) => {
+                tracing::debug!(subject = %cert.subject_dn, sans = ?cert.subject_alt_names, "client certificate");
+                crate::mtls::check_pki(&client, cert)
+            }
+            (Some(cert), _) => crate::mtls::check_registered_certificate(&client, self.jwks, cert).await,
+        };
+        match outcome {
+            Ok(()) => Ok(client),
+            Err(reason) => {
+                tracing::debug!(client_id = %client.client_id, %reason, "client certificate refused");
+                Err(invalid)
+            }
+        }
+    }
+
     /// RFC 7523 §3 for an enabled confidential client registered for assertions; every refusal is the same
     /// `invalid_client`, its reason only logged.
     async fn authenticate_with_assertion(

@@ -161,7 +161,11 @@ impl TokenIntrospection<'_> {
             client_id: Some(claims.client_id),
             username: claims.preferred_username,
             // RFC 9449 §6.2: a token bound to a DPoP key is a DPoP token; its `cnf` is in `other`.
-            token_type: Some(if claims.other.contains_key("cnf") { "DPoP" } else { "Bearer" }.to_owned()),
+            // RFC 8705 §3.2: a certificate-bound token stays a Bearer token; its `cnf` is shown the same way.
+            token_type: Some(
+                if claims.other.get("cnf").is_some_and(|c| c.get("jkt").is_some()) { "DPoP" } else { "Bearer" }
+                    .to_owned(),
+            ),
             exp: Some(claims.exp),
             iat: Some(claims.iat),
             nbf: claims.nbf,

@@ -24,6 +24,7 @@ pub mod key_service;
 pub mod keys;
 pub mod mappers;
 pub mod model;
+pub mod mtls;
 pub mod par;
 pub mod password;
 pub mod pkce;

@@ -39,6 +39,8 @@ pub struct AccessTokenGrant<'a> {
     pub resources: &'a Resources,
     /// RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`).
     pub dpop_jkt: Option<&'a str>,
+    /// RFC 8705 §3.1: the thumbprint of the client certificate the token is bound to (`cnf.x5t#S256`).
+    pub cert_thumbprint: Option<&'a str>,
 }
 
 impl AccessTokenGrant<'_> {
@@ -63,11 +65,21 @@ impl AccessTokenGrant<'_> {
             sid: self.session_id.map(str::to_owned),
             // The mapped claims are added when signing (`encode`), by reference; `cnf` (RFC 7800 §3.1) travels
             // here, so introspection shows it as it shows every other claim of the token.
-            other: match self.dpop_jkt {
-                Some(jkt) => [("cnf".to_owned(), serde_json::json!({ "jkt": jkt }))].into_iter().collect(),
-                None => serde_json::Map::new(),
-            },
+            other: self.confirmation().map(|cnf| ("cnf".to_owned(), cnf)).into_iter().collect(),
         })
+    }
+
+    /// RFC 7800 §3.1 `cnf`: the DPoP key (RFC 9449 §6.1 `jkt`) and the client certificate (RFC 8705 §3.1
+    /// `x5t#S256`) the token is bound to, when any.
+    fn confirmation(&self) -> Option<serde_json::Value> {
+        let mut cnf = serde_json::Map::new();
+        if let Some(jkt) = self.dpop_jkt {
+            cnf.insert("jkt".to_owned(), jkt.into());
+        }
+        if let Some(x5t) = self.cert_thumbprint {
+            cnf.insert("x5t#S256".to_owned(), x5t.into());
+        }
+        (!cnf.is_empty()).then_some(serde_json::Value::Object(cnf))
     }
 
     /// Without resource indicators: the client's audiences and the mappers', else the issuer (RFC 9068 §3).

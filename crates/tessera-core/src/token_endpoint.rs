@@ -35,7 +35,7 @@ pub struct TokenEndpoint<'a> {
 }
 
 impl TokenEndpoint<'_> {
-    fn person_context<'s>(&'s self, dpop_jkt: Option<&'s str>) -> PersonGrantContext<'s> {
+    fn person_context<'s>(&'s self, dpop_jkt: Option<&'s str>, cert: Option<&'s str>) -> PersonGrantContext<'s> {
         let r = &self.request;
         PersonGrantContext {
             realm: r.realm,
@@ -48,6 +48,7 @@ impl TokenEndpoint<'_> {
             source_ip: r.source_ip,
             now: r.now,
             dpop_jkt,
+            cert_thumbprint: cert,
         }
     }
 
@@ -56,6 +57,7 @@ impl TokenEndpoint<'_> {
         let client = self.request.authenticate_client(authorization, form, None).await?;
         let request = TokenRequest::parse(form)?;
         let dpop_jkt = self.dpop_key(&client, &request).await?;
+        let cert = self.certificate_binding(&client, &request)?;
         let response = match request {
             TokenRequest::ClientCredentials { scope, resource } => {
                 let grant = ClientCredentialsGrant {
@@ -65,17 +67,18 @@ impl TokenEndpoint<'_> {
                     resources: &resource,
                     now,
                     dpop_jkt: dpop_jkt.as_deref(),
+                    cert_thumbprint: cert,
                 };
                 match client.token_reuse_fraction() {
                     // A bound token goes only to the holder of its key: never handed out again.
-                    Some(fraction) if dpop_jkt.is_none() => {
+                    Some(fraction) if dpop_jkt.is_none() && cert.is_none() => {
                         self.issue_or_reuse(&grant, &client, scope.as_ref(), fraction)?
                     }
                     _ => grant.issue()?.0,
                 }
             }
             TokenRequest::AuthorizationCode { code, redirect_uri, code_verifier, resource } => {
-                let ctx = self.person_context(dpop_jkt.as_deref());
+                let ctx = self.person_context(dpop_jkt.as_deref(), cert);
                 let grant = AuthorizationCodeGrant {
                     ctx: &ctx,
                     client: &client,
@@ -87,7 +90,7 @@ impl TokenEndpoint<'_> {
                 grant.issue().await?
             }
             TokenRequest::RefreshToken { refresh_token, scope, resource } => {
-                let ctx = self.person_context(dpop_jkt.as_deref());
+                let ctx = self.person_context(dpop_jkt.as_deref(), cert);
                 let grant = RefreshTokenGrant {
                     ctx: &ctx,
                     client: &client,
@@ -98,7 +101,7 @@ impl TokenEndpoint<'_> {
                 grant.issue().await?
             }
             TokenRequest::Password { username, password, scope, resource } => {
-                let ctx = self.person_context(dpop_jkt.as_deref());
+                let ctx = self.person_context(dpop_jkt.as_deref(), cert);
                 let grant = PasswordGrant {
                     ctx: &ctx,
                     client: &client,
@@ -110,13 +113,13 @@ impl TokenEndpoint<'_> {
                 grant.issue().await?
             }
             TokenRequest::DeviceCode { device_code, resource } => {
-                let ctx = self.person_context(dpop_jkt.as_deref());
+                let ctx = self.person_context(dpop_jkt.as_deref(), cert);
                 DeviceCodeGrant { ctx: &ctx, client: &client, device_code: &device_code, resources: &resource }
                     .issue()
                     .await?
             }
             TokenRequest::TokenExchange(exchange) => {
-                let ctx = self.person_context(None);
+                let ctx = self.person_context(None, None);
                 let grant = TokenExchangeGrant {
                     ctx: &ctx,
                     clients: self.request.clients,
@@ -162,6 +165,26 @@ impl TokenEndpoint<'_> {
             TokenRequest::TokenExchange(_) => Ok(None),
             _ if !client.public_client => Ok(Some(jkt)),
             _ if required => Err(OAuthError::invalid_request("DPoP-bound tokens are not issued to public clients yet")),
+            _ => Ok(None),
+        }
+    }
+
+    /// RFC 8705 §3: the access tokens of a confidential client that presented a certificate are bound to it
+    /// (`cnf.x5t#S256`), whatever the way it authenticated; a client that requires it (Keycloak's
+    /// `tls.client.certificate.bound.access.tokens`) is refused without one. A public client's refresh tokens
+    /// would have to be bound too (§4), which is not done: its tokens stay unbound. Token exchange issues
+    /// unbound tokens.
+    fn certificate_binding(&self, client: &Client, request: &TokenRequest) -> Result<Option<&'_ str>, OAuthError> {
+        let required = crate::mtls::bound_tokens_required(client);
+        let bindable = !client.public_client && !matches!(request, TokenRequest::TokenExchange(_));
+        match self.request.certificate {
+            Some(cert) if bindable => Ok(Some(cert.thumbprint.as_str())),
+            None if required => Err(OAuthError::InvalidRequest(
+                "this client requires certificate-bound tokens: present a client certificate".into(),
+            )),
+            _ if required => Err(OAuthError::InvalidRequest(
+                "certificate-bound tokens are not issued to public clients or by token exchange".into(),
+            )),
             _ => Ok(None),
         }
     }

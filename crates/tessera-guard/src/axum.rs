@@ -35,6 +35,16 @@ use tessera_proto::{ErrorCode, ErrorResponse};
 
 use crate::{DpopPolicy, ScopeRequirement, ValidationError, Validator, VerifiedToken};
 
+/// RFC 8705 §3: the thumbprint (base64url SHA-256 of the DER) of the client certificate of the request, put in
+/// the request's extensions by the application (from its TLS acceptor, or a trusted proxy's header). Tokens
+/// bound to a certificate are refused without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCertThumbprint(pub String);
+
+fn presented(extensions: &axum::http::Extensions) -> Option<&str> {
+    extensions.get::<ClientCertThumbprint>().map(|t| t.0.as_str())
+}
+
 /// `Authorization: Bearer <token>` (RFC 6750 §2.1).
 fn bearer(headers: &HeaderMap) -> Result<&str, ValidationError> {
     let value = headers.get(header::AUTHORIZATION).ok_or(ValidationError::Missing)?;
@@ -119,11 +129,17 @@ impl RequireToken {
         self
     }
 
-    async fn check(&self, headers: &HeaderMap, method: &Method, uri: &Uri) -> Result<VerifiedToken, ValidationError> {
+    async fn check(
+        &self,
+        headers: &HeaderMap,
+        (method, uri): (&Method, &Uri),
+        cert: Option<&str>,
+    ) -> Result<VerifiedToken, ValidationError> {
         let token = match &self.dpop {
             Some(policy) => crate::dpop::axum::validate(policy, &self.validator, (headers, method, uri)).await?,
             None => crate::dpop::axum::refuse_bound(self.validator.validate(bearer(headers)?).await?)?,
         };
+        token.check_certificate(cert)?;
         if let Some(scopes) = &self.scopes {
             token.require(scopes)?;
         }
@@ -164,7 +180,8 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let guard = self.guard.clone();
         Box::pin(async move {
-            match guard.check(request.headers(), request.method(), request.uri()).await {
+            let cert = presented(request.extensions()).map(str::to_owned);
+            match guard.check(request.headers(), (request.method(), request.uri()), cert.as_deref()).await {
                 Ok(token) => {
                     request.extensions_mut().insert(token);
                     inner.call(request).await
@@ -189,6 +206,8 @@ where
             return Ok(token.clone());
         }
         let validator = Arc::<Validator>::from_ref(state);
-        crate::dpop::axum::refuse_bound(validator.validate(bearer(&parts.headers)?).await?)
+        let token = crate::dpop::axum::refuse_bound(validator.validate(bearer(&parts.headers)?).await?)?;
+        token.check_certificate(presented(&parts.extensions))?;
+        Ok(token)
     }
 }

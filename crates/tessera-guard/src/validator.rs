@@ -30,6 +30,23 @@ impl VerifiedToken {
     pub fn require(&self, requirement: &ScopeRequirement) -> Result<(), ValidationError> {
         requirement.check(&self.scopes)
     }
+
+    /// RFC 8705 §3: a token bound to a client certificate (`cnf.x5t#S256`) is accepted only over a connection
+    /// that presented that certificate; `thumbprint` is the presented one's base64url SHA-256 of its DER, as
+    /// the TLS layer or a trusted proxy gave it. An unbound token passes.
+    pub fn check_certificate(&self, thumbprint: Option<&str>) -> Result<(), ValidationError> {
+        let bound = self.claims.get("cnf").and_then(|c| c.get("x5t#S256")).and_then(Value::as_str);
+        match (bound, thumbprint) {
+            (None, _) => Ok(()),
+            (Some(want), Some(got)) if want == got => Ok(()),
+            (Some(_), None) => Err(ValidationError::InvalidToken(
+                "the token is bound to a client certificate; none was presented".into(),
+            )),
+            (Some(_), Some(_)) => {
+                Err(ValidationError::InvalidToken("the token is bound to another client certificate".into()))
+            }
+        }
+    }
 }
 
 /// Which `aud` values a token may carry.

@@ -76,4 +76,10 @@ pub struct ServerMetadata {
     /// RFC 9449 §5.1: the algorithms DPoP proofs may use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dpop_signing_alg_values_supported: Vec<String>,
+    /// RFC 8705 §3.3: access tokens are bound to the client certificate presented with the request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls_client_certificate_bound_access_tokens: bool,
+    /// RFC 8705 §5: the endpoints a client reaches with its certificate (here the same URLs).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub mtls_endpoint_aliases: std::collections::BTreeMap<String, String>,
 }

@@ -119,12 +119,24 @@ impl Application {
 
         let listener = bind(config.listen)?;
         let local_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        let client_certificates = crate::client_certificate::ClientCertificates {
+            ca: config.tls_client_ca.as_deref().map(crate::tls::client_ca).transpose().map_err(StartError::Tls)?,
+            available: config.client_cert_header.is_some()
+                || (config.tls.is_some() && (config.tls_client_certificates || config.tls_client_ca.is_some())),
+            header: match &config.client_cert_header {
+                Some(name) => Some(
+                    axum::http::HeaderName::try_from(name.as_str())
+                        .map_err(|_| StartError::Config(format!("client_cert_header {name:?} is not a header name")))?,
+                ),
+                None => None,
+            },
+        };
         let tls = match &config.tls {
-            Some(files) => Some(
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
-                    .await
-                    .map_err(|e| StartError::Tls(format!("{} / {}: {e}", files.cert.display(), files.key.display())))?,
-            ),
+            Some(files) => {
+                let ask = config.tls_client_certificates || config.tls_client_ca.is_some();
+                let ca = client_certificates.ca.clone();
+                Some(crate::tls::server_config(&files.cert, &files.key, ask, ca).map_err(StartError::Tls)?)
+            }
             None => None,
         };
         let scheme = if tls.is_some() { "https" } else { "http" };
@@ -205,6 +217,7 @@ impl Application {
             metrics,
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
+            client_certificates: Arc::new(client_certificates),
             rotation,
             client_jwks: Arc::new(
                 crate::client_jwks::ClientJwksCache::new(config.dependency_timeout).map_err(StartError::Config)?,

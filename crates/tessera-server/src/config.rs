@@ -26,6 +26,15 @@ pub struct Config {
     /// given up, logged and audited).
     pub backchannel_logout_retry_delays: Vec<Duration>,
     pub tls: Option<TlsFiles>,
+    /// RFC 8705 §2.1: the CA (PEM) that `tls_client_auth` certificates must chain to, whether they arrive
+    /// over Tessera's own TLS or from a proxy. With `tls`, client certificates are asked for.
+    pub tls_client_ca: Option<PathBuf>,
+    /// With `tls`: ask for client certificates (optional ones) even without a client CA, for
+    /// `self_signed_tls_client_auth` and certificate-bound tokens (RFC 8705 §2.2, §3).
+    pub tls_client_certificates: bool,
+    /// Behind a TLS-terminating proxy: the header it puts the client certificate in (URL-encoded PEM, as
+    /// nginx's `$ssl_client_escaped_cert`), believed only from `trusted_proxies`.
+    pub client_cert_header: Option<String>,
     /// `--dev`: plain HTTP on any URL.
     pub allow_plain_http: bool,
     /// `--dev`: create realm `demo` with a client on first start.
@@ -94,6 +103,9 @@ impl Config {
             introspection_fail_open: false,
             backchannel_logout_retry_delays: crate::backchannel::RETRY_DELAYS.to_vec(),
             tls: None,
+            tls_client_ca: None,
+            tls_client_certificates: false,
+            client_cert_header: None,
             allow_plain_http: false,
             bootstrap_demo: false,
             bootstrap_admin: None,

@@ -5,6 +5,7 @@ mod app;
 mod audit_trail;
 mod backchannel;
 mod client_address;
+mod client_certificate;
 mod client_jwks;
 mod config;
 mod denylist;
@@ -26,6 +27,7 @@ mod router;
 mod routes;
 mod serve;
 mod state;
+mod tls;
 mod user_not_before;
 
 pub use app::{Application, StartError};

@@ -62,6 +62,8 @@ pub struct Shared {
     pub limits: crate::limits::RequestLimits,
     /// Whose forwarding headers name the client.
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// RFC 8705: where client certificates come from, and the CA of `tls_client_auth`.
+    pub client_certificates: Arc<crate::client_certificate::ClientCertificates>,
     /// When a next key may sign (the admin API's rotation follows the scheduler's rule).
     pub rotation: tessera_core::key_rotation::RotationPolicy,
     /// Prometheus metrics, when a management listener is configured.
@@ -112,6 +114,7 @@ impl AppState {
             limiter: self.rate_limiter.as_ref(),
             now_ms: self.clock.now_millis(),
             cors: CorsClient::default(),
+            certificate: None,
         }
     }
 

@@ -20,6 +20,7 @@ use tessera_store::SqlStore;
 
 pub use reqwest;
 
+pub mod mtls;
 mod proxy;
 mod services;
 pub use proxy::CuttableProxy;
@@ -70,7 +71,8 @@ impl TestServerBuilder {
             Ok(app) => app,
             Err(e) => panic!("test server failed to start: {e}"),
         };
-        let base_url = format!("http://{}", app.local_addr());
+        let scheme = if self.config.tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", app.local_addr());
         let metrics_url = app.metrics_addr().map(|addr| format!("http://{addr}/metrics"));
         let public_url = app.public_url().to_owned();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -183,6 +185,17 @@ impl TestServer {
         let scopes = self.store.list_scopes(&realm.id).await.expect("scopes");
         let (client, secret) =
             new_client(&realm.id, &spec, &scopes, &self.secrets.secret_hasher(), self.clock.now()).expect("client");
+        self.store.create_client(&client).await.expect("store client");
+        TestClient { client, secret: secret.map(|s| s.expose_secret().to_owned()).unwrap_or_default() }
+    }
+
+    /// A confidential client allowed client credentials, with these attributes (its authenticator too).
+    pub async fn service_client_with(&self, realm: &str, id: &str, attributes: &[(&str, &str)]) -> TestClient {
+        let realm = self.store.find_realm(realm).await.expect("find realm").expect("realm exists");
+        let spec = NewClient { client_id: id.into(), service_accounts_enabled: true, ..NewClient::default() };
+        let (mut client, secret) =
+            new_client(&realm.id, &spec, &[], &self.secrets.secret_hasher(), self.clock.now()).expect("client");
+        client.attributes.extend(attributes.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         self.store.create_client(&client).await.expect("store client");
         TestClient { client, secret: secret.map(|s| s.expose_secret().to_owned()).unwrap_or_default() }
     }

@@ -108,6 +108,16 @@ pub struct TokenArgs {
     /// With --private-key: the `kid` of the registered public key.
     #[arg(long, value_name = "KID", requires = "private_key")]
     pub key_id: Option<String>,
+    /// RFC 8705: a PEM client certificate presented in the TLS handshake; alone (no secret or private key)
+    /// it authenticates the client (tls_client_auth / self_signed_tls_client_auth); the token is bound to it.
+    #[arg(long, value_name = "FILE", requires = "key", conflicts_with = "decode")]
+    pub cert: Option<PathBuf>,
+    /// The PEM private key of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// A PEM CA to trust for the server's certificate, besides the system's roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "decode")]
+    pub ca_cert: Option<PathBuf>,
     #[arg(long, conflicts_with = "decode")]
     pub scope: Option<String>,
     /// Print the whole token response as JSON.
@@ -303,6 +313,18 @@ pub struct ServeArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "TESSERA_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// RFC 8705 §2.1: PEM CA certificates that tls_client_auth client certificates must chain to (with
+    /// --tls-cert, client certificates are then asked for; they stay optional).
+    #[arg(long, env = "TESSERA_TLS_CLIENT_CA", value_name = "FILE")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// With --tls-cert: ask for (optional) client certificates even without --tls-client-ca, for
+    /// self_signed_tls_client_auth and certificate-bound tokens (RFC 8705 §2.2, §3).
+    #[arg(long, env = "TESSERA_TLS_CLIENT_CERTS")]
+    pub tls_client_certs: bool,
+    /// Behind a TLS-terminating proxy: the header carrying the client certificate (URL-encoded PEM, as
+    /// nginx's $ssl_client_escaped_cert), believed only from --trusted-proxy addresses.
+    #[arg(long, env = "TESSERA_CLIENT_CERT_HEADER", value_name = "NAME")]
+    pub client_cert_header: Option<String>,
     /// Redis URL for the shared revocation feed across nodes.
     #[arg(long, env = "TESSERA_REDIS_URL")]
     pub redis_url: Option<String>,

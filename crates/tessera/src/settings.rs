@@ -32,6 +32,12 @@ pub struct FileConfig {
     pub master_key_file: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    /// RFC 8705 §2.1: the CA (PEM) of tls_client_auth client certificates.
+    pub tls_client_ca: Option<PathBuf>,
+    /// Ask for optional client certificates over Tessera's own TLS even without a client CA.
+    pub tls_client_certs: Option<bool>,
+    /// The header a trusted TLS-terminating proxy puts the client certificate in.
+    pub client_cert_header: Option<String>,
     #[serde(default)]
     pub import_realms: Vec<PathBuf>,
     pub max_body_bytes: Option<usize>,
@@ -115,6 +121,9 @@ pub fn serve_config(global: &GlobalArgs, args: &ServeArgs) -> Result<(Config, bo
         (None, None) => None,
         _ => return Err(SettingsError::TlsPair),
     };
+    config.tls_client_ca = args.tls_client_ca.clone().or(file.tls_client_ca);
+    config.tls_client_certificates = args.tls_client_certs || file.tls_client_certs == Some(true);
+    config.client_cert_header = args.client_cert_header.clone().or(file.client_cert_header);
     config.trusted_proxies =
         if args.trusted_proxy.is_empty() { file.trusted_proxies } else { args.trusted_proxy.clone() };
     if let Some(s) = file.header_read_timeout_secs {

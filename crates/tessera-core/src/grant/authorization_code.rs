@@ -102,6 +102,7 @@ impl AuthorizationCodeGrant<'_> {
             nonce: code.nonce.as_deref(),
             now: ctx.now,
             dpop_jkt: ctx.dpop_jkt,
+            cert_thumbprint: ctx.cert_thumbprint,
         }
         .issue(&issue.access_jti, &issue.family_id)?;
         if let Some(refresh) = &tokens.refresh {

@@ -28,6 +28,8 @@ pub struct ClientCredentialsGrant<'a> {
     pub now: i64,
     /// RFC 9449 §5: the thumbprint of a verified DPoP proof's key; the token is then bound to it.
     pub dpop_jkt: Option<&'a str>,
+    /// RFC 8705 §3: the thumbprint of the client certificate of the request; the token is then bound to it.
+    pub cert_thumbprint: Option<&'a str>,
 }
 
 impl ClientCredentialsGrant<'_> {
@@ -73,6 +75,7 @@ impl ClientCredentialsGrant<'_> {
             mapped,
             resources: self.resources,
             dpop_jkt: self.dpop_jkt,
+            cert_thumbprint: self.cert_thumbprint,
         };
         let (access_token, claims) = grant.sign(self.realm.keys.active())?;
         let response = TokenResponse {

@@ -87,6 +87,7 @@ impl DeviceCodeGrant<'_> {
             nonce: None,
             now,
             dpop_jkt: ctx.dpop_jkt,
+            cert_thumbprint: ctx.cert_thumbprint,
         }
         .issue(&new_identifier()?, &new_identifier()?)?;
         if let Some(refresh) = &tokens.refresh {

@@ -33,6 +33,8 @@ pub struct PersonGrantContext<'a> {
     pub now: i64,
     /// RFC 9449 §5: the DPoP key the access tokens are bound to (confidential clients).
     pub dpop_jkt: Option<&'a str>,
+    /// RFC 8705 §3: the thumbprint of the client certificate the access tokens are bound to.
+    pub cert_thumbprint: Option<&'a str>,
 }
 
 impl PersonGrantContext<'_> {

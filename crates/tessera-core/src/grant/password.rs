@@ -76,6 +76,7 @@ impl PasswordGrant<'_> {
             nonce: None,
             now: ctx.now,
             dpop_jkt: ctx.dpop_jkt,
+            cert_thumbprint: ctx.cert_thumbprint,
         }
         .issue(&new_identifier()?, &new_identifier()?)?;
         if let Some(refresh) = &tokens.refresh {

@@ -90,6 +90,7 @@ impl RefreshTokenGrant<'_> {
             nonce: None,
             now: ctx.now,
             dpop_jkt: ctx.dpop_jkt,
+            cert_thumbprint: ctx.cert_thumbprint,
         }
         .issue(&new_identifier()?, &old.family_id)?;
         let mut new = tokens.refresh.ok_or(invalid_grant("the client may no longer use refresh tokens"))?;

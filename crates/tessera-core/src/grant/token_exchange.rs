@@ -246,6 +246,7 @@ impl TokenExchangeGrant<'_> {
             )),
             resources: &r.resource,
             dpop_jkt: None,
+            cert_thumbprint: None,
         };
         let mut new = grant.claims()?;
         if let Some(act) = act {

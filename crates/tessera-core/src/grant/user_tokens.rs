@@ -62,6 +62,8 @@ pub struct UserTokens<'a> {
     pub now: i64,
     /// RFC 9449 §5: the DPoP key the access token is bound to.
     pub dpop_jkt: Option<&'a str>,
+    /// RFC 8705 §3: the client certificate the access token is bound to (`cnf.x5t#S256`).
+    pub cert_thumbprint: Option<&'a str>,
 }
 
 pub struct IssuedTokens {
@@ -111,6 +113,7 @@ impl UserTokens<'_> {
             mapped,
             resources: self.resources,
             dpop_jkt: self.dpop_jkt,
+            cert_thumbprint: self.cert_thumbprint,
         };
         let mut claims = grant.claims()?;
         jti.clone_into(&mut claims.jti);

@@ -24,10 +24,16 @@ pub enum ClientAuthenticator {
     ClientJwt,
     /// OIDC Core §9 `client_secret_jwt`: a JWT signed with HMAC keyed with the client's secret.
     ClientSecretJwt,
+    /// RFC 8705 §2.1 `tls_client_auth`: a certificate from a trusted CA with the registered subject (Keycloak's
+    /// `client-x509`).
+    ClientX509,
+    /// RFC 8705 §2.2 `self_signed_tls_client_auth`: the very certificate registered in the client's JWK Set.
+    SelfSignedX509,
 }
 
 impl ClientAuthenticator {
-    pub const ALL: [ClientAuthenticator; 3] = [Self::ClientSecret, Self::ClientJwt, Self::ClientSecretJwt];
+    pub const ALL: [ClientAuthenticator; 5] =
+        [Self::ClientSecret, Self::ClientJwt, Self::ClientSecretJwt, Self::ClientX509, Self::SelfSignedX509];
 
     /// Keycloak's name (`clientAuthenticatorType`).
     pub fn as_str(self) -> &'static str {
@@ -35,11 +41,19 @@ impl ClientAuthenticator {
             Self::ClientSecret => "client-secret",
             Self::ClientJwt => "client-jwt",
             Self::ClientSecretJwt => "client-secret-jwt",
+            Self::ClientX509 => "client-x509",
+            // Keycloak has no such authenticator: Tessera's name for RFC 8705 §2.2.
+            Self::SelfSignedX509 => "client-x509-self-signed",
         }
     }
 
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// RFC 8705 §2: the client authenticates with its TLS certificate.
+    pub fn is_certificate(self) -> bool {
+        matches!(self, Self::ClientX509 | Self::SelfSignedX509)
     }
 }
 

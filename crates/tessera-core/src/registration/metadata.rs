@@ -244,6 +244,8 @@ pub fn auth_method_of(client: &Client) -> ClientAuthMethod {
     match client.authenticator() {
         ClientAuthenticator::ClientJwt => ClientAuthMethod::PrivateKeyJwt,
         ClientAuthenticator::ClientSecretJwt => ClientAuthMethod::ClientSecretJwt,
+        ClientAuthenticator::ClientX509 => ClientAuthMethod::TlsClientAuth,
+        ClientAuthenticator::SelfSignedX509 => ClientAuthMethod::SelfSignedTlsClientAuth,
         ClientAuthenticator::ClientSecret => {
             match client.attributes.get(METHOD_ATTRIBUTE).and_then(|m| auth_method(m)) {
                 Some(ClientAuthMethod::ClientSecretPost) => ClientAuthMethod::ClientSecretPost,

@@ -245,4 +245,5 @@ mod feed;
 mod foreign_issuer;
 mod key_cache;
 mod local_issuer;
+mod mtls;
 mod network;

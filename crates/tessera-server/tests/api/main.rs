@@ -23,6 +23,7 @@ mod keycloak_libs;
 mod keycloak_wire;
 mod lifecycle;
 mod metrics;
+mod mtls;
 mod multinode;
 mod openid_client;
 mod openid_client_registration;

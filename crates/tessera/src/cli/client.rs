@@ -61,9 +61,10 @@ pub enum ClientCommand {
         realm: String,
         client_id: String,
     },
-    /// How the client authenticates: its secret, client_secret_jwt, or private_key_jwt with a registered
-    /// JWK Set or jwks_uri (RFC 7523 §2.2, OIDC Core §9).
-    #[command(group(clap::ArgGroup::new("method").required(true)))]
+    /// How the client authenticates: its secret, client_secret_jwt, private_key_jwt with a registered
+    /// JWK Set or jwks_uri (RFC 7523 §2.2, OIDC Core §9), or its TLS certificate (RFC 8705 §2); and whether
+    /// its access tokens must be bound to its certificate (RFC 8705 §3).
+    #[command(group(clap::ArgGroup::new("method")))]
     Auth {
         #[arg(long)]
         realm: String,
@@ -83,6 +84,25 @@ pub enum ClientCommand {
         /// The one algorithm its assertions must use (Keycloak's token.endpoint.auth.signing.alg).
         #[arg(long, value_name = "ALG", conflicts_with = "secret")]
         signing_alg: Option<String>,
+        /// tls_client_auth (Keycloak's client-x509): a certificate from the client CA with this subject DN
+        /// (RFC 4514, e.g. "CN=svc,O=Example").
+        #[arg(long, group = "method", value_name = "DN")]
+        tls_subject_dn: Option<String>,
+        /// The subject DN is a regular expression over the whole DN (Keycloak's
+        /// x509.allow.regex.pattern.comparison).
+        #[arg(long, requires = "tls_subject_dn")]
+        tls_subject_regex: bool,
+        /// tls_client_auth with a subject alternative name: dns:NAME, uri:URI, ip:ADDRESS or email:ADDRESS.
+        #[arg(long, group = "method", value_name = "KIND:VALUE")]
+        tls_san: Option<String>,
+        /// self_signed_tls_client_auth: the certificate (x5c or x5t#S256) in the JWK Set of --jwks-file or
+        /// --jwks-uri (RFC 8705 §2.2).
+        #[arg(long, conflicts_with_all = ["secret", "secret_jwt", "tls_subject_dn", "tls_san", "signing_alg"])]
+        self_signed: bool,
+        /// Require every access token to be bound to the client's certificate (Keycloak's
+        /// tls.client.certificate.bound.access.tokens).
+        #[arg(long, value_name = "BOOL", required_unless_present = "method")]
+        certificate_bound_tokens: Option<bool>,
     },
     /// Initial access tokens: who holds one may register clients (RFC 7591 §3).
     #[command(subcommand)]

@@ -2,7 +2,7 @@
 
 use secrecy::ExposeSecret;
 use tessera_core::admin::RoleAdmin;
-use tessera_core::admin::client_authentication::{ClientAuthentication, set_client_authentication};
+use tessera_core::admin::client_authentication::{set_certificate_bound_tokens, set_client_authentication};
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::clock::{Clock, SystemClock};
 use tessera_core::ports::{ClientStore, ScopeStore};
@@ -113,25 +113,26 @@ pub async fn run(config: Config, cmd: ClientCommand) -> Result<(), CommandError>
             .await;
             println!("deleted client {client_id}");
         }
-        ClientCommand::Auth { realm, client_id, secret: _, secret_jwt, jwks_file, jwks_uri, signing_alg } => {
+        auth @ ClientCommand::Auth { .. } => {
+            let how = super::client_auth::method(&auth)?;
+            let ClientCommand::Auth { realm, client_id, secret_jwt, certificate_bound_tokens, .. } = auth else {
+                return Ok(());
+            };
             let realm = find_realm(&store, &realm).await?;
             let Some(mut client) = store.find_client(&realm.id, &client_id).await? else {
                 return Err(CommandError::NoSuchClient { realm: realm.name, client: client_id });
             };
-            let alg = signing_alg;
-            let how = match (secret_jwt, jwks_file, jwks_uri) {
-                (true, _, _) => ClientAuthentication::SecretJwt { alg },
-                (_, Some(file), _) => {
-                    let set = std::fs::read_to_string(&file)
-                        .map_err(|source| CommandError::File { path: file.display().to_string(), source })?;
-                    ClientAuthentication::Jwks { set, alg }
-                }
-                (_, _, Some(uri)) => ClientAuthentication::JwksUri { uri, alg },
-                _ => ClientAuthentication::Secret,
-            };
-            set_client_authentication(&mut client, &how)?;
+            if let Some(how) = how {
+                set_client_authentication(&mut client, &how)?;
+            }
+            if let Some(required) = certificate_bound_tokens {
+                set_certificate_bound_tokens(&mut client, required);
+            }
             store.update_client(&client).await?;
             println!("client {client_id} authenticates with {}", client.authenticator().as_str());
+            if let Some(required) = certificate_bound_tokens {
+                println!("certificate-bound access tokens required: {required}");
+            }
             if secret_jwt {
                 // HMAC needs the clear secret, which only a new secret is kept (sealed) for.
                 let secret = operations::rotate_client_secret(&store, &secrets, &realm, &client_id, 0, now).await?;

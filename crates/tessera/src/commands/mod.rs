@@ -2,6 +2,7 @@
 
 mod admin;
 mod client;
+mod client_auth;
 mod data;
 mod error;
 mod events;

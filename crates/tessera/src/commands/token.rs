@@ -1,6 +1,6 @@
 //! `tessera token`: get an access token with client credentials, or show (and verify) one.
 
-use tessera_client::{ClientSecret, PrivateKey, TokenSource};
+use tessera_client::{ClientSecret, PrivateKey, TlsIdentity, TokenSource};
 
 use super::error::CommandError;
 use crate::cli::TokenArgs;
@@ -11,6 +11,15 @@ pub async fn run(args: TokenArgs) -> Result<(), CommandError> {
     }
     let client_id = args.client_id.ok_or(CommandError::Usage("--client-id is required to get a token"))?;
     let mut builder = TokenSource::builder().client_id(client_id);
+    let read = |file: &std::path::PathBuf| {
+        std::fs::read(file).map_err(|source| CommandError::File { path: file.display().to_string(), source })
+    };
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        builder = builder.tls_identity(TlsIdentity::from_pem(&read(cert)?, &read(key)?)?);
+    }
+    if let Some(ca) = &args.ca_cert {
+        builder = builder.root_certificate_pem(&read(ca)?)?;
+    }
     builder = match (args.private_key, args.client_secret_file) {
         (Some(file), _) => {
             let key = PrivateKey::from_pem_file(file)?;
@@ -20,7 +29,10 @@ pub async fn run(args: TokenArgs) -> Result<(), CommandError> {
             })
         }
         (None, Some(file)) => builder.client_secret(ClientSecret::File(file)),
-        (None, None) => return Err(CommandError::Usage("--client-secret-file or --private-key is required")),
+        (None, None) if args.cert.is_some() => builder,
+        (None, None) => {
+            return Err(CommandError::Usage("--client-secret-file, --private-key or --cert/--key is required"));
+        }
     };
     builder = match (args.token_url, args.issuer) {
         (Some(url), _) => builder.token_url(url),

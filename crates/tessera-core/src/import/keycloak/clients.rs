@@ -51,8 +51,8 @@ pub(super) fn import_clients(
         attributes.remove(AUTHENTICATOR_ATTRIBUTE);
         match c.client_authenticator_type.as_deref().map(|t| (t, ClientAuthenticator::parse(t))) {
             None | Some((_, Some(ClientAuthenticator::ClientSecret))) => {}
-            Some((_, Some(jwt))) if !public_client => {
-                attributes.insert(AUTHENTICATOR_ATTRIBUTE.to_owned(), jwt.as_str().to_owned());
+            Some((_, Some(other))) if !public_client => {
+                attributes.insert(AUTHENTICATOR_ATTRIBUTE.to_owned(), other.as_str().to_owned());
             }
             Some((_, Some(_))) => {}
             Some((other, None)) => cx.warnings.push(format!(

@@ -266,7 +266,9 @@ fn keycloak_client_authenticators_map_and_only_client_secret_jwt_secrets_are_kep
         "jwks.url":"https://c.example/jwks","token.endpoint.auth.signing.alg":"PS256"}},
       {"clientId":"hs","secret":"s3cret","clientAuthenticatorType":"client-secret-jwt"},
       {"clientId":"plain","secret":"s3cret","clientAuthenticatorType":"client-secret"},
-      {"clientId":"x509","clientAuthenticatorType":"client-x509"}]}"#;
+      {"clientId":"x509","clientAuthenticatorType":"client-x509","attributes":{"x509.subjectdn":"CN=svc(.*)",
+        "x509.allow.regex.pattern.comparison":"true","tls.client.certificate.bound.access.tokens":"true"}},
+      {"clientId":"other","clientAuthenticatorType":"client-kerberos"}]}"#;
     let s = ServerSecrets::generate().unwrap();
     let imported = read_realm_export(json, 1_000).unwrap().materialize(&s.master_key(), &s.secret_hasher()).unwrap();
     let client = |id: &str| imported.bundle.clients.iter().find(|c| c.client_id == id).unwrap();
@@ -279,6 +281,11 @@ fn keycloak_client_authenticators_map_and_only_client_secret_jwt_secrets_are_kep
     assert_eq!(opened.iter().map(secrecy::ExposeSecret::expose_secret).collect::<Vec<_>>(), ["s3cret"]);
     assert!(client("plain").secrets.iter().all(|x| x.sealed.is_none()), "a hash alone for client-secret");
     assert!(client("pk").secrets.iter().all(|x| x.sealed.is_none()));
-    assert_eq!(client("x509").authenticator(), ClientAuthenticator::ClientSecret);
-    assert!(imported.warnings.iter().any(|w| w.contains("client-x509")), "{:?}", imported.warnings);
+    // RFC 8705 §2.1: Keycloak's client-x509 and its attributes, as they are.
+    assert_eq!(client("x509").authenticator(), ClientAuthenticator::ClientX509);
+    assert_eq!(client("x509").attributes["x509.subjectdn"], "CN=svc(.*)");
+    assert_eq!(client("x509").attributes["x509.allow.regex.pattern.comparison"], "true");
+    assert!(crate::mtls::bound_tokens_required(client("x509")));
+    assert_eq!(client("other").authenticator(), ClientAuthenticator::ClientSecret);
+    assert!(imported.warnings.iter().any(|w| w.contains("client-kerberos")), "{:?}", imported.warnings);
 }

@@ -16,10 +16,13 @@ use crate::http::extract::RealmInPath;
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
-fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
+fn metadata(public_url: &str, realm: &RealmContext, mtls: bool) -> ServerMetadata {
     let name = &realm.realm.name;
     let mut scopes: Vec<String> = vec![OPENID.to_owned()];
     scopes.extend(realm.scopes.iter().map(|s| s.name.clone()));
+    // RFC 8705 §2.1.1, §2.2.1: the certificate methods only where certificates reach the server.
+    let certificate_methods: &[ClientAuthMethod] =
+        if mtls { &[ClientAuthMethod::TlsClientAuth, ClientAuthMethod::SelfSignedTlsClientAuth] } else { &[] };
     let secret_methods: Vec<String> = [
         ClientAuthMethod::ClientSecretBasic,
         ClientAuthMethod::ClientSecretPost,
@@ -27,8 +30,20 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         ClientAuthMethod::ClientSecretJwt,
     ]
     .iter()
+    .chain(certificate_methods)
     .map(|m| m.as_str().to_owned())
     .collect();
+    let mtls_endpoint_aliases = match mtls {
+        true => [
+            ("token_endpoint", Endpoint::Token),
+            ("introspection_endpoint", Endpoint::Introspect),
+            ("revocation_endpoint", Endpoint::Revoke),
+        ]
+        .into_iter()
+        .map(|(field, endpoint)| (field.to_owned(), endpoint.url(public_url, name)))
+        .collect(),
+        false => Default::default(),
+    };
     let assertion_algs: Vec<String> =
         PRIVATE_KEY_JWT_ALGS.iter().chain(&CLIENT_SECRET_JWT_ALGS).map(|a| format!("{a:?}")).collect();
     ServerMetadata {
@@ -68,6 +83,8 @@ fn metadata(public_url: &str, realm: &RealmContext) -> ServerMetadata {
         authorization_response_iss_parameter_supported: true,
         claims_supported: Vec::new(),
         dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS.iter().map(|a| format!("{a:?}")).collect(),
+        tls_client_certificate_bound_access_tokens: mtls,
+        mtls_endpoint_aliases,
     }
 }
 
@@ -76,7 +93,7 @@ pub async fn oauth_server_metadata(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
 ) -> Json<ServerMetadata> {
-    Json(metadata(state.directory.public_url(), &realm))
+    Json(metadata(state.directory.public_url(), &realm, state.client_certificates.available))
 }
 
 /// OIDC Discovery §3: also names the subject types and ID-token algorithms it requires.
@@ -84,7 +101,7 @@ pub async fn openid_configuration(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
 ) -> Json<ServerMetadata> {
-    let mut document = metadata(state.directory.public_url(), &realm);
+    let mut document = metadata(state.directory.public_url(), &realm, state.client_certificates.available);
     document.subject_types_supported = vec!["public".to_owned()];
     document.id_token_signing_alg_values_supported = vec![realm.realm.signing_alg.as_str().to_owned()];
     document.claims_supported = [

@@ -4,8 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use tessera_core::client_auth::ClientRequest;
 use tessera_core::introspection::{INTROSPECTION_JWT_MEDIA_TYPE, TokenIntrospection};
 
+use crate::client_certificate::PresentedCertificate;
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, accepts, authorization};
@@ -15,11 +17,12 @@ pub async fn introspect(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
     SourceIp(ip): SourceIp,
+    PresentedCertificate(cert): PresentedCertificate,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Response {
     let introspection = TokenIntrospection {
-        request: state.client_request(&realm, ip.as_deref()),
+        request: ClientRequest { certificate: cert.as_ref(), ..state.client_request(&realm, ip.as_deref()) },
         denylist: state.revocations.as_ref(),
         fail_open: state.introspection_fail_open,
         refresh_tokens: Some(state.store.as_ref()),

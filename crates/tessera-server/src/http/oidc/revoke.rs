@@ -3,8 +3,10 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use tessera_core::client_auth::ClientRequest;
 use tessera_core::revocation::TokenRevocation;
 
+use crate::client_certificate::PresentedCertificate;
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
@@ -14,11 +16,12 @@ pub async fn revoke(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
     SourceIp(ip): SourceIp,
+    PresentedCertificate(cert): PresentedCertificate,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Response {
     let revocation = TokenRevocation {
-        request: state.client_request(&realm, ip.as_deref()),
+        request: ClientRequest { certificate: cert.as_ref(), ..state.client_request(&realm, ip.as_deref()) },
         revocations: state.revocations.as_ref(),
         refresh_tokens: Some(state.store.as_ref()),
     };

@@ -4,8 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use tessera_core::client_auth::ClientRequest;
 use tessera_core::token_endpoint::TokenEndpoint;
 
+use crate::client_certificate::PresentedCertificate;
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
@@ -16,13 +18,14 @@ pub async fn token(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
     SourceIp(ip): SourceIp,
+    PresentedCertificate(cert): PresentedCertificate,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Response {
     let dpop_proofs: Vec<&str> = headers.get_all("dpop").iter().map(|v| v.to_str().unwrap_or_default()).collect();
     let endpoint_url = Endpoint::Token.url(state.directory.public_url(), &realm.realm.name);
     let endpoint = TokenEndpoint {
-        request: state.client_request(&realm, ip.as_deref()),
+        request: ClientRequest { certificate: cert.as_ref(), ..state.client_request(&realm, ip.as_deref()) },
         issued: state.issued.as_ref(),
         revocations: state.revocations.as_ref(),
         store: state.store.as_ref(),
