@@ -220,9 +220,13 @@ async fn key_rotation_is_one_atomic_claim(f: Fixture) {
 async fn revocations_are_idempotent_sequenced_and_purged(f: Fixture) {
     use tessera_core::model::RevokedToken;
     use tessera_core::ports::RevocationStore;
+    // A revocation enters its realm's feed log (migration 0012), which needs the realm.
+    let bundle = new_realm(&realm_spec("revoking"), &f.secrets.master_key(), 1).unwrap();
+    f.store.create_realm(&bundle).await.unwrap();
+    let realm_id = bundle.realm.id.clone();
     let token = |jti: &str, exp| RevokedToken {
         jti: jti.into(),
-        realm_id: "r".into(),
+        realm_id: realm_id.clone(),
         client_id: "c".into(),
         exp,
         revoked_at: 1,
