@@ -39,5 +39,9 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(id, &*presented.client_id, "the form's client_id agrees with the assertion");
             }
         }
+        // RFC 8705 §2: a certificate and the client_id alone: never a secret or an assertion beside it.
+        ClientAuthMethod::TlsClientAuth | ClientAuthMethod::SelfSignedTlsClientAuth => {
+            assert!(header.is_none() && presented.secret.is_none() && presented.assertion.is_none());
+        }
     }
 });
