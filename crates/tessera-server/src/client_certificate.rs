@@ -6,7 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::ConnectInfo;
 use axum::http::HeaderName;
 use axum::http::request::Parts;
 use axum_server::tls::TlsInfo;
@@ -17,8 +17,6 @@ use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::ClientCertVerifier;
 use tessera_core::mtls::{ClientCertificate, SanKind, thumbprint};
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Name};
-
-use crate::state::AppState;
 
 /// A certificate is a few KiB; a header larger than this is not read.
 const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -164,17 +162,6 @@ fn alternative_names(cert: &X509Certificate<'_>) -> Vec<(SanKind, String)> {
             _ => None,
         })
         .collect()
-}
-
-/// The request's client certificate (RFC 8705), when it has one that can be read.
-pub struct PresentedCertificate(pub Option<ClientCertificate>);
-
-impl FromRequestParts<AppState> for PresentedCertificate {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Self(state.client_certificates.read(parts, &state.trusted_proxies)))
-    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,17 @@ use super::error::ApiError;
 use crate::client_address::client_address;
 use crate::state::AppState;
 
+/// The request's client certificate (RFC 8705), when it has one that can be read.
+pub struct PresentedCertificate(pub Option<tessera_core::mtls::ClientCertificate>);
+
+impl FromRequestParts<AppState> for PresentedCertificate {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self(state.client_certificates.read(parts, &state.trusted_proxies)))
+    }
+}
+
 /// An `application/x-www-form-urlencoded` body as RFC 6749 §3.2 pairs (repeated parameters refused).
 pub struct OAuthForm(pub FormParams);
 

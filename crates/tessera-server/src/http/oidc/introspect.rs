@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use tessera_core::client_auth::ClientRequest;
 use tessera_core::introspection::{INTROSPECTION_JWT_MEDIA_TYPE, TokenIntrospection};
 
-use crate::client_certificate::PresentedCertificate;
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
+use crate::http::extract::PresentedCertificate;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, accepts, authorization};
 use crate::state::AppState;
 

@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use tessera_core::client_auth::ClientRequest;
 use tessera_core::token_endpoint::TokenEndpoint;
 
-use crate::client_certificate::PresentedCertificate;
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
+use crate::http::extract::PresentedCertificate;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
 use crate::routes::Endpoint;
 use crate::state::AppState;
