@@ -98,6 +98,23 @@ impl AppState {
         Readiness { database, redis }
     }
 
+    /// The revocation feed of one realm from the entry after `after`, reading the realm's log in the store
+    /// and woken by this node's revocation list; it holds `slot` while it runs.
+    pub fn revocation_feed_stream(
+        &self,
+        realm_id: &str,
+        after: i64,
+        slot: crate::revocation_feed::FeedSlot,
+    ) -> crate::revocation_feed::FeedStream {
+        crate::revocation_feed::FeedStream {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            changes: self.revocations.changes(),
+            cursor: tessera_core::revocation_feed::FeedCursor::new(realm_id.to_owned(), after),
+            slot,
+        }
+    }
+
     /// A request from a client of `realm` to the token, introspection or revocation endpoint.
     pub fn client_request<'a>(&'a self, realm: &'a RealmContext, source_ip: Option<&'a str>) -> ClientRequest<'a> {
         ClientRequest {

@@ -10,11 +10,10 @@ use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use tessera_core::OAuthError;
 use tessera_core::request::FormParams;
-use tessera_core::revocation_feed::{FeedCursor, RevocationFeed, parse_cursor};
+use tessera_core::revocation_feed::{RevocationFeed, parse_cursor};
 
 use crate::http::error::ApiError;
 use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
-use crate::revocation_feed::FeedStream;
 use crate::state::AppState;
 
 /// A comment line this often keeps proxies from closing a quiet stream and lets readers see it is alive.
@@ -58,13 +57,7 @@ async fn open(
     let Some(slot) = state.revocation_feed.try_open(&realm.realm.id) else {
         return ApiError::from(OAuthError::Busy).into_response();
     };
-    let stream = FeedStream {
-        store: state.store.clone(),
-        clock: state.clock.clone(),
-        changes: state.revocations.changes(),
-        cursor: FeedCursor::new(realm.realm.id.clone(), after),
-        slot,
-    };
+    let stream = state.revocation_feed_stream(&realm.realm.id, after, slot);
     let mut response = Sse::new(stream.events()).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
