@@ -20,6 +20,9 @@
 //!   counts and locks nothing, exactly as no row at all.
 //! - **Device grants** (RFC 8628) go once expired: an expired device code is refused (`expired_token`)
 //!   whether or not its row is there, and the tokens a redemption issued live in their own rows.
+//! - **Initial access tokens** (RFC 7591 §3) go once spent (no registration left: the count is taken in
+//!   the registering transaction, so a spent row is never given back) or expired, as Keycloak's clean-up
+//!   task removes them; the clients they registered are rows of their own.
 //!
 //! The realm's settings decide the session and lockout cutoffs, so the purge runs realm by realm.
 
@@ -58,6 +61,9 @@ pub fn describe(purged: &Purged) -> String {
     if purged.pushed_requests > 0 {
         words.push_str(&format!(" pushed_authorization_requests={}", purged.pushed_requests));
     }
+    if purged.initial_access > 0 {
+        words.push_str(&format!(" client_initial_access={}", purged.initial_access));
+    }
     words
 }
 
@@ -78,6 +84,7 @@ pub async fn purge_realms(store: &dyn Store, audit: &dyn AuditSink, now: i64) ->
         total.login_failures += purged.login_failures;
         total.device_grants += purged.device_grants;
         total.pushed_requests += purged.pushed_requests;
+        total.initial_access += purged.initial_access;
     }
     Ok(total)
 }

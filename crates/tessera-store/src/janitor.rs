@@ -1,4 +1,4 @@
-//! The janitor's port: five deletes, each one statement, none depending on another's order (a purge of one
+//! The janitor's port: seven deletes, each one statement, none depending on another's order (a purge of one
 //! table only removes rows that the others' rules already count as dead).
 
 use async_trait::async_trait;
@@ -28,6 +28,7 @@ impl Janitor for SqlStore {
             login_failures: self.purge_with(sql::PURGE_LOGIN_FAILURES, realm, &[r.failure_windows_started_by]).await?,
             device_grants: self.purge_with(sql::PURGE_DEVICE_GRANTS, realm, &[r.dead_by]).await?,
             pushed_requests: self.purge_with(sql::PURGE_PUSHED_REQUESTS, realm, &[r.dead_by]).await?,
+            initial_access: self.purge_with(sql::PURGE_INITIAL_ACCESS, realm, &[r.dead_by]).await?,
         })
     }
 }

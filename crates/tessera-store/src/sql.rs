@@ -188,6 +188,9 @@ pub const INSERT_PUSHED_REQUEST: &str = "INSERT INTO pushed_authorization_reques
 pub const TAKE_PUSHED_REQUEST: &str = "DELETE FROM pushed_authorization_requests WHERE realm_id = $1 AND request_uri_hash = $2 AND client_id = $3 AND expires_at > $4 RETURNING request_uri_hash, realm_id, client_id, parameters, created_at, expires_at";
 pub const PURGE_PUSHED_REQUESTS: &str =
     "DELETE FROM pushed_authorization_requests WHERE realm_id = $1 AND expires_at <= $2";
+/// An initial access token with no registration left, or past its lifetime (`expiration` 0: none), as
+/// Keycloak's scheduled clean-up removes them: neither can register a client again.
+pub const PURGE_INITIAL_ACCESS: &str = "DELETE FROM client_initial_access WHERE realm_id = $1 AND (remaining <= 0 OR (expiration > 0 AND created_at + expiration <= $2))";
 pub const PURGE_DEVICE_GRANTS: &str = "DELETE FROM device_grants WHERE realm_id = $1 AND expires_at <= $2";
 /// `$10`..`$12` are the search keys of email, first and last name.
 pub const UPDATE_USER_PROFILE: &str = "UPDATE users SET enabled = $3, email = $4, email_verified = $5, first_name = $6, last_name = $7, attributes = $8, required_actions = $9, email_key = $10, first_name_key = $11, last_name_key = $12 WHERE realm_id = $1 AND id = $2";

@@ -54,6 +54,7 @@ use registration::{
     a_registration_access_token_is_replaced_once_and_goes_with_its_client,
     an_initial_access_token_registers_exactly_count_clients_under_concurrency,
     expired_deleted_or_foreign_initial_access_tokens_register_nothing,
+    spent_and_expired_initial_access_tokens_go_and_their_clients_stay,
 };
 use revocation_feed::every_revocation_and_not_before_enters_the_realms_log_once_in_order;
 use roles::{
@@ -415,4 +416,5 @@ backend_suite!(
     an_initial_access_token_registers_exactly_count_clients_under_concurrency,
     expired_deleted_or_foreign_initial_access_tokens_register_nothing,
     a_registration_access_token_is_replaced_once_and_goes_with_its_client,
+    spent_and_expired_initial_access_tokens_go_and_their_clients_stay,
 );

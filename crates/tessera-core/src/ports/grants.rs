@@ -166,6 +166,8 @@ pub struct Purged {
     pub login_failures: u64,
     pub device_grants: u64,
     pub pushed_requests: u64,
+    /// RFC 7591 §3 initial access tokens that can register nothing more: spent or expired.
+    pub initial_access: u64,
 }
 
 impl Purged {
@@ -176,6 +178,7 @@ impl Purged {
             + self.login_failures
             + self.device_grants
             + self.pushed_requests
+            + self.initial_access
     }
 }
 

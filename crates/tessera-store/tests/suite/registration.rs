@@ -2,7 +2,7 @@
 //! (STYLE.md habit 7); an expired or deleted one allows none; a registration access token is replaced once.
 
 use tessera_core::model::InitialAccessToken;
-use tessera_core::ports::{ClientRegistrationStore, ClientStore};
+use tessera_core::ports::{ClientRegistrationStore, ClientStore, Janitor, Purged, Retention};
 use tessera_core::provisioning::{NewClient, new_client};
 
 use super::Fixture;
@@ -80,4 +80,28 @@ pub async fn a_registration_access_token_is_replaced_once_and_goes_with_its_clie
     assert_eq!(f.store.registration_token_hash(&realm_id, "app").await.unwrap().as_deref(), Some("new"));
     assert!(f.store.delete_client(&realm_id, "app").await.unwrap());
     assert_eq!(f.store.registration_token_hash(&realm_id, "app").await.unwrap(), None);
+}
+
+/// The janitor (Keycloak's clean-up of client initial access): a token with no registration left or past its
+/// lifetime goes; one with uses and time left, or without an expiry, stays; the clients registered stay.
+pub async fn spent_and_expired_initial_access_tokens_go_and_their_clients_stay(f: Fixture) {
+    let realm_id = realm_with_user(&f).await;
+    f.store.insert_initial_access(&initial(&realm_id, "spent", 1, 0)).await.unwrap();
+    f.store.insert_initial_access(&initial(&realm_id, "expired", 5, 60)).await.unwrap();
+    f.store.insert_initial_access(&initial(&realm_id, "live", 5, 600)).await.unwrap();
+    f.store.insert_initial_access(&initial(&realm_id, "forever", 5, 0)).await.unwrap();
+    assert!(f.store.register_client("spent", 1001, &client(&f, &realm_id, "by-spent"), "rat").await.unwrap());
+    let retention = Retention {
+        realm_id: realm_id.clone(),
+        dead_by: 1060,
+        idle_by: 0,
+        started_by: 0,
+        failure_windows_started_by: 0,
+    };
+    assert_eq!(f.store.purge(&retention).await.unwrap(), Purged { initial_access: 2, ..Purged::default() });
+    let left: Vec<String> =
+        f.store.list_initial_access(&realm_id).await.unwrap().into_iter().map(|t| t.token_hash).collect();
+    assert_eq!(left, ["forever", "live"]);
+    assert!(f.store.find_client(&realm_id, "by-spent").await.unwrap().is_some(), "its client stays");
+    assert_eq!(f.store.purge(&retention).await.unwrap(), Purged::default(), "a second run finds nothing");
 }
