@@ -27,6 +27,7 @@ mod router;
 mod routes;
 mod serve;
 mod state;
+pub mod telemetry;
 mod tls;
 mod user_not_before;
 

@@ -21,6 +21,7 @@ use crate::http::oidc::{
 };
 use crate::routes::Endpoint;
 use crate::state::AppState;
+use crate::telemetry::{RecordStatus, RequestSpan};
 
 /// RFC 6797: once a browser has seen us over https, it never tries plain http for a year.
 const HSTS: &str = "max-age=31536000";
@@ -82,7 +83,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(RequestSpan).on_response(RecordStatus))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::OAuth(OAuthError::Internal("a handler panicked".into())).into_response()
         }))

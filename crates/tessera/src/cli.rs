@@ -341,6 +341,10 @@ pub struct ServeArgs {
     /// How many of the busiest clients get per-client series [default: 20].
     #[arg(long, env = "TESSERA_METRICS_TOP_CLIENTS")]
     pub metrics_top_clients: Option<usize>,
+    /// Send a span per request to this OpenTelemetry collector over OTLP/HTTP (protobuf), e.g.
+    /// http://collector:4318 (spans go to its /v1/traces). Unset: no tracing export.
+    #[arg(long, env = "TESSERA_OTLP_ENDPOINT", value_name = "URL")]
+    pub otlp_endpoint: Option<url::Url>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -55,6 +55,9 @@ pub enum CommandError {
     /// The server stopped on an I/O error.
     #[error(transparent)]
     Serve(std::io::Error),
+    /// The OTLP exporter could not be set up (`--otlp-endpoint`).
+    #[error("--otlp-endpoint: {0}")]
+    Telemetry(String),
     #[error(transparent)]
     Json(#[from] serde_json::Error),
     #[error("cannot read {path}: {source}")]

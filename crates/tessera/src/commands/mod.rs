@@ -13,6 +13,7 @@ mod revoke;
 mod roles;
 mod scope;
 mod serve;
+mod telemetry;
 mod token;
 mod user;
 

@@ -5,12 +5,13 @@ use tessera_server::Application;
 use tessera_server::operations::{DEMO_CLIENT, DEMO_REALM};
 
 use super::error::CommandError;
+use super::telemetry::Telemetry;
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::settings::serve_config;
 
 pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandError> {
     let (config, log_json) = serve_config(global, args)?;
-    init_logging(log_json);
+    let telemetry = Telemetry::init(log_json, args.otlp_endpoint.as_ref())?;
     let app = Application::build(config).await?;
     for note in &app.startup_notes {
         tracing::info!("{note}");
@@ -48,18 +49,9 @@ pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandErr
             client = DEMO_CLIENT,
         );
     }
-    app.run_until_stopped(shutdown_signal()).await.map_err(CommandError::Serve)
-}
-
-fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+    let stopped = app.run_until_stopped(shutdown_signal()).await.map_err(CommandError::Serve);
+    telemetry.shutdown();
+    stopped
 }
 
 async fn shutdown_signal() {
