@@ -213,7 +213,7 @@ impl Application {
             issued,
             master: Arc::new(secrets.master_key()),
             passwords,
-            rate_limiter: Arc::new(crate::rate_limits::SharedRateLimiter::new(redis.as_deref())),
+            rate_limiter: crate::rate_limits::SharedRateLimiter::start(redis.as_deref()),
             metrics,
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
