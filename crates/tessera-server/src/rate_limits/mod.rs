@@ -172,32 +172,42 @@ impl SharedRateLimiter {
                 pending,
             })
             .collect();
-        match tokio::time::timeout(REDIS_DEADLINE, Self::script(conn, script, &keys, now_ms)).await {
-            Ok(Ok((refusal, tats))) => {
-                let real_ms = self.elapsed_ms();
-                for (k, tat) in keys.iter().zip(tats) {
-                    self.leases.synced(k.key, k.interval, tat, now_ms, real_ms);
+        match self.run(conn, script, &keys, now_ms).await {
+            Ok(refusal) => Some(match refusal {
+                None => Ok(()),
+                Some((index, retry_after_ms)) => {
+                    let scope = checks.get(index.saturating_sub(1)).map(|c| c.scope);
+                    Err(Refusal {
+                        scope: scope.unwrap_or(tessera_core::rate_limit::LimitScope::Client),
+                        retry_after_ms,
+                    })
                 }
-                Some(match refusal {
-                    None => Ok(()),
-                    Some((index, retry_after_ms)) => {
-                        let scope = checks.get(index.saturating_sub(1)).map(|c| c.scope);
-                        Err(Refusal {
-                            scope: scope.unwrap_or(tessera_core::rate_limit::LimitScope::Client),
-                            retry_after_ms,
-                        })
-                    }
-                })
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "rate limits: redis failed; limiting on this node");
-                None
-            }
-            Err(_) => {
-                tracing::warn!("rate limits: redis too slow; limiting on this node");
+            }),
+            Err(why) => {
+                tracing::warn!(error = %why, "rate limits: redis failed; limiting on this node");
                 None
             }
         }
+    }
+
+    /// Runs the script with a deadline and remembers the TATs Redis answered: the refusal if any, or why
+    /// Redis could not decide.
+    async fn run(
+        &self,
+        conn: &redis::aio::ConnectionManager,
+        script: &redis::Script,
+        keys: &[ScriptKey<'_>],
+        now_ms: i64,
+    ) -> Result<Option<(usize, i64)>, String> {
+        let (refusal, tats) = tokio::time::timeout(REDIS_DEADLINE, Self::script(conn, script, keys, now_ms))
+            .await
+            .map_err(|_| "too slow".to_owned())?
+            .map_err(|e| e.to_string())?;
+        let real_ms = self.elapsed_ms();
+        for (k, tat) in keys.iter().zip(tats) {
+            self.leases.synced(k.key, k.interval, tat, now_ms, real_ms);
+        }
+        Ok(refusal)
     }
 
     /// Sends the charges this node made on its own, one script call per realm (a realm's keys share a slot).
@@ -223,18 +233,10 @@ impl SharedRateLimiter {
                     pending: p.count,
                 })
                 .collect();
-            match tokio::time::timeout(REDIS_DEADLINE, Self::script(conn, script, &keys, now_ms)).await {
-                Ok(Ok((_, tats))) => {
-                    let real_ms = self.elapsed_ms();
-                    for (k, tat) in keys.iter().zip(tats) {
-                        self.leases.synced(k.key, k.interval, tat, now_ms, real_ms);
-                    }
-                }
-                _ => {
-                    tracing::warn!("rate limits: redis did not take this node's charges; limiting on this node");
-                    self.redis_failed();
-                    return;
-                }
+            if let Err(why) = self.run(conn, script, &keys, now_ms).await {
+                tracing::warn!(error = %why, "rate limits: redis did not take this node's charges");
+                self.redis_failed();
+                return;
             }
         }
     }
