@@ -33,11 +33,13 @@ pub async fn insert_scope(
     Ok(())
 }
 
-pub async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Result<(), StoreError> {
-    sqlx::query(sql::INSERT_CLIENT)
-        .bind(c.id.clone())
-        .bind(c.realm_id.clone())
-        .bind(c.client_id.clone())
+/// Binds the client's settings, `name` to `service_account_user_id`, in the order both `INSERT_CLIENT` and
+/// `UPDATE_CLIENT` list them.
+fn bind_settings<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    c: &Client,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    query
         .bind(c.name.clone())
         .bind(flag(c.enabled))
         .bind(flag(c.public_client))
@@ -52,6 +54,11 @@ pub async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Re
         .bind(json(&c.audiences))
         .bind(json(&c.attributes))
         .bind(c.service_account_user_id.clone())
+}
+
+pub async fn insert_client(tx: &mut Transaction<'static, Any>, c: &Client) -> Result<(), StoreError> {
+    let query = sqlx::query(sql::INSERT_CLIENT).bind(c.id.clone()).bind(c.realm_id.clone()).bind(c.client_id.clone());
+    bind_settings(query, c)
         .bind(c.not_before)
         .bind(c.created_at)
         .bind(json(&c.protocol_mappers))
@@ -135,23 +142,7 @@ impl SqlStore {
 /// Writes the client's settings inside `tx`, creating its service-account user when service accounts were
 /// just enabled. False when there is no such client.
 pub async fn update_client_in(tx: &mut Transaction<'static, Any>, c: &Client) -> Result<bool, StoreError> {
-    let changed = sqlx::query(sql::UPDATE_CLIENT)
-        .bind(c.realm_id.clone())
-        .bind(c.id.clone())
-        .bind(c.name.clone())
-        .bind(flag(c.enabled))
-        .bind(flag(c.public_client))
-        .bind(flag(c.service_accounts_enabled))
-        .bind(flag(c.standard_flow_enabled))
-        .bind(flag(c.direct_access_grants_enabled))
-        .bind(flag(c.consent_required))
-        .bind(json(&c.redirect_uris))
-        .bind(json(&c.web_origins))
-        .bind(json(&c.default_scopes))
-        .bind(json(&c.optional_scopes))
-        .bind(json(&c.audiences))
-        .bind(json(&c.attributes))
-        .bind(c.service_account_user_id.clone())
+    let changed = bind_settings(sqlx::query(sql::UPDATE_CLIENT).bind(c.realm_id.clone()).bind(c.id.clone()), c)
         .bind(json(&c.protocol_mappers))
         .execute(&mut **tx)
         .await
