@@ -44,7 +44,7 @@ pub enum TokenError {
 }
 
 #[derive(Debug, Clone)]
-struct Cached {
+pub(crate) struct Cached {
     access_token: String,
     /// RFC 9449 §5: `token_type` `DPoP`: the token goes with the `DPoP` scheme and a proof (§7.1).
     dpop: bool,

@@ -26,7 +26,7 @@ fn jkt(key: &ClientKey) -> String {
 /// A token request of the storefront (a public client), with a proof by `key` when given.
 async fn spa_token(server: &TestServer, form: &[(&str, &str)], key: Option<&ClientKey>) -> reqwest::Response {
     let url = server.token_url("acme");
-    let mut request = server.http.post(&url).form(&[form, &[("client_id", SPA)]].concat());
+    let mut request = server.http.post(&url).form(&[form, &[("client_id", SPA)][..]].concat());
     if let Some(key) = key {
         request = request.header("DPoP", proof(server, key, &url));
     }

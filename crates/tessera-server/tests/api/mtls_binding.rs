@@ -25,7 +25,7 @@ async fn tls_acme(pki: &Pki) -> TestServer {
 
 /// A token request of the public client `cli` over TLS, with `cert` when given.
 async fn cli_token(server: &TestServer, pki: &Pki, cert: Option<&ClientIdentity>, form: &[(&str, &str)]) -> reqwest::Response {
-    let form = [form, &[("client_id", "cli")]].concat();
+    let form = [form, &[("client_id", "cli")][..]].concat();
     pki.http(cert).post(server.token_url("acme")).form(&form).send().await.unwrap()
 }
 
