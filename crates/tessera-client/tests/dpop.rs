@@ -63,7 +63,7 @@ async fn rfc9449_8_the_source_retries_once_with_the_servers_nonce_and_keeps_it()
     let server = TestServer::spawn().await;
     server.realm_with_attributes("shop", SigningAlgorithm::Es256, &[], &[("tessera.dpop.nonce", "true")]).await;
     let secret = server.service_client("shop", "svc", &[], &[]).await.secret;
-    let source = source(&server, secret, DpopKey::generate().unwrap()).await;
+    let source = source(&server, secret.clone(), DpopKey::generate().unwrap()).await;
     let first = source.request_token().await.unwrap();
     assert_eq!(first.token_type, "DPoP");
     let second = source.request_token().await.unwrap();
@@ -75,15 +75,16 @@ async fn rfc9449_8_the_source_retries_once_with_the_servers_nonce_and_keeps_it()
     let refused = server
         .http
         .post(&url)
-        .basic_auth("svc", Some(server.service_client("shop", "other", &[], &[]).await.secret))
+        .basic_auth("svc", Some(secret))
         .header("DPoP", proof)
         .form(&[("grant_type", "client_credentials")])
         .send()
         .await
         .unwrap();
-    assert!(refused.headers().contains_key("dpop-nonce"));
+    let nonce = refused.headers().contains_key("dpop-nonce");
     let body: Value = refused.json().await.unwrap();
-    assert_eq!(body["error"], "use_dpop_nonce");
+    assert_eq!(body["error"], "use_dpop_nonce", "{body}");
+    assert!(nonce, "a DPoP-Nonce to retry with");
 }
 
 /// A key loaded from a file (PEM or a private JWK) is the key the token is bound to.
@@ -99,4 +100,44 @@ async fn rfc9449_6_1_a_key_loaded_from_a_pem_file_binds_the_token() {
     let jkt = key.thumbprint().to_owned();
     let token = source(&server, secret, key).await.token().await.unwrap();
     assert_eq!(jws_part(&token, 1)["cnf"]["jkt"], jkt.as_str());
+}
+
+/// §8 precisely, on a stand-in token endpoint: the refusal is answered once with its nonce (no proof without
+/// it is sent again), and the next token request carries the kept nonce from its first try.
+#[tokio::test]
+async fn rfc9449_8_one_retry_per_use_dpop_nonce_and_the_nonce_is_kept_for_the_next_request() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let mock = MockServer::start().await;
+    let refusal = serde_json::json!({"error": "use_dpop_nonce", "error_description": "a nonce is required"});
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(400).insert_header("DPoP-Nonce", "n-1").set_body_json(refusal))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&mock)
+        .await;
+    let ok = serde_json::json!({
+        "access_token": "t", "token_type": "DPoP", "expires_in": 300, "refresh_expires_in": 0,
+        "not-before-policy": 0, "scope": ""
+    });
+    Mock::given(method("POST")).and(path("/token")).respond_with(ResponseTemplate::new(200).set_body_json(ok)).mount(&mock).await;
+    let source = TokenSource::builder()
+        .token_url(format!("{}/token", mock.uri()))
+        .client_id("svc")
+        .client_secret(ClientSecret::Value("s".into()))
+        .dpop(DpopKey::generate().unwrap())
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(source.request_token().await.unwrap().token_type, "DPoP");
+    source.request_token().await.unwrap();
+    let nonces: Vec<Value> = mock
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| jws_part(r.headers.get("dpop").unwrap().to_str().unwrap(), 1)["nonce"].clone())
+        .collect();
+    assert_eq!(nonces, [Value::Null, "n-1".into(), "n-1".into()], "one retry, then the kept nonce at once");
 }
