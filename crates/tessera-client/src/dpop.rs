@@ -171,7 +171,10 @@ mod tests {
         assert_eq!((header["typ"].as_str(), header["alg"].as_str()), (Some("dpop+jwt"), Some("ES256")));
         assert!(header["jwk"].get("d").is_none(), "the public key only");
         assert_eq!(claims["htu"], "https://api.test/orders", "§4.2: without query and fragment");
-        assert_eq!((claims["htm"].as_str(), claims["iat"].as_i64(), claims["nonce"].as_str()), (Some("GET"), Some(100), Some("n1")));
+        assert_eq!(
+            (claims["htm"].as_str(), claims["iat"].as_i64(), claims["nonce"].as_str()),
+            (Some("GET"), Some(100), Some("n1"))
+        );
         let ath = URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, b"tok"));
         assert_eq!(claims["ath"], ath.as_str(), "§4.2 ath");
         let again = parts(&key.proof("GET", "https://api.test/orders", None, None, 100).unwrap()).1;

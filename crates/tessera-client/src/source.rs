@@ -268,7 +268,8 @@ impl TokenSource {
         if let Some(dpop) = &i.dpop {
             // RFC 9449 §5: a fresh proof per request, with the last nonce the server gave (§8).
             let nonce = dpop.nonce.read().ok().and_then(|n| n.clone());
-            request = request.header("dpop", dpop.key.proof("POST", &i.token_url, None, nonce.as_deref(), i.clock.now())?);
+            request =
+                request.header("dpop", dpop.key.proof("POST", &i.token_url, None, nonce.as_deref(), i.clock.now())?);
         }
         let response = request.form(&form).send().await.map_err(|e| TokenError::Unavailable(e.to_string()))?;
         let status = response.status();

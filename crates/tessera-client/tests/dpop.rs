@@ -121,7 +121,11 @@ async fn rfc9449_8_one_retry_per_use_dpop_nonce_and_the_nonce_is_kept_for_the_ne
         "access_token": "t", "token_type": "DPoP", "expires_in": 300, "refresh_expires_in": 0,
         "not-before-policy": 0, "scope": ""
     });
-    Mock::given(method("POST")).and(path("/token")).respond_with(ResponseTemplate::new(200).set_body_json(ok)).mount(&mock).await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok))
+        .mount(&mock)
+        .await;
     let source = TokenSource::builder()
         .token_url(format!("{}/token", mock.uri()))
         .client_id("svc")

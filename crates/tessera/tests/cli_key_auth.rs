@@ -111,5 +111,19 @@ async fn token_dpop_key_gets_a_token_bound_to_the_key_rfc9449_5() {
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
     let jkt = tessera_client::DpopKey::from_file(&key_file).unwrap().thumbprint().to_owned();
     assert_eq!(claims["cnf"]["jkt"], jkt.as_str());
-    fails_with(&d, &["token", "--issuer", &issuer, "--client-id", "svc", "--client-secret-file", secret_file.to_str().unwrap(), "--dpop-key", secret_file.to_str().unwrap()], "DPoP key");
+    fails_with(
+        &d,
+        &[
+            "token",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "svc",
+            "--client-secret-file",
+            secret_file.to_str().unwrap(),
+            "--dpop-key",
+            secret_file.to_str().unwrap(),
+        ],
+        "DPoP key",
+    );
 }

@@ -117,7 +117,10 @@ async fn rfc9449_5_a_confidential_clients_refresh_token_is_not_bound_to_the_dpop
     let first: Value = post(password, Some(&ClientKey::es256("a"))).await.unwrap().json().await.unwrap();
     assert_eq!(first["token_type"], "DPoP", "{first}");
     let refresh = |t: &Value| {
-        vec![("grant_type", "refresh_token".to_owned()), ("refresh_token", t["refresh_token"].as_str().unwrap().to_owned())]
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", t["refresh_token"].as_str().unwrap().to_owned()),
+        ]
     };
     let other = ClientKey::es256("b");
     let second: Value = post(refresh(&first), Some(&other)).await.unwrap().json().await.unwrap();

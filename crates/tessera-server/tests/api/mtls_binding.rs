@@ -13,29 +13,26 @@ use crate::support::claims_of;
 
 async fn tls_acme(pki: &Pki) -> TestServer {
     let server = TestServer::builder().import_realm(fixture()).configure(|c| pki.serve_tls(c, false)).spawn().await;
-    let public = NewClient {
-        client_id: "cli".into(),
-        public_client: true,
-        direct_access_grants: true,
-        ..NewClient::default()
-    };
+    let public =
+        NewClient { client_id: "cli".into(), public_client: true, direct_access_grants: true, ..NewClient::default() };
     server.client("acme", public).await;
     server
 }
 
 /// A token request of the public client `cli` over TLS, with `cert` when given.
-async fn cli_token(server: &TestServer, pki: &Pki, cert: Option<&ClientIdentity>, form: &[(&str, &str)]) -> reqwest::Response {
+async fn cli_token(
+    server: &TestServer,
+    pki: &Pki,
+    cert: Option<&ClientIdentity>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
     let form = [form, &[("client_id", "cli")][..]].concat();
     pki.http(cert).post(server.token_url("acme")).form(&form).send().await.unwrap()
 }
 
 async fn signed_in(server: &TestServer, pki: &Pki, cert: Option<&ClientIdentity>) -> Value {
-    let form = [
-        ("grant_type", "password"),
-        ("username", "wile"),
-        ("password", "Super-Genius-1949"),
-        ("scope", "openid"),
-    ];
+    let form =
+        [("grant_type", "password"), ("username", "wile"), ("password", "Super-Genius-1949"), ("scope", "openid")];
     let response = cli_token(server, pki, cert, &form).await;
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
@@ -84,11 +81,7 @@ async fn rfc8705_7_1_a_confidential_clients_refresh_token_is_not_bound_to_the_ce
     let post = |http: reqwest::Client, form: Vec<(&'static str, String)>| {
         http.post(server.token_url("acme")).basic_auth("importer", Some(importer.secret.clone())).form(&form).send()
     };
-    let password = vec![
-        ("grant_type", "password"),
-        ("username", "roadrunner"),
-        ("password", "Beep-Beep-Meep-2024"),
-    ];
+    let password = vec![("grant_type", "password"), ("username", "roadrunner"), ("password", "Beep-Beep-Meep-2024")];
     let password = password.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
     let first: Value = post(pki.http(Some(&cert)), password).await.unwrap().json().await.unwrap();
     assert_eq!(x5t(&first), cert.thumbprint().as_str(), "{first}");

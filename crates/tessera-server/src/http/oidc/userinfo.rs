@@ -10,7 +10,9 @@ use tessera_core::sign_in::userinfo::{Presentation, UserInfoEndpoint};
 
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, PresentedCertificate, RealmInPath, authorization, dpop_proofs, is_form_urlencoded};
+use crate::http::extract::{
+    OAuthForm, PresentedCertificate, RealmInPath, authorization, dpop_proofs, is_form_urlencoded,
+};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
