@@ -102,6 +102,20 @@ measure() { # server row url luafile
   done
 }
 
+measure_node() { # server row url node-args...: as measure, driven by bench/mtls_load.mjs (client certificates)
+  local server="$1" row="$2" url="$3" c before after out; shift 3
+  for c in $concurrency; do
+    before=$(cpu_ticks "$pid")
+    out=$(node "$here/mtls_load.mjs" "$url" "$c" "$duration" "$@")
+    after=$(cpu_ticks "$pid")
+    local rps p50 p99 errors requests rss cpu
+    IFS=$'\t' read -r rps p50 p99 errors requests <<<"$out"
+    rss=$(awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$pid/status")
+    cpu=$(awk -v a="$after" -v b="$before" -v n="$requests" -v t="$tck" 'BEGIN {printf "%.3f", (a-b)*1000/t/(n>0?n:1)}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$row" "$c" "$rps" "$p50" "$p99" "$errors" "$cpu" "$rss" >>"$rows"
+  done
+}
+
 first_token() { # label url auth body -- command...
   local label="$1" url="$2" auth="$3" body="$4"; shift 5
   python3 - "$starts" "$url" "$auth" "$body" "$@" <<'PY' | sed "s/^/$label\t/" >>"$work/starts.tsv"
@@ -240,6 +254,36 @@ if redis-cli -p 6379 ping >/dev/null 2>&1; then
   wait_http "http://127.0.0.1:$tport/health/live"
   measure tessera "client_credentials ES256, metrics + rate limits, Redis" "$base/es256/protocol/openid-connect/token" "$work/t-ES256.lua"
   stop
+fi
+# #14: mutual TLS (RFC 8705) over Tessera's own TLS: a tls_client_auth client (subject DN, a certificate from a
+# client CA made here by openssl) against the plain ES256 client's secret over the same TLS, both rows driven by
+# bench/mtls_load.mjs (wrk presents no client certificate): compare the two "TLS" rows with each other.
+if command -v node >/dev/null && command -v openssl >/dev/null; then
+  pki="$work/pki"; mkdir -p "$pki"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Bench CA" \
+    -keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
+  for who in server client; do
+    subject="/CN=127.0.0.1"; [ "$who" = client ] && subject="/CN=bench-mtls"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "$subject" \
+      -keyout "$pki/$who.key" -out "$pki/$who.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=%s\n' "$([ "$who" = client ] && echo clientAuth || echo serverAuth)" >"$pki/$who.ext"
+    openssl x509 -req -in "$pki/$who.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial -days 2 \
+      -extfile "$pki/$who.ext" -out "$pki/$who.pem" 2>/dev/null
+  done
+  T client create --realm es256 bench-mtls --default-scope api:read >/dev/null
+  T client auth --realm es256 bench-mtls --tls-subject-dn "CN=bench-mtls" >/dev/null
+  "$tessera" --data-dir "$data" serve --listen "127.0.0.1:$tport" --public-url "https://127.0.0.1:$tport" \
+    --tls-cert "$pki/server.pem" --tls-key "$pki/server.key" --tls-client-ca "$pki/ca.pem" >/dev/null 2>>"$work/tessera.log" &
+  pid=$!
+  for _ in $(seq 1 600); do curl -s -o /dev/null --cacert "$pki/ca.pem" "https://127.0.0.1:$tport/health/live" && break; sleep 0.05; done
+  turl="https://127.0.0.1:$tport/realms/es256/protocol/openid-connect/token"
+  measure_node tessera "client_credentials ES256, TLS, secret" "$turl" "$pki/ca.pem" "grant_type=client_credentials" "basic=${auth[ES256]}"
+  # The same TLS, the client certificate authenticating and binding the token (cnf.x5t#S256, §3).
+  measure_node tessera "client_credentials ES256, TLS, tls_client_auth" "$turl" "$pki/ca.pem" \
+    "grant_type=client_credentials&client_id=bench-mtls" "cert=$pki/client.pem" "key=$pki/client.key"
+  stop
+else
+  echo "node or openssl missing: the mutual-TLS rows are left out" >&2
 fi
 first_token tessera "$base/rs256/protocol/openid-connect/token" "${auth[RS256]}" "grant_type=client_credentials" -- \
   "$tessera" --data-dir "$data" serve --listen "127.0.0.1:$tport" --public-url https://bench.test

@@ -64,6 +64,9 @@ fn pending(now: i64) -> PendingAuthorization {
         login_hint: Some("alice".to_owned()),
         // Not the default, so the seed carries the field.
         response_mode: ResponseMode::FormPost,
+        resources: Default::default(),
+        // RFC 9449 §10: set, so the seed carries the field.
+        dpop_jkt: Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I".to_owned()),
     };
     PendingAuthorization::new(request, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".to_owned(), now)
 }

@@ -1,6 +1,7 @@
 //! The client side of the client-credentials grant (RFC 6749 §4.4): a [`TokenSource`] that fetches an
 //! access token, caches it until shortly before it expires, refreshes one at a time under concurrency, and
-//! adds it to outgoing requests.
+//! adds it to outgoing requests. The tokens can be bound to a DPoP key (RFC 9449, [`DpopKey`]) or to a TLS
+//! client certificate (RFC 8705, [`TlsIdentity`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), tessera_client::TokenError> {
@@ -17,10 +18,14 @@
 //! ```
 
 mod assertion;
+mod builder;
+mod dpop;
 mod secret;
 mod source;
 
 pub use assertion::PrivateKey;
+pub use builder::TokenSourceBuilder;
+pub use dpop::DpopKey;
 pub use secret::ClientSecret;
-pub use source::{Clock, SystemClock, TlsIdentity, TokenError, TokenSource, TokenSourceBuilder};
+pub use source::{Clock, SystemClock, TlsIdentity, TokenError, TokenSource};
 pub use tessera_proto::ErrorCode;

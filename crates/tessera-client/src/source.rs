@@ -3,11 +3,13 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use tessera_proto::{ErrorCode, ErrorResponse, ServerMetadata, TokenResponse};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use tessera_proto::{ErrorCode, ErrorResponse, TokenResponse};
 
+use crate::DpopKey;
+use crate::PrivateKey;
 use crate::assertion::JWT_BEARER;
 use crate::secret::SecretReader;
-use crate::{ClientSecret, PrivateKey};
 
 /// Seconds since the Unix epoch; injectable so that tests can move time.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -42,14 +44,16 @@ pub enum TokenError {
 }
 
 #[derive(Debug, Clone)]
-struct Cached {
+pub(crate) struct Cached {
     access_token: String,
+    /// RFC 9449 §5: `token_type` `DPoP`: the token goes with the `DPoP` scheme and a proof (§7.1).
+    dpop: bool,
     expires_at: i64,
 }
 
 /// How the client authenticates.
 #[derive(Debug)]
-enum Credential {
+pub(crate) enum Credential {
     /// RFC 6749 §2.3.1 `client_secret_basic`.
     Secret(SecretReader),
     /// RFC 7523 §2.2 `private_key_jwt`.
@@ -63,7 +67,7 @@ enum Credential {
 /// requests. It authenticates a client registered for it, and binds the tokens to it (§3) whatever the way
 /// the client authenticates.
 #[derive(Clone)]
-pub struct TlsIdentity(reqwest::Identity);
+pub struct TlsIdentity(pub(crate) reqwest::Identity);
 
 impl std::fmt::Debug for TlsIdentity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,90 +87,68 @@ impl TlsIdentity {
     }
 }
 
+/// RFC 9449: the source's DPoP key and the last nonce the token endpoint gave (§8).
 #[derive(Debug)]
-struct Inner {
-    http: reqwest::Client,
-    token_url: String,
-    client_id: String,
-    credential: Credential,
-    scope: Option<String>,
-    audience: Option<String>,
-    resource: Option<String>,
-    skew: i64,
-    clock: Arc<dyn Clock>,
-    attempts: u32,
-    cached: RwLock<Option<Cached>>,
-    refresh: tokio::sync::Mutex<()>,
+pub(crate) struct Dpop {
+    pub(crate) key: DpopKey,
+    pub(crate) nonce: RwLock<Option<String>>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) token_url: String,
+    pub(crate) client_id: String,
+    pub(crate) credential: Credential,
+    pub(crate) scope: Option<String>,
+    pub(crate) audience: Option<String>,
+    pub(crate) resource: Option<String>,
+    pub(crate) skew: i64,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) attempts: u32,
+    pub(crate) dpop: Option<Dpop>,
+    pub(crate) cached: RwLock<Option<Cached>>,
+    pub(crate) refresh: tokio::sync::Mutex<()>,
 }
 
 /// A client-credentials token source. Cheap to clone; clones share the cache.
 #[derive(Debug, Clone)]
 pub struct TokenSource {
-    inner: Arc<Inner>,
-}
-
-#[derive(Debug)]
-pub struct TokenSourceBuilder {
-    token_url: Option<String>,
-    issuer: Option<String>,
-    client_id: Option<String>,
-    secret: Option<ClientSecret>,
-    private_key: Option<PrivateKey>,
-    scope: Option<String>,
-    audience: Option<String>,
-    resource: Option<String>,
-    skew: Duration,
-    clock: Arc<dyn Clock>,
-    http: Option<reqwest::Client>,
-    attempts: u32,
-    identity: Option<TlsIdentity>,
-    roots: Vec<reqwest::Certificate>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl TokenSource {
-    /// Defaults: tokens are renewed 30 s before they expire; three attempts on 5xx or connection errors.
-    pub fn builder() -> TokenSourceBuilder {
-        TokenSourceBuilder {
-            token_url: None,
-            issuer: None,
-            client_id: None,
-            secret: None,
-            private_key: None,
-            scope: None,
-            audience: None,
-            resource: None,
-            skew: Duration::from_secs(30),
-            clock: Arc::new(SystemClock),
-            http: None,
-            attempts: 3,
-            identity: None,
-            roots: Vec::new(),
-        }
-    }
-
-    fn fresh(&self) -> Option<String> {
+    fn fresh(&self) -> Option<Cached> {
         let now = self.inner.clock.now();
         let cached = self.inner.cached.read().ok()?;
-        cached.as_ref().filter(|c| now < c.expires_at - self.inner.skew).map(|c| c.access_token.clone())
+        cached.as_ref().filter(|c| now < c.expires_at - self.inner.skew).cloned()
     }
 
     /// A valid access token: the cached one until it is within the skew of expiry, else a new one. Only
     /// one refresh runs at a time; concurrent callers wait for it and share its result.
     pub async fn token(&self) -> Result<String, TokenError> {
-        if let Some(token) = self.fresh() {
-            return Ok(token);
+        self.current().await.map(|c| c.access_token)
+    }
+
+    async fn current(&self) -> Result<Cached, TokenError> {
+        if let Some(cached) = self.fresh() {
+            return Ok(cached);
         }
         let _one = self.inner.refresh.lock().await;
-        if let Some(token) = self.fresh() {
-            return Ok(token);
+        if let Some(cached) = self.fresh() {
+            return Ok(cached);
         }
         match self.fetch().await {
             Ok(response) => {
-                let expires_at = self.inner.clock.now() + response.expires_in as i64;
+                let fresh = Cached {
+                    dpop: response.token_type.eq_ignore_ascii_case("DPoP"),
+                    expires_at: self.inner.clock.now() + response.expires_in as i64,
+                    access_token: response.access_token,
+                };
                 if let Ok(mut cached) = self.inner.cached.write() {
-                    *cached = Some(Cached { access_token: response.access_token.clone(), expires_at });
+                    *cached = Some(fresh.clone());
                 }
-                Ok(response.access_token)
+                Ok(fresh)
             }
             Err(e) => {
                 // A refresh ahead of time failed: the old token is still good until it expires.
@@ -175,7 +157,7 @@ impl TokenSource {
                 match still_valid {
                     Some(c) => {
                         tracing::warn!(error = %e, "token refresh failed; using the current token until it expires");
-                        Ok(c.access_token)
+                        Ok(c)
                     }
                     None => Err(e),
                 }
@@ -188,9 +170,37 @@ impl TokenSource {
         self.fetch().await
     }
 
-    /// Adds `Authorization: Bearer <token>` to a request.
+    /// Adds the token to a request: `Authorization: Bearer <token>`, or for a DPoP-bound token (RFC 9449
+    /// §7.1) `Authorization: DPoP <token>` and a `DPoP` proof for this request's method and URL, with `ath`.
     pub async fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, TokenError> {
-        Ok(request.bearer_auth(self.token().await?))
+        self.authorize_with_nonce(request, None).await
+    }
+
+    /// As [`Self::authorize`], the proof carrying `nonce`: what a resource server asked for in its
+    /// `DPoP-Nonce` header with a `use_dpop_nonce` error (RFC 9449 §9); send the request again with it.
+    pub async fn authorize_with_nonce(
+        &self,
+        request: reqwest::RequestBuilder,
+        nonce: Option<&str>,
+    ) -> Result<reqwest::RequestBuilder, TokenError> {
+        let token = self.current().await?;
+        let Some(dpop) = self.inner.dpop.as_ref().filter(|_| token.dpop) else {
+            return Ok(request.bearer_auth(token.access_token));
+        };
+        let (client, built) = request.build_split();
+        let mut built = built.map_err(|e| TokenError::Malformed(format!("the resource request: {e}")))?;
+        let now = self.inner.clock.now();
+        let proof =
+            dpop.key.proof(built.method().as_str(), built.url().as_str(), Some(&token.access_token), nonce, now)?;
+        let header = |v: String| HeaderValue::from_str(&v).map_err(|e| TokenError::Malformed(e.to_string()));
+        built.headers_mut().insert(AUTHORIZATION, header(format!("DPoP {}", token.access_token))?);
+        built.headers_mut().insert("dpop", header(proof)?);
+        Ok(reqwest::RequestBuilder::from_parts(client, built))
+    }
+
+    /// The source's DPoP key, when it has one (to make proofs for requests [`Self::authorize`] does not build).
+    pub fn dpop_key(&self) -> Option<&DpopKey> {
+        self.inner.dpop.as_ref().map(|d| &d.key)
     }
 
     /// Forgets the cached token (e.g. after an API answered 401 with `invalid_token`).
@@ -218,7 +228,17 @@ impl TokenSource {
         Err(last)
     }
 
+    /// RFC 9449 §8: a `use_dpop_nonce` refusal is answered once more, with the nonce it came with.
     async fn fetch_once(&self) -> Result<TokenResponse, TokenError> {
+        match self.post_token_request().await {
+            Err(TokenError::OAuth { error: ErrorCode::UseDpopNonce, .. }) if self.inner.dpop.is_some() => {
+                self.post_token_request().await
+            }
+            other => other,
+        }
+    }
+
+    async fn post_token_request(&self) -> Result<TokenResponse, TokenError> {
         let i = &self.inner;
         let mut form = vec![("grant_type", "client_credentials")];
         let mut request = i.http.post(&i.token_url);
@@ -229,7 +249,7 @@ impl TokenSource {
                 // RFC 6749 §2.3.1: both parts are form-url-encoded before the Basic encoding.
                 let encode = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
                 let basic = STANDARD.encode(format!("{}:{}", encode(&i.client_id), encode(&secret)));
-                request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"));
+                request = request.header(AUTHORIZATION, format!("Basic {basic}"));
             }
             Credential::PrivateKey(key) => {
                 // A new assertion per request: its `jti` is single use (RFC 7523 §3 item 7).
@@ -245,8 +265,20 @@ impl TokenSource {
                 form.push((name, v.as_str()));
             }
         }
+        if let Some(dpop) = &i.dpop {
+            // RFC 9449 §5: a fresh proof per request, with the last nonce the server gave (§8).
+            let nonce = dpop.nonce.read().ok().and_then(|n| n.clone());
+            request =
+                request.header("dpop", dpop.key.proof("POST", &i.token_url, None, nonce.as_deref(), i.clock.now())?);
+        }
         let response = request.form(&form).send().await.map_err(|e| TokenError::Unavailable(e.to_string()))?;
         let status = response.status();
+        // §8.2: the server may give a new nonce with any answer; the next proof carries it.
+        if let (Some(dpop), Some(nonce)) = (&i.dpop, response.headers().get("dpop-nonce").and_then(|v| v.to_str().ok()))
+            && let Ok(mut kept) = dpop.nonce.write()
+        {
+            *kept = Some(nonce.to_owned());
+        }
         if status.is_server_error() {
             return Err(TokenError::Unavailable(format!("HTTP {status}")));
         }
@@ -260,148 +292,5 @@ impl TokenSource {
             }
             Err(_) => Err(TokenError::Malformed(format!("HTTP {status} without an RFC 6749 error body"))),
         }
-    }
-}
-
-impl TokenSourceBuilder {
-    pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
-        self
-    }
-
-    /// The issuer; its discovery document names the token endpoint.
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
-        self
-    }
-
-    pub fn client_id(mut self, id: impl Into<String>) -> Self {
-        self.client_id = Some(id.into());
-        self
-    }
-
-    pub fn client_secret(mut self, secret: ClientSecret) -> Self {
-        self.secret = Some(secret);
-        self
-    }
-
-    /// Authenticates with `private_key_jwt` (RFC 7523 §2.2) instead of a secret: a JWT signed by `key` on
-    /// every token request.
-    pub fn private_key_jwt(mut self, key: PrivateKey) -> Self {
-        self.private_key = Some(key);
-        self
-    }
-
-    pub fn scope(mut self, scope: impl Into<String>) -> Self {
-        self.scope = Some(scope.into());
-        self
-    }
-
-    /// Sent as the `audience` parameter (Auth0, Hydra style).
-    pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience = Some(audience.into());
-        self
-    }
-
-    /// Sent as the RFC 8707 `resource` parameter.
-    pub fn resource(mut self, resource: impl Into<String>) -> Self {
-        self.resource = Some(resource.into());
-        self
-    }
-
-    /// How long before expiry a token is replaced.
-    pub fn skew(mut self, skew: Duration) -> Self {
-        self.skew = skew;
-        self
-    }
-
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// RFC 8705: present this client certificate to the token endpoint. Without a secret or a private key,
-    /// the client authenticates with it (`tls_client_auth` / `self_signed_tls_client_auth`). Ignored when an
-    /// HTTP client is given (configure its identity there).
-    pub fn tls_identity(mut self, identity: TlsIdentity) -> Self {
-        self.identity = Some(identity);
-        self
-    }
-
-    /// Trust this CA (PEM) for the server's certificate, besides the system's roots.
-    pub fn root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, TokenError> {
-        let cert = reqwest::Certificate::from_pem(pem).map_err(|e| TokenError::Discovery(format!("CA: {e}")))?;
-        self.roots.push(cert);
-        Ok(self)
-    }
-
-    /// Attempts on 5xx or connection errors (at least one).
-    pub fn attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts.max(1);
-        self
-    }
-
-    pub async fn build(self) -> Result<TokenSource, TokenError> {
-        let by_certificate = self.identity.is_some();
-        let http = match (self.http, self.identity) {
-            (Some(http), _) => http,
-            (None, None) if self.roots.is_empty() => reqwest::Client::default(),
-            (None, identity) => {
-                let mut builder = reqwest::Client::builder();
-                for root in self.roots {
-                    builder = builder.add_root_certificate(root);
-                }
-                if let Some(TlsIdentity(identity)) = identity {
-                    builder = builder.identity(identity);
-                }
-                builder.build().map_err(|e| TokenError::Discovery(format!("TLS client: {e}")))?
-            }
-        };
-        let token_url = match (self.token_url, self.issuer) {
-            (Some(url), _) => url,
-            (None, Some(issuer)) => {
-                let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
-                let response = http.get(&url).send().await.map_err(|e| TokenError::Discovery(format!("{url}: {e}")))?;
-                if !response.status().is_success() {
-                    return Err(TokenError::Discovery(format!("{url}: HTTP {}", response.status())));
-                }
-                let metadata: ServerMetadata =
-                    response.json().await.map_err(|e| TokenError::Discovery(format!("{url}: {e}")))?;
-                metadata.token_endpoint
-            }
-            (None, None) => return Err(TokenError::Discovery("set a token URL or an issuer".into())),
-        };
-        let client_id = self.client_id.ok_or_else(|| TokenError::Secret("no client id".into()))?;
-        let credential = match (self.private_key, self.secret) {
-            (Some(key), _) => Credential::PrivateKey(key),
-            (None, Some(secret)) => {
-                let reader = SecretReader::new(secret);
-                reader.read().map_err(TokenError::Secret)?;
-                Credential::Secret(reader)
-            }
-            (None, None) if by_certificate => Credential::Certificate,
-            (None, None) => return Err(TokenError::Secret("no client secret, private key or certificate".into())),
-        };
-        Ok(TokenSource {
-            inner: Arc::new(Inner {
-                http,
-                token_url,
-                client_id,
-                credential,
-                scope: self.scope,
-                audience: self.audience,
-                resource: self.resource,
-                skew: self.skew.as_secs() as i64,
-                clock: self.clock,
-                attempts: self.attempts,
-                cached: RwLock::new(None),
-                refresh: tokio::sync::Mutex::new(()),
-            }),
-        })
     }
 }

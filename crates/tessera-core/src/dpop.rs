@@ -55,6 +55,20 @@ fn normalized_uri(uri: &str) -> Option<String> {
     Some(url.to_string())
 }
 
+/// RFC 9449 §4.3 check 1: "there is not more than one DPoP HTTP request header field"; `None` without one.
+pub fn single_proof<'a>(proofs: &[&'a str]) -> Result<Option<&'a str>, OAuthError> {
+    match proofs {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        _ => Err(refuse("more than one DPoP header")),
+    }
+}
+
+/// RFC 9449 §10: a `dpop_jkt` is a JWK SHA-256 thumbprint (RFC 7638): base64url, no padding, of 32 bytes.
+pub fn is_jkt(value: &str) -> bool {
+    value.len() == 43 && URL_SAFE_NO_PAD.decode(value).is_ok_and(|raw| raw.len() == 32)
+}
+
 /// RFC 9449 §7.1: the `ath` of an access token, base64url SHA-256 of its ASCII.
 pub fn access_token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()))

@@ -9,6 +9,8 @@ use tessera_proto::{ErrorCode, PushedAuthorizationResponse};
 
 use crate::OAuthError;
 use crate::client_auth::ClientRequest;
+use crate::dpop::{ProofRequest, single_proof};
+use crate::dpop_nonce::DpopNonces;
 use crate::model::PushedAuthorizationRequest;
 use crate::ports::{PushedRequestStore, StoreError};
 use crate::request::FormParams;
@@ -32,10 +34,12 @@ pub struct PushedAuthorization<'a> {
 
 impl PushedAuthorization<'_> {
     /// `POST …/ext/par/request`: 201 with the `request_uri`, or an error as at the token endpoint (§2.3).
+    /// `dpop`: the request's `DPoP` header values and the URL of this endpoint (the proofs' `htu`).
     pub async fn push(
         &self,
         authorization: Option<&str>,
         form: &FormParams,
+        dpop: (&[&str], &str),
     ) -> Result<PushedAuthorizationResponse, OAuthError> {
         let (realm, now) = (self.request.realm, self.request.now);
         // §2: "the authorization server MUST ... authenticate the client in the same way as at the token
@@ -47,15 +51,28 @@ impl PushedAuthorization<'_> {
         }
         // §2.1: "validate the pushed request as it would an authorization request".
         let policy = SignInPolicy::of(&realm.realm);
-        AuthorizationRequest::check(form, Some(&client), &policy, &realm.scopes, true).map_err(refusal_error)?;
+        let checked =
+            AuthorizationRequest::check(form, Some(&client), &policy, &realm.scopes, true).map_err(refusal_error)?;
+        let proof_jkt = self.proof_key(dpop.0, dpop.1).await?;
+        // RFC 9449 §10.1: "If both mechanisms are used at the same time, the authorization server MUST reject
+        // the request if the JWK Thumbprint in dpop_jkt does not match the public key in the DPoP header."
+        if let (Some(named), Some(proved)) = (checked.dpop_jkt.as_deref(), proof_jkt.as_deref())
+            && named != proved
+        {
+            return Err(OAuthError::invalid_request("dpop_jkt is not the thumbprint of the DPoP proof's key"));
+        }
         let secret = random_token(32)?;
         let request_uri = format!("{REQUEST_URI_PREFIX}{secret}");
-        let kept: Vec<(&str, &str)> = form
+        let mut kept: Vec<(&str, &str)> = form
             .pairs()
             .iter()
             .filter(|(name, _)| !CREDENTIALS.contains(&name.as_str()) && name != "client_id")
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();
+        // §10.1: the proof's key binds the code "as if [its] thumbprint was provided using dpop_jkt".
+        if let (None, Some(jkt)) = (checked.dpop_jkt.as_deref(), proof_jkt.as_deref()) {
+            kept.push(("dpop_jkt", jkt));
+        }
         let parameters = form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish();
         let record = PushedAuthorizationRequest {
             request_uri_hash: token_hash(&request_uri),
@@ -67,6 +84,25 @@ impl PushedAuthorization<'_> {
         };
         self.store.insert_pushed_request(&record).await?;
         Ok(PushedAuthorizationResponse { request_uri, expires_in: PAR_LIFETIME })
+    }
+}
+
+impl PushedAuthorization<'_> {
+    /// RFC 9449 §10.1: a `DPoP` header on the pushed request is checked as §4.3 says (with the realm's nonces,
+    /// §8); the thumbprint of its key, or `None` without one.
+    async fn proof_key(&self, proofs: &[&str], endpoint_url: &str) -> Result<Option<String>, OAuthError> {
+        let Some(proof) = single_proof(proofs)? else { return Ok(None) };
+        let nonces = DpopNonces::of(&self.request.realm.realm, self.request.master);
+        let check = ProofRequest {
+            method: "POST",
+            uri: endpoint_url,
+            now: self.request.now,
+            replay: self.request.replay,
+            access_token: None,
+            nonces: nonces.as_ref(),
+            keys: self.request.dpop_keys,
+        };
+        check.verify(proof).await.map(Some)
     }
 }
 

@@ -4,7 +4,7 @@ use tessera_proto::TokenResponse;
 
 use crate::OAuthError;
 use crate::client_auth::ClientRequest;
-use crate::dpop::ProofRequest;
+use crate::dpop::{ProofRequest, single_proof};
 use crate::dpop_nonce::DpopNonces;
 use crate::grant::PersonGrantContext;
 use crate::grant::authorization_code::AuthorizationCodeGrant;
@@ -133,20 +133,18 @@ impl TokenEndpoint<'_> {
         Ok(response)
     }
 
-    /// The opt-in reuse window: a client that calls the token endpoint before every request gets the same
-    /// still-fresh token back for the same scope until `fraction` of its lifetime has passed, unless it was
-    /// revoked or a not-before policy came after it.
     /// RFC 9449 §5: the thumbprint of the request's DPoP proof, checked as §4.3 says; `None` without a proof,
-    /// unless the client requires DPoP (Keycloak's `dpop.bound.access.tokens`). Binding is made for the
-    /// client-credentials grant; with another grant a proof is checked and the token stays a Bearer token
-    /// (the `token_type` says so), and a client that requires DPoP is refused.
+    /// unless the client requires DPoP (Keycloak's `dpop.bound.access.tokens`). Every grant but token
+    /// exchange binds its access token to it, for any client; a public client's refresh token too (§5,
+    /// [`crate::grant::user_tokens`]). Token exchange issues Bearer tokens.
     async fn dpop_key(&self, client: &Client, request: &TokenRequest) -> Result<Option<String>, OAuthError> {
         let required = client.attributes.get("dpop.bound.access.tokens").is_some_and(|v| v == "true");
-        let proof = match self.dpop_proofs {
-            [] if required => return Err(OAuthError::InvalidDpopProof("this client requires a DPoP proof".into())),
-            [] => return Ok(None),
-            [one] => *one,
-            _ => return Err(OAuthError::InvalidDpopProof("more than one DPoP header".into())),
+        let Some(proof) = single_proof(self.dpop_proofs)? else {
+            return if required {
+                Err(OAuthError::InvalidDpopProof("this client requires a DPoP proof".into()))
+            } else {
+                Ok(None)
+            };
         };
         let nonces = DpopNonces::of(&self.request.realm.realm, self.master);
         let check = ProofRequest {
@@ -159,36 +157,37 @@ impl TokenEndpoint<'_> {
             keys: self.request.dpop_keys,
         };
         let jkt = check.verify(proof).await?;
-        // A public client's refresh tokens would have to be bound too (§5), which is not done yet: its access
-        // tokens stay Bearer tokens. Token exchange issues Bearer tokens.
         match request {
+            TokenRequest::TokenExchange(_) if required => {
+                Err(OAuthError::invalid_request("token exchange does not issue DPoP-bound tokens"))
+            }
             TokenRequest::TokenExchange(_) => Ok(None),
-            _ if !client.public_client => Ok(Some(jkt)),
-            _ if required => Err(OAuthError::invalid_request("DPoP-bound tokens are not issued to public clients yet")),
-            _ => Ok(None),
+            _ => Ok(Some(jkt)),
         }
     }
 
-    /// RFC 8705 §3: the access tokens of a confidential client that presented a certificate are bound to it
-    /// (`cnf.x5t#S256`), whatever the way it authenticated; a client that requires it (Keycloak's
-    /// `tls.client.certificate.bound.access.tokens`) is refused without one. A public client's refresh tokens
-    /// would have to be bound too (§4), which is not done: its tokens stay unbound. Token exchange issues
-    /// unbound tokens.
+    /// RFC 8705 §3: the access tokens of a client that presented a certificate are bound to it
+    /// (`cnf.x5t#S256`), whatever the way it authenticated; a public client's refresh token too (§4). A client
+    /// that requires it (Keycloak's `tls.client.certificate.bound.access.tokens`) is refused without one.
+    /// Token exchange issues unbound tokens.
     fn certificate_binding(&self, client: &Client, request: &TokenRequest) -> Result<Option<&'_ str>, OAuthError> {
         let required = crate::mtls::bound_tokens_required(client);
-        let bindable = !client.public_client && !matches!(request, TokenRequest::TokenExchange(_));
+        let bindable = !matches!(request, TokenRequest::TokenExchange(_));
         match self.request.certificate {
             Some(cert) if bindable => Ok(Some(cert.thumbprint.as_str())),
             None if required => Err(OAuthError::InvalidRequest(
                 "this client requires certificate-bound tokens: present a client certificate".into(),
             )),
-            _ if required => Err(OAuthError::InvalidRequest(
-                "certificate-bound tokens are not issued to public clients or by token exchange".into(),
-            )),
+            _ if required => {
+                Err(OAuthError::InvalidRequest("certificate-bound tokens are not issued by token exchange".into()))
+            }
             _ => Ok(None),
         }
     }
 
+    /// The opt-in reuse window: a client that calls the token endpoint before every request gets the same
+    /// still-fresh token back for the same scope until `fraction` of its lifetime has passed, unless it was
+    /// revoked or a not-before policy came after it.
     fn issue_or_reuse(
         &self,
         grant: &ClientCredentialsGrant<'_>,

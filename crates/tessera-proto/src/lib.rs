@@ -5,6 +5,8 @@
 
 pub mod admin;
 mod device;
+#[cfg(feature = "dpop")]
+pub mod dpop_key;
 mod error;
 mod jwk;
 mod metadata;

@@ -26,6 +26,7 @@ impl AuthorizationCodeStore for SqlStore {
             .bind(c.created_at)
             .bind(c.expires_at)
             .bind(c.resources.to_stored())
+            .bind(c.dpop_jkt.clone())
             .execute(&self.pool)
             .await
             .map_err(map_err)?;

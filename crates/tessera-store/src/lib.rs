@@ -71,6 +71,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (12, "revocation events", include_str!("../migrations/sqlite/0012_revocation_events.sql")),
             (13, "client registration", include_str!("../migrations/sqlite/0013_client_registration.sql")),
             (16, "user search trigrams", include_str!("../migrations/sqlite/0016_user_search_trigrams.sql")),
+            (17, "token binding", include_str!("../migrations/sqlite/0017_token_binding.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -87,6 +88,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (12, "revocation events", include_str!("../migrations/postgres/0012_revocation_events.sql")),
             (13, "client registration", include_str!("../migrations/postgres/0013_client_registration.sql")),
             (16, "user search trigrams", include_str!("../migrations/postgres/0016_user_search_trigrams.sql")),
+            (17, "token binding", include_str!("../migrations/postgres/0017_token_binding.sql")),
         ],
     };
     Migrator::with_migrations(

@@ -30,6 +30,8 @@ fn bind_refresh<'q>(
         .bind(t.revoked_at)
         .bind(t.successor.clone())
         .bind(t.resources.to_stored())
+        .bind(t.dpop_jkt.clone())
+        .bind(t.cert_thumbprint.clone())
 }
 
 impl SqlStore {

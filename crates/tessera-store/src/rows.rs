@@ -272,6 +272,7 @@ pub fn code_from_row(row: &AnyRow) -> Result<AuthorizationCode, StoreError> {
         auth_time: get(row, "auth_time")?,
         created_at: get(row, "created_at")?,
         expires_at: get(row, "expires_at")?,
+        dpop_jkt: get(row, "dpop_jkt")?,
     })
 }
 
@@ -294,6 +295,8 @@ pub fn refresh_from_row(row: &AnyRow) -> Result<RefreshToken, StoreError> {
         rotated_at: get(row, "rotated_at")?,
         revoked_at: get(row, "revoked_at")?,
         successor: get(row, "successor")?,
+        dpop_jkt: get(row, "dpop_jkt")?,
+        cert_thumbprint: get(row, "cert_thumbprint")?,
     })
 }
 

@@ -97,14 +97,14 @@ pub const COMPLETE_PASSWORD_UPDATE: &str =
 pub const SET_USER_ENABLED: &str = "UPDATE users SET enabled = $3 WHERE realm_id = $1 AND username = $2";
 pub const SELECT_USER_BY_ID: &str = "SELECT realm_id, id, username, enabled, email, email_verified, first_name, last_name, password_hash, service_account_client_id, created_at, required_actions, attributes FROM users WHERE realm_id = $1 AND id = $2";
 
-pub const INSERT_CODE: &str = "INSERT INTO authorization_codes (code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at, resources) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+pub const INSERT_CODE: &str = "INSERT INTO authorization_codes (code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at, resources, dpop_jkt) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 /// One statement: only an unexpired, unredeemed code of this client in this realm ($7) is redeemed, by exactly
 /// one caller.
-pub const REDEEM_CODE: &str = "UPDATE authorization_codes SET redeemed_at = $3, access_jti = $4, access_exp = $5, family_id = $6 WHERE code_hash = $1 AND client_id = $2 AND realm_id = $7 AND redeemed_at IS NULL AND expires_at > $3 RETURNING code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at, resources";
+pub const REDEEM_CODE: &str = "UPDATE authorization_codes SET redeemed_at = $3, access_jti = $4, access_exp = $5, family_id = $6 WHERE code_hash = $1 AND client_id = $2 AND realm_id = $7 AND redeemed_at IS NULL AND expires_at > $3 RETURNING code_hash, realm_id, client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, auth_time, created_at, expires_at, resources, dpop_jkt";
 pub const SELECT_REDEEMED_CODE: &str = "SELECT access_jti, access_exp, family_id FROM authorization_codes WHERE code_hash = $1 AND client_id = $2 AND realm_id = $3 AND redeemed_at IS NOT NULL";
 
-pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor, resources) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
-pub const SELECT_REFRESH: &str = "SELECT token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor, resources FROM refresh_tokens WHERE token_hash = $1";
+pub const INSERT_REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor, resources, dpop_jkt, cert_thumbprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+pub const SELECT_REFRESH: &str = "SELECT token_hash, family_id, realm_id, client_id, user_id, session_id, scope, auth_time, offline, issued_at, expires_at, access_jti, access_exp, rotated_at, revoked_at, successor, resources, dpop_jkt, cert_thumbprint FROM refresh_tokens WHERE token_hash = $1";
 pub const ROTATE_REFRESH: &str = "UPDATE refresh_tokens SET rotated_at = $2, successor = $3 WHERE token_hash = $1 AND rotated_at IS NULL AND revoked_at IS NULL";
 pub const REVOKE_FAMILY: &str = "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL";
 pub const FAMILY_ACCESS_TOKENS: &str =

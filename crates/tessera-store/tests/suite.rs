@@ -12,6 +12,8 @@ use tessera_store::SqlStore;
 
 #[path = "suite/admin_writes.rs"]
 mod admin_writes;
+#[path = "suite/binding.rs"]
+mod binding;
 #[path = "suite/device.rs"]
 mod device;
 #[path = "suite/janitor.rs"]
@@ -31,6 +33,7 @@ mod sign_in;
 #[path = "suite/user_revocation.rs"]
 mod user_revocation;
 use admin_writes::settings_are_replaced_in_place_and_a_deleted_realm_takes_everything;
+use binding::codes_and_refresh_tokens_keep_their_binding_rfc9449_5_10_rfc8705_4;
 #[path = "suite/user_search.rs"]
 mod user_search;
 use device::{
@@ -412,6 +415,7 @@ backend_suite!(
     a_pushed_request_is_taken_once_by_its_client_before_it_expires,
     pushed_requests_go_once_expired,
     codes_and_refresh_tokens_keep_their_resources,
+    codes_and_refresh_tokens_keep_their_binding_rfc9449_5_10_rfc8705_4,
     every_revocation_and_not_before_enters_the_realms_log_once_in_order,
     an_initial_access_token_registers_exactly_count_clients_under_concurrency,
     expired_deleted_or_foreign_initial_access_tokens_register_nothing,

@@ -115,6 +115,10 @@ pub struct TokenArgs {
     /// The PEM private key of --cert.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
+    /// RFC 9449 DPoP: bind the token to this key (a PKCS#8 PEM EC P-256, Ed25519 or RSA private key, or a
+    /// private JWK); the token comes with `token_type` DPoP and `cnf.jkt`.
+    #[arg(long, value_name = "FILE", conflicts_with = "decode")]
+    pub dpop_key: Option<PathBuf>,
     /// A PEM CA to trust for the server's certificate, besides the system's roots.
     #[arg(long, value_name = "FILE", conflicts_with = "decode")]
     pub ca_cert: Option<PathBuf>,

@@ -71,3 +71,59 @@ async fn client_auth_registers_a_jwks_and_token_private_key_gets_a_token_rfc7523
     .await;
     assert!(took.is_some(), "the secret works again");
 }
+
+/// RFC 9449 §5: `tessera token --dpop-key FILE` sends a proof by the key in FILE; the token is `DPoP` and
+/// bound to it (`cnf.jkt`, §6.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_dpop_key_gets_a_token_bound_to_the_key_rfc9449_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_path_buf();
+    let server = TestServer::builder().data_dir(&d).spawn().await;
+    server.realm("shop", tessera_core::model::SigningAlgorithm::Es256, &[]).await;
+    let secret = server.service_client("shop", "svc", &[], &[]).await.secret;
+    let (pem, _) = es256_key("dpop");
+    let (key_file, secret_file) = (d.join("dpop.pem"), d.join("svc.secret"));
+    std::fs::write(&key_file, pem).unwrap();
+    std::fs::write(&secret_file, &secret).unwrap();
+    let issuer = server.issuer("shop");
+    let args = [
+        "token",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        "svc",
+        "--client-secret-file",
+        secret_file.to_str().unwrap(),
+        "--dpop-key",
+        key_file.to_str().unwrap(),
+        "--json",
+    ];
+    let took = TestServer::eventually(Duration::from_secs(5), || {
+        let o = run(&d, &args);
+        async move { o.status.success() }
+    })
+    .await;
+    assert!(took.is_some(), "no token with --dpop-key: {}", stderr(&run(&d, &args)));
+    let response: serde_json::Value = serde_json::from_str(&ok(&d, &args)).unwrap();
+    assert_eq!(response["token_type"], "DPoP", "{response}");
+    let token = response["access_token"].as_str().unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    let jkt = tessera_client::DpopKey::from_file(&key_file).unwrap().thumbprint().to_owned();
+    assert_eq!(claims["cnf"]["jkt"], jkt.as_str());
+    fails_with(
+        &d,
+        &[
+            "token",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "svc",
+            "--client-secret-file",
+            secret_file.to_str().unwrap(),
+            "--dpop-key",
+            secret_file.to_str().unwrap(),
+        ],
+        "DPoP key",
+    );
+}

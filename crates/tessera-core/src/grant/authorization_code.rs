@@ -84,6 +84,13 @@ impl AuthorizationCodeGrant<'_> {
             (None, Some(_)) => return Err(invalid_grant("a code_verifier was sent for a code issued without PKCE")),
             (None, None) => {}
         }
+        // RFC 9449 §10: "verifies that it matches the dpop_jkt parameter value in the authorization request. If
+        // they do not match, it MUST reject the request" (no proof at all does not match either).
+        if let Some(bound) = code.dpop_jkt.as_deref()
+            && ctx.dpop_jkt != Some(bound)
+        {
+            return Err(invalid_grant("the authorization code is bound to another DPoP key (dpop_jkt)"));
+        }
         let resources = narrow(self.resources, &code.resources, self.client)?;
         let user = ctx.store.find_user_by_id(&ctx.realm.realm.id, &code.user_id).await?;
         let user = user.filter(|u| u.enabled).ok_or(invalid_grant("the user is not available"))?;

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use subtle::ConstantTimeEq;
 use tessera_proto::{ScopeSet, TokenResponse};
 
 use crate::OAuthError;
@@ -28,6 +29,25 @@ fn invalid_grant(d: &'static str) -> OAuthError {
     OAuthError::InvalidGrant(Cow::Borrowed(d))
 }
 
+/// RFC 9449 §5: "such a client MUST present a DPoP proof for the same key that was used to obtain the refresh
+/// token each time that refresh token is used"; RFC 8705 §4: a certificate-bound refresh token is usable only
+/// over a connection with that certificate. The RFCs name no error code: `invalid_grant` (RFC 6749 §5.2, the
+/// token "does not match"), as node-oidc-provider answers.
+fn check_binding(old: &RefreshToken, jkt: Option<&str>, cert: Option<&str>) -> Result<(), OAuthError> {
+    let holds = |bound: &Option<String>, presented: Option<&str>| match (bound, presented) {
+        (None, _) => true,
+        (Some(b), Some(p)) => bool::from(b.as_bytes().ct_eq(p.as_bytes())),
+        (Some(_), None) => false,
+    };
+    if !holds(&old.dpop_jkt, jkt) {
+        return Err(invalid_grant("the refresh token is bound to a DPoP key: present a proof by that key"));
+    }
+    if !holds(&old.cert_thumbprint, cert) {
+        return Err(invalid_grant("the refresh token is bound to a client certificate: present that certificate"));
+    }
+    Ok(())
+}
+
 /// The additional authenticated data binding a sealed successor to the token it replaced.
 fn successor_aad(token_hash: &str) -> String {
     format!("tessera-refresh-successor:{token_hash}")
@@ -45,6 +65,9 @@ impl RefreshTokenGrant<'_> {
         if old.client_id != self.client.client_id || old.realm_id != ctx.realm.realm.id {
             return Err(invalid_grant("the refresh token is invalid"));
         }
+        // Before anything else, so that a stolen bound token, without its key or certificate, cannot even
+        // set off the reuse detection below.
+        check_binding(&old, ctx.dpop_jkt, ctx.cert_thumbprint)?;
         if old.revoked_at.is_some() {
             return Err(invalid_grant("the refresh token was revoked"));
         }

@@ -1,8 +1,9 @@
 //! The tokens a person's grant yields: an access token (RFC 9068), an ID token when `openid` was granted
 //! (OIDC Core §3.1.3.3), and a refresh token (RFC 6749 §6) unless the client's Keycloak attribute
 //! `use.refresh.tokens` is `false`: public clients get one too, as in Keycloak (keycloak-js refreshes with
-//! it); every refresh rotates it and a reused one revokes its family (RFC 9700 §4.14.2), since it is not
-//! sender-constrained. A refresh token is JWT-shaped like Keycloak's (its libraries decode the payload:
+//! it); every refresh rotates it and a reused one revokes its family (RFC 9700 §4.14.2). A public client's
+//! refresh token is sender-constrained when it was obtained with a DPoP proof or a client certificate
+//! (RFC 9449 §5, RFC 8705 §4). A refresh token is JWT-shaped like Keycloak's (its libraries decode the payload:
 //! `typ` `Refresh` or `Offline`, `sid`, `exp`), HS256 under a key only the server holds; its strength is
 //! the 256-bit random `jti`, and it is stored as the SHA-256 of the whole string.
 
@@ -171,6 +172,10 @@ impl UserTokens<'_> {
                 rotated_at: None,
                 revoked_at: None,
                 successor: None,
+                // RFC 9449 §5, RFC 8705 §4: a public client's refresh token is bound to the key and the
+                // certificate it was obtained with; a confidential client's is bound by its authentication.
+                dpop_jkt: self.dpop_jkt.filter(|_| self.client.public_client).map(str::to_owned),
+                cert_thumbprint: self.cert_thumbprint.filter(|_| self.client.public_client).map(str::to_owned),
             };
             (Some(value), Some(record))
         } else {

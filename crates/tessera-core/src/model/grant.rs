@@ -44,6 +44,9 @@ pub struct AuthorizationCode {
     pub auth_time: i64,
     pub created_at: i64,
     pub expires_at: i64,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code is bound to (`dpop_jkt`, or the key of the
+    /// pushed request's proof, §10.1): the token request must carry a proof by that key.
+    pub dpop_jkt: Option<String>,
 }
 
 /// What a redemption issues, recorded with it so that a replay can revoke it (RFC 6749 §4.1.2).
@@ -105,6 +108,12 @@ pub struct RefreshToken {
     pub revoked_at: Option<i64>,
     /// The token response that replaced it, sealed under the master key, for the optional retry window.
     pub successor: Option<String>,
+    /// RFC 9449 §5: a public client's refresh token is bound to the DPoP key (JWK SHA-256 thumbprint) that
+    /// obtained it; each use needs a proof by that key.
+    pub dpop_jkt: Option<String>,
+    /// RFC 8705 §4: a public client's refresh token is bound to the client certificate (`x5t#S256`) it was
+    /// obtained with; each use needs that certificate.
+    pub cert_thumbprint: Option<String>,
 }
 
 /// What one entry of a realm's revocation feed says.

@@ -109,6 +109,9 @@ pub struct AuthorizationRequest {
     /// RFC 8707 §2: the resources the grant is for, registered for the client.
     #[serde(default)]
     pub resources: Resources,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code will be bound to.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// An error sent back to the client's redirect URI (RFC 6749 §4.1.2.1).
@@ -250,6 +253,11 @@ impl AuthorizationRequest {
         if pkce_required && challenge.is_none() {
             return Err(refuse(ErrorCode::InvalidRequest, "PKCE is required: send code_challenge with S256"));
         }
+        // RFC 9449 §10: a JWK SHA-256 thumbprint.
+        let dpop_jkt = params.get("dpop_jkt");
+        if dpop_jkt.is_some_and(|j| !crate::dpop::is_jkt(j)) {
+            return Err(refuse(ErrorCode::InvalidRequest, "dpop_jkt must be a JWK SHA-256 thumbprint"));
+        }
         let prompt = parse_prompt(params.get("prompt"))
             .ok_or_else(|| refuse(ErrorCode::InvalidRequest, "prompt=none cannot be combined with other values"))?;
         let max_age = match params.get("max_age").map(str::parse::<i64>).transpose() {
@@ -268,6 +276,7 @@ impl AuthorizationRequest {
             login_hint: params.get("login_hint").map(|h| h.chars().take(255).collect()),
             response_mode,
             resources,
+            dpop_jkt: dpop_jkt.map(str::to_owned),
         })
     }
 
@@ -306,6 +315,7 @@ impl AuthorizationRequest {
             auth_time,
             created_at: now,
             expires_at: now + CODE_LIFETIME,
+            dpop_jkt: self.dpop_jkt.clone(),
         };
         Ok((code, record))
     }

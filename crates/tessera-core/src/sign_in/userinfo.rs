@@ -1,7 +1,9 @@
-//! The UserInfo endpoint (OIDC Core §5.3): a Bearer access token (RFC 6750) with scope `openid`.
+//! The UserInfo endpoint (OIDC Core §5.3): a Bearer access token (RFC 6750) with scope `openid`, or a
+//! sender-constrained one with its proof (RFC 9449 §7) or its certificate (RFC 8705 §3).
 
 use std::borrow::Cow;
 
+use subtle::ConstantTimeEq;
 use tessera_proto::{ScopeSet, UserInfo};
 
 use crate::OAuthError;
@@ -44,6 +46,8 @@ pub struct Presentation<'a> {
     /// The request's method and this endpoint's URL, for the proof's `htm` and `htu`.
     pub method: &'a str,
     pub uri: &'a str,
+    /// RFC 8705 §3: the thumbprint (`x5t#S256`) of the request's client certificate, when it has one.
+    pub certificate: Option<&'a str>,
 }
 
 impl UserInfoEndpoint<'_> {
@@ -95,7 +99,8 @@ impl UserInfoEndpoint<'_> {
         Ok(UserInfo { sub, claims, other })
     }
 
-    /// RFC 9449 §7: a token bound to a DPoP key (`cnf.jkt`) comes with the `DPoP` scheme and a proof by that
+    /// RFC 8705 §3: a token bound to a certificate (`cnf.x5t#S256`) comes over a connection with that
+    /// certificate. RFC 9449 §7: a token bound to a DPoP key (`cnf.jkt`) comes with the `DPoP` scheme and a proof by that
     /// key for this request and this token; offered as Bearer it is refused (§7.2), and an unbound token
     /// offered with the `DPoP` scheme too.
     async fn check_binding(
@@ -108,7 +113,17 @@ impl UserInfoEndpoint<'_> {
         let refuse = |why: &'static str| OAuthError::AtDpopResource(Box::new(OAuthError::InvalidToken(why.into())));
         let bad_proof =
             |why: &'static str| OAuthError::AtDpopResource(Box::new(OAuthError::InvalidDpopProof(why.into())));
-        let bound = claims.other.get("cnf").and_then(|c| c.get("jkt")).and_then(|j| j.as_str());
+        let cnf = claims.other.get("cnf");
+        // RFC 8705 §3: "the protected resource MUST obtain the client certificate ... and verify that it matches
+        // the certificate associated with the access token. If they do not match, the resource access attempt
+        // MUST be rejected with an error, per [RFC6750], using an HTTP 401 status code and the invalid_token
+        // error code."
+        if let Some(x5t) = cnf.and_then(|c| c.get("x5t#S256")).and_then(|t| t.as_str())
+            && !presented.certificate.is_some_and(|p| bool::from(p.as_bytes().ct_eq(x5t.as_bytes())))
+        {
+            return Err(OAuthError::InvalidToken("the access token is bound to another client certificate".into()));
+        }
+        let bound = cnf.and_then(|c| c.get("jkt")).and_then(|j| j.as_str());
         match (bound, presented.dpop_scheme) {
             (None, false) => Ok(()),
             (None, true) => Err(refuse("the access token is not DPoP-bound")),

@@ -19,7 +19,6 @@
 
 #[cfg(feature = "axum")]
 pub(crate) mod axum;
-mod key;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -34,7 +33,7 @@ use serde_json::Value;
 use tessera_proto::ErrorCode;
 
 use crate::{ValidationError, Validator, VerifiedToken};
-use key::ProofKey;
+use tessera_proto::dpop_key::{ProofKey, parse};
 
 const MAX_PROOF_BYTES: usize = 8 * 1024;
 const MAX_JTI_BYTES: usize = 256;
@@ -240,7 +239,7 @@ impl DpopPolicy {
         let key = match self.keys.get(header) {
             Some(key) => key,
             None => {
-                let key = Arc::new(key::parse(header, &self.algs).map_err(bad)?);
+                let key = Arc::new(parse(header, &self.algs).map_err(bad)?);
                 self.keys.insert(header.to_owned(), key.clone());
                 key
             }

@@ -124,6 +124,12 @@ pub fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
 }
 
+/// RFC 9449 §4.1: the values of the `DPoP` header fields (a value that is not visible ASCII is kept empty, to
+/// be refused as a proof).
+pub fn dpop_proofs(headers: &HeaderMap) -> Vec<&str> {
+    headers.get_all("dpop").iter().map(|v| v.to_str().unwrap_or_default()).collect()
+}
+
 /// Whether the `Accept` header names `media_type` (RFC 9110 §12.5.1) with a weight above zero.
 pub fn accepts(headers: &HeaderMap, media_type: &str) -> bool {
     let ranges = headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));

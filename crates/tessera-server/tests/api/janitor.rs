@@ -71,6 +71,7 @@ async fn the_janitor_purges_dead_rows_keeps_live_ones_and_audits_the_counts() {
         auth_time: T0,
         created_at: T0,
         expires_at: T0 + 60,
+        dpop_jkt: None,
     };
     server.store.insert_code(&code).await.unwrap();
     // The janitor has run at T0 (at start, then every 100 ms while it holds its claim) and found nothing.

@@ -31,6 +31,7 @@ pub fn code(realm_id: &str, hash: &str, expires_at: i64) -> tessera_core::model:
         auth_time: 100,
         created_at: 100,
         expires_at,
+        dpop_jkt: None,
     }
 }
 
@@ -119,6 +120,8 @@ pub fn refresh(
         revoked_at: None,
         successor: None,
         resources: Default::default(),
+        dpop_jkt: None,
+        cert_thumbprint: None,
     }
 }
 

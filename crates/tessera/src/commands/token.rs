@@ -1,6 +1,6 @@
 //! `tessera token`: get an access token with client credentials, or show (and verify) one.
 
-use tessera_client::{ClientSecret, PrivateKey, TlsIdentity, TokenSource};
+use tessera_client::{ClientSecret, DpopKey, PrivateKey, TlsIdentity, TokenSource};
 
 use super::error::CommandError;
 use crate::cli::TokenArgs;
@@ -39,6 +39,9 @@ pub async fn run(args: TokenArgs) -> Result<(), CommandError> {
         (None, Some(issuer)) => builder.issuer(issuer),
         (None, None) => return Err(CommandError::Usage("give --issuer or --token-url")),
     };
+    if let Some(file) = &args.dpop_key {
+        builder = builder.dpop(DpopKey::from_file(file)?);
+    }
     if let Some(scope) = args.scope {
         builder = builder.scope(scope);
     }

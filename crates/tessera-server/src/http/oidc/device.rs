@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::http::extract::{OAuthForm, PresentedCertificate, RealmInPath, SourceIp, authorization, dpop_proofs};
+use crate::routes::Endpoint;
 use crate::state::AppState;
 
 pub async fn device_authorization(
@@ -29,10 +30,16 @@ pub async fn pushed_authorization_request(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
     SourceIp(ip): SourceIp,
+    PresentedCertificate(cert): PresentedCertificate,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
-    let body = state.pushed_authorization(&realm, ip.as_deref()).push(authorization(&headers), &form).await?;
+    let mut endpoint = state.pushed_authorization(&realm, ip.as_deref());
+    // §2: the client authenticates as at the token endpoint, a certificate included (RFC 8705).
+    endpoint.request.certificate = cert.as_ref();
+    // RFC 9449 §10.1: a DPoP proof binds the code to its key.
+    let url = Endpoint::PushedAuthorizationRequest.url(state.directory.public_url(), &realm.realm.name);
+    let body = endpoint.push(authorization(&headers), &form, (&dpop_proofs(&headers), &url)).await?;
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)

@@ -10,7 +10,7 @@ use tessera_core::token_endpoint::TokenEndpoint;
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
 use crate::http::extract::PresentedCertificate;
-use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization};
+use crate::http::extract::{OAuthForm, RealmInPath, SourceIp, authorization, dpop_proofs};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ pub async fn token(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Response {
-    let dpop_proofs: Vec<&str> = headers.get_all("dpop").iter().map(|v| v.to_str().unwrap_or_default()).collect();
+    let dpop_proofs = dpop_proofs(&headers);
     let endpoint_url = Endpoint::Token.url(state.directory.public_url(), &realm.realm.name);
     let endpoint = TokenEndpoint {
         request: ClientRequest { certificate: cert.as_ref(), ..state.client_request(&realm, ip.as_deref()) },

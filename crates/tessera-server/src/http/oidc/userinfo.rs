@@ -10,7 +10,9 @@ use tessera_core::sign_in::userinfo::{Presentation, UserInfoEndpoint};
 
 use crate::http::cors::{request_origin, with_cors};
 use crate::http::error::ApiError;
-use crate::http::extract::{OAuthForm, RealmInPath, authorization, is_form_urlencoded};
+use crate::http::extract::{
+    OAuthForm, PresentedCertificate, RealmInPath, authorization, dpop_proofs, is_form_urlencoded,
+};
 use crate::routes::Endpoint;
 use crate::state::AppState;
 
@@ -40,7 +42,12 @@ async fn bearer_token(request: Request, state: &AppState) -> Result<(String, boo
     }
 }
 
-pub async fn userinfo(State(state): State<AppState>, RealmInPath(realm): RealmInPath, request: Request) -> Response {
+pub async fn userinfo(
+    State(state): State<AppState>,
+    RealmInPath(realm): RealmInPath,
+    PresentedCertificate(cert): PresentedCertificate,
+    request: Request,
+) -> Response {
     let origin = request_origin(request.headers()).map(str::to_owned);
     let endpoint = UserInfoEndpoint {
         realm: &realm,
@@ -53,14 +60,14 @@ pub async fn userinfo(State(state): State<AppState>, RealmInPath(realm): RealmIn
         dpop_keys: &state.dpop_keys,
         master: &state.master,
     };
-    let proofs: Vec<String> =
-        request.headers().get_all("dpop").iter().map(|v| v.to_str().unwrap_or_default().to_owned()).collect();
+    let proofs: Vec<String> = dpop_proofs(request.headers()).into_iter().map(str::to_owned).collect();
     let proofs: Vec<&str> = proofs.iter().map(String::as_str).collect();
     let method = request.method().as_str().to_owned();
     let uri = Endpoint::UserInfo.url(state.directory.public_url(), &realm.realm.name);
     let answer = match bearer_token(request, &state).await {
         Ok((token, dpop_scheme)) => {
-            let presented = Presentation { dpop_scheme, proofs: &proofs, method: &method, uri: &uri };
+            let certificate = cert.as_ref().map(|c| c.thumbprint.as_str());
+            let presented = Presentation { dpop_scheme, proofs: &proofs, method: &method, uri: &uri, certificate };
             endpoint.handle(&token, &presented).await.map_err(ApiError::from)
         }
         Err(e) => Err(e),

@@ -22,9 +22,8 @@
 //! - §4.17 in-browser communication flows: `redirect::authorization_responses_go_to_the_redirect_uri_never_by_post_message_…`
 //!
 //! Beside them, two attacks RFC 6749 names: client impersonation (§10.2, `codes::a_confidential_clients_code_…`)
-//! and password guessing (§10.10, `pages::password_guessing_…`). Not implemented, so not tested: sender-
-//! constrained tokens (§4.10.1: no DPoP or mTLS) and resource indicators (RFC 8707, §4.10.2: the audience is
-//! the client's registered one, and a `resource` parameter changes nothing).
+//! and password guessing (§10.10, `pages::password_guessing_…`). Sender-constrained tokens (§4.10.1) are tested
+//! in `dpop`, `dpop_binding`, `mtls` and `mtls_binding`; resource indicators (§4.10.2) in `resource_indicators`.
 
 mod codes;
 mod pages;

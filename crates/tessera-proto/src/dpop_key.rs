@@ -1,5 +1,7 @@
-//! A DPoP proof's protected header (RFC 9449 §4.2) checked (§4.3 checks 4, 5, 7) and its public key parsed
-//! once; proofs by the same key have the same header string, so the guard keeps the result under it.
+//! A DPoP proof's protected header (RFC 9449 §4.2) checked (§4.3 checks 2 to 5 and 7) and its public key
+//! parsed for check 6, with the key's RFC 7638 thumbprint (`cnf.jkt`, §6.1). One implementation for the
+//! server's token and userinfo endpoints and for `tessera-guard` (feature `dpop`). Proofs by one key share
+//! one header string, so callers keep the parsed key under it and a later proof costs one verification.
 
 use aws_lc_rs::signature::{self, ParsedPublicKey};
 use base64::Engine;
@@ -9,21 +11,25 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-const MAX_HEADER_BYTES: usize = 4 * 1024;
+/// A proof header is a few hundred bytes; an RSA key a little more.
+pub const MAX_HEADER_BYTES: usize = 4 * 1024;
 
 /// A proof key whose header passed the checks: its RFC 7638 thumbprint and a verifier.
-pub(crate) struct ProofKey {
+pub struct ProofKey {
+    /// RFC 7638 thumbprint (base64url SHA-256): the `cnf.jkt` of bound tokens (§6.1).
     pub jkt: String,
     verifier: Verifier,
 }
 
 enum Verifier {
+    /// EC and Ed25519 keys, parsed once (aws-lc-rs).
     Parsed(ParsedPublicKey),
+    /// RSA keys, through the JOSE crate.
     Jose(Box<DecodingKey>, Algorithm),
 }
 
 impl ProofKey {
-    /// §4.3 check 6 over `header.payload`.
+    /// §4.3 check 6: the JWS signature over `signing_input` (`header.payload`).
     pub fn verifies(&self, signing_input: &[u8], signature_b64: &str) -> bool {
         match &self.verifier {
             Verifier::Parsed(key) => {
@@ -47,8 +53,9 @@ fn text<'a>(jwk: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
     jwk.get(name).and_then(Value::as_str)
 }
 
-/// The header checks, with `algs` the accepted algorithms (asymmetric only).
-pub(crate) fn parse(header_b64: &str, algs: &[Algorithm]) -> Result<ProofKey, &'static str> {
+/// The header checks of §4.3 on `header_b64` (check 4 `typ`, check 5 `alg` among `algs`, asymmetric only;
+/// check 7 a public `jwk`), then the key parsed; the reason of a refusal otherwise.
+pub fn parse(header_b64: &str, algs: &[Algorithm]) -> Result<ProofKey, &'static str> {
     if header_b64.len() > MAX_HEADER_BYTES {
         return Err("the DPoP proof's header is too large");
     }
