@@ -39,7 +39,7 @@ async function signIn(page, username, password) {
   await page.getByLabel('Username or email').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Realms' }).waitFor();
+  await page.getByRole('heading', { name: 'Realms', exact: true }).waitFor();
 }
 
 const browser = await chromium.launch({
@@ -133,7 +133,7 @@ try {
 
   // Both actions are in the events table.
   await page.getByRole('link', { name: 'Events', exact: true }).click();
-  await page.getByRole('heading', { name: 'Events' }).waitFor();
+  await page.getByRole('heading', { name: 'Events', exact: true }).waitFor();
   const adminEvents = await page.locator('#admin-events-table tbody').innerText();
   seen.resetInEvents = adminEvents.includes(`users/${seen.userId}/reset-password`);
   seen.logoutInEvents = adminEvents.includes(`users/${seen.userId}/logout`);

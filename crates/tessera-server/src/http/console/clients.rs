@@ -1,6 +1,7 @@
 //! Clients: search, create (confidential, public, service account), and the secret — shown once, on
 //! creation and on rotation, with a ready-to-paste curl for a token.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use secrecy::{ExposeSecret, SecretString};
@@ -25,9 +26,9 @@ pub async fn list(
     State(state): State<AppState>,
     console: Console,
     Path(realm): Path<String>,
-    search: Option<Query<Search>>,
+    search: Result<Query<Search>, QueryRejection>,
 ) -> Response {
-    let Query(search) = search.unwrap_or_default();
+    let search = search.map(|Query(s)| s).unwrap_or_default();
     let wanted = Some(search.q.trim()).filter(|q| !q.is_empty());
     let page = Page { first: None, max: Some(200) };
     match console.api(&state).list_clients(&realm, wanted, true, page).await {

@@ -1,6 +1,7 @@
 //! Events: the audit trail (sign-ins, tokens, failures) and the admin events (every write through the
 //! admin API or the console), filterable by type, client, user and operation, paged.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use tessera_core::admin::events::AdminEventQuery;
@@ -34,7 +35,7 @@ pub async fn events(
     State(state): State<AppState>,
     console: Console,
     Path(realm): Path<String>,
-    filter: Option<Query<EventFilter>>,
+    filter: Result<Query<EventFilter>, QueryRejection>,
 ) -> Response {
     let filter = filter.map(|Query(f)| f).unwrap_or_default();
     let kind = match given(&filter.kind) {

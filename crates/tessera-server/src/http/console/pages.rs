@@ -106,9 +106,26 @@ pub struct EventFilter {
     pub page: usize,
 }
 
+/// A time in milliseconds, however many references a template hands it through.
+pub trait Millis {
+    fn millis(&self) -> i64;
+}
+
+impl Millis for i64 {
+    fn millis(&self) -> i64 {
+        *self
+    }
+}
+
+impl<T: Millis + ?Sized> Millis for &T {
+    fn millis(&self) -> i64 {
+        (**self).millis()
+    }
+}
+
 /// A time in milliseconds since the epoch, as UTC text for a table.
-pub fn when(millis: impl std::borrow::Borrow<i64>) -> String {
-    let millis = *millis.borrow();
+pub fn when(millis: impl Millis) -> String {
+    let millis = millis.millis();
     let seconds = millis.div_euclid(1000);
     match cookie::time::OffsetDateTime::from_unix_timestamp(seconds) {
         Ok(t) => format!(

@@ -1,6 +1,7 @@
 //! Users: search, create, reset a password (temporary or not), enable or disable, sessions, lockout with
 //! "unlock", and "sign out everywhere" (everything the user holds is revoked).
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
@@ -23,9 +24,9 @@ pub async fn list(
     State(state): State<AppState>,
     console: Console,
     Path(realm): Path<String>,
-    search: Option<Query<Search>>,
+    search: Result<Query<Search>, QueryRejection>,
 ) -> Response {
-    let Query(search) = search.unwrap_or_default();
+    let search = search.map(|Query(s)| s).unwrap_or_default();
     let query = UserSearch { search: Some(search.q.trim().to_owned()).filter(|q| !q.is_empty()), ..UserSearch::default() };
     let page = Page { first: None, max: Some(100) };
     match console.api(&state).search_users(&realm, query, page).await {
