@@ -68,7 +68,9 @@ pub fn router(state: AppState) -> Router {
     }
     let mut routes = router
         .merge(crate::http::admin::routes(&state))
-        .merge(crate::http::console::routes(&state)).fallback(error::not_found).with_state(state);
+        .merge(crate::http::console::routes(&state))
+        .fallback(error::not_found)
+        .with_state(state);
     if metrics.is_some() {
         // The one layer inside routing, and only with metrics on: it hands the matched route template to the
         // outer metrics layer through the response (each layer here costs every request an allocation).

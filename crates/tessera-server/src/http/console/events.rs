@@ -68,7 +68,7 @@ pub async fn events(
         admin_events.retain(|e| e.resource_path.contains(&user) || e.auth_details.user_id.contains(&user));
     }
     // The audit trail is read in the order it was written: newest first on the page.
-    events.sort_by(|a, b| b.time.cmp(&a.time));
+    events.sort_by_key(|e| std::cmp::Reverse(e.time));
     let previous = (filter.page > 0).then(|| link(&realm, &filter, filter.page - 1));
     let next = full.then(|| link(&realm, &filter, filter.page + 1));
     console.page(&EventsPage {

@@ -30,8 +30,7 @@ use crate::state::AppState;
 pub use self::session::CONSOLE_PATH;
 
 /// Scripts, styles and images from us only; never framed; forms post to us only.
-const CSP: &str =
-    "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 fn secure_headers(headers: &mut HeaderMap) {
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
@@ -203,7 +202,8 @@ async fn stylesheet() -> Response {
 
 async fn script() -> Response {
     let js = include_str!("../../../templates/console/console.js");
-    let headers = [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")];
+    let headers =
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")];
     (headers, js).into_response()
 }
 

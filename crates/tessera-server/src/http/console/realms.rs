@@ -97,7 +97,9 @@ pub async fn rotate(State(state): State<AppState>, Path(realm): Path<String>, po
     let Posted { console, form } = posted;
     let force = form.get("force").is_some();
     match console.api(&state).rotate_keys(&realm, force).await {
-        Ok(_) => realm_page(&state, &console, &realm, Some("Keys rotated: the next key signs from now on.".into())).await,
+        Ok(_) => {
+            realm_page(&state, &console, &realm, Some("Keys rotated: the next key signs from now on.".into())).await
+        }
         Err(AdminError::Invalid(why)) => {
             realm_page(&state, &console, &realm, Some(format!("Not rotated: {why}"))).await
         }

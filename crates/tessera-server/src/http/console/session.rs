@@ -106,7 +106,8 @@ pub fn write_session(tokens: &ConsoleTokens, master: &MasterKey, secure: bool) -
         .enumerate()
         .map(|(i, part)| build(chunk_name(i), (*part).to_owned(), secure, SameSite::Strict, false))
         .collect();
-    cookies.extend((parts.len()..MAX_CHUNKS).map(|i| build(chunk_name(i), String::new(), secure, SameSite::Strict, true)));
+    cookies
+        .extend((parts.len()..MAX_CHUNKS).map(|i| build(chunk_name(i), String::new(), secure, SameSite::Strict, true)));
     Some(cookies)
 }
 

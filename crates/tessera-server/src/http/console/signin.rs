@@ -86,7 +86,8 @@ pub async fn callback(
     let Some(flow) = session::read_flow(&headers, &state.master) else {
         return refuse("This sign-in was not started here, or it took too long. Go back to the console to try again.");
     };
-    let same_state = query.state.as_deref().is_some_and(|s| verify_slices_are_equal(s.as_bytes(), flow.state.as_bytes()).is_ok());
+    let same_state =
+        query.state.as_deref().is_some_and(|s| verify_slices_are_equal(s.as_bytes(), flow.state.as_bytes()).is_ok());
     if !same_state || state.clock.now() > flow.started + session::FLOW_LIFETIME {
         return refuse("This sign-in was not started here, or it took too long. Go back to the console to try again.");
     }

@@ -27,10 +27,13 @@ pub async fn list(
     search: Result<Query<Search>, QueryRejection>,
 ) -> Response {
     let search = search.map(|Query(s)| s).unwrap_or_default();
-    let query = UserSearch { search: Some(search.q.trim().to_owned()).filter(|q| !q.is_empty()), ..UserSearch::default() };
+    let query =
+        UserSearch { search: Some(search.q.trim().to_owned()).filter(|q| !q.is_empty()), ..UserSearch::default() };
     let page = Page { first: None, max: Some(100) };
     match console.api(&state).search_users(&realm, query, page).await {
-        Ok(users) => console.page(&UsersPage { layout: console.layout(Some(&realm), "users"), users, search: search.q }),
+        Ok(users) => {
+            console.page(&UsersPage { layout: console.layout(Some(&realm), "users"), users, search: search.q })
+        }
         Err(e) => console.error(&e),
     }
 }
@@ -96,11 +99,8 @@ pub async fn reset_password(
         value: form.get("password").map(str::to_owned),
         temporary: Some(temporary),
     };
-    let done = if temporary {
-        "Password set. The user must choose a new one at the next sign-in."
-    } else {
-        "Password set."
-    };
+    let done =
+        if temporary { "Password set. The user must choose a new one at the next sign-in." } else { "Password set." };
     match console.api(&state).reset_password(&realm, &id, &credential).await {
         Ok(()) => user_page(&state, &console, &realm, &id, Some(done)).await,
         Err(e) => console.error(&e),

@@ -149,12 +149,20 @@ async fn a_console_form_without_the_sessions_csrf_token_is_refused_with_403_and_
     let (_, other_page) = sign_in(&server, "admin", ADMIN_PASSWORD).await;
     let other = field(&other_page, "csrf");
     assert_ne!(other, csrf);
-    let response =
-        http.post(server.url("/admin/console/realms")).form(&[("realm", "forged"), ("csrf", &other)]).send().await.unwrap();
+    let response = http
+        .post(server.url("/admin/console/realms"))
+        .form(&[("realm", "forged"), ("csrf", &other)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // With the session's own token the same form works, through the admin service.
-    let response =
-        http.post(server.url("/admin/console/realms")).form(&[("realm", "forged"), ("csrf", &csrf)]).send().await.unwrap();
+    let response = http
+        .post(server.url("/admin/console/realms"))
+        .form(&[("realm", "forged"), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[LOCATION], "/admin/console/realms/forged");
     let (status, ..) = call(&server, reqwest::Method::GET, "/admin/realms/forged", Some(&token), None).await;
