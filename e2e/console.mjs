@@ -124,7 +124,7 @@ try {
   seen.activeBefore = (await introspect(seen.userToken)).body.active;
 
   // The administrator signs the user out everywhere: the token the user holds is no longer active.
-  await page.reload();
+  await page.goto(page.url());
   await page.getByRole('heading', { name: 'User pat' }).waitFor();
   await page.getByRole('button', { name: 'Sign out everywhere' }).click();
   await page.getByRole('status').filter({ hasText: 'Signed out everywhere.' }).waitFor();
@@ -155,6 +155,19 @@ try {
   const activeAfter = await page.locator('tr.key-active code').first().innerText();
   seen.keysRotated = activeBefore !== activeAfter;
   await page.screenshot({ path: `${shots}/realm-settings-keys.png`, fullPage: true });
+
+  // Roles, groups and client scopes: one of each is added.
+  await page.getByRole('link', { name: 'Roles, groups & scopes' }).click();
+  await page.getByLabel('Role name').fill('auditor');
+  await page.getByRole('button', { name: 'Add role' }).click();
+  await page.getByLabel('Group name').fill('operators');
+  await page.getByRole('button', { name: 'Add group' }).click();
+  await page.getByLabel('Scope name').fill('orders:read');
+  await page.getByRole('button', { name: 'Add scope' }).click();
+  await page.getByRole('cell', { name: 'orders:read', exact: true }).waitFor();
+  const accessText = await page.locator('main').innerText();
+  seen.accessAdded = ['auditor', '/operators', 'orders:read'].every((t) => accessText.includes(t));
+  await page.screenshot({ path: `${shots}/access.png`, fullPage: true });
 
   await page.getByRole('link', { name: 'Realms', exact: true }).click();
   await page.screenshot({ path: `${shots}/realms.png`, fullPage: true });

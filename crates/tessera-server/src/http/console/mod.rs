@@ -4,6 +4,7 @@
 //! in through our own login page with the authorization code and PKCE, keeps the tokens sealed in HttpOnly
 //! cookies, and signs out through our RP-initiated logout. No inline script: a strict CSP, one static script.
 
+mod access;
 mod clients;
 mod events;
 mod pages;
@@ -235,5 +236,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(&realm("/users/{id}/logout"), post(users::sign_out_everywhere))
         .route(&realm("/users/{id}/unlock"), post(users::unlock))
         .route(&realm("/events"), get(events::events))
+        .route(&realm("/access"), get(access::access))
+        .route(&realm("/access/roles"), post(access::create_role))
+        .route(&realm("/access/groups"), post(access::create_group))
+        .route(&realm("/access/scopes"), post(access::create_scope))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::http::admin::fresh_after_write))
 }

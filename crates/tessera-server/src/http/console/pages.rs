@@ -2,8 +2,9 @@
 
 use askama::Template;
 use tessera_proto::admin::{
-    AdminEventRepresentation, BruteForceStatusRepresentation, ClientRepresentation, EventRepresentation,
-    KeyMetadataRepresentation, RealmRepresentation, UserRepresentation, UserSessionRepresentation,
+    AdminEventRepresentation, BruteForceStatusRepresentation, ClientRepresentation, ClientScopeRepresentation,
+    EventRepresentation, GroupRepresentation, KeyMetadataRepresentation, RealmRepresentation, RoleRepresentation,
+    UserRepresentation, UserSessionRepresentation,
 };
 
 /// What every signed-in page shows around its content.
@@ -89,6 +90,21 @@ pub struct EventsPage {
     /// Links to the previous and next pages, with the filter kept.
     pub previous: Option<String>,
     pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/access.html")]
+pub struct AccessPage {
+    pub layout: Layout,
+    pub roles: Vec<RoleRepresentation>,
+    pub groups: Vec<GroupRow>,
+    pub scopes: Vec<ClientScopeRepresentation>,
+}
+
+/// A group and the usernames of (the first of) its members.
+pub struct GroupRow {
+    pub group: GroupRepresentation,
+    pub members: Vec<String>,
 }
 
 /// The events page's filter, as the form sends it.

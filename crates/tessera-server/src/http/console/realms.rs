@@ -1,7 +1,8 @@
 //! Realms: the list (what the administrator may view), creation, settings, and the signing keys with
 //! their rotation. Each handler calls the `AdminApi` service the REST API's handler calls.
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use tessera_core::admin::AdminError;
 use tessera_core::request::FormParams;
@@ -59,9 +60,30 @@ async fn realm_page(state: &AppState, console: &Console, realm: &str, notice: Op
     }
 }
 
+/// What a form did, named in the address it redirects to (Post/Redirect/Get: a reload repeats nothing).
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
 /// `GET /admin/console/realms/{realm}`: settings and keys.
-pub async fn settings(State(state): State<AppState>, console: Console, Path(realm): Path<String>) -> Response {
-    realm_page(&state, &console, &realm, None).await
+pub async fn settings(
+    State(state): State<AppState>,
+    console: Console,
+    Path(realm): Path<String>,
+    done: Result<Query<Done>, QueryRejection>,
+) -> Response {
+    let notice = match done.map(|Query(d)| d).unwrap_or_default().done.as_str() {
+        "saved" => Some("Settings saved.".to_owned()),
+        "rotated" => Some("Keys rotated: the next key signs from now on.".to_owned()),
+        _ => None,
+    };
+    realm_page(&state, &console, &realm, notice).await
+}
+
+fn done(console: &Console, realm: &str, what: &str) -> Response {
+    console.redirect(&format!("{CONSOLE_PATH}/realms/{realm}?done={what}"))
 }
 
 fn settings_from(form: &FormParams) -> Result<RealmRepresentation, AdminError> {
@@ -86,7 +108,7 @@ pub async fn update(State(state): State<AppState>, Path(realm): Path<String>, po
         Err(e) => return console.error(&e),
     };
     match console.api(&state).update_realm(&realm, &rep).await {
-        Ok(()) => realm_page(&state, &console, &realm, Some("Settings saved.".into())).await,
+        Ok(()) => done(&console, &realm, "saved"),
         Err(e) => console.error(&e),
     }
 }
@@ -97,9 +119,8 @@ pub async fn rotate(State(state): State<AppState>, Path(realm): Path<String>, po
     let Posted { console, form } = posted;
     let force = form.get("force").is_some();
     match console.api(&state).rotate_keys(&realm, force).await {
-        Ok(_) => {
-            realm_page(&state, &console, &realm, Some("Keys rotated: the next key signs from now on.".into())).await
-        }
+        Ok(_) => done(&console, &realm, "rotated"),
+        // Nothing was written: the refusal, with how long is left, is shown on the page itself.
         Err(AdminError::Invalid(why)) => {
             realm_page(&state, &console, &realm, Some(format!("Not rotated: {why}"))).await
         }

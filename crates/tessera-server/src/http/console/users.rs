@@ -55,6 +55,33 @@ pub async fn create(State(state): State<AppState>, Path(realm): Path<String>, po
     }
 }
 
+/// What a form did, named in the address it redirects to (Post/Redirect/Get: a reload repeats nothing).
+#[derive(Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+fn said(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "password-temporary" => "Password set. The user must choose a new one at the next sign-in.",
+        "password" => "Password set.",
+        "enabled" => "User enabled.",
+        "disabled" => "User disabled.",
+        "logout" => "Signed out everywhere.",
+        "unlock" => "Unlocked.",
+        _ => return None,
+    })
+}
+
+fn user_url(realm: &str, id: &str) -> String {
+    format!("{CONSOLE_PATH}/realms/{realm}/users/{id}")
+}
+
+fn done(console: &Console, realm: &str, id: &str, what: &str) -> Response {
+    console.redirect(&format!("{}?done={what}", user_url(realm, id)))
+}
+
 async fn user_page(state: &AppState, console: &Console, realm: &str, id: &str, notice: Option<&str>) -> Response {
     let api = console.api(state);
     let shown = async {
@@ -71,7 +98,7 @@ async fn user_page(state: &AppState, console: &Console, realm: &str, id: &str, n
             sessions,
             lockout,
             notice: notice.map(str::to_owned),
-            base: format!("{CONSOLE_PATH}/realms/{realm}/users/{id}"),
+            base: user_url(realm, id),
         }),
         Err(e) => console.error(&e),
     }
@@ -82,8 +109,10 @@ pub async fn detail(
     State(state): State<AppState>,
     console: Console,
     Path((realm, id)): Path<(String, String)>,
+    done: Result<Query<Done>, QueryRejection>,
 ) -> Response {
-    user_page(&state, &console, &realm, &id, None).await
+    let done = done.map(|Query(d)| d).unwrap_or_default();
+    user_page(&state, &console, &realm, &id, said(&done.done)).await
 }
 
 /// `POST …/users/{id}/password`: `temporary` makes the user choose a new one at the next sign-in.
@@ -99,10 +128,9 @@ pub async fn reset_password(
         value: form.get("password").map(str::to_owned),
         temporary: Some(temporary),
     };
-    let done =
-        if temporary { "Password set. The user must choose a new one at the next sign-in." } else { "Password set." };
+    let what = if temporary { "password-temporary" } else { "password" };
     match console.api(&state).reset_password(&realm, &id, &credential).await {
-        Ok(()) => user_page(&state, &console, &realm, &id, Some(done)).await,
+        Ok(()) => done(&console, &realm, &id, what),
         Err(e) => console.error(&e),
     }
 }
@@ -117,10 +145,7 @@ pub async fn set_enabled(
     let enabled = form.get("enabled") == Some("true");
     let rep = UserRepresentation { enabled: Some(enabled), ..UserRepresentation::default() };
     match console.api(&state).update_user(&realm, &id, &rep).await {
-        Ok(()) => {
-            let done = if enabled { "User enabled." } else { "User disabled." };
-            user_page(&state, &console, &realm, &id, Some(done)).await
-        }
+        Ok(()) => done(&console, &realm, &id, if enabled { "enabled" } else { "disabled" }),
         Err(e) => console.error(&e),
     }
 }
@@ -132,7 +157,7 @@ pub async fn sign_out_everywhere(
     Posted { console, .. }: Posted,
 ) -> Response {
     match console.api(&state).logout_user(&realm, &id).await {
-        Ok(()) => user_page(&state, &console, &realm, &id, Some("Signed out everywhere.")).await,
+        Ok(()) => done(&console, &realm, &id, "logout"),
         Err(e) => console.error(&e),
     }
 }
@@ -144,7 +169,7 @@ pub async fn unlock(
     Posted { console, .. }: Posted,
 ) -> Response {
     match console.api(&state).clear_brute_force(&realm, &id).await {
-        Ok(()) => user_page(&state, &console, &realm, &id, Some("Unlocked.")).await,
+        Ok(()) => done(&console, &realm, &id, "unlock"),
         Err(e) => console.error(&e),
     }
 }

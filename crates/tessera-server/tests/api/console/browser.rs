@@ -66,6 +66,9 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     assert_eq!((&seen["activeBefore"], &seen["activeAfter"]), (&json!(true), &json!(false)), "{seen}");
     assert_eq!((&seen["resetInEvents"], &seen["logoutInEvents"]), (&json!(true), &json!(true)), "{seen}");
     assert_eq!(seen["keysRotated"], true, "{seen}");
+    // Unforced, the rotation waits for the next key's publication lead and says how long is left.
+    assert!(seen["rotationWithoutForce"].as_str().unwrap().starts_with("Not rotated"), "{seen}");
+    assert_eq!(seen["accessAdded"], true, "{seen}");
     assert_eq!(seen["signedOut"], true, "{seen}");
     assert_eq!(seen["serverErrors"], 0, "{seen}");
     // The delegated administrator sees northwind, and neither the new realm nor master.
@@ -78,7 +81,7 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     let user_token = seen["userToken"].as_str().unwrap();
     let introspection = server.introspect("console-e2e", "orders-api", secret, user_token).await;
     assert_eq!(introspection["active"], false, "{introspection}");
-    for shot in ["realms.png", "realm-settings-keys.png", "client-secret.png", "user.png", "events.png"] {
+    for shot in ["realms.png", "realm-settings-keys.png", "client-secret.png", "user.png", "events.png", "access.png"] {
         assert!(shots.path().join(shot).metadata().unwrap().len() > 10_000, "{shot} is a real screenshot");
         if let Ok(dir) = std::env::var("TESSERA_SCREENSHOT_DIR") {
             std::fs::copy(shots.path().join(shot), std::path::Path::new(&dir).join(shot)).unwrap();
