@@ -54,7 +54,7 @@ pub async fn events(
     };
     let found = async {
         Ok::<_, AdminError>((
-            api.events(&realm, kind, given(&filter.client), None, page).await?,
+            api.events(&realm, kind, given(&filter.client), None, page, true).await?,
             api.admin_events(admin_query, page).await?,
         ))
     };
@@ -67,8 +67,6 @@ pub async fn events(
         events.retain(|e| e.user_id.as_deref().is_some_and(|u| u.contains(&user)));
         admin_events.retain(|e| e.resource_path.contains(&user) || e.auth_details.user_id.contains(&user));
     }
-    // The audit trail is read in the order it was written: newest first on the page.
-    events.sort_by_key(|e| std::cmp::Reverse(e.time));
     let previous = (filter.page > 0).then(|| link(&realm, &filter, filter.page - 1));
     let next = full.then(|| link(&realm, &filter, filter.page + 1));
     console.page(&EventsPage {
