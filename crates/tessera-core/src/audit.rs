@@ -230,6 +230,8 @@ pub struct AuditQuery {
     pub kind: Option<AuditKind>,
     pub client_id: Option<String>,
     pub limit: i64,
+    /// The newest events first (the console's table) instead of the order they were written in.
+    pub newest_first: bool,
 }
 
 #[cfg(test)]

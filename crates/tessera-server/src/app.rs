@@ -146,6 +146,15 @@ impl Application {
             .unwrap_or_else(|| format!("{scheme}://{local_addr}"))
             .trim_end_matches('/')
             .to_owned();
+        // The admin console signs in through its own client of `master`, at this public URL.
+        tessera_core::admin::bootstrap::ensure_console_client(
+            dyn_store.as_ref(),
+            &secrets.secret_hasher(),
+            &public_url,
+            clock.now(),
+        )
+        .await
+        .map_err(|e| StartError::Config(e.to_string()))?;
 
         let directory = Arc::new(Directory::new(
             dyn_store.clone(),

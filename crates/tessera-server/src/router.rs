@@ -67,7 +67,11 @@ pub fn router(state: AppState) -> Router {
         };
         router = router.route(endpoint.route(), method_router.fallback(error::method_not_allowed));
     }
-    let mut routes = router.merge(crate::http::admin::routes(&state)).fallback(error::not_found).with_state(state);
+    let mut routes = router
+        .merge(crate::http::admin::routes(&state))
+        .merge(crate::http::console::routes(&state))
+        .fallback(error::not_found)
+        .with_state(state);
     if metrics.is_some() {
         // The one layer inside routing, and only with metrics on: it hands the matched route template to the
         // outer metrics layer through the response (each layer here costs every request an allocation).

@@ -31,7 +31,7 @@ impl AuditStore for SqlStore {
     }
 
     async fn audit_events(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
-        let rows = sqlx::query(sql::SELECT_AUDIT)
+        let rows = sqlx::query(if q.newest_first { sql::SELECT_AUDIT_NEWEST } else { sql::SELECT_AUDIT })
             .bind(q.realm.clone())
             .bind(q.since)
             .bind(q.kind.map(|k| k.as_str()))

@@ -81,6 +81,8 @@ pub const PURGE_REPLACED_REVOCATION_EVENTS: &str = "DELETE FROM revocation_event
 
 pub const INSERT_AUDIT: &str = "INSERT INTO audit_events (at, realm, kind, client_id, subject, source_ip, outcome, reason, count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 pub const SELECT_AUDIT: &str = "SELECT at, realm, kind, client_id, subject, source_ip, outcome, reason, count FROM audit_events WHERE realm = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR client_id = $4) ORDER BY id LIMIT $5";
+/// [`SELECT_AUDIT`], newest first.
+pub const SELECT_AUDIT_NEWEST: &str = "SELECT at, realm, kind, client_id, subject, source_ip, outcome, reason, count FROM audit_events WHERE realm = $1 AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR kind = $3) AND ($4 IS NULL OR client_id = $4) ORDER BY id DESC LIMIT $5";
 
 pub const ENSURE_JOB: &str =
     "INSERT INTO job_claims (name, claimed_until, node) VALUES ($1, 0, '') ON CONFLICT (name) DO NOTHING";

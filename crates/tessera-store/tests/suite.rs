@@ -283,11 +283,15 @@ async fn audit_events_append_and_filter(f: Fixture) {
         kind,
         client_id: client.map(str::to_owned),
         limit: 0,
+        newest_first: false,
     };
     assert_eq!(f.store.audit_events(&q(None, None, None)).await.unwrap(), events[..3].to_vec());
     assert_eq!(f.store.audit_events(&q(Some(AuditKind::ClientCreated), None, None)).await.unwrap().len(), 2);
     assert_eq!(f.store.audit_events(&q(None, Some("a"), None)).await.unwrap().len(), 2);
     assert_eq!(f.store.audit_events(&q(None, None, Some(20))).await.unwrap().len(), 2);
+    // Newest first, limited: the latest events, not the earliest.
+    let newest = AuditQuery { limit: 2, newest_first: true, ..q(None, None, None) };
+    assert_eq!(f.store.audit_events(&newest).await.unwrap(), vec![events[2].clone(), events[1].clone()]);
 }
 
 async fn jobs_are_claimed_by_one_node_at_a_time(f: Fixture) {

@@ -192,6 +192,55 @@ impl AdminBootstrap<'_> {
     }
 }
 
+/// The admin console's client in `master`, Keycloak's `security-admin-console`: public, authorization code
+/// with PKCE S256 only (RFC 7636 §4.2, RFC 9700 §2.1.1), coming back to the console's callback.
+pub const CONSOLE_CLIENT: &str = "security-admin-console";
+
+/// The console's address under the server's public URL.
+pub const CONSOLE_PATH: &str = "/admin/console/";
+
+/// Makes sure `master` has the console's client, pointing at this server's public URL: created when missing,
+/// its redirect URIs corrected when the public URL changed. Nothing happens without a `master` realm.
+/// Returns whether it wrote.
+pub async fn ensure_console_client(
+    store: &dyn Store,
+    hasher: &ClientSecretHasher,
+    public_url: &str,
+    now: i64,
+) -> Result<bool, AdminError> {
+    let Some(realm) = store.find_realm(MASTER_REALM).await? else { return Ok(false) };
+    let console = format!("{}{CONSOLE_PATH}", public_url.trim_end_matches('/'));
+    let redirect_uris = vec![format!("{console}callback")];
+    let attributes = [
+        (crate::sign_in::authorization::CLIENT_PKCE_ATTRIBUTE, "S256".to_owned()),
+        (crate::sign_in::logout::POST_LOGOUT_REDIRECT_ATTRIBUTE, console.clone()),
+    ];
+    if let Some(mut client) = store.find_client(&realm.id, CONSOLE_CLIENT).await? {
+        if client.redirect_uris == redirect_uris {
+            return Ok(false);
+        }
+        client.redirect_uris = redirect_uris;
+        client.attributes.extend(attributes.map(|(k, v)| (k.to_owned(), v)));
+        return Ok(store.update_client(&client).await?);
+    }
+    let spec = NewClient {
+        client_id: CONSOLE_CLIENT.into(),
+        name: Some("${client_security-admin-console}".into()),
+        public_client: true,
+        redirect_uris,
+        ..NewClient::default()
+    };
+    let (mut client, _) = new_client(&realm.id, &spec, &[], hasher, now).map_err(invalid)?;
+    client.standard_flow_enabled = true;
+    client.attributes.extend(attributes.map(|(k, v)| (k.to_owned(), v)));
+    match store.create_client(&client).await {
+        Ok(()) => Ok(true),
+        // Another node made it meanwhile.
+        Err(StoreError::Conflict(_)) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn invalid(e: ProvisioningError) -> AdminError {
     AdminError::Invalid(e.to_string())
 }

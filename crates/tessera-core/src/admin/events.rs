@@ -161,7 +161,8 @@ impl AdminApi<'_> {
         Ok(events.into_iter().map(|e| e.representation(&realm.id)).collect())
     }
 
-    /// `GET /admin/realms/{realm}/events`: the audit trail, newest last as stored, `type` and `client` filters.
+    /// `GET /admin/realms/{realm}/events`: the audit trail, newest last as stored (or `newest_first`, as the
+    /// console shows it), `type` and `client` filters.
     pub async fn events(
         &self,
         realm: &str,
@@ -169,10 +170,11 @@ impl AdminApi<'_> {
         client: Option<String>,
         since: Option<i64>,
         page: Page,
+        newest_first: bool,
     ) -> Result<Vec<EventRepresentation>, AdminError> {
         let realm = self.realm_for(realm, AdminRight::ViewEvents).await?;
         let limit = (page.first.unwrap_or(0) + page.max.unwrap_or(100).min(super::api::MAX_PAGE)) as i64;
-        let query = AuditQuery { realm: realm.name.clone(), since, kind, client_id: client, limit };
+        let query = AuditQuery { realm: realm.name.clone(), since, kind, client_id: client, limit, newest_first };
         let events = self.store.audit_events(&query).await?;
         let shown = events.into_iter().map(|e| {
             let mut details = std::collections::BTreeMap::new();

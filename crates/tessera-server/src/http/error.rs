@@ -148,6 +148,26 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
+/// THE status of each admin error, for the admin API and the console's pages alike.
+pub fn admin_error_status(e: &tessera_core::admin::AdminError) -> StatusCode {
+    use tessera_core::admin::AdminError as E;
+    match e {
+        E::Unauthorized => StatusCode::UNAUTHORIZED,
+        E::Forbidden => StatusCode::FORBIDDEN,
+        E::NoSuchRealm(_)
+        | E::NoSuchClient(_)
+        | E::NoSuchUser(_)
+        | E::NoSuchRole(_)
+        | E::NoSuchGroup(_)
+        | E::NoSuchScope(_)
+        | E::NoSuchMapper(_) => StatusCode::NOT_FOUND,
+        E::Invalid(_) => StatusCode::BAD_REQUEST,
+        E::Conflict(_) | E::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+        E::Busy | E::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 /// An admin API failure, answered as Keycloak's admin API answers it: the status, and `{"error", "errorMessage"}`.
 #[derive(Debug)]
 pub struct AdminApiError(pub tessera_core::admin::AdminError);
@@ -161,21 +181,7 @@ impl From<tessera_core::admin::AdminError> for AdminApiError {
 impl IntoResponse for AdminApiError {
     fn into_response(self) -> Response {
         use tessera_core::admin::AdminError as E;
-        let status = match &self.0 {
-            E::Unauthorized => StatusCode::UNAUTHORIZED,
-            E::Forbidden => StatusCode::FORBIDDEN,
-            E::NoSuchRealm(_)
-            | E::NoSuchClient(_)
-            | E::NoSuchUser(_)
-            | E::NoSuchRole(_)
-            | E::NoSuchGroup(_)
-            | E::NoSuchScope(_)
-            | E::NoSuchMapper(_) => StatusCode::NOT_FOUND,
-            E::Invalid(_) => StatusCode::BAD_REQUEST,
-            E::Conflict(_) | E::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            E::Busy | E::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            E::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = admin_error_status(&self.0);
         let message = match &self.0 {
             E::Store(e) if status != StatusCode::CONFLICT => {
                 tracing::error!(error = %e, "admin request failed");

@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod console;
 pub mod cors;
 pub mod error;
 pub mod extract;

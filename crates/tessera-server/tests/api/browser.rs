@@ -9,12 +9,12 @@ use serde_json::Value;
 use tessera_core::provisioning::NewClient;
 use tessera_testkit::TestServer;
 
-fn e2e_dir() -> PathBuf {
+pub(crate) fn e2e_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../e2e")
 }
 
 /// Whether the browser and its driver are here; installs the driver (npm ci) when only it is missing.
-async fn browser_ready(e2e: &Path) -> Result<(), String> {
+pub(crate) async fn browser_ready(e2e: &Path) -> Result<(), String> {
     if !Path::new("/usr/bin/chromium").exists() {
         return Err("/usr/bin/chromium is missing (apt-get install chromium)".into());
     }

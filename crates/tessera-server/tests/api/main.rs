@@ -9,6 +9,7 @@ mod audit;
 mod backchannel_logout;
 mod browser;
 mod client_assertion;
+mod console;
 mod device;
 mod discovery;
 mod dpop;

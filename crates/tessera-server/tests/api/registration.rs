@@ -282,6 +282,7 @@ async fn admin_api_issues_lists_and_deletes_initial_access_tokens_and_registrati
         kind: Some(tessera_core::audit::AuditKind::ClientRegistered),
         client_id: None,
         limit: 10,
+        newest_first: false,
     };
     let found = TestServer::eventually(std::time::Duration::from_secs(5), || async {
         let events = tessera_core::ports::AuditStore::audit_events(&server.store, &query).await.unwrap();

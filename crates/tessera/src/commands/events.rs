@@ -36,7 +36,8 @@ pub async fn run(config: Config, args: EventsArgs) -> Result<(), CommandError> {
     };
     let (store, _) = open(&config).await?;
     find_realm(&store, &args.realm).await?;
-    let query = AuditQuery { realm: args.realm, since, kind, client_id: args.client, limit: args.limit };
+    let query =
+        AuditQuery { realm: args.realm, since, kind, client_id: args.client, limit: args.limit, newest_first: false };
     for e in store.audit_events(&query).await? {
         println!("{}", serde_json::to_string(&e)?);
     }

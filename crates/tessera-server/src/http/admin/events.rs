@@ -48,7 +48,7 @@ pub async fn events(
                 .ok_or_else(|| AdminError::Invalid(format!("unknown event type {t:?}")))?,
         ),
     };
-    let found = api(&state, &caller).events(&realm, kind, get("client"), None, page(&get)).await?;
+    let found = api(&state, &caller).events(&realm, kind, get("client"), None, page(&get), false).await?;
     Ok(Json(found).into_response())
 }
 

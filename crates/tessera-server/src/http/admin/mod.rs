@@ -238,7 +238,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// A change made through this node is seen by this node's next request, as in Keycloak: the caches are
 /// emptied once the write has answered, instead of at the next poll of the change counter (other nodes still
 /// see it within one poll).
-async fn fresh_after_write(
+pub(crate) async fn fresh_after_write(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: Request,
     next: axum::middleware::Next,
