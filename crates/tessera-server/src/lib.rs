@@ -28,6 +28,7 @@ mod routes;
 mod serve;
 mod state;
 mod tls;
+pub mod usage;
 mod user_not_before;
 
 pub use app::{Application, StartError};

@@ -20,6 +20,7 @@ mod realms;
 pub mod representation;
 pub mod roles;
 pub mod user_revocation;
+pub mod usage;
 pub mod users;
 
 pub use api::{AdminApi, Page};
