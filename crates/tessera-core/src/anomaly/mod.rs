@@ -16,6 +16,7 @@
 //! from the caller (the server's [`Clock`](crate::ports::Clock)), so tests replay days in milliseconds.
 
 mod detector;
+mod index;
 mod settings;
 mod state;
 #[cfg(test)]

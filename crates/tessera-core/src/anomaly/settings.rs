@@ -1,7 +1,7 @@
 //! The detector's thresholds and the webhook, per realm, from realm attributes (like the other
 //! `tessera.*` attributes); every one optional, the defaults below.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 pub const ENABLED_ATTRIBUTE: &str = "tessera.anomaly.enabled";
 pub const LEARN_ATTRIBUTE: &str = "tessera.anomaly.learnMinutes";
@@ -50,8 +50,8 @@ impl Default for AnomalySettings {
 impl AnomalySettings {
     /// The realm's settings: defaults, overridden by the attributes that parse (others are ignored, so a
     /// typo never turns detection off).
-    pub fn from_attributes(attributes: &HashMap<String, String>) -> Self {
-        fn get<T: std::str::FromStr>(a: &HashMap<String, String>, name: &str) -> Option<T> {
+    pub fn from_attributes(attributes: &BTreeMap<String, String>) -> Self {
+        fn get<T: std::str::FromStr>(a: &BTreeMap<String, String>, name: &str) -> Option<T> {
             a.get(name).and_then(|v| v.trim().parse().ok())
         }
         let d = Self::default();
@@ -76,7 +76,7 @@ pub struct WebhookTarget {
 }
 
 impl WebhookTarget {
-    pub fn from_attributes(attributes: &HashMap<String, String>) -> Option<Self> {
+    pub fn from_attributes(attributes: &BTreeMap<String, String>) -> Option<Self> {
         let url = attributes.get(WEBHOOK_URL_ATTRIBUTE).map(|u| u.trim()).filter(|u| !u.is_empty())?;
         let secret = attributes.get(WEBHOOK_SECRET_ATTRIBUTE).map(|s| s.trim()).filter(|s| !s.is_empty())?;
         let parsed = url::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;

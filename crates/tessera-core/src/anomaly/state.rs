@@ -1,5 +1,5 @@
-//! One client's detector state, kept small (64 bytes plus an hour-of-day profile after a day of data) so
-//! that a million clients fit in well under 200 MiB.
+//! One client's detector state, kept small (60 bytes, plus a 96-byte hour-of-day profile after a day of
+//! data) so that a million clients fit in well under 200 MiB.
 
 use super::settings::AnomalySettings;
 use super::AnomalyRule;
@@ -29,8 +29,16 @@ pub(super) struct ClientState {
     pub scopes: [u16; SLOTS],
     /// Per rule, the minute (mod 2^16) + 1 it last fired; 0: never.
     pub fired: [u16; 7],
-    pub hourly: Option<Box<[f32; 24]>>,
+    /// The client's name in the detector's arena, and its realm.
+    pub name_at: u32,
+    pub name_len: u16,
+    pub realm: u16,
+    /// Index of the hour-of-day profile in [`Profiles`]; `u32::MAX` until a day of data.
+    pub hourly: u32,
 }
+
+/// Hour-of-day profiles (expected tokens per minute for each hour), for clients with a day of history.
+pub(super) type Profiles = Vec<[f32; 24]>;
 
 /// What one closed minute looked like against its baseline.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,12 +50,16 @@ pub(super) struct Verdict {
 
 impl ClientState {
     pub fn new(minute: u32) -> Self {
-        Self { minute, ..Self::default() }
+        Self { minute, hourly: u32::MAX, ..Self::default() }
+    }
+
+    fn profile<'p>(&self, profiles: &'p Profiles) -> Option<&'p [f32; 24]> {
+        profiles.get(self.hourly as usize)
     }
 
     /// The expected tokens per minute at `minute`, and the deviation used against it.
-    pub fn expected(&self, minute: u32) -> (f32, f32) {
-        let mean = match &self.hourly {
+    pub fn expected(&self, minute: u32, profiles: &Profiles) -> (f32, f32) {
+        let mean = match self.profile(profiles) {
             Some(hours) if self.age >= WEEK => hours[((minute / 60) % 24) as usize],
             _ => self.mean,
         };
@@ -57,11 +69,11 @@ impl ClientState {
     }
 
     /// The bar a minute's count must pass to be "far above" the baseline; `None` while learning.
-    pub fn high_bar(&self, settings: &AnomalySettings) -> Option<f32> {
+    pub fn high_bar(&self, settings: &AnomalySettings, profiles: &Profiles) -> Option<f32> {
         if self.age < settings.learn_minutes {
             return None;
         }
-        let (mean, sd) = self.expected(self.minute);
+        let (mean, sd) = self.expected(self.minute, profiles);
         Some((mean + settings.rate_sigmas * sd).max(settings.rate_factor * mean).max(settings.min_rate))
     }
 
@@ -76,7 +88,7 @@ impl ClientState {
 
     /// Closes every minute before `now_minute`: the rate rules judge each closed minute (silent ones as
     /// zeros) against the baseline, which then learns it. Returns the first verdict.
-    pub fn close_until(&mut self, now_minute: u32, settings: &AnomalySettings) -> Option<Verdict> {
+    pub fn close_until(&mut self, now_minute: u32, settings: &AnomalySettings, profiles: &mut Profiles) -> Option<Verdict> {
         if now_minute <= self.minute {
             return None;
         }
@@ -84,9 +96,9 @@ impl ClientState {
         let mut verdict = None;
         for i in 0..gap.min(MAX_REPLAYED_GAP) {
             let observed = if i == 0 { self.count as f32 } else { 0.0 };
-            let judged = self.judge(observed, settings);
+            let judged = self.judge(observed, settings, profiles);
             verdict = verdict.or(judged);
-            self.learn(observed, settings.alpha);
+            self.learn(observed, settings.alpha, profiles);
             self.minute += 1;
             self.age = self.age.saturating_add(1);
         }
@@ -103,11 +115,11 @@ impl ClientState {
         verdict
     }
 
-    fn judge(&self, observed: f32, settings: &AnomalySettings) -> Option<Verdict> {
+    fn judge(&self, observed: f32, settings: &AnomalySettings, profiles: &Profiles) -> Option<Verdict> {
         if self.age < settings.learn_minutes {
             return None;
         }
-        let (mean, sd) = self.expected(self.minute);
+        let (mean, sd) = self.expected(self.minute, profiles);
         let high = (mean + settings.rate_sigmas * sd).max(settings.rate_factor * mean).max(settings.min_rate);
         let low = (mean - settings.rate_sigmas * sd).min(mean / settings.rate_factor);
         let rule = if observed > high {
@@ -121,7 +133,7 @@ impl ClientState {
     }
 
     /// One minute's count into the exponentially weighted mean and variance (and the hour's profile).
-    fn learn(&mut self, x: f32, alpha: f32) {
+    fn learn(&mut self, x: f32, alpha: f32, profiles: &mut Profiles) {
         if self.age == 0 && self.mean == 0.0 && self.var == 0.0 {
             self.mean = x;
         } else {
@@ -130,11 +142,12 @@ impl ClientState {
             self.mean += step;
             self.var = (1.0 - alpha) * (self.var + diff * step);
         }
-        if self.age >= DAY && self.hourly.is_none() {
-            self.hourly = Some(Box::new([self.mean; 24]));
+        if self.age >= DAY && self.hourly == u32::MAX {
+            self.hourly = u32::try_from(profiles.len()).unwrap_or(u32::MAX);
+            profiles.push([self.mean; 24]);
         }
         let hour = ((self.minute / 60) % 24) as usize;
-        if let Some(hours) = self.hourly.as_deref_mut() {
+        if let Some(hours) = profiles.get_mut(self.hourly as usize) {
             // Each hour sees 60 minutes a day: a slower weight remembers about a week of that hour.
             hours[hour] += alpha / 4.0 * (x - hours[hour]);
         }

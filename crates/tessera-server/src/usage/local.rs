@@ -9,8 +9,8 @@ use tessera_core::usage::{MAX_WINDOW_MINUTES, UsageMetric, UsageRow};
 
 /// The default budget: some 100,000 client-minutes of typical counts.
 pub const DEFAULT_BUDGET_BYTES: usize = 32 * 1024 * 1024;
-/// An estimate of a map entry's fixed cost (key, value, table slot, allocation).
-const ENTRY_BYTES: usize = 64;
+/// An estimate of a map entry's fixed cost (key, value, table slot and spare room, allocations).
+const ENTRY_BYTES: usize = 112;
 
 type Clients = HashMap<Box<str>, Vec<(UsageMetric, u64)>>;
 
@@ -38,7 +38,8 @@ fn metric_bytes(metric: &UsageMetric) -> usize {
         UsageMetric::Failure(s) | UsageMetric::Scope(s) | UsageMetric::Network(s) => s.len(),
         _ => 0,
     };
-    std::mem::size_of::<(UsageMetric, u64)>() + text
+    // The value in its vector (with room to grow) and its text's allocation.
+    2 * std::mem::size_of::<(UsageMetric, u64)>() + text.next_multiple_of(16) + 16
 }
 
 impl LocalUsage {

@@ -114,16 +114,14 @@ impl UsageRecorder {
             Some(clients) => clients,
             None => pending.entry(event.realm.into()).or_default(),
         };
-        let p = match clients.get_mut(event.client) {
-            Some(p) => p,
-            None if clients.len() >= MAX_PENDING_CLIENTS => {
+        if !clients.contains_key(event.client) {
+            if clients.len() >= MAX_PENDING_CLIENTS {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            None => clients
-                .entry(event.client.into())
-                .or_insert_with(|| Pending { minute: event.at.div_euclid(60), ..Pending::default() }),
-        };
+            clients.insert(event.client.into(), Pending { minute: event.at.div_euclid(60), ..Pending::default() });
+        }
+        let Some(p) = clients.get_mut(event.client) else { return };
         match event.kind {
             UsageKind::TokenIssued { scope } => {
                 p.tokens += 1;
