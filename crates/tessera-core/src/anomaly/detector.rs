@@ -16,6 +16,8 @@ pub struct Activity {
     pub tokens: u32,
     pub failures: u32,
     pub networks: Vec<String>,
+    /// The networks of the failed authentications among them.
+    pub failure_networks: Vec<String>,
     pub scopes: Vec<String>,
     pub revoked_uses: u32,
     pub refresh_reuses: u32,
@@ -165,7 +167,7 @@ impl Detector {
                 observed: f64::from(failures),
                 expected: f64::from(settings.failure_burst),
                 window_seconds: 120,
-                networks: activity.networks.iter().take(SHOWN).cloned().collect(),
+                networks: activity.failure_networks.iter().take(SHOWN).cloned().collect(),
                 scopes: Vec::new(),
             };
             raise(state, AnomalyRule::FailureBurst, evidence);

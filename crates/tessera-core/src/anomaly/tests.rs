@@ -101,13 +101,15 @@ fn a_burst_of_50_bad_secrets_raises_one_alarm() {
     // Five failures a second for ten seconds, across a minute's end.
     t.clock.advance(-5);
     for _ in 0..10 {
-        t.once(Activity { failures: 5, networks: vec!["10.0.0.0/24".into()], ..Activity::default() });
+        let networks = vec!["10.0.0.0/24".to_owned()];
+        t.once(Activity { failures: 5, failure_networks: networks.clone(), networks, ..Activity::default() });
         let now = t.clock.now();
         t.found.extend(t.detector.tick(now));
         t.clock.advance(1);
     }
     assert_eq!(t.rules(), [AnomalyRule::FailureBurst]);
     assert_eq!(t.found[0].evidence.expected, 20.0);
+    assert_eq!(t.found[0].evidence.networks, ["10.0.0.0/24"]);
 }
 
 #[test]

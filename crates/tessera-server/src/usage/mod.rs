@@ -41,6 +41,8 @@ struct Pending {
     failures: Vec<(&'static str, u32)>,
     scopes: Vec<(Box<str>, u32)>,
     networks: Vec<(Box<str>, u32)>,
+    /// The networks failed authentications came from (the evidence of a burst).
+    failure_networks: Vec<Box<str>>,
 }
 
 fn bump<K: PartialEq + ?Sized, B: std::borrow::Borrow<K>>(values: &mut Vec<(B, u32)>, key: &K, make: impl FnOnce() -> B) {
@@ -135,6 +137,10 @@ impl UsageRecorder {
         }
         if let Some(net) = event.source_ip.and_then(network_of) {
             bump(&mut p.networks, net.as_str(), || net.as_str().into());
+            let failed = matches!(event.kind, UsageKind::AuthFailed { .. });
+            if failed && p.failure_networks.len() < MAX_VALUES && !p.failure_networks.iter().any(|n| **n == *net) {
+                p.failure_networks.push(net.into());
+            }
         }
     }
 
@@ -167,6 +173,7 @@ impl UsageRecorder {
                     tokens: p.tokens,
                     failures: p.failures.iter().map(|(_, n)| n).sum(),
                     networks: p.networks.iter().map(|(s, _)| s.to_string()).collect(),
+                    failure_networks: p.failure_networks.iter().map(|s| s.to_string()).collect(),
                     scopes: p.scopes.iter().map(|(s, _)| s.to_string()).collect(),
                     revoked_uses: p.revoked,
                     refresh_reuses: p.reuses,
