@@ -105,7 +105,8 @@ pub fn network_of(ip: &str) -> Option<String> {
 /// bounded, only RFC 6749 §3.3 scope-token characters.
 pub fn requested_scopes(scope: Option<&str>) -> impl Iterator<Item = &str> {
     scope.unwrap_or_default().split(' ').filter(|s| !s.is_empty()).take(MAX_SCOPES_PER_REQUEST).map(|s| {
-        let valid = s.len() <= MAX_SCOPE_CHARS && s.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) && b != 0x5c);
+        let valid =
+            s.len() <= MAX_SCOPE_CHARS && s.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) && b != 0x5c);
         if valid { s } else { "(invalid)" }
     })
 }
@@ -207,7 +208,9 @@ pub fn build_report(realm: &str, rows: Vec<UsageRow>, from: i64, until: i64) -> 
         match row.metric {
             UsageMetric::Tokens => {
                 usage.tokens += row.count;
-                if let Some(slot) = usize::try_from(row.minute - from).ok().and_then(|i| usage.tokens_per_minute.get_mut(i)) {
+                if let Some(slot) =
+                    usize::try_from(row.minute - from).ok().and_then(|i| usage.tokens_per_minute.get_mut(i))
+                {
                     *slot += row.count;
                 }
             }
@@ -229,8 +232,7 @@ pub fn build_report(realm: &str, rows: Vec<UsageRow>, from: i64, until: i64) -> 
         let whole = &usage.tokens_per_minute[..width.saturating_sub(1)];
         usage.rate_now = whole.last().copied().unwrap_or(0);
         let before = &whole[..whole.len().saturating_sub(1)];
-        usage.baseline =
-            if before.is_empty() { 0.0 } else { before.iter().sum::<u64>() as f64 / before.len() as f64 };
+        usage.baseline = if before.is_empty() { 0.0 } else { before.iter().sum::<u64>() as f64 / before.len() as f64 };
     }
     clients.sort_by(|a, b| b.tokens.cmp(&a.tokens).then_with(|| a.client_id.cmp(&b.client_id)));
     UsageReport { realm: realm.to_owned(), since: from * 60, until: until * 60, clients }

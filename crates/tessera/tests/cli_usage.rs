@@ -34,7 +34,8 @@ async fn usage_prints_tokens_failures_and_a_sparkline_per_client_from_the_audit_
     assert_eq!(row[5], "1", "one failure: {table}");
     assert!(row.last().unwrap().chars().any(|c| BARS.contains(c)), "a sparkline: {table}");
 
-    let json: Value = serde_json::from_str(&ok(&d, &["usage", "--realm", "shop", "--client", "svc", "--json"])).unwrap();
+    let json: Value =
+        serde_json::from_str(&ok(&d, &["usage", "--realm", "shop", "--client", "svc", "--json"])).unwrap();
     assert_eq!(json["clients"][0]["clientId"], "svc");
     assert_eq!(json["clients"][0]["tokens"], 3);
     assert_eq!(json["clients"][0]["failures"]["client_secret_post"], 1);
@@ -49,11 +50,13 @@ async fn usage_reads_every_nodes_counts_from_redis() {
     // A realm name of its own: the Redis is shared with other tests.
     let realm = format!("usage{}", std::process::id());
     ok(&d, &["realm", "create", &realm]);
-    let secret = secret_from(&ok(&d, &["client", "create", "--realm", &realm, "svc"]));
+    ok(&d, &["scope", "create", "--realm", &realm, "orders:read"]);
+    let secret =
+        secret_from(&ok(&d, &["client", "create", "--realm", &realm, "svc", "--default-scope", "orders:read"]));
     let url = redis.clone();
     let server = TestServer::builder().data_dir(&d).configure(move |c| c.redis_url = Some(url)).spawn().await;
     for _ in 0..4 {
-        assert_eq!(server.client_credentials(&realm, "svc", &secret, Some("profile")).await.status(), 200);
+        assert_eq!(server.client_credentials(&realm, "svc", &secret, Some("orders:read")).await.status(), 200);
     }
     server.stop().await;
 
@@ -62,7 +65,7 @@ async fn usage_reads_every_nodes_counts_from_redis() {
     assert_eq!(json["clients"][0]["clientId"], "svc", "{out}");
     assert_eq!(json["clients"][0]["tokens"], 4);
     assert_eq!(json["clients"][0]["networks"], serde_json::json!(["127.0.0.0/24"]));
-    assert_eq!(json["clients"][0]["scopes"]["profile"], 4);
+    assert_eq!(json["clients"][0]["scopes"]["orders:read"], 4);
     let table = ok(&d, &["usage", "--realm", &realm, "--redis-url", &redis]);
     assert!(table.lines().nth(1).is_some_and(|l| l.starts_with("svc ")), "{table}");
 }

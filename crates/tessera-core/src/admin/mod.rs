@@ -19,8 +19,8 @@ mod partial_import;
 mod realms;
 pub mod representation;
 pub mod roles;
-pub mod user_revocation;
 pub mod usage;
+pub mod user_revocation;
 pub mod users;
 
 pub use api::{AdminApi, Page};

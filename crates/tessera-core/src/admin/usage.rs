@@ -12,7 +12,8 @@ impl AdminApi<'_> {
         if self.caller.require(&query.realm, AdminRight::ViewEvents).is_err() {
             self.caller.require(&query.realm, AdminRight::ViewClients)?;
         }
-        let realm = self.store.find_realm(&query.realm).await?.ok_or_else(|| AdminError::NoSuchRealm(query.realm.clone()))?;
+        let realm =
+            self.store.find_realm(&query.realm).await?.ok_or_else(|| AdminError::NoSuchRealm(query.realm.clone()))?;
         query.realm = realm.name;
         Ok(UsageService { source }.report(&query, self.now).await?)
     }

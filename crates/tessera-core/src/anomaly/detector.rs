@@ -103,9 +103,9 @@ impl Detector {
     fn state_of(&mut self, realm: u16, client: &str, minute: u32) -> Option<usize> {
         let hash = self.hasher.hash_one((realm, client));
         let (states, names) = (&self.states, &self.names);
-        let found = self.index.get(hash, |i| {
-            states.get(i as usize).is_some_and(|s| s.realm == realm && name_of(names, s) == client)
-        });
+        let found = self
+            .index
+            .get(hash, |i| states.get(i as usize).is_some_and(|s| s.realm == realm && name_of(names, s) == client));
         if let Some(i) = found {
             return Some(i as usize);
         }

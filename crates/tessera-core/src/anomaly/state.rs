@@ -1,8 +1,8 @@
 //! One client's detector state, kept small (60 bytes, plus a 96-byte hour-of-day profile after a day of
 //! data) so that a million clients fit in well under 200 MiB.
 
-use super::settings::AnomalySettings;
 use super::AnomalyRule;
+use super::settings::AnomalySettings;
 
 /// Minutes in a day and in a week: the hour-of-day profile is learnt after a day and used after a week.
 const DAY: u16 = 24 * 60;
@@ -88,7 +88,12 @@ impl ClientState {
 
     /// Closes every minute before `now_minute`: the rate rules judge each closed minute (silent ones as
     /// zeros) against the baseline, which then learns it. Returns the first verdict.
-    pub fn close_until(&mut self, now_minute: u32, settings: &AnomalySettings, profiles: &mut Profiles) -> Option<Verdict> {
+    pub fn close_until(
+        &mut self,
+        now_minute: u32,
+        settings: &AnomalySettings,
+        profiles: &mut Profiles,
+    ) -> Option<Verdict> {
         if now_minute <= self.minute {
             return None;
         }

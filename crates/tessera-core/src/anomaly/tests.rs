@@ -132,7 +132,12 @@ fn a_new_24_network_raises_one_alarm_and_is_then_known() {
 fn a_new_client_learns_its_networks_and_scopes_before_anything_is_new() {
     let mut t = Traffic::new();
     t.minute(10, "10.0.0.0/24");
-    t.once(Activity { tokens: 1, networks: vec!["10.9.9.0/24".into()], scopes: vec!["admin".into()], ..Activity::default() });
+    t.once(Activity {
+        tokens: 1,
+        networks: vec!["10.9.9.0/24".into()],
+        scopes: vec!["admin".into()],
+        ..Activity::default()
+    });
     assert_eq!(t.found, []);
 }
 

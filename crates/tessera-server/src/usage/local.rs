@@ -134,7 +134,9 @@ fn minute_bytes(realms: &HashMap<Box<str>, Clients>) -> usize {
                 + realm.len()
                 + clients
                     .iter()
-                    .map(|(c, counts)| ENTRY_BYTES + c.len() + counts.iter().map(|(m, _)| metric_bytes(m)).sum::<usize>())
+                    .map(|(c, counts)| {
+                        ENTRY_BYTES + c.len() + counts.iter().map(|(m, _)| metric_bytes(m)).sum::<usize>()
+                    })
                     .sum::<usize>()
         })
         .sum()

@@ -45,7 +45,11 @@ struct Pending {
     failure_networks: Vec<Box<str>>,
 }
 
-fn bump<K: PartialEq + ?Sized, B: std::borrow::Borrow<K>>(values: &mut Vec<(B, u32)>, key: &K, make: impl FnOnce() -> B) {
+fn bump<K: PartialEq + ?Sized, B: std::borrow::Borrow<K>>(
+    values: &mut Vec<(B, u32)>,
+    key: &K,
+    make: impl FnOnce() -> B,
+) {
     if let Some((_, n)) = values.iter_mut().find(|(k, _)| k.borrow() == key) {
         *n += 1;
     } else if values.len() < MAX_VALUES {
@@ -238,16 +242,14 @@ impl UsageRecorder {
 
 /// One client's pending counts as rows.
 fn rows_of(client: &str, p: &Pending) -> Vec<UsageRow> {
-    let row = |metric, count: u32| UsageRow { minute: p.minute, client: client.to_owned(), metric, count: u64::from(count) };
-    let mut rows: Vec<UsageRow> = [
-        (UsageMetric::Tokens, p.tokens),
-        (UsageMetric::RevokedUse, p.revoked),
-        (UsageMetric::RefreshReuse, p.reuses),
-    ]
-    .into_iter()
-    .filter(|(_, n)| *n > 0)
-    .map(|(m, n)| row(m, n))
-    .collect();
+    let row =
+        |metric, count: u32| UsageRow { minute: p.minute, client: client.to_owned(), metric, count: u64::from(count) };
+    let mut rows: Vec<UsageRow> =
+        [(UsageMetric::Tokens, p.tokens), (UsageMetric::RevokedUse, p.revoked), (UsageMetric::RefreshReuse, p.reuses)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(m, n)| row(m, n))
+            .collect();
     rows.extend(p.failures.iter().map(|(r, n)| row(UsageMetric::Failure((*r).to_owned()), *n)));
     rows.extend(p.scopes.iter().map(|(s, n)| row(UsageMetric::Scope(s.to_string()), *n)));
     rows.extend(p.networks.iter().map(|(s, n)| row(UsageMetric::Network(s.to_string()), *n)));

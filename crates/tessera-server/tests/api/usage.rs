@@ -74,7 +74,8 @@ async fn the_usage_endpoint_shows_tokens_failures_networks_and_scopes_per_client
 
     let (status, all) = usage(&server, &admin, "").await;
     assert_eq!(status, 200);
-    let clients: Vec<&str> = all["clients"].as_array().unwrap().iter().map(|c| c["clientId"].as_str().unwrap()).collect();
+    let clients: Vec<&str> =
+        all["clients"].as_array().unwrap().iter().map(|c| c["clientId"].as_str().unwrap()).collect();
     assert_eq!(clients, ["svc", "other"], "busiest first");
 
     let r = server.http.get(server.url("/admin/realms/shop/tessera/usage")).send().await.unwrap();
@@ -146,12 +147,8 @@ async fn a_burst_of_bad_secrets_is_an_anomaly_audited_and_posted_to_the_realm_we
     assert_eq!(headers["x-tessera-delivery"], delivery["id"].as_str().unwrap());
 
     // The same anomaly is in the audit trail, once.
-    let query = AuditQuery {
-        realm: "shop".into(),
-        kind: Some(AuditKind::AnomalyDetected),
-        limit: 10,
-        ..AuditQuery::default()
-    };
+    let query =
+        AuditQuery { realm: "shop".into(), kind: Some(AuditKind::AnomalyDetected), limit: 10, ..AuditQuery::default() };
     let store = &server.store;
     let audited = TestServer::eventually(Duration::from_secs(5), || {
         let query = query.clone();

@@ -97,10 +97,7 @@ pub fn sparkline(series: &[u64]) -> String {
     let per_column = series.len().div_ceil(SPARK_WIDTH);
     let columns: Vec<u64> = series.chunks(per_column).map(|c| c.iter().sum()).collect();
     let max = columns.iter().copied().max().unwrap_or(0).max(1);
-    columns
-        .iter()
-        .map(|v| if *v == 0 { ' ' } else { BARS[((*v * 7).div_ceil(max) as usize).min(7)] })
-        .collect()
+    columns.iter().map(|v| if *v == 0 { ' ' } else { BARS[((*v * 7).div_ceil(max) as usize).min(7)] }).collect()
 }
 
 #[cfg(test)]
