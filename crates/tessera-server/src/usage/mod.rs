@@ -57,6 +57,9 @@ fn bump<K: PartialEq + ?Sized, B: std::borrow::Borrow<K>>(
     }
 }
 
+/// realm → client → counts since the last flush; nested so that a lookup borrows the request's strings.
+type PendingByRealm = HashMap<Box<str>, HashMap<Box<str>, Pending>>;
+
 /// Where the counts go and are read back from.
 pub enum UsageStore {
     Local(local::LocalUsage),
@@ -93,7 +96,7 @@ impl UsageSource for UsageStore {
 }
 
 pub struct UsageRecorder {
-    pending: Mutex<HashMap<Box<str>, HashMap<Box<str>, Pending>>>,
+    pending: Mutex<PendingByRealm>,
     /// Events not counted because a flush's batch was full.
     pub dropped: AtomicU64,
     pub store: UsageStore,
