@@ -204,6 +204,7 @@ impl Application {
         audit.attach_usage(usage.clone());
         let usage_task = Arc::new(crate::usage::UsageTask {
             recorder: usage.clone(),
+            store: dyn_store.clone(),
             realms: directory.clone(),
             audit: audit.clone(),
             metrics: metrics.clone(),

@@ -147,7 +147,14 @@ impl Detector {
         let mut raise = |state: &mut ClientState, rule: AnomalyRule, evidence: Evidence| {
             if !state.quiet(rule, minute, &settings) {
                 state.fire(rule, minute);
-                found.push(Anomaly { realm: realm.to_owned(), client_id: client.to_owned(), rule, at: now, evidence });
+                found.push(Anomaly {
+                    realm: realm.to_owned(),
+                    client_id: client.to_owned(),
+                    rule,
+                    at: now,
+                    evidence,
+                    response: None,
+                });
             }
         };
         if let Some(v) = state.close_until(minute, &settings, profiles) {
@@ -172,7 +179,9 @@ impl Detector {
             };
             raise(state, AnomalyRule::FailureBurst, evidence);
         }
+        // A client's first network and first scopes are learnt, whatever `learnMinutes` says.
         let learning = state.age < settings.learn_minutes;
+        let (no_networks, no_scopes) = (state.networks == [0; 4], state.scopes == [0; 4]);
         let history = i64::from(state.age) * 60;
         let new_networks: Vec<String> = activity
             .networks
@@ -181,7 +190,7 @@ impl Detector {
             .take(SHOWN)
             .cloned()
             .collect();
-        if !learning && !new_networks.is_empty() {
+        if !learning && !no_networks && !new_networks.is_empty() {
             let evidence = novelty(new_networks, Vec::new(), history);
             raise(state, AnomalyRule::NewNetwork, evidence);
         }
@@ -192,7 +201,7 @@ impl Detector {
             .take(SHOWN)
             .cloned()
             .collect();
-        if !learning && !new_scopes.is_empty() {
+        if !learning && !no_scopes && !new_scopes.is_empty() {
             let networks = activity.networks.iter().take(SHOWN).cloned().collect();
             raise(state, AnomalyRule::NewScope, novelty(networks, new_scopes, history));
         }
@@ -233,6 +242,7 @@ impl Detector {
                     rule: v.rule,
                     at: now,
                     evidence: rate_evidence(v),
+                    response: None,
                 });
             }
         }

@@ -17,6 +17,7 @@
 
 mod detector;
 mod index;
+mod response;
 mod settings;
 mod state;
 #[cfg(test)]
@@ -25,6 +26,7 @@ mod tests;
 use serde::Serialize;
 
 pub use detector::{Activity, Detector};
+pub use response::AnomalyResponse;
 pub use settings::{AnomalySettings, WebhookTarget};
 
 use crate::audit::{AuditEvent, AuditKind};
@@ -93,6 +95,9 @@ pub struct Anomaly {
     /// Seconds since the epoch.
     pub at: i64,
     pub evidence: Evidence,
+    /// What was done about it (`throttled`, `disabled`), when the realm or client asks for a response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<&'static str>,
 }
 
 impl Anomaly {
@@ -103,9 +108,11 @@ impl Anomaly {
             rule: &'static str,
             #[serde(flatten)]
             evidence: &'a Evidence,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            response: Option<&'static str>,
         }
-        let reason = serde_json::to_string(&Reason { rule: self.rule.as_str(), evidence: &self.evidence })
-            .unwrap_or_else(|_| self.rule.as_str().to_owned());
+        let reason = Reason { rule: self.rule.as_str(), evidence: &self.evidence, response: self.response };
+        let reason = serde_json::to_string(&reason).unwrap_or_else(|_| self.rule.as_str().to_owned());
         let source = self.evidence.networks.first().map(String::as_str);
         AuditEvent::new(self.at, &self.realm, AuditKind::AnomalyDetected)
             .client(&self.client_id)

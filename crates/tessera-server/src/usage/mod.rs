@@ -14,10 +14,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tessera_core::anomaly::{Activity, Anomaly, AnomalySettings, Detector};
+use tessera_core::anomaly::{Activity, Anomaly, AnomalyResponse, AnomalySettings, Detector};
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::model::RealmName;
-use tessera_core::ports::{AuditSink, Clock, RealmDirectory, StoreError, UsageSource};
+use tessera_core::ports::{AuditSink, Clock, RealmDirectory, Store, StoreError, UsageSource};
 use tessera_core::usage::{UsageEvent, UsageKind, UsageMetric, UsageRow, network_of, requested_scopes};
 
 use crate::metrics::Metrics;
@@ -301,6 +301,8 @@ impl UsageSource for UsageRecorder {
 /// What the background task needs besides the recorder.
 pub struct UsageTask {
     pub recorder: Arc<UsageRecorder>,
+    /// Where a response (throttle, disable) changes the client.
+    pub store: Arc<dyn Store>,
     pub realms: Arc<dyn RealmDirectory>,
     pub audit: Arc<dyn AuditSink>,
     pub metrics: Option<Arc<Metrics>>,
@@ -312,13 +314,42 @@ impl UsageTask {
     /// One flush, and what follows from its anomalies.
     pub async fn run_once(&self) {
         let now = self.clock.now();
-        for anomaly in self.recorder.flush(now, Some(self.realms.as_ref())).await {
+        for mut anomaly in self.recorder.flush(now, Some(self.realms.as_ref())).await {
+            anomaly.response = self.respond(&anomaly).await;
             tracing::warn!(realm = %anomaly.realm, client = %anomaly.client_id, rule = anomaly.rule.as_str(), "anomaly detected");
             self.audit.record(anomaly.audit_event());
             if let Some(metrics) = &self.metrics {
                 metrics.anomaly(&anomaly.realm, anomaly.rule.as_str());
             }
             self.webhooks.send(anomaly);
+        }
+    }
+}
+
+impl UsageTask {
+    /// The realm's or client's configured response to `anomaly`, applied; what was done.
+    async fn respond(&self, anomaly: &Anomaly) -> Option<&'static str> {
+        let realm = self.realms.realm(&RealmName::parse(&anomaly.realm)?).await.ok()??;
+        let found = self.store.find_client(&realm.realm.id, &anomaly.client_id).await;
+        let mut client = match found {
+            Ok(Some(client)) => client,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "anomaly response: client not readable");
+                return None;
+            }
+        };
+        let response = AnomalyResponse::for_rule(&realm.realm.attributes, &client.attributes, anomaly.rule)?;
+        if !response.apply(&mut client) {
+            return None;
+        }
+        match self.store.update_client(&client).await {
+            Ok(true) => Some(response.as_str()),
+            Ok(false) => None,
+            Err(e) => {
+                tracing::error!(error = %e, client = %anomaly.client_id, "anomaly response: client not updated");
+                None
+            }
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct Delivery<'a> {
     pub rule: &'static str,
     pub at: i64,
     pub evidence: &'a tessera_core::anomaly::Evidence,
+    /// `throttled` or `disabled` when the realm or client asks for a response and it was applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<&'static str>,
 }
 
 /// `sha256=` and the lowercase hex of HMAC-SHA256(secret, body).
@@ -115,6 +118,7 @@ async fn deliver(http: &reqwest::Client, target: &WebhookTarget, anomaly: &Anoma
         rule: anomaly.rule.as_str(),
         at: anomaly.at,
         evidence: &anomaly.evidence,
+        response: anomaly.response,
     };
     let Ok(body) = serde_json::to_vec(&body) else { return };
     let signed = signature(&target.secret, &body);

@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 use tessera_core::audit::{AuditKind, AuditQuery};
 use tessera_core::model::SigningAlgorithm;
-use tessera_core::ports::AuditStore;
+use tessera_core::ports::{AuditStore, ClientStore, RealmStore};
 use tessera_testkit::{TestServer, TestServerBuilder, fresh_postgres, redis_url};
 use tokio::sync::mpsc;
 
@@ -195,4 +195,39 @@ async fn with_redis_every_node_reads_the_usage_of_the_whole_realm() {
     })
     .await;
     assert!(seen.is_some(), "node b sees node a's two tokens and its own");
+}
+
+#[tokio::test]
+async fn a_realm_that_asks_for_it_has_a_client_disabled_when_it_appears_from_a_new_network() {
+    let server = with_admin().spawn().await;
+    let attributes = [("tessera.anomaly.response", "disable"), ("tessera.anomaly.learnMinutes", "0")];
+    server.realm_with_attributes("shop", SigningAlgorithm::Es256, &[], &attributes).await;
+    let svc = server.service_client("shop", "svc", &[], &[]).await;
+    assert_eq!(token_from(&server, "203.0.113.5", "svc", &svc.secret, "").await, 200);
+    // A client's first networks are learnt (those of its first one-second batch); a later one is new.
+    let mut refused = false;
+    for i in 1..=100 {
+        let status = token_from(&server, &format!("198.51.{i}.9"), "svc", &svc.secret, "").await;
+        if status == 401 {
+            refused = true;
+            break;
+        }
+        assert_eq!(status, 200);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(refused, "the client was disabled");
+    let realm = server.store.find_realm("shop").await.unwrap().unwrap();
+    assert!(!server.store.find_client(&realm.id, "svc").await.unwrap().unwrap().enabled);
+    let query =
+        AuditQuery { realm: "shop".into(), kind: Some(AuditKind::AnomalyDetected), limit: 10, ..AuditQuery::default() };
+    let store = &server.store;
+    let audited = TestServer::eventually(Duration::from_secs(5), || {
+        let query = query.clone();
+        async move {
+            let events = store.audit_events(&query).await.unwrap();
+            events.iter().any(|e| e.reason.as_deref().is_some_and(|r| r.contains("\"response\":\"disabled\"")))
+        }
+    })
+    .await;
+    assert!(audited.is_some(), "the anomaly's event says what was done");
 }
