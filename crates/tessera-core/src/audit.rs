@@ -50,10 +50,12 @@ pub enum AuditKind {
     InitialAccessCreated,
     /// An administrator deleted an initial access token.
     InitialAccessDeleted,
+    /// The anomaly detector flagged a client (`reason`: the rule and its evidence as JSON).
+    AnomalyDetected,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 28] = [
+    pub const ALL: [AuditKind; 29] = [
         Self::TokenIssued,
         Self::ClientAuthFailed,
         Self::TokenRevoked,
@@ -82,6 +84,7 @@ impl AuditKind {
         Self::ClientRegistrationDeleted,
         Self::InitialAccessCreated,
         Self::InitialAccessDeleted,
+        Self::AnomalyDetected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +117,7 @@ impl AuditKind {
             Self::ClientRegistrationDeleted => "client_registration_deleted",
             Self::InitialAccessCreated => "initial_access_created",
             Self::InitialAccessDeleted => "initial_access_deleted",
+            Self::AnomalyDetected => "anomaly_detected",
         }
     }
 

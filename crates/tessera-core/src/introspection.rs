@@ -153,6 +153,15 @@ impl TokenIntrospection<'_> {
         }
         let client = self.request.clients.client(&realm.realm.id, &claims.client_id).await?;
         if !access_token_is_live(&realm.realm, client.as_deref(), self.denylist, (&claims).into()) {
+            // Signed by us, unexpired, yet void: revoked (or its client's not-before came after it). Counted
+            // for the token's client; the caller's address is the resource server's, not the client's.
+            self.request.audit.usage(&crate::usage::UsageEvent {
+                realm: &realm.realm.name,
+                client: &claims.client_id,
+                at: self.request.now,
+                source_ip: None,
+                kind: crate::usage::UsageKind::RevokedTokenUsed,
+            });
             return Ok(IntrospectionResponse::inactive());
         }
         Ok(IntrospectionResponse {

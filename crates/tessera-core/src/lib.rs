@@ -4,6 +4,7 @@
 //! [`OAuthError`] to the wire once; storage and infrastructure sit behind the ports in [`ports`].
 
 pub mod admin;
+pub mod anomaly;
 pub mod audit;
 pub mod backchannel_logout;
 pub mod client_assertion;
@@ -44,6 +45,7 @@ pub mod sign_in;
 pub mod token;
 pub mod token_endpoint;
 pub mod token_logout;
+pub mod usage;
 
 pub use error::OAuthError;
 pub use tessera_proto as proto;

@@ -20,6 +20,7 @@ use crate::request::{FormParams, TokenRequest};
 use crate::revocation::{LiveCheck, access_token_is_live};
 use crate::secret::MasterKey;
 use crate::sign_in::SignInPolicy;
+use crate::usage::{UsageEvent, UsageKind};
 
 pub struct TokenEndpoint<'a> {
     pub request: ClientRequest<'a>,
@@ -130,6 +131,13 @@ impl TokenEndpoint<'_> {
             }
         };
         self.request.audit.token_issued(&realm.realm.name, &client.client_id, now);
+        self.request.audit.usage(&UsageEvent {
+            realm: &realm.realm.name,
+            client: &client.client_id,
+            at: now,
+            source_ip: self.request.source_ip,
+            kind: UsageKind::TokenIssued { scope: form.get("scope") },
+        });
         Ok(response)
     }
 

@@ -52,6 +52,8 @@ pub struct Application {
     directory: Arc<Directory>,
     revocations: Arc<RevocationList>,
     audit: Arc<AuditTrail>,
+    /// Usage counts' flush and anomaly detection, every second.
+    usage_task: Arc<crate::usage::UsageTask>,
     redis: Option<Arc<RedisFanout>>,
     store: tessera_store::SqlStore,
     secrets: ServerSecrets,
@@ -203,6 +205,24 @@ impl Application {
             metrics.clone(),
         );
         tessera_core::keys::warm_up();
+        let usage_store = match &redis {
+            Some(r) => crate::usage::UsageStore::Redis(crate::usage::redis::RedisUsage::new(r)),
+            None => crate::usage::UsageStore::Local(crate::usage::local::LocalUsage::default()),
+        };
+        let usage = Arc::new(crate::usage::UsageRecorder::new(usage_store, crate::usage::MAX_WATCHED_CLIENTS));
+        audit.attach_usage(usage.clone());
+        let usage_task = Arc::new(crate::usage::UsageTask {
+            recorder: usage.clone(),
+            store: dyn_store.clone(),
+            realms: directory.clone(),
+            audit: audit.clone(),
+            metrics: metrics.clone(),
+            webhooks: Arc::new(crate::usage::webhook::Webhooks::start(
+                directory.clone(),
+                crate::usage::webhook::RETRY_DELAYS.to_vec(),
+            )),
+            clock: clock.clone(),
+        });
 
         let state = AppState::new(Shared {
             directory: directory.clone(),
@@ -224,6 +244,7 @@ impl Application {
             passwords,
             rate_limiter: crate::rate_limits::SharedRateLimiter::start(redis.as_deref()),
             metrics,
+            usage,
             secure_cookies: public_url.starts_with("https://"),
             trusted_proxies: config.trusted_proxies.clone().into(),
             client_certificates: Arc::new(client_certificates),
@@ -251,6 +272,7 @@ impl Application {
             directory,
             revocations,
             audit,
+            usage_task,
             redis,
             store,
             secrets,
@@ -304,6 +326,7 @@ impl Application {
                 self.janitor_interval,
             ),
         ];
+        tasks.push(crate::usage::spawn(self.usage_task.clone(), std::time::Duration::from_secs(1)));
         if let Some(redis) = &self.redis {
             tasks.push(redis.spawn_subscriber(Arc::downgrade(&self.revocations)));
         }
@@ -323,6 +346,7 @@ impl Application {
             task.abort();
         }
         // Everything recorded before the stop is written before we return.
+        self.usage_task.run_once().await;
         self.audit.close().await;
         self.store.close().await;
         result

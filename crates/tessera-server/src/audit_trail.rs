@@ -3,7 +3,7 @@
 //! written as one event each. Closing the trail flushes everything, so a clean shutdown loses nothing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tessera_core::audit::{AuditEvent, AuditKind};
@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
 use crate::redis_fanout::RedisFanout;
+use crate::usage::UsageRecorder;
 
 /// One JSON log line per event (target `tessera::audit`).
 pub fn log_event(e: &AuditEvent) {
@@ -27,9 +28,16 @@ pub struct AuditTrail {
     issued: Arc<Mutex<HashMap<Minute, u64>>>,
     writer: Mutex<Option<tokio::task::JoinHandle<()>>>,
     metrics: Option<Arc<Metrics>>,
+    /// Usage counts and anomaly detection, once attached.
+    usage: OnceLock<Arc<UsageRecorder>>,
 }
 
 impl AuditTrail {
+    /// Counts usage from now on (tokens, failures, revoked tokens presented) into `usage`.
+    pub fn attach_usage(&self, usage: Arc<UsageRecorder>) {
+        let _ = self.usage.set(usage);
+    }
+
     /// Starts the writer task: it flushes every `every`.
     pub fn start(
         store: Arc<dyn Store>,
@@ -79,7 +87,13 @@ impl AuditTrail {
                 }
             }
         });
-        Arc::new(Self { sender: Mutex::new(Some(tx)), issued, writer: Mutex::new(Some(writer)), metrics })
+        Arc::new(Self {
+            sender: Mutex::new(Some(tx)),
+            issued,
+            writer: Mutex::new(Some(writer)),
+            metrics,
+            usage: OnceLock::new(),
+        })
     }
 
     /// Stops accepting events and waits until everything recorded is written.
@@ -129,6 +143,9 @@ impl AuditSink for AuditTrail {
         if let Some(metrics) = &self.metrics {
             metrics.audit_event(&event);
         }
+        if let Some(usage) = self.usage.get() {
+            usage.record_audit(&event);
+        }
         if let Ok(sender) = self.sender.lock()
             && let Some(sender) = sender.as_ref()
         {
@@ -142,6 +159,12 @@ impl AuditSink for AuditTrail {
         }
         if let Ok(mut counts) = self.issued.lock() {
             *counts.entry((realm.to_owned(), client_id.to_owned(), at.div_euclid(60))).or_default() += 1;
+        }
+    }
+
+    fn usage(&self, event: &tessera_core::usage::UsageEvent<'_>) {
+        if let Some(usage) = self.usage.get() {
+            usage.record(event);
         }
     }
 }

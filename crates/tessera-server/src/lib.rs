@@ -29,6 +29,7 @@ mod serve;
 mod state;
 pub mod telemetry;
 mod tls;
+pub mod usage;
 mod user_not_before;
 
 pub use app::{Application, StartError};

@@ -68,6 +68,8 @@ pub struct Shared {
     pub rotation: tessera_core::key_rotation::RotationPolicy,
     /// Prometheus metrics, when a management listener is configured.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// Usage counts per client (and the detector they feed), read back by the admin API.
+    pub usage: Arc<crate::usage::UsageRecorder>,
     /// Rate limits' state: shared through Redis when configured, else (and while it is down) on this node.
     pub rate_limiter: Arc<dyn tessera_core::rate_limit::RateLimiter>,
     /// Clients' keys at their `jwks_uri` (`private_key_jwt`).

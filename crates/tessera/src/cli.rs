@@ -83,9 +83,39 @@ pub enum Command {
     Token(TokenArgs),
     /// List audit events, or with --admin the admin events.
     Events(EventsArgs),
+    /// Usage per client: tokens per minute as a sparkline (now vs baseline), failures, networks, scopes.
+    Usage(UsageArgs),
     /// Administrators: bootstrap the first one.
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+/// `tessera usage`: read from Redis when given (every node's counts), else from the audit trail.
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    #[arg(long)]
+    pub realm: String,
+    /// One client; every client of the realm without it.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Unix seconds, or a duration ago (`15m`, `2h`, `1d`); at most two days.
+    #[arg(long, default_value = "1h")]
+    pub since: String,
+    /// Print again every few seconds until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between two prints with --watch.
+    #[arg(long, default_value_t = 5, requires = "watch", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub interval: u64,
+    /// The server's Redis, where every node adds its counts.
+    #[arg(long, env = "TESSERA_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// The report as JSON (the admin API's representation) instead of a table.
+    #[arg(long, conflicts_with = "watch")]
+    pub json: bool,
+    /// At most this many clients, busiest first.
+    #[arg(long, default_value_t = 50)]
+    pub top: usize,
 }
 
 #[derive(Debug, Args)]

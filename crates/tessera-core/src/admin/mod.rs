@@ -19,6 +19,7 @@ mod partial_import;
 mod realms;
 pub mod representation;
 pub mod roles;
+pub mod usage;
 pub mod user_revocation;
 pub mod users;
 

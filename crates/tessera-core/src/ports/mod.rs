@@ -18,11 +18,13 @@ mod configuration;
 mod grants;
 mod registration;
 mod revocation_feed;
+mod usage;
 
 pub use configuration::*;
 pub use grants::*;
 pub use registration::*;
 pub use revocation_feed::RevocationFeedStore;
+pub use usage::UsageSource;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -88,6 +90,10 @@ pub trait AuditSink: Send + Sync {
     fn record(&self, event: AuditEvent);
     /// Counted, not recorded one by one.
     fn token_issued(&self, realm: &str, client_id: &str, at: i64);
+    /// What a request did for the usage counts and anomaly detection (tokens with their scopes and source,
+    /// revoked tokens presented); counted in memory, never blocking. Failed authentications and refresh
+    /// token reuse arrive as events through [`AuditSink::record`].
+    fn usage(&self, _event: &crate::usage::UsageEvent<'_>) {}
 }
 
 /// Discards everything: for callers that have no trail (unit tests, benches).

@@ -66,6 +66,12 @@ struct EndpointLabels {
     scope: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RuleLabels {
+    realm: String,
+    rule: &'static str,
+}
+
 fn latency_histogram() -> Histogram {
     Histogram::new(LATENCY_BUCKETS)
 }
@@ -83,6 +89,7 @@ pub struct Metrics {
     sign_ins: Family<OutcomeLabels, Counter>,
     lockouts: Family<RealmLabels, Counter>,
     rate_limited: Family<EndpointLabels, Counter>,
+    anomalies: Family<RuleLabels, Counter>,
     top_clients: Arc<TopClients>,
 }
 
@@ -139,6 +146,8 @@ impl Metrics {
             "Requests refused with 429, by realm, endpoint and what was limited (client, address, failed_auth)",
             rate_limited.clone(),
         );
+        let anomalies = Family::<RuleLabels, Counter>::default();
+        registry.register("anomalies", "Anomalies detected per client, by realm and rule", anomalies.clone());
         let top_clients = Arc::new(TopClients::new(top_clients));
         registry.register_collector(Box::new(top_clients.clone()));
         Self {
@@ -152,6 +161,7 @@ impl Metrics {
             sign_ins,
             lockouts,
             rate_limited,
+            anomalies,
             top_clients,
         }
     }
@@ -196,6 +206,11 @@ impl Metrics {
     pub fn rate_limited(&self, realm: &str, endpoint: &'static str, scope: tessera_core::rate_limit::LimitScope) {
         let labels = EndpointLabels { realm: realm.to_owned(), endpoint, scope: scope.as_str() };
         self.rate_limited.get_or_create(&labels).inc();
+    }
+
+    /// An anomaly the detector raised (`rule`: the closed vocabulary of `AnomalyRule::as_str`).
+    pub fn anomaly(&self, realm: &str, rule: &'static str) {
+        self.anomalies.get_or_create(&RuleLabels { realm: realm.to_owned(), rule }).inc();
     }
 
     /// A token counted for its client (the per-client series of the busiest clients).

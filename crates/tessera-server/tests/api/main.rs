@@ -43,4 +43,5 @@ mod support;
 mod timing;
 mod token;
 mod token_exchange;
+mod usage;
 mod user_revocation;

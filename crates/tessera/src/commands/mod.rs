@@ -15,6 +15,7 @@ mod scope;
 mod serve;
 mod telemetry;
 mod token;
+mod usage;
 mod user;
 
 pub use error::CommandError;
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Token(args) => token::run(args).await,
         Command::Events(args) => events::run(admin_config(&global)?, args).await,
+        Command::Usage(args) => usage::run(admin_config(&global)?, args).await,
         Command::Admin(cmd) => admin::run(admin_config(&global)?, cmd).await,
     }
 }

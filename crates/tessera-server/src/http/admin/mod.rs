@@ -12,6 +12,7 @@ mod openapi;
 mod realms;
 mod roles;
 mod scopes;
+mod usage;
 mod users;
 
 use axum::Json;
@@ -192,6 +193,7 @@ fn table() -> Vec<UtoipaMethodRouter<AppState>> {
         // Events.
         routes!(events::events),
         routes!(events::admin_events),
+        routes!(usage::usage),
         // Users: search, profile, password, sessions, groups, role mappings, lockout.
         routes!(users::search, users::create),
         routes!(users::count),
