@@ -29,6 +29,7 @@ impl UsageSource for AuditUsage<'_> {
             kind: None,
             client_id: client.map(str::to_owned),
             limit: MAX_EVENTS,
+            newest_first: false,
         };
         let mut rows = Vec::new();
         for e in self.store.audit_events(&query).await? {
