@@ -10,6 +10,7 @@ pub mod realm;
 pub mod registration;
 pub mod resource;
 pub mod roles;
+pub mod usage;
 pub mod user;
 pub mod user_search;
 

@@ -93,7 +93,7 @@ pub trait AuditSink: Send + Sync {
     /// What a request did for the usage counts and anomaly detection (tokens with their scopes and source,
     /// revoked tokens presented); counted in memory, never blocking. Failed authentications and refresh
     /// token reuse arrive as events through [`AuditSink::record`].
-    fn usage(&self, _event: &crate::usage::UsageEvent<'_>) {}
+    fn usage(&self, _event: &crate::model::usage::UsageEvent<'_>) {}
 }
 
 /// Discards everything: for callers that have no trail (unit tests, benches).

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::usage::UsageRow;
+use crate::model::usage::UsageRow;
 
 #[async_trait]
 pub trait UsageSource: Send + Sync {
