@@ -7,11 +7,11 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 use tessera_proto::ServerMetadata;
 
+use crate::BuildError;
 use crate::feed::{Feed, FeedConfig, OnFeedOutage};
 use crate::fetch::{FetchError, Fetcher, METADATA_LIMIT};
 use crate::introspection::{IntrospectionConfig, Introspector};
 use crate::jwks::JwksCache;
-use crate::BuildError;
 
 use super::{Audience, Validator};
 
