@@ -137,6 +137,12 @@ impl TokenIntrospection<'_> {
             // Keycloak's `typ` claim of the refresh token itself.
             typ: Some(if t.offline { "Offline" } else { "Refresh" }.to_owned()),
             sid: Some(t.session_id),
+            // RFC 9449 §6.2 and RFC 8705 §3.2: a bound refresh token (§5 / §4) shows its binding as its access
+            // tokens do, so that a resource server or auditor sees which key or certificate it needs.
+            other: crate::token::confirmation(t.dpop_jkt.as_deref(), t.cert_thumbprint.as_deref())
+                .map(|cnf| ("cnf".to_owned(), cnf))
+                .into_iter()
+                .collect(),
             ..IntrospectionResponse::default()
         })
     }

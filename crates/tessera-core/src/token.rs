@@ -65,21 +65,11 @@ impl AccessTokenGrant<'_> {
             sid: self.session_id.map(str::to_owned),
             // The mapped claims are added when signing (`encode`), by reference; `cnf` (RFC 7800 §3.1) travels
             // here, so introspection shows it as it shows every other claim of the token.
-            other: self.confirmation().map(|cnf| ("cnf".to_owned(), cnf)).into_iter().collect(),
+            other: confirmation(self.dpop_jkt, self.cert_thumbprint)
+                .map(|cnf| ("cnf".to_owned(), cnf))
+                .into_iter()
+                .collect(),
         })
-    }
-
-    /// RFC 7800 §3.1 `cnf`: the DPoP key (RFC 9449 §6.1 `jkt`) and the client certificate (RFC 8705 §3.1
-    /// `x5t#S256`) the token is bound to, when any.
-    fn confirmation(&self) -> Option<serde_json::Value> {
-        let mut cnf = serde_json::Map::new();
-        if let Some(jkt) = self.dpop_jkt {
-            cnf.insert("jkt".to_owned(), jkt.into());
-        }
-        if let Some(x5t) = self.cert_thumbprint {
-            cnf.insert("x5t#S256".to_owned(), x5t.into());
-        }
-        (!cnf.is_empty()).then_some(serde_json::Value::Object(cnf))
     }
 
     /// Without resource indicators: the client's audiences and the mappers', else the issuer (RFC 9068 §3).
@@ -179,4 +169,17 @@ pub fn verify_access_token(
         return Err(TokenRejection::NotYetValid);
     }
     Ok(claims)
+}
+
+/// RFC 7800 §3.1 `cnf`: the DPoP key (RFC 9449 §6.1 `jkt`) and the client certificate (RFC 8705 §3.1
+/// `x5t#S256`) a token is bound to, when any.
+pub(crate) fn confirmation(dpop_jkt: Option<&str>, cert_thumbprint: Option<&str>) -> Option<serde_json::Value> {
+    let mut cnf = serde_json::Map::new();
+    if let Some(jkt) = dpop_jkt {
+        cnf.insert("jkt".to_owned(), jkt.into());
+    }
+    if let Some(x5t) = cert_thumbprint {
+        cnf.insert("x5t#S256".to_owned(), x5t.into());
+    }
+    (!cnf.is_empty()).then_some(serde_json::Value::Object(cnf))
 }

@@ -37,4 +37,5 @@ pub use config::{Config, TlsFiles};
 pub use directory::Directory;
 pub use http::admin::admin_route_table;
 pub use keyfile::{KEY_FILE_NAME, load_or_create_secrets};
+pub use metrics::dependencies::DependencyLayer;
 pub use routes::Endpoint;

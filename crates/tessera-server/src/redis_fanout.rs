@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::metrics::dependencies::redis as timed;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tessera_core::model::{RevokedToken, UserNotBefore};
@@ -66,39 +67,32 @@ impl RedisFanout {
     /// Shares a revocation with every node; returns once Redis has it.
     pub async fn publish(&self, t: &RevokedToken) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
-        redis::pipe()
-            .atomic()
+        let mut pipe = redis::pipe();
+        pipe.atomic()
             .zadd(SET, &t.jti, t.exp)
             .zrembyscore(SET, "-inf", self.clock.now())
-            .publish(CHANNEL, format!("{} {}", t.jti, t.exp))
-            .query_async::<()>(&mut conn)
-            .await
+            .publish(CHANNEL, format!("{} {}", t.jti, t.exp));
+        timed("publish_revocation", pipe.query_async::<()>(&mut conn)).await
     }
 
     /// Shares a per-user not-before with every node, kept in the shared set until its tokens have expired.
     pub async fn publish_user(&self, e: &UserNotBefore) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
         let payload = user_payload(e);
-        redis::pipe()
-            .atomic()
+        let mut pipe = redis::pipe();
+        pipe.atomic()
             .zadd(USER_SET, &payload, e.expires_at)
             .zrembyscore(USER_SET, "-inf", self.clock.now())
-            .publish(USER_CHANNEL, payload)
-            .query_async::<()>(&mut conn)
-            .await
+            .publish(USER_CHANNEL, payload);
+        timed("publish_user_not_before", pipe.query_async::<()>(&mut conn)).await
     }
 
     /// Claims a single-use identifier for `ttl_secs` (`SET NX EX`): true when no node had claimed it.
     pub async fn claim_once(&self, key: &str, ttl_secs: u64) -> redis::RedisResult<bool> {
         let mut conn = self.conn.clone();
-        let set: Option<String> = redis::cmd("SET")
-            .arg(format!("tessera:once:{key}"))
-            .arg(1)
-            .arg("NX")
-            .arg("EX")
-            .arg(ttl_secs)
-            .query_async(&mut conn)
-            .await?;
+        let mut set_nx = redis::cmd("SET");
+        set_nx.arg(format!("tessera:once:{key}")).arg(1).arg("NX").arg("EX").arg(ttl_secs);
+        let set: Option<String> = timed("claim_once", set_nx.query_async(&mut conn)).await?;
         Ok(set.is_some())
     }
 
@@ -109,19 +103,15 @@ impl RedisFanout {
 
     pub async fn ping(&self) -> bool {
         let mut conn = self.conn.clone();
-        redis::cmd("PING").query_async::<String>(&mut conn).await.is_ok()
+        timed("ping", redis::cmd("PING").query_async::<String>(&mut conn)).await.is_ok()
     }
 
     /// Every revocation (or, from [`USER_SET`], per-user not-before) still alive, from a shared set.
     async fn resync(&self, set: &str) -> redis::RedisResult<Vec<(String, i64)>> {
         let mut conn = self.conn.clone();
-        redis::cmd("ZRANGEBYSCORE")
-            .arg(set)
-            .arg(format!("({}", self.clock.now()))
-            .arg("+inf")
-            .arg("WITHSCORES")
-            .query_async::<Vec<(String, i64)>>(&mut conn)
-            .await
+        let mut range = redis::cmd("ZRANGEBYSCORE");
+        range.arg(set).arg(format!("({}", self.clock.now())).arg("+inf").arg("WITHSCORES");
+        timed("resync", range.query_async::<Vec<(String, i64)>>(&mut conn)).await
     }
 
     /// Subscribes, reads the whole set after every (re)connect, and feeds `list` until it is dropped.
@@ -195,7 +185,7 @@ impl RedisFanout {
             pipe.hincr(&key, client, *n).ignore().expire(&key, 2 * 86_400).ignore();
         }
         let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await
+        timed("usage_tokens", pipe.query_async::<()>(&mut conn)).await
     }
 }
 

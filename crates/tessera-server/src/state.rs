@@ -6,6 +6,7 @@ use tessera_core::client_auth::ClientRequest;
 use tessera_core::cors::CorsClient;
 use tessera_core::device::DeviceAuthorization;
 use tessera_core::model::RealmContext;
+use tessera_core::mtls::ClientCertificate;
 use tessera_core::par::PushedAuthorization;
 use tessera_core::ports::{Clock, Store};
 use tessera_core::secret::{ClientSecretHasher, MasterKey};
@@ -142,8 +143,10 @@ impl AppState {
         &'a self,
         realm: &'a RealmContext,
         source_ip: Option<&'a str>,
+        certificate: Option<&'a ClientCertificate>,
     ) -> DeviceAuthorization<'a> {
-        DeviceAuthorization { request: self.client_request(realm, source_ip), store: self.store.as_ref() }
+        let request = ClientRequest { certificate, ..self.client_request(realm, source_ip) };
+        DeviceAuthorization { request, store: self.store.as_ref() }
     }
 
     /// The pushed authorization request endpoint (RFC 9126 §2) for a client of `realm`.
@@ -151,8 +154,10 @@ impl AppState {
         &'a self,
         realm: &'a RealmContext,
         source_ip: Option<&'a str>,
+        certificate: Option<&'a ClientCertificate>,
     ) -> PushedAuthorization<'a> {
-        PushedAuthorization { request: self.client_request(realm, source_ip), store: self.store.as_ref() }
+        let request = ClientRequest { certificate, ..self.client_request(realm, source_ip) };
+        PushedAuthorization { request, store: self.store.as_ref() }
     }
 
     /// The sign-in steps, over this server's directory, store and revocation list.

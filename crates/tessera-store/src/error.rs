@@ -10,7 +10,7 @@ fn is_outage(code: &str) -> bool {
 }
 
 pub fn map_err(e: sqlx::Error) -> StoreError {
-    match &e {
+    reported(match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_owned()),
         sqlx::Error::Database(db) if db.code().is_some_and(|c| is_outage(&c)) => StoreError::Unavailable(e.to_string()),
         sqlx::Error::PoolTimedOut
@@ -23,8 +23,25 @@ pub fn map_err(e: sqlx::Error) -> StoreError {
             StoreError::Corrupt(e.to_string())
         }
         _ => StoreError::Other(e.to_string()),
-    }
+    })
 }
+
+/// Reports a failure to whoever counts them (the server's metrics read [`TARGET`]'s `error` events) and
+/// hands it on.
+pub(crate) fn reported(e: StoreError) -> StoreError {
+    let kind = match &e {
+        StoreError::Unavailable(_) => "unavailable",
+        StoreError::Conflict(_) => "conflict",
+        StoreError::Corrupt(_) => "corrupt",
+        StoreError::Other(_) => "other",
+    };
+    tracing::debug!(target: TARGET, error = kind);
+    e
+}
+
+/// The target of the store's own events: `error` for a failure, `statement` and `elapsed_secs` for a read
+/// made outside sqlx (whose statements sqlx reports itself, as `sqlx::query`).
+pub const TARGET: &str = "tessera_store";
 
 /// Names what already exists (`what`) in place of the database's own uniqueness message.
 pub fn conflict(what: String) -> impl FnOnce(StoreError) -> StoreError {

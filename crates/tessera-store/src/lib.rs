@@ -30,6 +30,9 @@ mod user_revocations;
 mod user_search;
 mod users;
 
+/// The target of the store's own tracing events (its failures, and its reads made outside sqlx).
+pub use error::TARGET as EVENT_TARGET;
+
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -67,7 +67,7 @@ fn column_names(statement: &rusqlite::Statement<'_>) -> Vec<String> {
 }
 
 fn read_err(e: rusqlite::Error) -> StoreError {
-    match &e {
+    crate::error::reported(match &e {
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
         {
@@ -77,7 +77,7 @@ fn read_err(e: rusqlite::Error) -> StoreError {
             StoreError::Corrupt(e.to_string())
         }
         _ => StoreError::Other(e.to_string()),
-    }
+    })
 }
 
 impl SyncReader {
@@ -112,7 +112,8 @@ impl SyncReader {
     /// What `ClientStore::find_client` answers: the client, its secrets, its service account's mappings.
     /// The statements are the sqlx path's own (`$1` names one parameter wherever it appears, in both).
     pub fn find_client(&self, realm_id: &str, client_id: &str) -> Result<Option<Client>, StoreError> {
-        self.with_connection(|conn| {
+        let started = std::time::Instant::now();
+        let found = self.with_connection(|conn| {
             let tx = conn.unchecked_transaction().map_err(read_err)?; // one snapshot for both reads
             let mut client: Option<Client> = None;
             {
@@ -136,7 +137,10 @@ impl SyncReader {
                 c.service_account_roles = user_mappings(&tx, realm_id, &user)?;
             }
             Ok(client)
-        })
+        });
+        // Timed as sqlx times its own statements (`sqlx::query` events), for the same series.
+        tracing::debug!(target: crate::error::TARGET, statement = "select", elapsed_secs = started.elapsed().as_secs_f64());
+        found
     }
 }
 

@@ -5,6 +5,7 @@
 //! templates, never raw paths; realms; a fixed vocabulary of reasons), and per-client series exist only
 //! for the [`top_clients::TopClients`] by traffic.
 
+pub mod dependencies;
 pub mod gauges;
 pub mod http;
 pub mod top_clients;
@@ -148,6 +149,7 @@ impl Metrics {
         );
         let anomalies = Family::<RuleLabels, Counter>::default();
         registry.register("anomalies", "Anomalies detected per client, by realm and rule", anomalies.clone());
+        dependencies::register(&mut registry);
         let top_clients = Arc::new(TopClients::new(top_clients));
         registry.register_collector(Box::new(top_clients.clone()));
         Self {

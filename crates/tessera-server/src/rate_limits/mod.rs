@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use tessera_core::rate_limit::{RateCheck, RateLimiter, Refusal, gcra};
 
+use crate::metrics::dependencies::redis as timed;
 use crate::redis_fanout::RedisFanout;
 use leases::{Leases, Pending};
 
@@ -147,7 +148,7 @@ impl SharedRateLimiter {
             invocation.arg(k.interval).arg(k.tolerance).arg(u8::from(k.consume)).arg(k.pending);
         }
         let mut conn = conn.clone();
-        let answer: Vec<i64> = invocation.invoke_async(&mut conn).await?;
+        let answer: Vec<i64> = timed("rate_limit", invocation.invoke_async(&mut conn)).await?;
         let (head, tats) = answer.split_at(answer.len().min(3));
         let refusal = match head {
             [1, _, _] => None,

@@ -6,6 +6,7 @@
 use tessera_core::ports::StoreError;
 use tessera_core::usage::{MAX_WINDOW_MINUTES, UsageMetric, UsageRow};
 
+use crate::metrics::dependencies::redis as timed;
 use crate::redis_fanout::{RedisFanout, usage_key};
 
 /// Minutes read per pipeline.
@@ -43,7 +44,7 @@ impl RedisUsage {
             pipe.expire(usage_key(realm, minute), MAX_WINDOW_MINUTES * 60).ignore();
         }
         let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await
+        timed("usage_flush", pipe.query_async::<()>(&mut conn)).await
     }
 
     pub async fn usage(
@@ -62,8 +63,9 @@ impl RedisUsage {
             for minute in start..end {
                 pipe.hgetall(usage_key(realm, minute));
             }
-            let hashes: Vec<Vec<(String, u64)>> =
-                pipe.query_async(&mut conn).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            let hashes: Vec<Vec<(String, u64)>> = timed("usage_read", pipe.query_async(&mut conn))
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             for (minute, fields) in (start..end).zip(hashes) {
                 for (field, count) in fields {
                     let Some((name, metric)) = UsageMetric::parse_field(&field) else { continue };

@@ -6,6 +6,7 @@ use jsonwebtoken::jwk::ThumbprintHash;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use serde_json::{Value, json};
+use tessera_core::ports::RealmStore;
 use tessera_core::provisioning::NewClient;
 use tessera_testkit::TestServer;
 
@@ -80,6 +81,38 @@ async fn rfc9449_5_a_public_clients_refresh_token_needs_a_proof_by_the_key_that_
     let next = [("grant_type", "refresh_token"), ("refresh_token", refreshed["refresh_token"].as_str().unwrap())];
     invalid_grant(spa_token(&server, &next, Some(&other)).await, "the successor, another key").await;
     assert_eq!(spa_token(&server, &next, Some(&key)).await.status(), StatusCode::OK);
+}
+
+/// §6.2 (and RFC 7662 §2.2): introspection shows a bound refresh token's `cnf.jkt` as it shows an access
+/// token's, so that whoever inspects it knows which key it needs.
+#[tokio::test]
+async fn rfc9449_6_2_introspection_of_a_bound_refresh_token_shows_its_key_thumbprint() {
+    let server = acme().await;
+    // The storefront is public: only a realm-wide introspector may see its tokens (RFC 7662 §4).
+    let mut realm = server.store.find_realm("acme").await.unwrap().unwrap();
+    realm.attributes.insert("tessera.introspection.scope".into(), "realm".into());
+    assert!(server.store.update_realm(&realm).await.unwrap());
+    let auditor = server.service_client("acme", "auditor", &[], &[]).await.secret;
+    let key = ClientKey::es256("spa");
+    let p = pkce();
+    let code = spa_code(&server, &p, &[]).await;
+    let bound: Value = redeem(&server, &code, &p, Some(&key)).await.json().await.unwrap();
+    let p = pkce();
+    let code = spa_code(&server, &p, &[]).await;
+    let plain: Value = redeem(&server, &code, &p, None).await.json().await.unwrap();
+
+    let bound_refresh = bound["refresh_token"].as_str().unwrap();
+    // The realm's new setting reaches the server with its next refresh (every 100 ms in tests).
+    let seen_active = TestServer::eventually(std::time::Duration::from_secs(5), || async {
+        server.introspect("acme", "auditor", &auditor, bound_refresh).await["active"] == true
+    });
+    assert!(seen_active.await.is_some(), "the realm-wide introspector sees the storefront's refresh token");
+    let seen = server.introspect("acme", "auditor", &auditor, bound_refresh).await;
+    assert_eq!((&seen["active"], &seen["token_type"]), (&json!(true), &json!("Refresh")), "{seen}");
+    assert_eq!(seen["cnf"], json!({"jkt": jkt(&key)}), "{seen}");
+    let seen = server.introspect("acme", "auditor", &auditor, plain["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert!(seen.get("cnf").is_none(), "an unbound refresh token has no cnf: {seen}");
 }
 
 #[tokio::test]

@@ -74,6 +74,32 @@ async fn rfc8705_2_1_a_ca_certificate_with_the_registered_subject_dn_authenticat
     assert_eq!(revoked.status(), 200);
 }
 
+/// RFC 8628 §3.1: "the client authenticates … as described in Section 2.3 of RFC 6749"; a `tls_client_auth`
+/// client does so with its certificate alone (RFC 8705 §2), and without it is `invalid_client`.
+#[tokio::test]
+async fn rfc8705_2_the_device_authorization_endpoint_authenticates_a_client_by_its_certificate() {
+    let pki = Pki::new();
+    let server = tls_server(&pki, true).await;
+    let attributes = [
+        (AUTHENTICATOR_ATTRIBUTE, "client-x509"),
+        ("x509.subjectdn", "CN=tv, O=Example"),
+        (tessera_core::device::DEVICE_GRANT_ATTRIBUTE, "true"),
+    ];
+    server.service_client_with("shop", "tv", &attributes).await;
+    let device_authorization = |cert: Option<ClientIdentity>| {
+        let http = pki.http(cert.as_ref());
+        let url = server.url("/realms/shop/protocol/openid-connect/auth/device");
+        async move { http.post(url).form(&[("client_id", "tv")]).send().await.unwrap() }
+    };
+    let answer = device_authorization(Some(pki.client("tv", &[]))).await;
+    assert_eq!(answer.status(), 200);
+    let body: Value = answer.json().await.unwrap();
+    assert!(body["device_code"].is_string() && body["user_code"].is_string(), "{body}");
+    let refused = device_authorization(None).await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "invalid_client");
+}
+
 #[tokio::test]
 async fn rfc8705_2_1_another_subject_no_certificate_or_one_outside_the_ca_is_invalid_client() {
     let pki = Pki::new();

@@ -11,7 +11,7 @@ use crate::settings::serve_config;
 
 pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), CommandError> {
     let (config, log_json) = serve_config(global, args)?;
-    let telemetry = Telemetry::init(log_json, args.otlp_endpoint.as_ref())?;
+    let telemetry = Telemetry::init(log_json, args.otlp_endpoint.as_ref(), config.metrics_listen.is_some())?;
     let app = Application::build(config).await?;
     for note in &app.startup_notes {
         tracing::info!("{note}");

@@ -18,14 +18,19 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Installs the global subscriber: the log lines, and the OTLP layer when `otlp` names a collector.
-    pub fn init(json: bool, otlp: Option<&url::Url>) -> Result<Self, CommandError> {
+    /// Installs the global subscriber: the log lines, the OTLP layer when `otlp` names a collector, and with
+    /// `metrics` the layer that times the database's statements for `/metrics`.
+    pub fn init(json: bool, otlp: Option<&url::Url>, metrics: bool) -> Result<Self, CommandError> {
         let filter =
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn,sqlx=warn"));
         let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
         let logs = if json { fmt.json().with_filter(filter).boxed() } else { fmt.with_filter(filter).boxed() };
         let telemetry = Self::exporter(otlp)?;
-        let layers: Vec<BoxedLayer> = std::iter::once(logs).chain(telemetry.layer()).collect();
+        let dependencies = metrics.then(|| {
+            use tessera_server::DependencyLayer;
+            DependencyLayer.with_filter(DependencyLayer::targets()).boxed()
+        });
+        let layers: Vec<BoxedLayer> = std::iter::once(logs).chain(telemetry.layer()).chain(dependencies).collect();
         // `try_init`: a second subscriber (tests running serve twice in one process) keeps the first.
         let _ = tracing_subscriber::registry().with(layers).try_init();
         Ok(telemetry)

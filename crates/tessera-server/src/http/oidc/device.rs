@@ -15,10 +15,13 @@ pub async fn device_authorization(
     State(state): State<AppState>,
     RealmInPath(realm): RealmInPath,
     SourceIp(ip): SourceIp,
+    PresentedCertificate(cert): PresentedCertificate,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
-    let body = state.device_authorization(&realm, ip.as_deref()).handle(authorization(&headers), &form).await?;
+    // §3.1: the client authenticates as at the token endpoint, a certificate included (RFC 8705 §2).
+    let endpoint = state.device_authorization(&realm, ip.as_deref(), cert.as_ref());
+    let body = endpoint.handle(authorization(&headers), &form).await?;
     let mut response = Json(body).into_response();
     // §3.2: the codes are credentials, like a token response (RFC 6749 §5.1).
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -34,9 +37,8 @@ pub async fn pushed_authorization_request(
     headers: HeaderMap,
     OAuthForm(form): OAuthForm,
 ) -> Result<Response, ApiError> {
-    let mut endpoint = state.pushed_authorization(&realm, ip.as_deref());
     // §2: the client authenticates as at the token endpoint, a certificate included (RFC 8705).
-    endpoint.request.certificate = cert.as_ref();
+    let endpoint = state.pushed_authorization(&realm, ip.as_deref(), cert.as_ref());
     // RFC 9449 §10.1: a DPoP proof binds the code to its key.
     let url = Endpoint::PushedAuthorizationRequest.url(state.directory.public_url(), &realm.realm.name);
     let body = endpoint.push(authorization(&headers), &form, (&dpop_proofs(&headers), &url)).await?;
