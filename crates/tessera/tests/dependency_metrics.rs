@@ -1,0 +1,80 @@
+//! `tessera serve --metrics-listen` (issue #15 item 1): the latency and errors of the node's dependencies in
+//! `/metrics`, from a real server process with a real Redis: every database statement timed by its verb
+//! (sqlx's own statement events, read by the layer the CLI installs), Redis round trips by command, and the
+//! Redis failures counted once Redis is gone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Serve, tessera};
+use tessera_testkit::{PrivateRedis, TestServer};
+
+/// The value of the first sample whose line starts with `series` (name and labels), 0 when absent.
+fn sample(exposition: &str, series: &str) -> f64 {
+    exposition.lines().find_map(|l| l.strip_prefix(series)?.trim().parse().ok()).unwrap_or_default()
+}
+
+async fn scrape(metrics: &str) -> String {
+    reqwest::get(metrics).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn database_and_redis_latency_and_redis_errors_are_in_metrics() {
+    let mut redis = PrivateRedis::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(tessera(dir.path()).args([
+        "serve",
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+        "--redis-url",
+        &redis.url(),
+    ]));
+    let base = serve.public_url();
+    let metrics = serve.line("Prometheus metrics at").split("at ").nth(1).unwrap().trim().to_owned();
+    let curl = serve.line("-d grant_type=client_credentials");
+    let secret = curl.split("client_secret=").nth(1).unwrap().split(' ').next().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let token_url = format!("{base}/realms/demo/protocol/openid-connect/token");
+    let token = |secret: String| {
+        let request = http
+            .post(&token_url)
+            .basic_auth("demo-service", Some(secret))
+            .form(&[("grant_type", "client_credentials")]);
+        async move { request.send().await.unwrap().status() }
+    };
+    assert_eq!(token(secret.clone()).await, 200);
+    // A wrong secret: the failure is written to the audit trail (an INSERT), and counted in Redis.
+    assert_eq!(token("wrong".to_owned()).await, 401);
+
+    // The audit trail and usage counts are flushed in the background (every second or so).
+    let selects = "tessera_store_query_duration_seconds_count{statement=\"select\"}";
+    let inserts = "tessera_store_query_duration_seconds_count{statement=\"insert\"}";
+    let flushes = "tessera_redis_command_duration_seconds_count{command=\"usage_flush\"}";
+    let found = TestServer::eventually(Duration::from_secs(10), || async {
+        let m = scrape(&metrics).await;
+        sample(&m, selects) > 0.0 && sample(&m, inserts) > 0.0 && sample(&m, flushes) > 0.0
+    });
+    assert!(found.await.is_some(), "statements and Redis round trips timed:\n{}", scrape(&metrics).await);
+    let m = scrape(&metrics).await;
+    assert!(m.contains("# TYPE tessera_store_query_duration_seconds histogram"), "{m}");
+    assert!(sample(&m, "tessera_store_query_duration_seconds_sum{statement=\"select\"}") > 0.0, "{m}");
+    assert_eq!(sample(&m, "tessera_redis_errors_total{command=\"usage_flush\"}"), 0.0, "Redis is up: {m}");
+
+    // Redis goes away: the node keeps answering, and its failed round trips are counted.
+    redis.stop();
+    assert_eq!(token(secret).await, 200, "tokens are issued without Redis");
+    let counted = TestServer::eventually(Duration::from_secs(15), || async {
+        let m = scrape(&metrics).await;
+        m.lines().any(|l| {
+            l.starts_with("tessera_redis_errors_total{")
+                && l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).is_some_and(|v| v > 0.0)
+        })
+    });
+    assert!(counted.await.is_some(), "Redis failures counted:\n{}", scrape(&metrics).await);
+}
