@@ -219,6 +219,7 @@ impl Application {
             metrics: metrics.clone(),
             webhooks: Arc::new(crate::usage::webhook::Webhooks::start(
                 directory.clone(),
+                secrets.master_key(),
                 crate::usage::webhook::RETRY_DELAYS.to_vec(),
             )),
             clock: clock.clone(),

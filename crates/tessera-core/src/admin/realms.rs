@@ -43,6 +43,7 @@ impl AdminApi<'_> {
         };
         let mut bundle = new_realm(&spec, self.master, self.now).map_err(|e| AdminError::Invalid(e.to_string()))?;
         representation::apply_realm_settings(rep, &mut bundle.realm)?;
+        self.seal_secrets(&mut bundle.realm)?;
         add_builtin_roles(&mut bundle);
         crate::provisioning::add_realm_management(&mut bundle);
         self.store.create_realm(&bundle).await.map_err(|e| match e {
@@ -67,10 +68,17 @@ impl AdminApi<'_> {
             return Err(AdminError::Invalid("the signing algorithm of a realm cannot change".into()));
         }
         representation::apply_realm_settings(rep, &mut realm)?;
+        self.seal_secrets(&mut realm)?;
         if !self.store.update_realm(&realm).await? {
             return Err(AdminError::NoSuchRealm(name.to_owned()));
         }
         self.admin_event(&realm.name, "UPDATE", "REALM", realm.name.clone(), serde_json::to_string(rep).ok()).await
+    }
+
+    /// The realm's secret attributes (the anomaly webhook's) sealed under the master key before they are stored.
+    fn seal_secrets(&self, realm: &mut crate::model::Realm) -> Result<(), AdminError> {
+        crate::anomaly::seal_webhook_secret(&mut realm.attributes, self.master, &realm.id)
+            .map_err(|e| AdminError::Invalid(format!("the webhook secret could not be sealed: {e}")))
     }
 
     /// `DELETE /admin/realms/{realm}`: the realm with everything in it. `master` stays (it holds the

@@ -44,7 +44,16 @@ pub fn realm(r: &Realm) -> RealmRepresentation {
         offline_session_idle_timeout: setting("offlineSessionIdleTimeout"),
         revoke_refresh_token: flag("revokeRefreshToken"),
         refresh_token_max_reuse: setting("refreshTokenMaxReuse"),
-        attributes: Some(attributes.map(|(k, v)| (k.clone(), v.clone())).collect()),
+        // A secret is never shown back, as Keycloak shows its component secrets.
+        attributes: Some(
+            attributes
+                .map(|(k, v)| {
+                    let shown =
+                        if crate::anomaly::is_secret_attribute(k) { crate::anomaly::SECRET_PLACEHOLDER } else { v };
+                    (k.clone(), shown.to_owned())
+                })
+                .collect(),
+        ),
     }
 }
 
@@ -59,7 +68,11 @@ pub fn apply_realm_settings(rep: &RealmRepresentation, r: &mut Realm) -> Result<
                     .map_err(|e| AdminError::Invalid(e.to_string()))?;
             }
         }
-        r.attributes.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // The placeholder a read showed for a secret means "unchanged" (a GET, edited, PUT back).
+        let changed = attributes
+            .iter()
+            .filter(|(k, v)| !(crate::anomaly::is_secret_attribute(k) && *v == crate::anomaly::SECRET_PLACEHOLDER));
+        r.attributes.extend(changed.map(|(k, v)| (k.clone(), v.clone())));
     }
     let numbers = [
         ("failureFactor", rep.failure_factor),

@@ -27,7 +27,7 @@ use serde::Serialize;
 
 pub use detector::{Activity, Detector};
 pub use response::AnomalyResponse;
-pub use settings::{AnomalySettings, WebhookTarget};
+pub use settings::{AnomalySettings, SECRET_PLACEHOLDER, WebhookTarget, is_secret_attribute, seal_webhook_secret};
 
 use crate::audit::{AuditEvent, AuditKind};
 

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::secret::{MasterKey, SecretError};
+
 pub const ENABLED_ATTRIBUTE: &str = "tessera.anomaly.enabled";
 pub const LEARN_ATTRIBUTE: &str = "tessera.anomaly.learnMinutes";
 pub const SIGMAS_ATTRIBUTE: &str = "tessera.anomaly.rateSigmas";
@@ -76,10 +78,49 @@ pub struct WebhookTarget {
 }
 
 impl WebhookTarget {
-    pub fn from_attributes(attributes: &BTreeMap<String, String>) -> Option<Self> {
+    /// The realm's webhook, its secret unsealed; `None` without a URL and a secret that opens.
+    pub fn from_attributes(attributes: &BTreeMap<String, String>, master: &MasterKey, realm_id: &str) -> Option<Self> {
         let url = attributes.get(WEBHOOK_URL_ATTRIBUTE).map(|u| u.trim()).filter(|u| !u.is_empty())?;
-        let secret = attributes.get(WEBHOOK_SECRET_ATTRIBUTE).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+        let stored = attributes.get(WEBHOOK_SECRET_ATTRIBUTE).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+        let secret = match stored.strip_prefix(SEALED_PREFIX) {
+            Some(sealed) => String::from_utf8(master.open(sealed, &webhook_secret_aad(realm_id)).ok()?).ok()?,
+            // Written before secrets were sealed (the next write of the realm's settings seals it).
+            None => stored.to_owned(),
+        };
         let parsed = url::Url::parse(url).ok().filter(|u| matches!(u.scheme(), "http" | "https"))?;
-        Some(Self { url: parsed.to_string(), secret: secret.to_owned() })
+        Some(Self { url: parsed.to_string(), secret })
     }
+}
+
+/// What a sealed webhook secret starts with in the realm's attributes.
+const SEALED_PREFIX: &str = "sealed:";
+/// What the admin API shows in place of a secret, and takes back as "unchanged": Keycloak's
+/// `ComponentRepresentation.SECRET_VALUE`.
+pub const SECRET_PLACEHOLDER: &str = "**********";
+
+/// Binds a sealed webhook secret to its realm: a sealed value copied to another realm does not open.
+fn webhook_secret_aad(realm_id: &str) -> String {
+    format!("{WEBHOOK_SECRET_ATTRIBUTE}:{realm_id}")
+}
+
+/// Seals a webhook secret given in clear among a realm's `attributes` under the master key, so that it is
+/// never stored in clear; a sealed one stays as it is.
+pub fn seal_webhook_secret(
+    attributes: &mut BTreeMap<String, String>,
+    master: &MasterKey,
+    realm_id: &str,
+) -> Result<(), SecretError> {
+    if let Some(value) = attributes.get_mut(WEBHOOK_SECRET_ATTRIBUTE)
+        && !value.starts_with(SEALED_PREFIX)
+        && !value.trim().is_empty()
+    {
+        let sealed = master.seal(value.trim().as_bytes(), &webhook_secret_aad(realm_id))?;
+        *value = format!("{SEALED_PREFIX}{sealed}");
+    }
+    Ok(())
+}
+
+/// Whether a realm attribute holds a secret: stored sealed, shown as [`SECRET_PLACEHOLDER`].
+pub fn is_secret_attribute(name: &str) -> bool {
+    name == WEBHOOK_SECRET_ATTRIBUTE
 }

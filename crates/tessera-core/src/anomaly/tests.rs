@@ -208,6 +208,28 @@ fn settings_come_from_realm_attributes_and_bad_values_keep_the_defaults() {
     .collect();
     let settings = AnomalySettings::from_attributes(&attributes);
     assert_eq!((settings.failure_burst, settings.rate_factor), (5, 3.0));
-    let hook = WebhookTarget::from_attributes(&attributes);
+    let master = crate::secret::ServerSecrets::generate().unwrap().master_key();
+    let hook = WebhookTarget::from_attributes(&attributes, &master, "r1");
     assert_eq!(hook.map(|h| h.url), Some("https://hooks.example/x".to_owned()));
+}
+
+#[test]
+fn the_webhook_secret_is_sealed_for_its_realm_and_opens_only_there() {
+    let master = crate::secret::ServerSecrets::generate().unwrap().master_key();
+    let mut attributes: std::collections::BTreeMap<String, String> =
+        [("tessera.anomaly.webhookUrl", "https://hooks.example/x"), ("tessera.anomaly.webhookSecret", "s3cret")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+    super::settings::seal_webhook_secret(&mut attributes, &master, "r1").unwrap();
+    let stored = attributes["tessera.anomaly.webhookSecret"].clone();
+    assert!(stored.starts_with("sealed:") && !stored.contains("s3cret"), "{stored}");
+    // Sealing twice keeps the sealed value.
+    super::settings::seal_webhook_secret(&mut attributes, &master, "r1").unwrap();
+    assert_eq!(attributes["tessera.anomaly.webhookSecret"], stored);
+    let hook = WebhookTarget::from_attributes(&attributes, &master, "r1").unwrap();
+    assert_eq!(hook.secret, "s3cret");
+    assert!(WebhookTarget::from_attributes(&attributes, &master, "r2").is_none(), "copied to another realm");
+    let other = crate::secret::ServerSecrets::generate().unwrap().master_key();
+    assert!(WebhookTarget::from_attributes(&attributes, &other, "r1").is_none(), "another server's key");
 }

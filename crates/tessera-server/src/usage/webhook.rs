@@ -11,6 +11,7 @@ use serde::Serialize;
 use tessera_core::anomaly::{Anomaly, WebhookTarget};
 use tessera_core::model::RealmName;
 use tessera_core::ports::RealmDirectory;
+use tessera_core::secret::MasterKey;
 use tokio::sync::mpsc;
 
 const QUEUE: usize = 1024;
@@ -65,7 +66,7 @@ pub struct Webhooks {
 
 impl Webhooks {
     /// Starts the sender on the current runtime; `delays` are the waits before each retry.
-    pub fn start(realms: Arc<dyn RealmDirectory>, delays: Vec<Duration>) -> Self {
+    pub fn start(realms: Arc<dyn RealmDirectory>, master: MasterKey, delays: Vec<Duration>) -> Self {
         let (queue, mut rx) = mpsc::channel::<Anomaly>(QUEUE);
         let http = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
@@ -75,7 +76,7 @@ impl Webhooks {
         let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         tokio::spawn(async move {
             while let Some(anomaly) = rx.recv().await {
-                let Some(target) = target(realms.as_ref(), &anomaly.realm).await else { continue };
+                let Some(target) = target(realms.as_ref(), &master, &anomaly.realm).await else { continue };
                 let Ok(permit) = slots.clone().acquire_owned().await else { return };
                 let (http, delays) = (http.clone(), delays.clone());
                 tokio::spawn(async move {
@@ -96,10 +97,10 @@ impl Webhooks {
     }
 }
 
-async fn target(realms: &dyn RealmDirectory, realm: &str) -> Option<WebhookTarget> {
+async fn target(realms: &dyn RealmDirectory, master: &MasterKey, realm: &str) -> Option<WebhookTarget> {
     let name = RealmName::parse(realm)?;
     match realms.realm(&name).await {
-        Ok(Some(ctx)) => WebhookTarget::from_attributes(&ctx.realm.attributes),
+        Ok(Some(ctx)) => WebhookTarget::from_attributes(&ctx.realm.attributes, master, &ctx.realm.id),
         Ok(None) => None,
         Err(e) => {
             tracing::warn!(error = %e, realm, "anomaly webhook: realm not readable");

@@ -114,12 +114,28 @@ fn hmac_sha256_hex(key: &str, body: &[u8]) -> String {
 async fn a_burst_of_bad_secrets_is_an_anomaly_audited_and_posted_to_the_realm_webhook_with_a_valid_signature() {
     let (url, mut received) = webhook_receiver().await;
     let server = with_admin().spawn().await;
-    let attributes = [
-        ("tessera.anomaly.webhookUrl", url.as_str()),
-        ("tessera.anomaly.webhookSecret", "hook-secret-for-tests"),
-        ("tessera.anomaly.failureBurst", "10"),
-    ];
-    server.realm_with_attributes("shop", SigningAlgorithm::Es256, &[], &attributes).await;
+    server.realm("shop", SigningAlgorithm::Es256, &[]).await;
+    // Set as an administrator sets it: through the admin API, which seals the secret before storing it.
+    let admin = master_token(&server).await;
+    let attributes = serde_json::json!({
+        "tessera.anomaly.webhookUrl": url,
+        "tessera.anomaly.webhookSecret": "hook-secret-for-tests",
+        "tessera.anomaly.failureBurst": "10",
+    });
+    let realm_url = server.url("/admin/realms/shop");
+    let put = server.http.put(&realm_url).bearer_auth(&admin).json(&serde_json::json!({"attributes": attributes}));
+    assert_eq!(put.send().await.unwrap().status(), 204);
+    let stored =
+        server.store.find_realm("shop").await.unwrap().unwrap().attributes["tessera.anomaly.webhookSecret"].clone();
+    assert!(stored.starts_with("sealed:") && !stored.contains("hook-secret"), "never stored in clear: {stored}");
+    let shown: Value = server.http.get(&realm_url).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+    assert_eq!(shown["attributes"]["tessera.anomaly.webhookSecret"], "**********", "never shown back");
+    // The representation PUT back as read leaves the secret as it was.
+    let put = server.http.put(&realm_url).bearer_auth(&admin).json(&shown);
+    assert_eq!(put.send().await.unwrap().status(), 204);
+    let kept =
+        server.store.find_realm("shop").await.unwrap().unwrap().attributes["tessera.anomaly.webhookSecret"].clone();
+    assert_eq!(kept, stored);
     let svc = server.service_client("shop", "svc", &[], &[]).await;
     assert_eq!(token_from(&server, "203.0.113.5", "svc", &svc.secret, "").await, 200);
     for _ in 0..12 {

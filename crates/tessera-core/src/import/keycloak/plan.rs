@@ -77,6 +77,9 @@ impl RealmPlan {
         let RealmPlan { mut bundle, warnings, secrets, passwords, now } = self;
         bundle.keys =
             new_realm_keys(&bundle.realm, master, now).map_err(|e| ImportError::at("realm", e.to_string()))?;
+        let realm = &mut bundle.realm;
+        crate::anomaly::seal_webhook_secret(&mut realm.attributes, master, &realm.id)
+            .map_err(|e| ImportError::at("realm.attributes", e.to_string()))?;
         for p in &passwords {
             let path = || format!("users[{}].credentials[{}]", p.user, p.credential);
             let hash = hash_password(p.value.expose_secret()).map_err(|e| ImportError::at(path(), e.to_string()))?;

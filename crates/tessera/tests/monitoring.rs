@@ -1,7 +1,8 @@
-//! `tessera serve --metrics-listen` (issue #15 item 1): the latency and errors of the node's dependencies in
+//! `tessera serve --metrics-listen` (issue #15): the latency and errors of the node's dependencies in
 //! `/metrics`, from a real server process with a real Redis: every database statement timed by its verb
 //! (sqlx's own statement events, read by the layer the CLI installs), Redis round trips by command, and the
-//! Redis failures counted once Redis is gone.
+//! Redis failures counted once Redis is gone. And the monitoring docs' Grafana dashboard and alert rules
+//! name only series a real server exports.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -77,4 +78,58 @@ async fn database_and_redis_latency_and_redis_errors_are_in_metrics() {
         })
     });
     assert!(counted.await.is_some(), "Redis failures counted:\n{}", scrape(&metrics).await);
+}
+
+/// The metric names a PromQL text uses (`tessera_…`), with the suffix a histogram's or counter's samples add
+/// taken off: what a `# TYPE` line names.
+fn metric_families(promql: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (i, _) in promql.match_indices("tessera_") {
+        if i > 0 && promql.as_bytes()[i - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let name: String = promql[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let family = ["_bucket", "_count", "_sum", "_total"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(&name)
+            .to_owned();
+        if !names.contains(&family) {
+            names.push(family);
+        }
+    }
+    names
+}
+
+#[tokio::test]
+async fn the_grafana_dashboard_and_alert_rules_name_only_exported_series() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(docs.join("grafana/tessera-dashboard.json")).unwrap()).unwrap();
+    let exprs: Vec<String> = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap().iter().map(|t| t["expr"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(exprs.len() >= 16, "a panel per concern");
+    let guide = std::fs::read_to_string(docs.join("monitoring.md")).unwrap();
+    let rules = guide.split("```yaml").nth(1).expect("the alert rules").split("```").next().unwrap();
+    let used = metric_families(&(exprs.join("\n") + rules));
+
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Serve::start(tessera(dir.path()).args([
+        "serve",
+        "--dev",
+        "--listen",
+        "127.0.0.1:0",
+        "--metrics-listen",
+        "127.0.0.1:0",
+    ]));
+    let metrics = serve.line("Prometheus metrics at").split("at ").nth(1).unwrap().trim().to_owned();
+    let exported = scrape(&metrics).await;
+    let missing: Vec<&String> =
+        used.iter().filter(|f| !exported.lines().any(|l| l.starts_with(&format!("# TYPE {f} ")))).collect();
+    assert!(missing.is_empty(), "the docs use series /metrics does not have: {missing:?}\n{exported}");
+    assert!(used.len() >= 20, "{used:?}");
 }
