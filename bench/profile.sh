@@ -42,8 +42,8 @@ count() {
   # Whole reports first: `| head` would end callgrind_annotate early (SIGPIPE) and, with pipefail, the script.
   callgrind_annotate --inclusive=no "$file" >"$work/self.txt" 2>/dev/null
   callgrind_annotate --inclusive=yes "$file" >"$work/inclusive.txt" 2>/dev/null
-  head -n 70 "$work/self.txt" >"$out/$name.self.txt"
-  head -n 90 "$work/inclusive.txt" >"$out/$name.inclusive.txt"
+  head -n 150 "$work/self.txt" >"$out/$name.self.txt"
+  head -n 400 "$work/inclusive.txt" >"$out/$name.inclusive.txt"
   printf '%s\t%s\t%s\t%.1fk\n' "$name" "$requests" "$total" "$(awk -v t="$total" -v n="$requests" 'BEGIN {print t/n/1000}')"
 }
 

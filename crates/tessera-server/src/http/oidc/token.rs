@@ -23,7 +23,12 @@ pub async fn token(
     OAuthForm(form): OAuthForm,
 ) -> Response {
     let dpop_proofs = dpop_proofs(&headers);
-    let endpoint_url = Endpoint::Token.url(state.directory.public_url(), &realm.realm.name);
+    // The proofs' `htu` (RFC 9449 §4.3 check 9) is all it is for: not built for a request without one.
+    let endpoint_url = if dpop_proofs.is_empty() {
+        String::new()
+    } else {
+        Endpoint::Token.url(state.directory.public_url(), &realm.realm.name)
+    };
     let endpoint = TokenEndpoint {
         request: ClientRequest { certificate: cert.as_ref(), ..state.client_request(&realm, ip.as_deref()) },
         issued: state.issued.as_ref(),
