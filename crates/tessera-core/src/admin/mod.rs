@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod caller;
 pub mod client_authentication;
 pub mod client_scopes;
+pub mod client_revocation;
 pub mod clients;
 mod directory;
 pub mod error;

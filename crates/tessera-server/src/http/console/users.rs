@@ -4,20 +4,15 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use serde::Deserialize;
-use tessera_core::admin::{AdminError, Page};
+use tessera_core::admin::{AdminError, Holder, Page};
 use tessera_core::model::UserSearch;
 use tessera_proto::admin::{CredentialRepresentation, UserRepresentation};
 
-use super::pages::{UserPage, UsersPage};
-use super::{CONSOLE_PATH, Console, Posted};
+use super::access::flatten;
+use super::mapping::{adding, change_mapping, mapped_choices, role_choices};
+use super::pages::{UserAccess, UserPage, UsersPage};
+use super::{CONSOLE_PATH, Console, Done, Posted, Search};
 use crate::state::AppState;
-
-#[derive(Deserialize, Default)]
-pub struct Search {
-    #[serde(default)]
-    q: String,
-}
 
 /// `GET /admin/console/realms/{realm}/users?q=`: username, email or name, as the REST API's `search`.
 pub async fn list(
@@ -26,16 +21,15 @@ pub async fn list(
     Path(realm): Path<String>,
     search: Result<Query<Search>, QueryRejection>,
 ) -> Response {
-    let search = search.map(|Query(s)| s).unwrap_or_default();
-    let query =
-        UserSearch { search: Some(search.q.trim().to_owned()).filter(|q| !q.is_empty()), ..UserSearch::default() };
+    let search = Search::given(search);
+    let query = UserSearch { search: search.wanted(), ..UserSearch::default() };
     let page = Page { first: None, max: Some(100) };
-    match console.api(&state).search_users(&realm, query, page).await {
-        Ok(users) => {
-            console.page(&UsersPage { layout: console.layout(Some(&realm), "users"), users, search: search.q })
-        }
-        Err(e) => console.error(&e),
-    }
+    let found = console.api(&state).search_users(&realm, query, page).await;
+    console.listed(found, |users| UsersPage {
+        layout: console.layout(Some(&realm), "users"),
+        users,
+        search: search.q.clone(),
+    })
 }
 
 /// `POST /admin/console/realms/{realm}/users`.
@@ -55,13 +49,6 @@ pub async fn create(State(state): State<AppState>, Path(realm): Path<String>, po
     }
 }
 
-/// What a form did, named in the address it redirects to (Post/Redirect/Get: a reload repeats nothing).
-#[derive(Deserialize, Default)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-}
-
 fn said(done: &str) -> Option<&'static str> {
     Some(match done {
         "password-temporary" => "Password set. The user must choose a new one at the next sign-in.",
@@ -70,6 +57,8 @@ fn said(done: &str) -> Option<&'static str> {
         "disabled" => "User disabled.",
         "logout" => "Signed out everywhere.",
         "unlock" => "Unlocked.",
+        "roles" => "Roles changed.",
+        "groups" => "Groups changed.",
         _ => return None,
     })
 }
@@ -82,6 +71,18 @@ fn done(console: &Console, realm: &str, id: &str, what: &str) -> Response {
     console.redirect(&format!("{}?done={what}", user_url(realm, id)))
 }
 
+/// The user's roles and groups, and those that may be added.
+async fn user_access(state: &AppState, console: &Console, realm: &str, id: &str) -> Result<UserAccess, AdminError> {
+    let api = console.api(state);
+    let roles = mapped_choices(api.role_mappings(realm, Holder::User(id)).await?);
+    let addable_roles = role_choices(&api, realm).await?.into_iter().filter(|c| !roles.contains(c)).collect();
+    let groups = api.user_groups(realm, id).await?;
+    let mut all = Vec::new();
+    flatten(api.list_groups(realm).await?, &mut all);
+    let addable_groups = all.into_iter().filter(|g| !groups.iter().any(|m| m.id == g.id)).collect();
+    Ok(UserAccess { roles, addable_roles, groups, addable_groups })
+}
+
 async fn user_page(state: &AppState, console: &Console, realm: &str, id: &str, notice: Option<&str>) -> Response {
     let api = console.api(state);
     let shown = async {
@@ -89,14 +90,16 @@ async fn user_page(state: &AppState, console: &Console, realm: &str, id: &str, n
             api.get_user(realm, id).await?,
             api.user_sessions(realm, id).await?,
             api.brute_force_status(realm, id).await?,
+            user_access(state, console, realm, id).await?,
         ))
     };
     match shown.await {
-        Ok((user, sessions, lockout)) => console.page(&UserPage {
+        Ok((user, sessions, lockout, access)) => console.page(&UserPage {
             layout: console.layout(Some(realm), "users"),
             user,
             sessions,
             lockout,
+            access,
             notice: notice.map(str::to_owned),
             base: user_url(realm, id),
         }),
@@ -170,6 +173,30 @@ pub async fn unlock(
 ) -> Response {
     match console.api(&state).clear_brute_force(&realm, &id).await {
         Ok(()) => done(&console, &realm, &id, "unlock"),
+        Err(e) => console.error(&e),
+    }
+}
+
+/// `POST …/users/{id}/roles`: `action=add|remove`, `role` (a realm or client role).
+pub async fn roles(State(state): State<AppState>, Path((realm, id)): Path<(String, String)>, posted: Posted) -> Response {
+    let Posted { console, form } = posted;
+    match change_mapping(&console.api(&state), &realm, Holder::User(&id), &form).await {
+        Ok(()) => done(&console, &realm, &id, "roles"),
+        Err(e) => console.error(&e),
+    }
+}
+
+/// `POST …/users/{id}/groups`: `action=add|remove`, `group` (its id).
+pub async fn groups(State(state): State<AppState>, Path((realm, id)): Path<(String, String)>, posted: Posted) -> Response {
+    let Posted { console, form } = posted;
+    let result = async {
+        let add = adding(&form)?;
+        let group = form.get("group").filter(|g| !g.is_empty());
+        let group = group.ok_or_else(|| AdminError::Invalid("choose a group".into()))?;
+        console.api(&state).set_user_group(&realm, &id, group, add).await
+    };
+    match result.await {
+        Ok(()) => done(&console, &realm, &id, "groups"),
         Err(e) => console.error(&e),
     }
 }

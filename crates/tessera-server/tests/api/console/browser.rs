@@ -2,41 +2,13 @@
 //! server: required under `TESSERA_TEST_BROWSER=required` as the sign-in browser test is. The screenshots
 //! it takes are the ones in `docs/console/` (set `TESSERA_SCREENSHOT_DIR` to refresh them).
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::admin::{ADMIN_PASSWORD, call, master_token, server};
+use crate::admin::{ADMIN_PASSWORD, master_token, server};
 use crate::browser::{browser_ready, e2e_dir};
 
 const DELEGATED: &str = "northwind-admin";
 const DELEGATED_PASSWORD: &str = "Northwind-Admin-Password-1";
-
-/// A person of `master` who administers northwind only: the role `realm-admin` of the client
-/// `northwind-realm` (Keycloak's cross-realm delegation), nothing else.
-async fn northwind_administrator(server: &tessera_testkit::TestServer, token: &str) {
-    let (status, _, location) = call(
-        server,
-        Method::POST,
-        "/admin/realms/master/clients",
-        Some(token),
-        Some(json!({ "clientId": "northwind-realm", "publicClient": false })),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let client = location.unwrap().rsplit('/').next().unwrap().to_owned();
-    let roles = format!("/admin/realms/master/clients/{client}/roles");
-    let (status, ..) = call(server, Method::POST, &roles, Some(token), Some(json!({ "name": "realm-admin" }))).await;
-    assert_eq!(status, 201);
-    let (_, role, _) = call(server, Method::GET, &format!("{roles}/realm-admin"), Some(token), None).await;
-    let user = json!({ "username": DELEGATED, "enabled": true,
-        "credentials": [{ "type": "password", "value": DELEGATED_PASSWORD, "temporary": false }] });
-    let (status, _, location) = call(server, Method::POST, "/admin/realms/master/users", Some(token), Some(user)).await;
-    assert_eq!(status, 201);
-    let user = location.unwrap().rsplit('/').next().unwrap().to_owned();
-    let mapping = format!("/admin/realms/master/users/{user}/role-mappings/clients/{client}");
-    let (status, ..) = call(server, Method::POST, &mapping, Some(token), Some(json!([role]))).await;
-    assert_eq!(status, 204);
-}
 
 /// RFC 6749 §4.1 with RFC 7636 (the console signing in as `master`'s public client), RFC 6749 §4.4 (the
 /// copied secret), RFC 7662 §2.2 (`active: false` once the user is signed out everywhere).
@@ -50,7 +22,7 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     }
     let (server, _dir) = server().await;
     let token = master_token(&server).await;
-    northwind_administrator(&server, &token).await;
+    super::delegated_administrator(&server, &token, DELEGATED, DELEGATED_PASSWORD, "realm-admin").await;
     let shots = tempfile::tempdir().unwrap();
     let run = tokio::process::Command::new("node")
         .arg(e2e.join("console.mjs"))
