@@ -42,6 +42,13 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     assert!(seen["rotationWithoutForce"].as_str().unwrap().starts_with("Not rotated"), "{seen}");
     assert_eq!(seen["accessAdded"], true, "{seen}");
     assert_eq!(seen["signedOut"], true, "{seen}");
+    // The editors: a composite, a membership and a role seen on the user's page; the client's tokens revoked
+    // (RFC 7662 §2.2: its earlier token inactive, a later one active); the usage chart with a line.
+    assert_eq!(seen["compositeAdded"], true, "{seen}");
+    assert_eq!((&seen["roleOnUserPage"], &seen["groupOnUserPage"]), (&json!(true), &json!(true)), "{seen}");
+    assert_eq!(seen["clientTokenActiveAfterRevoke"], false, "{seen}");
+    assert_eq!(seen["newClientTokenActive"], true, "{seen}");
+    assert!(seen["usageSeries"].as_u64().unwrap() >= 1, "{seen}");
     assert_eq!(seen["serverErrors"], 0, "{seen}");
     // The delegated administrator sees northwind, and neither the new realm nor master.
     assert_eq!(seen["delegatedRealms"], json!(["northwind"]), "{seen}");
@@ -53,7 +60,19 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     let user_token = seen["userToken"].as_str().unwrap();
     let introspection = server.introspect("console-e2e", "orders-api", secret, user_token).await;
     assert_eq!(introspection["active"], false, "{introspection}");
-    for shot in ["realms.png", "realm-settings-keys.png", "client-secret.png", "user.png", "events.png", "access.png"] {
+    let shots_taken = [
+        "realms.png",
+        "realm-settings-keys.png",
+        "client-secret.png",
+        "user.png",
+        "events.png",
+        "access.png",
+        "role.png",
+        "group.png",
+        "client.png",
+        "usage.png",
+    ];
+    for shot in shots_taken {
         assert!(shots.path().join(shot).metadata().unwrap().len() > 10_000, "{shot} is a real screenshot");
         if let Ok(dir) = std::env::var("TESSERA_SCREENSHOT_DIR") {
             std::fs::copy(shots.path().join(shot), std::path::Path::new(&dir).join(shot)).unwrap();
