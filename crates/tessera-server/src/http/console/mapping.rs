@@ -21,11 +21,15 @@ fn client_choice(pk: &str, client_id: &str, role: RoleRepresentation) -> Option<
     Some(RoleChoice { value: format!("client:{pk}:{}", role.id?), label: format!("{client_id} / {}", role.name?) })
 }
 
-/// Every role of the realm, realm roles first. An administrator who may not see the clients gets the realm
-/// roles only.
+/// Every role of the realm, realm roles first. An administrator who may not see the realm's roles gets none
+/// to choose from (the page still shows what they may see), one who may not see the clients the realm roles
+/// only.
 pub async fn role_choices(api: &AdminApi<'_>, realm: &str) -> Result<Vec<RoleChoice>, AdminError> {
-    let mut choices: Vec<RoleChoice> =
-        api.list_roles(realm, RoleLevel::Realm).await?.into_iter().filter_map(realm_choice).collect();
+    let mut choices: Vec<RoleChoice> = match api.list_roles(realm, RoleLevel::Realm).await {
+        Ok(roles) => roles.into_iter().filter_map(realm_choice).collect(),
+        Err(AdminError::Forbidden) => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
     let clients = match api.list_clients(realm, None, false, Page { first: None, max: Some(1000) }).await {
         Ok(clients) => clients,
         Err(AdminError::Forbidden) => return Ok(choices),

@@ -34,8 +34,13 @@ async fn next_second_after(token: &str) {
     }
 }
 
+/// RFC 7662 introspection by the token's own client (who may introspect a token: its client and audiences).
+async fn active_for(server: &TestServer, client: &str, token: &str) -> bool {
+    server.introspect("northwind", client, SECRET, token).await["active"] == json!(true)
+}
+
 async fn active(server: &TestServer, token: &str) -> bool {
-    server.introspect("northwind", "roles-app", SECRET, token).await["active"] == json!(true)
+    active_for(server, "roles-app", token).await
 }
 
 /// RFC 7662 §2.2 (`active: false` for a token no longer valid) and RFC 7009 §2.1 (revoking a grant voids what
@@ -50,6 +55,7 @@ async fn push_revocation_makes_the_clients_earlier_tokens_inactive_and_leaves_la
     let other = server.access_token("northwind", "reporting-job", SECRET).await;
     let early = before["access_token"].as_str().unwrap();
     assert!(active(&server, early).await);
+    assert!(active_for(&server, "reporting-job", &other).await);
     next_second_after(early).await;
 
     let path = format!("{NW}/clients/{roles_app}/push-revocation");
@@ -58,7 +64,7 @@ async fn push_revocation_makes_the_clients_earlier_tokens_inactive_and_leaves_la
     assert_eq!(body, json!({"successRequests": [], "failedRequests": []}));
 
     assert!(!active(&server, early).await, "a token issued before is inactive");
-    assert!(active(&server, &other).await, "another client's token stays active");
+    assert!(active_for(&server, "reporting-job", &other).await, "another client's token stays active");
     let refresh = [("grant_type", "refresh_token"), ("refresh_token", before["refresh_token"].as_str().unwrap())];
     let refused =
         server.http.post(server.token_url("northwind")).basic_auth("roles-app", Some(SECRET)).form(&refresh).send().await.unwrap();
