@@ -4,9 +4,9 @@
 //! revocation feed), and the client's live refresh tokens are revoked in the same transaction (RFC 7009 §2.1:
 //! revoking a grant invalidates what was issued from it). The CLI's `revoke --client` sets the same not-before.
 
+use super::AdminError;
 use super::api::AdminApi;
 use super::caller::AdminRight;
-use super::AdminError;
 use crate::audit::{AuditEvent, AuditKind};
 
 impl AdminApi<'_> {

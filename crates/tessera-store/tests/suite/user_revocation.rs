@@ -95,8 +95,12 @@ pub async fn a_clients_not_before_revokes_its_refresh_tokens_issued_before_it(f:
     other.client_id = "another".into();
     let mut later = refresh(&realm_id, "later", "fam4", "s1", false);
     later.issued_at = 150;
-    for t in [refresh(&realm_id, "live", "fam1", "s1", false), refresh(&realm_id, "offline", "fam2", "s1", true), other, later]
-    {
+    for t in [
+        refresh(&realm_id, "live", "fam1", "s1", false),
+        refresh(&realm_id, "offline", "fam2", "s1", true),
+        other,
+        later,
+    ] {
         f.store.insert_refresh_token(&t).await.unwrap();
     }
     assert!(f.store.set_client_not_before(&realm_id, "spa", 150).await.unwrap());

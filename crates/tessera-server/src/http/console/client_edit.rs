@@ -50,7 +50,11 @@ pub async fn delete_role(
 }
 
 /// `POST …/clients/{id}/scopes`: `action=add|remove`, `scope` (its name), `link=default|optional`.
-pub async fn scopes(State(state): State<AppState>, Path((realm, id)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn scopes(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    posted: Posted,
+) -> Response {
     let Posted { console, form } = posted;
     let result = async {
         let add = adding(&form)?;

@@ -9,9 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 use tessera_core::admin::{AdminError, Page, RoleLevel};
 use tessera_proto::admin::ClientRepresentation;
 
+use super::client_edit::client_url;
 use super::pages::{ClientPage, ClientsPage};
 use super::realms::number;
-use super::client_edit::client_url;
 use super::{Console, Done, Posted, Search};
 use crate::routes::Endpoint;
 use crate::state::AppState;

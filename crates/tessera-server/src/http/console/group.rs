@@ -20,7 +20,11 @@ pub fn group_url(realm: &str, id: &str) -> String {
 }
 
 /// `GET /admin/console/realms/{realm}/groups/{id}`.
-pub async fn group(State(state): State<AppState>, console: Console, Path((realm, id)): Path<(String, String)>) -> Response {
+pub async fn group(
+    State(state): State<AppState>,
+    console: Console,
+    Path((realm, id)): Path<(String, String)>,
+) -> Response {
     let api = console.api(&state);
     let shown = async {
         let group = api.get_group(&realm, &id).await?;
@@ -48,7 +52,11 @@ pub async fn group(State(state): State<AppState>, console: Console, Path((realm,
 }
 
 /// `POST …/groups/{id}/roles`: `action=add|remove`, `role`.
-pub async fn roles(State(state): State<AppState>, Path((realm, id)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn roles(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    posted: Posted,
+) -> Response {
     let Posted { console, form } = posted;
     match change_mapping(&console.api(&state), &realm, Holder::Group(&id), &form).await {
         Ok(()) => console.redirect(&group_url(&realm, &id)),

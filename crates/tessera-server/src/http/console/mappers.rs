@@ -105,7 +105,11 @@ pub async fn delete_from_scope(
 }
 
 /// `GET /admin/console/realms/{realm}/scopes/{name}`: the scope and its mappers.
-pub async fn scope(State(state): State<AppState>, console: Console, Path((realm, name)): Path<(String, String)>) -> Response {
+pub async fn scope(
+    State(state): State<AppState>,
+    console: Console,
+    Path((realm, name)): Path<(String, String)>,
+) -> Response {
     match console.api(&state).get_client_scope(&realm, &name).await {
         Ok(scope) => console.page(&ScopePage {
             layout: console.layout(Some(&realm), "access"),

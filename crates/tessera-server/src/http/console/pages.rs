@@ -1,12 +1,12 @@
 //! The console's page templates (askama, auto-escaped), one per page under `templates/console/`.
 
 use askama::Template;
+use tessera_core::usage::UsageReport;
 use tessera_proto::admin::{
     AdminEventRepresentation, BruteForceStatusRepresentation, ClientRepresentation, ClientScopeRepresentation,
     EventRepresentation, GroupRepresentation, KeyMetadataRepresentation, ProtocolMapperRepresentation,
     RealmRepresentation, RoleRepresentation, UserRepresentation, UserSessionRepresentation,
 };
-use tessera_core::usage::UsageReport;
 
 use super::chart::Chart;
 use super::mapping::RoleChoice;
@@ -115,6 +115,8 @@ pub struct Member {
 /// A user's roles and groups, with those that may be added.
 pub struct UserAccess {
     pub roles: Vec<RoleChoice>,
+    /// Every realm role held, through groups and composites too.
+    pub effective: Vec<String>,
     pub addable_roles: Vec<RoleChoice>,
     pub groups: Vec<GroupRepresentation>,
     pub addable_groups: Vec<GroupRepresentation>,
@@ -136,11 +138,11 @@ pub struct UsagePage {
     pub windows: Vec<(&'static str, &'static str)>,
 }
 
-/// An `anomaly_detected` event: when, which client, and its evidence (the detector's JSON).
+/// An `anomaly_detected` event: when, which client, and its evidence (the rule, then what it saw).
 pub struct Anomaly {
     pub at: i64,
     pub client_id: String,
-    pub evidence: String,
+    pub evidence: Vec<String>,
     pub source: String,
 }
 

@@ -28,10 +28,10 @@ async fn role_page(state: &AppState, console: &Console, realm: &str, client: Opt
         let composites = api.role_composites(realm, level, name).await?;
         let choices = role_choices(&api, realm).await?;
         let ids: Vec<String> = composites.iter().filter_map(|r| r.id.clone()).collect();
-        let (included, addable): (Vec<RoleChoice>, Vec<RoleChoice>) =
-            choices.into_iter().filter(|c| !c.value.ends_with(&format!(":{own}"))).partition(|c| {
-                ids.iter().any(|id| c.value.ends_with(&format!(":{id}")))
-            });
+        let (included, addable): (Vec<RoleChoice>, Vec<RoleChoice>) = choices
+            .into_iter()
+            .filter(|c| !c.value.ends_with(&format!(":{own}")))
+            .partition(|c| ids.iter().any(|id| c.value.ends_with(&format!(":{id}"))));
         Ok::<_, AdminError>((role, included, addable))
     };
     match shown.await {

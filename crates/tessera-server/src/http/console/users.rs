@@ -4,7 +4,7 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use tessera_core::admin::{AdminError, Holder, Page};
+use tessera_core::admin::{AdminError, Holder, Page, RoleLevel};
 use tessera_core::model::UserSearch;
 use tessera_proto::admin::{CredentialRepresentation, UserRepresentation};
 
@@ -75,12 +75,14 @@ fn done(console: &Console, realm: &str, id: &str, what: &str) -> Response {
 async fn user_access(state: &AppState, console: &Console, realm: &str, id: &str) -> Result<UserAccess, AdminError> {
     let api = console.api(state);
     let roles = mapped_choices(api.role_mappings(realm, Holder::User(id)).await?);
+    let effective = api.level_mappings(realm, Holder::User(id), RoleLevel::Realm, true).await?;
+    let effective = effective.into_iter().filter_map(|r| r.name).collect();
     let addable_roles = role_choices(&api, realm).await?.into_iter().filter(|c| !roles.contains(c)).collect();
     let groups = api.user_groups(realm, id).await?;
     let mut all = Vec::new();
     flatten(api.list_groups(realm).await?, &mut all);
     let addable_groups = all.into_iter().filter(|g| !groups.iter().any(|m| m.id == g.id)).collect();
-    Ok(UserAccess { roles, addable_roles, groups, addable_groups })
+    Ok(UserAccess { roles, effective, addable_roles, groups, addable_groups })
 }
 
 async fn user_page(state: &AppState, console: &Console, realm: &str, id: &str, notice: Option<&str>) -> Response {
@@ -178,7 +180,11 @@ pub async fn unlock(
 }
 
 /// `POST …/users/{id}/roles`: `action=add|remove`, `role` (a realm or client role).
-pub async fn roles(State(state): State<AppState>, Path((realm, id)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn roles(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    posted: Posted,
+) -> Response {
     let Posted { console, form } = posted;
     match change_mapping(&console.api(&state), &realm, Holder::User(&id), &form).await {
         Ok(()) => done(&console, &realm, &id, "roles"),
@@ -187,7 +193,11 @@ pub async fn roles(State(state): State<AppState>, Path((realm, id)): Path<(Strin
 }
 
 /// `POST …/users/{id}/groups`: `action=add|remove`, `group` (its id).
-pub async fn groups(State(state): State<AppState>, Path((realm, id)): Path<(String, String)>, posted: Posted) -> Response {
+pub async fn groups(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    posted: Posted,
+) -> Response {
     let Posted { console, form } = posted;
     let result = async {
         let add = adding(&form)?;

@@ -11,16 +11,24 @@ use super::{SECRET, call, master_token, server};
 const NW: &str = "/admin/realms/northwind";
 
 async fn client_pk(server: &TestServer, token: &str, client_id: &str) -> String {
-    let (status, found, _) = call(server, Method::GET, &format!("{NW}/clients?clientId={client_id}"), Some(token), None).await;
+    let (status, found, _) =
+        call(server, Method::GET, &format!("{NW}/clients?clientId={client_id}"), Some(token), None).await;
     assert_eq!(status, StatusCode::OK);
     found[0]["id"].as_str().unwrap().to_owned()
 }
 
 /// The password grant of `roles-app` for grace: an access and a refresh token.
 async fn grace_tokens(server: &TestServer) -> Value {
-    let form = [("grant_type", "password"), ("username", "grace"), ("password", "Grace-Hopper-1906"), ("scope", "openid")];
-    let response =
-        server.http.post(server.token_url("northwind")).basic_auth("roles-app", Some(SECRET)).form(&form).send().await.unwrap();
+    let form =
+        [("grant_type", "password"), ("username", "grace"), ("password", "Grace-Hopper-1906"), ("scope", "openid")];
+    let response = server
+        .http
+        .post(server.token_url("northwind"))
+        .basic_auth("roles-app", Some(SECRET))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.json().await.unwrap()
 }
@@ -66,8 +74,14 @@ async fn push_revocation_makes_the_clients_earlier_tokens_inactive_and_leaves_la
     assert!(!active(&server, early).await, "a token issued before is inactive");
     assert!(active_for(&server, "reporting-job", &other).await, "another client's token stays active");
     let refresh = [("grant_type", "refresh_token"), ("refresh_token", before["refresh_token"].as_str().unwrap())];
-    let refused =
-        server.http.post(server.token_url("northwind")).basic_auth("roles-app", Some(SECRET)).form(&refresh).send().await.unwrap();
+    let refused = server
+        .http
+        .post(server.token_url("northwind"))
+        .basic_auth("roles-app", Some(SECRET))
+        .form(&refresh)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(refused.json::<Value>().await.unwrap()["error"], "invalid_grant");
     let after = grace_tokens(&server).await;
@@ -77,7 +91,8 @@ async fn push_revocation_makes_the_clients_earlier_tokens_inactive_and_leaves_la
     let (_, client, _) = call(&server, Method::GET, &format!("{NW}/clients/{roles_app}"), Some(&admin), None).await;
     let not_before = client["notBefore"].as_i64().unwrap();
     assert!(not_before > crate::support::claims_of(early)["iat"].as_i64().unwrap(), "{client}");
-    let (_, events, _) = call(&server, Method::GET, &format!("{NW}/admin-events?operationTypes=ACTION"), Some(&admin), None).await;
+    let (_, events, _) =
+        call(&server, Method::GET, &format!("{NW}/admin-events?operationTypes=ACTION"), Some(&admin), None).await;
     let pushed = format!("clients/{roles_app}/push-revocation");
     assert!(events.as_array().unwrap().iter().any(|e| e["resourcePath"] == json!(pushed)), "{events}");
 }

@@ -21,8 +21,11 @@ struct Ids {
     orders_api: String,
     staff_group: String,
     alan: String,
-    staff_role: String,
-    orders_read: String,
+    /// Realm roles: `uma_authorization` (included by no role of interest), `manager` (mapped to no group).
+    uma: String,
+    manager: String,
+    /// `orders-api/orders:write`, which alan does not hold directly.
+    orders_write: String,
 }
 
 async fn get(server: &TestServer, token: &str, path: &str) -> Value {
@@ -34,13 +37,15 @@ async fn get(server: &TestServer, token: &str, path: &str) -> Value {
 async fn ids(server: &TestServer, token: &str) -> Ids {
     let pk = |v: Value| v[0]["id"].as_str().unwrap().to_owned();
     let orders_api = pk(get(server, token, "/clients?clientId=orders-api").await);
-    let orders_read = get(server, token, &format!("/clients/{orders_api}/roles/orders:read")).await;
+    let orders_write = get(server, token, &format!("/clients/{orders_api}/roles/orders:write")).await;
+    let role_id = |v: Value| v["id"].as_str().unwrap().to_owned();
     Ids {
         roles_app: pk(get(server, token, "/clients?clientId=roles-app").await),
         staff_group: pk(get(server, token, "/groups").await),
         alan: pk(get(server, token, "/users?username=alan&exact=true").await),
-        staff_role: get(server, token, "/roles/staff").await["id"].as_str().unwrap().to_owned(),
-        orders_read: orders_read["id"].as_str().unwrap().to_owned(),
+        uma: role_id(get(server, token, "/roles/uma_authorization").await),
+        manager: role_id(get(server, token, "/roles/manager").await),
+        orders_write: role_id(orders_write),
         orders_api,
     }
 }
@@ -64,17 +69,26 @@ fn forms(ids: &Ids) -> Vec<(String, Vec<(&'static str, String)>)> {
         form
     };
     vec![
-        ("/roles/manager/composites".into(), add(&[("role", format!("realm:{}", ids.staff_role))])),
-        (format!("/groups/{}/roles", ids.staff_group), add(&[("role", format!("realm:{}", ids.staff_role))])),
+        ("/roles/staff/composites".into(), add(&[("role", format!("realm:{}", ids.uma))])),
+        (format!("/groups/{}/roles", ids.staff_group), add(&[("role", format!("realm:{}", ids.manager))])),
         (format!("/groups/{}/members", ids.staff_group), add(&[("username", "alan".into())])),
-        (format!("/users/{}/roles", ids.alan), add(&[("role", format!("client:{}:{}", ids.orders_api, ids.orders_read))])),
+        (
+            format!("/users/{}/roles", ids.alan),
+            add(&[("role", format!("client:{}:{}", ids.orders_api, ids.orders_write))]),
+        ),
         (format!("/users/{}/groups", ids.alan), add(&[("group", ids.staff_group.clone())])),
         (format!("/clients/{}/roles", ids.roles_app), vec![("name", "reviewer".into())]),
         (format!("/clients/{}/roles/orders:write/delete", ids.orders_api), vec![]),
         (format!("/clients/{}/scopes", ids.roles_app), add(&[("scope", "orders".into()), ("link", "default".into())])),
-        (format!("/clients/{}/mappers", ids.roles_app), vec![("name", "tier".into()), ("type", "oidc-hardcoded-claim-mapper".into())]),
+        (
+            format!("/clients/{}/mappers", ids.roles_app),
+            vec![("name", "tier".into()), ("type", "oidc-hardcoded-claim-mapper".into())],
+        ),
         (format!("/clients/{}/mappers/none/delete", ids.roles_app), vec![]),
-        ("/scopes/orders/mappers".into(), vec![("name", "tier".into()), ("type", "oidc-hardcoded-claim-mapper".into())]),
+        (
+            "/scopes/orders/mappers".into(),
+            vec![("name", "tier".into()), ("type", "oidc-hardcoded-claim-mapper".into())],
+        ),
         ("/scopes/orders/mappers/none/delete".into(), vec![]),
         (format!("/clients/{}/revoke", ids.roles_app), vec![]),
     ]
@@ -83,7 +97,7 @@ fn forms(ids: &Ids) -> Vec<(String, Vec<(&'static str, String)>)> {
 /// What those forms would change, as the REST API shows it.
 async fn snapshot(server: &TestServer, token: &str, ids: &Ids) -> Value {
     json!({
-        "composites": get(server, token, "/roles/manager/composites").await,
+        "composites": get(server, token, "/roles/staff/composites").await,
         "group": get(server, token, &format!("/groups/{}/role-mappings", ids.staff_group)).await,
         "members": get(server, token, &format!("/groups/{}/members", ids.staff_group)).await,
         "alan": get(server, token, &format!("/users/{}/role-mappings", ids.alan)).await,
@@ -156,24 +170,37 @@ async fn the_editors_change_roles_groups_scopes_and_mappers_through_the_admin_se
     let all = forms(&ids);
     let form = |i: usize| all[i].clone();
 
-    // A role includes another (a composite); a group gets a role and a member; alan a client role.
+    let user_page = || async {
+        let url = server.url(&format!("{CONSOLE}/users/{}", ids.alan));
+        http.get(url).send().await.unwrap().text().await.unwrap()
+    };
+    let held = |page: &str| {
+        let dd = page.split("id=\"effective-roles\">").nth(1).and_then(|rest| rest.split("</dd>").next());
+        dd.unwrap().to_owned()
+    };
+    let before = user_page().await;
+    assert!(!held(&before).contains("manager") && !before.contains("<td>orders-api / orders:write</td>"), "{before}");
+    assert!(!before.contains(">/staff</a>"), "alan is in /staff/support, not in /staff itself: {before}");
+
+    // A role includes another (a composite); a group gets a role; alan a client role and the group.
     let (path, f) = form(0);
-    assert_eq!(send(path, f).await, format!("{CONSOLE}/roles/manager"));
-    let composites = get(&server, &token, "/roles/manager/composites").await;
-    assert!(names(&composites).contains(&"staff"), "{composites}");
+    assert_eq!(send(path, f).await, format!("{CONSOLE}/roles/staff"));
+    let composites = get(&server, &token, "/roles/staff/composites").await;
+    assert_eq!(names(&composites), ["uma_authorization"]);
     let (path, f) = form(1);
     send(path, f).await;
     let group = get(&server, &token, &format!("/groups/{}/role-mappings/realm", ids.staff_group)).await;
-    assert!(names(&group).contains(&"staff"), "{group}");
+    assert!(names(&group).contains(&"manager"), "{group}");
     let (path, f) = form(3);
     assert_eq!(send(path, f).await, format!("{CONSOLE}/users/{}?done=roles", ids.alan));
     let alan = get(&server, &token, &format!("/users/{}/role-mappings/clients/{}", ids.alan, ids.orders_api)).await;
-    assert_eq!(names(&alan), ["orders:read"]);
-    // The user's page shows the role, and the group once alan joins it.
+    assert_eq!(names(&alan), ["orders:read", "orders:write"]);
     let (path, f) = form(4);
     send(path, f).await;
-    let page = http.get(server.url(&format!("{CONSOLE}/users/{}", ids.alan))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("orders-api / orders:read") && page.contains(">/staff</a>"), "{page}");
+    // The user's page shows the role and the group, and the group's role among the realm roles held.
+    let page = user_page().await;
+    assert!(page.contains("<td>orders-api / orders:write</td>") && page.contains(">/staff</a>"), "{page}");
+    assert!(held(&page).contains("manager"), "{}", held(&page));
     let members = get(&server, &token, &format!("/groups/{}/members", ids.staff_group)).await;
     assert!(names(&members).contains(&"alan"), "{members}");
     // Removing is the same form with `remove`.
@@ -206,9 +233,22 @@ async fn the_editors_change_roles_groups_scopes_and_mappers_through_the_admin_se
     let models = get(&server, &token, &format!("/clients/{}/protocol-mappers/models", ids.roles_app)).await;
     let tier = models.as_array().unwrap().iter().find(|m| m["name"] == "tier").expect("the mapper").clone();
     assert_eq!(tier["config"]["claim.value"], "gold");
-    assert_eq!((&tier["config"]["access.token.claim"], &tier["config"]["id.token.claim"]), (&json!("true"), &json!("false")));
+    assert_eq!(
+        (&tier["config"]["access.token.claim"], &tier["config"]["id.token.claim"]),
+        (&json!("true"), &json!("false"))
+    );
     let password = [("grant_type", "password"), ("username", "grace"), ("password", "Grace-Hopper-1906")];
-    let issued: Value = server.http.post(server.token_url("northwind")).basic_auth("roles-app", Some(SECRET)).form(&password).send().await.unwrap().json().await.unwrap();
+    let issued: Value = server
+        .http
+        .post(server.token_url("northwind"))
+        .basic_auth("roles-app", Some(SECRET))
+        .form(&password)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(crate::support::claims_of(issued["access_token"].as_str().unwrap())["tier"], "gold");
     let id = tier["id"].as_str().unwrap();
     send(format!("/clients/{}/mappers/{id}/delete", ids.roles_app), vec![]).await;
@@ -222,7 +262,10 @@ async fn the_editors_change_roles_groups_scopes_and_mappers_through_the_admin_se
     let mut form: Vec<(&str, String)> = bad;
     form.push(("csrf", csrf.clone()));
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(post(&server, &http, &format!("/clients/{}/mappers", ids.roles_app), &form).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        post(&server, &http, &format!("/clients/{}/mappers", ids.roles_app), &form).await.0,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 /// The usage page draws tokens per minute per client as SVG, with no script and no style attribute (the
@@ -247,7 +290,10 @@ async fn the_usage_page_charts_each_clients_tokens_per_minute_as_svg_within_the_
     }
     assert!(page.contains("<svg") && page.contains("class=\"series series-0\""), "{page}");
     assert!(page.contains("<title>reporting-job: 3 tokens</title>"), "{page}");
-    assert!(page.contains("<tr class=\"failure\">") && page.contains("client_secret_"), "the failure is listed: {page}");
+    assert!(
+        page.contains("<tr class=\"failure\">") && page.contains("client_secret_"),
+        "the failure is listed: {page}"
+    );
     assert!(!page.contains("style=") && !page.contains("<script>"), "nothing the CSP refuses");
     let one = http.get(server.url(&format!("{CONSOLE}/usage?client=reporting-job&since=15m"))).send().await.unwrap();
     assert_eq!(one.status(), StatusCode::OK);

@@ -10,9 +10,9 @@ use reqwest::header::{LOCATION, SET_COOKIE};
 use tessera_testkit::TestServer;
 
 use crate::admin::{ADMIN_PASSWORD, call, master_token, server};
+use crate::signin::{field, form_action};
 use reqwest::Method;
 use serde_json::json;
-use crate::signin::{field, form_action};
 
 /// A browser that keeps cookies and lets the test follow each redirect.
 fn browser() -> reqwest::Client {
