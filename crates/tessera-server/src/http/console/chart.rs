@@ -96,7 +96,7 @@ pub fn chart(report: &UsageReport, anomalies: &[(i64, String)]) -> Chart {
             tokens: c.tokens,
         })
         .collect();
-    let middle = (top_value % 2 == 0).then_some(top_value / 2);
+    let middle = top_value.is_multiple_of(2).then_some(top_value / 2);
     let y_ticks = [Some(0), middle, Some(top_value)]
         .into_iter()
         .flatten()
