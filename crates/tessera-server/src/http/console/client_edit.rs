@@ -7,20 +7,12 @@ use axum::response::Response;
 use tessera_core::admin::{AdminError, RoleLevel, ScopeLink};
 use tessera_proto::admin::RoleRepresentation;
 
-use super::mapping::adding;
-use super::{CONSOLE_PATH, Console, Posted};
+use super::mapping::{adding, required};
+use super::{CONSOLE_PATH, Posted};
 use crate::state::AppState;
 
 pub fn client_url(realm: &str, id: &str) -> String {
     format!("{CONSOLE_PATH}/realms/{realm}/clients/{id}")
-}
-
-fn back(console: &Console, realm: &str, id: &str, done: Option<&str>, result: Result<(), AdminError>) -> Response {
-    match (result, done) {
-        (Ok(()), Some(done)) => console.redirect(&format!("{}?done={done}", client_url(realm, id))),
-        (Ok(()), None) => console.redirect(&client_url(realm, id)),
-        (Err(e), _) => console.error(&e),
-    }
 }
 
 /// `POST …/clients/{id}/roles`: a new client role (`name`, `description`).
@@ -36,7 +28,7 @@ pub async fn create_role(
         ..RoleRepresentation::default()
     };
     let result = console.api(&state).create_role(&realm, RoleLevel::Client(&id), &rep).await.map(drop);
-    back(&console, &realm, &id, None, result)
+    console.after(result, &client_url(&realm, &id))
 }
 
 /// `POST …/clients/{id}/roles/{name}/delete`: the role goes with its mappings.
@@ -46,7 +38,7 @@ pub async fn delete_role(
     Posted { console, .. }: Posted,
 ) -> Response {
     let result = console.api(&state).delete_role(&realm, RoleLevel::Client(&id), &name).await;
-    back(&console, &realm, &id, None, result)
+    console.after(result, &client_url(&realm, &id))
 }
 
 /// `POST …/clients/{id}/scopes`: `action=add|remove`, `scope` (its name), `link=default|optional`.
@@ -63,11 +55,9 @@ pub async fn scopes(
             Some("optional") => ScopeLink::Optional,
             _ => return Err(AdminError::Invalid("a scope is linked as default or optional".into())),
         };
-        let scope = form.get("scope").filter(|s| !s.is_empty());
-        let scope = scope.ok_or_else(|| AdminError::Invalid("choose a client scope".into()))?;
-        console.api(&state).link_client_scope(&realm, &id, scope, link, add).await
+        console.api(&state).link_client_scope(&realm, &id, required(&form, "scope", "a client scope")?, link, add).await
     };
-    back(&console, &realm, &id, None, result.await)
+    console.after(result.await, &client_url(&realm, &id))
 }
 
 /// `POST …/clients/{id}/revoke`: every token issued to the client before now is refused from now on.
@@ -77,5 +67,5 @@ pub async fn revoke_tokens(
     Posted { console, .. }: Posted,
 ) -> Response {
     let result = console.api(&state).revoke_client_tokens(&realm, &id).await.map(drop);
-    back(&console, &realm, &id, Some("revoked"), result)
+    console.after(result, &format!("{}?done=revoked", client_url(&realm, &id)))
 }

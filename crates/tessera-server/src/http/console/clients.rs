@@ -53,19 +53,22 @@ async fn client_page(
     let shown = async {
         let client = api.get_client(realm, id).await?;
         let roles = api.list_roles(realm, RoleLevel::Client(id)).await?;
-        let linked: Vec<&String> =
-            client.default_client_scopes.iter().chain(client.optional_client_scopes.iter()).flatten().collect();
+        let linked: Vec<(String, &'static str)> =
+            [(&client.default_client_scopes, "default"), (&client.optional_client_scopes, "optional")]
+                .into_iter()
+                .flat_map(|(names, kind)| names.iter().flatten().map(move |n| (n.clone(), kind)))
+                .collect();
         let unlinked_scopes = api
             .list_client_scopes(realm)
             .await?
             .into_iter()
             .filter_map(|s| s.name)
-            .filter(|name| !linked.contains(&name))
+            .filter(|name| !linked.iter().any(|(n, _)| n == name))
             .collect();
-        Ok::<_, AdminError>((client, roles, unlinked_scopes))
+        Ok::<_, AdminError>((client, roles, linked, unlinked_scopes))
     };
     match shown.await {
-        Ok((client, roles, unlinked_scopes)) => {
+        Ok((client, roles, linked_scopes, unlinked_scopes)) => {
             let base = client_url(realm, id);
             console.page(&ClientPage {
                 layout: console.layout(Some(realm), "clients"),
@@ -77,6 +80,7 @@ async fn client_page(
                 mapper_base: format!("{base}/mappers"),
                 base,
                 roles,
+                linked_scopes,
                 unlinked_scopes,
                 mapper_types: tessera_core::mappers::SUPPORTED_MAPPERS.to_vec(),
             })

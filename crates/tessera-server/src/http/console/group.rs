@@ -7,7 +7,7 @@ use axum::response::Response;
 use tessera_core::admin::{AdminError, Holder, Page};
 use tessera_core::model::UserSearch;
 
-use super::mapping::{adding, change_mapping, mapped_choices, role_choices};
+use super::mapping::{adding, change_mapping, mapped_choices, required, role_choices};
 use super::pages::{GroupPage, Member};
 use super::{CONSOLE_PATH, Console, Posted};
 use crate::state::AppState;
@@ -58,10 +58,8 @@ pub async fn roles(
     posted: Posted,
 ) -> Response {
     let Posted { console, form } = posted;
-    match change_mapping(&console.api(&state), &realm, Holder::Group(&id), &form).await {
-        Ok(()) => console.redirect(&group_url(&realm, &id)),
-        Err(e) => console.error(&e),
-    }
+    let result = change_mapping(&console.api(&state), &realm, Holder::Group(&id), &form).await;
+    console.after(result, &group_url(&realm, &id))
 }
 
 /// `POST …/groups/{id}/members`: `action=add` with a `username`, or `action=remove` with the member's `user`
@@ -76,8 +74,7 @@ pub async fn members(
     let result = async {
         let add = adding(&form)?;
         let user = if add {
-            let username = form.get("username").map(str::trim).filter(|u| !u.is_empty());
-            let username = username.ok_or_else(|| AdminError::Invalid("a username is required".into()))?;
+            let username = required(&form, "username", "a username")?;
             let query = UserSearch { username: Some(username.to_owned()), exact: true, ..UserSearch::default() };
             let found = api.search_users(&realm, query, Page { first: None, max: Some(1) }).await?;
             found.into_iter().find_map(|u| u.id).ok_or_else(|| AdminError::NoSuchUser(username.to_owned()))?
@@ -86,8 +83,5 @@ pub async fn members(
         };
         api.set_user_group(&realm, &user, &id, add).await
     };
-    match result.await {
-        Ok(()) => console.redirect(&group_url(&realm, &id)),
-        Err(e) => console.error(&e),
-    }
+    console.after(result.await, &group_url(&realm, &id))
 }

@@ -55,17 +55,11 @@ async fn add(state: &AppState, posted: Posted, realm: &str, owner: MapperOwner<'
         let rep = mapper_from_form(&form)?;
         console.api(state).add_protocol_mapper(realm, owner, &rep).await
     };
-    match result.await {
-        Ok(_) => console.redirect(&owner_url(realm, owner)),
-        Err(e) => console.error(&e),
-    }
+    console.after(result.await.map(drop), &owner_url(realm, owner))
 }
 
 async fn delete(state: &AppState, console: Console, realm: &str, owner: MapperOwner<'_>, id: &str) -> Response {
-    match console.api(state).delete_protocol_mapper(realm, owner, id).await {
-        Ok(()) => console.redirect(&owner_url(realm, owner)),
-        Err(e) => console.error(&e),
-    }
+    console.after(console.api(state).delete_protocol_mapper(realm, owner, id).await, &owner_url(realm, owner))
 }
 
 /// `POST …/clients/{id}/mappers`.

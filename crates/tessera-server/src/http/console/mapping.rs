@@ -82,6 +82,14 @@ pub fn picked_role(form: &FormParams) -> Result<PickedRole, AdminError> {
     picked.filter(|p| !p.id.is_empty()).ok_or_else(|| AdminError::Invalid("choose a role".into()))
 }
 
+/// A field the form must carry, not empty; `what` names it in the refusal.
+pub fn required<'f>(form: &'f FormParams, name: &str, what: &str) -> Result<&'f str, AdminError> {
+    form.get(name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| AdminError::Invalid(format!("{what} is required")))
+}
+
 /// The form's `action`: `add` (true) or `remove` (false); anything else is refused.
 pub fn adding(form: &FormParams) -> Result<bool, AdminError> {
     match form.get("action") {

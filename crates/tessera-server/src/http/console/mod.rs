@@ -136,6 +136,14 @@ impl Console {
         see_other(location, &self.cookies)
     }
 
+    /// After a form: on to `location` once it worked (Post/Redirect/Get), else the error page.
+    pub fn after(&self, result: Result<(), AdminError>, location: &str) -> Response {
+        match result {
+            Ok(()) => self.redirect(location),
+            Err(e) => self.error(&e),
+        }
+    }
+
     /// A list page once its items are found, or the error page.
     pub fn listed<T, P: askama::Template>(&self, found: Result<T, AdminError>, page: impl FnOnce(T) -> P) -> Response {
         match found {

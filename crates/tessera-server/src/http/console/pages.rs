@@ -66,6 +66,8 @@ pub struct ClientPage {
     /// The client's address in the console, for its forms.
     pub base: String,
     pub roles: Vec<RoleRepresentation>,
+    /// The client's scopes, each with `default` or `optional`.
+    pub linked_scopes: Vec<(String, &'static str)>,
     /// The realm's client scopes not linked to the client yet.
     pub unlinked_scopes: Vec<String>,
     pub mappers: Vec<ProtocolMapperRepresentation>,

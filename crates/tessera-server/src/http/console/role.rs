@@ -72,10 +72,7 @@ async fn change(state: &AppState, posted: Posted, realm: &str, client: Option<&s
         let child = picked_role(&form)?;
         console.api(state).change_composites(realm, level, name, &[child.representation()], add).await
     };
-    match result.await {
-        Ok(()) => console.redirect(&role_url(realm, client, name)),
-        Err(e) => console.error(&e),
-    }
+    console.after(result.await, &role_url(realm, client, name))
 }
 
 /// `POST …/roles/{name}/composites`: `action=add|remove`, `role` the included role.

@@ -9,7 +9,7 @@ use tessera_core::model::UserSearch;
 use tessera_proto::admin::{CredentialRepresentation, UserRepresentation};
 
 use super::access::flatten;
-use super::mapping::{adding, change_mapping, mapped_choices, role_choices};
+use super::mapping::{adding, change_mapping, mapped_choices, required, role_choices};
 use super::pages::{UserAccess, UserPage, UsersPage};
 use super::{CONSOLE_PATH, Console, Done, Posted, Search};
 use crate::state::AppState;
@@ -186,10 +186,8 @@ pub async fn roles(
     posted: Posted,
 ) -> Response {
     let Posted { console, form } = posted;
-    match change_mapping(&console.api(&state), &realm, Holder::User(&id), &form).await {
-        Ok(()) => done(&console, &realm, &id, "roles"),
-        Err(e) => console.error(&e),
-    }
+    let result = change_mapping(&console.api(&state), &realm, Holder::User(&id), &form).await;
+    console.after(result, &format!("{}?done=roles", user_url(&realm, &id)))
 }
 
 /// `POST …/users/{id}/groups`: `action=add|remove`, `group` (its id).
@@ -201,12 +199,7 @@ pub async fn groups(
     let Posted { console, form } = posted;
     let result = async {
         let add = adding(&form)?;
-        let group = form.get("group").filter(|g| !g.is_empty());
-        let group = group.ok_or_else(|| AdminError::Invalid("choose a group".into()))?;
-        console.api(&state).set_user_group(&realm, &id, group, add).await
+        console.api(&state).set_user_group(&realm, &id, required(&form, "group", "a group")?, add).await
     };
-    match result.await {
-        Ok(()) => done(&console, &realm, &id, "groups"),
-        Err(e) => console.error(&e),
-    }
+    console.after(result.await, &format!("{}?done=groups", user_url(&realm, &id)))
 }

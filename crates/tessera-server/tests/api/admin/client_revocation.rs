@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use tessera_testkit::TestServer;
 
 use super::{SECRET, call, master_token, server};
+use crate::roles::{password_grant, roles_app_grant};
 
 const NW: &str = "/admin/realms/northwind";
 
@@ -17,20 +18,8 @@ async fn client_pk(server: &TestServer, token: &str, client_id: &str) -> String 
     found[0]["id"].as_str().unwrap().to_owned()
 }
 
-/// The password grant of `roles-app` for grace: an access and a refresh token.
 async fn grace_tokens(server: &TestServer) -> Value {
-    let form =
-        [("grant_type", "password"), ("username", "grace"), ("password", "Grace-Hopper-1906"), ("scope", "openid")];
-    let response = server
-        .http
-        .post(server.token_url("northwind"))
-        .basic_auth("roles-app", Some(SECRET))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    password_grant(server, "grace", "Grace-Hopper-1906").await
 }
 
 /// A not-before is a NumericDate (whole seconds, RFC 7519 §2) and spares tokens issued in its own second:
@@ -74,14 +63,7 @@ async fn push_revocation_makes_the_clients_earlier_tokens_inactive_and_leaves_la
     assert!(!active(&server, early).await, "a token issued before is inactive");
     assert!(active_for(&server, "reporting-job", &other).await, "another client's token stays active");
     let refresh = [("grant_type", "refresh_token"), ("refresh_token", before["refresh_token"].as_str().unwrap())];
-    let refused = server
-        .http
-        .post(server.token_url("northwind"))
-        .basic_auth("roles-app", Some(SECRET))
-        .form(&refresh)
-        .send()
-        .await
-        .unwrap();
+    let refused = roles_app_grant(&server, &refresh).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(refused.json::<Value>().await.unwrap()["error"], "invalid_grant");
     let after = grace_tokens(&server).await;
