@@ -67,8 +67,9 @@ fn user_url(realm: &str, id: &str) -> String {
     format!("{CONSOLE_PATH}/realms/{realm}/users/{id}")
 }
 
-fn done(console: &Console, realm: &str, id: &str, what: &str) -> Response {
-    console.redirect(&format!("{}?done={what}", user_url(realm, id)))
+/// The user's page saying what a form did.
+fn done(realm: &str, id: &str, what: &str) -> String {
+    format!("{}?done={what}", user_url(realm, id))
 }
 
 /// The user's roles and groups, and those that may be added.
@@ -134,10 +135,8 @@ pub async fn reset_password(
         temporary: Some(temporary),
     };
     let what = if temporary { "password-temporary" } else { "password" };
-    match console.api(&state).reset_password(&realm, &id, &credential).await {
-        Ok(()) => done(&console, &realm, &id, what),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).reset_password(&realm, &id, &credential).await;
+    console.after(result, &done(&realm, &id, what))
 }
 
 /// `POST …/users/{id}/enabled`: `enabled=true|false`; disabling also ends everything the user holds.
@@ -149,10 +148,8 @@ pub async fn set_enabled(
     let Posted { console, form } = posted;
     let enabled = form.get("enabled") == Some("true");
     let rep = UserRepresentation { enabled: Some(enabled), ..UserRepresentation::default() };
-    match console.api(&state).update_user(&realm, &id, &rep).await {
-        Ok(()) => done(&console, &realm, &id, if enabled { "enabled" } else { "disabled" }),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).update_user(&realm, &id, &rep).await;
+    console.after(result, &done(&realm, &id, if enabled { "enabled" } else { "disabled" }))
 }
 
 /// `POST …/users/{id}/logout`: every session, refresh token and access token of the user ends.
@@ -161,10 +158,8 @@ pub async fn sign_out_everywhere(
     Path((realm, id)): Path<(String, String)>,
     Posted { console, .. }: Posted,
 ) -> Response {
-    match console.api(&state).logout_user(&realm, &id).await {
-        Ok(()) => done(&console, &realm, &id, "logout"),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).logout_user(&realm, &id).await;
+    console.after(result, &done(&realm, &id, "logout"))
 }
 
 /// `POST …/users/{id}/unlock`: the user may try to sign in again at once.
@@ -173,10 +168,8 @@ pub async fn unlock(
     Path((realm, id)): Path<(String, String)>,
     Posted { console, .. }: Posted,
 ) -> Response {
-    match console.api(&state).clear_brute_force(&realm, &id).await {
-        Ok(()) => done(&console, &realm, &id, "unlock"),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).clear_brute_force(&realm, &id).await;
+    console.after(result, &done(&realm, &id, "unlock"))
 }
 
 /// `POST …/users/{id}/roles`: `action=add|remove`, `role` (a realm or client role).
@@ -187,7 +180,7 @@ pub async fn roles(
 ) -> Response {
     let Posted { console, form } = posted;
     let result = change_mapping(&console.api(&state), &realm, Holder::User(&id), &form).await;
-    console.after(result, &format!("{}?done=roles", user_url(&realm, &id)))
+    console.after(result, &done(&realm, &id, "roles"))
 }
 
 /// `POST …/users/{id}/groups`: `action=add|remove`, `group` (its id).
@@ -201,5 +194,5 @@ pub async fn groups(
         let add = adding(&form)?;
         console.api(&state).set_user_group(&realm, &id, required(&form, "group", "a group")?, add).await
     };
-    console.after(result.await, &format!("{}?done=groups", user_url(&realm, &id)))
+    console.after(result.await, &done(&realm, &id, "groups"))
 }
