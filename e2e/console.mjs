@@ -4,8 +4,10 @@
 // An administrator signs in through Tessera's login page, creates a realm and a confidential client, copies
 // the secret from the page and gets a token with it, creates a user with a temporary password; the user
 // signs in and must choose a new one; the administrator signs the user out everywhere (the user's token is
-// then inactive), finds both actions in the events table and rotates the realm's keys. A realm administrator
-// of another realm then signs in and does not see this realm. Prints what it saw as JSON.
+// then inactive), finds both actions in the events table and rotates the realm's keys. Then the editors: a
+// role includes another, the user joins a group and gets a role (both on the user's page), the client's
+// tokens are revoked (its earlier token inactive), and the usage chart is drawn. A realm administrator of
+// another realm then signs in and does not see this realm. Prints what it saw as JSON.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { chromium } from 'playwright-core';
@@ -133,7 +135,6 @@ try {
   await page.getByRole('heading', { name: 'User pat' }).waitFor();
   await page.getByRole('button', { name: 'Sign out everywhere' }).click();
   await page.getByRole('status').filter({ hasText: 'Signed out everywhere.' }).waitFor();
-  await page.screenshot({ path: `${shots}/user.png`, fullPage: true });
   seen.activeAfter = (await introspect(seen.userToken)).body.active;
 
   // Both actions are in the events table.
@@ -173,6 +174,51 @@ try {
   const accessText = await page.locator('main').innerText();
   seen.accessAdded = ['auditor', '/operators', 'orders:read'].every((t) => accessText.includes(t));
   await page.screenshot({ path: `${shots}/access.png`, fullPage: true });
+
+  // The editors: the role includes another (a composite); pat joins the group; pat gets the role directly,
+  // and the user's page shows both.
+  await page.getByRole('link', { name: 'auditor', exact: true }).click();
+  await page.getByRole('heading', { name: 'Role auditor' }).waitFor();
+  await page.getByLabel('Role to include').selectOption({ label: 'offline_access' });
+  await page.getByRole('button', { name: 'Include role' }).click();
+  await page.locator('#composites-table').getByRole('cell', { name: 'offline_access', exact: true }).waitFor();
+  seen.compositeAdded = true;
+  await page.screenshot({ path: `${shots}/role.png`, fullPage: true });
+  await page.getByRole('link', { name: 'Roles, groups & scopes' }).click();
+  await page.getByRole('link', { name: '/operators', exact: true }).click();
+  await page.getByRole('heading', { name: 'Group /operators' }).waitFor();
+  await page.getByLabel('Username to add').fill('pat');
+  await page.getByRole('button', { name: 'Add member' }).click();
+  await page.locator('#members-table').getByRole('link', { name: 'pat', exact: true }).waitFor();
+  await page.screenshot({ path: `${shots}/group.png`, fullPage: true });
+  await page.locator('#members-table').getByRole('link', { name: 'pat', exact: true }).click();
+  await page.getByRole('heading', { name: 'User pat' }).waitFor();
+  await page.getByLabel('Role to map').selectOption({ label: 'auditor' });
+  await page.getByRole('button', { name: 'Map role' }).click();
+  await page.getByRole('status').filter({ hasText: 'Roles changed.' }).waitFor();
+  seen.roleOnUserPage = await page.locator('#user-roles-table').getByRole('cell', { name: 'auditor', exact: true }).count() === 1;
+  seen.groupOnUserPage = await page.locator('#user-groups-table').getByRole('link', { name: '/operators' }).count() === 1;
+  await page.screenshot({ path: `${shots}/user.png`, fullPage: true });
+
+  // "Revoke all tokens of this client": the service token issued at the start is then inactive, a new one
+  // is active (the revocation is in a later second than the earlier token, as for the user above).
+  const serviceIat = JSON.parse(Buffer.from(seen.serviceToken.split('.')[1], 'base64url')).iat;
+  while (Math.floor(Date.now() / 1000) <= serviceIat) await new Promise((resolve) => setTimeout(resolve, 100));
+  await page.getByRole('link', { name: 'Clients', exact: true }).click();
+  await page.getByRole('link', { name: CLIENT, exact: true }).click();
+  await page.getByRole('heading', { name: `Client ${CLIENT}` }).waitFor();
+  await page.getByRole('button', { name: 'Revoke all tokens of this client' }).click();
+  await page.getByRole('status').filter({ hasText: 'is revoked' }).waitFor();
+  seen.clientTokenActiveAfterRevoke = (await introspect(seen.serviceToken)).body.active;
+  const fresh = await post(tokenUrl, { grant_type: 'client_credentials' }, basic(CLIENT, secret));
+  seen.newClientTokenActive = (await introspect(fresh.body.access_token)).body.active;
+  await page.screenshot({ path: `${shots}/client.png`, fullPage: true });
+
+  // Usage: the realm's token rate per client, drawn on the server.
+  await page.getByRole('link', { name: 'Usage', exact: true }).click();
+  await page.getByRole('heading', { name: 'Usage', exact: true }).waitFor();
+  seen.usageSeries = await page.locator('#usage-chart polyline').count();
+  await page.screenshot({ path: `${shots}/usage.png`, fullPage: true });
 
   await page.getByRole('link', { name: 'Realms', exact: true }).click();
   await page.screenshot({ path: `${shots}/realms.png`, fullPage: true });

@@ -236,6 +236,13 @@ impl ClientStore for SqlStore {
         if changed == 0 {
             return Ok(false);
         }
+        sqlx::query(sql::REVOKE_CLIENT_REFRESH)
+            .bind(realm_id.to_owned())
+            .bind(client_id.to_owned())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         revocation_events::append(&mut tx, realm_id, RevocationEventKind::Client, client_id, at, None).await?;
         bump_revision(&mut tx).await?;
         tx.commit().await.map_err(map_err)?;

@@ -75,6 +75,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (13, "client registration", include_str!("../migrations/sqlite/0013_client_registration.sql")),
             (16, "user search trigrams", include_str!("../migrations/sqlite/0016_user_search_trigrams.sql")),
             (17, "token binding", include_str!("../migrations/sqlite/0017_token_binding.sql")),
+            (18, "refresh tokens by client", include_str!("../migrations/sqlite/0018_refresh_tokens_by_client.sql")),
         ],
         Dialect::Postgres => &[
             (1, "core", include_str!("../migrations/postgres/0001_core.sql")),
@@ -92,6 +93,7 @@ fn migrations(dialect: Dialect) -> Migrator {
             (13, "client registration", include_str!("../migrations/postgres/0013_client_registration.sql")),
             (16, "user search trigrams", include_str!("../migrations/postgres/0016_user_search_trigrams.sql")),
             (17, "token binding", include_str!("../migrations/postgres/0017_token_binding.sql")),
+            (18, "refresh tokens by client", include_str!("../migrations/postgres/0018_refresh_tokens_by_client.sql")),
         ],
     };
     Migrator::with_migrations(

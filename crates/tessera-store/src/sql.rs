@@ -55,6 +55,8 @@ pub const DELETE_RETIRED_KEY: &str = "DELETE FROM signing_keys WHERE realm_id = 
 
 pub const SET_REALM_NOT_BEFORE: &str = "UPDATE realms SET not_before = $2 WHERE id = $1";
 pub const SET_CLIENT_NOT_BEFORE: &str = "UPDATE clients SET not_before = $3 WHERE realm_id = $1 AND client_id = $2";
+/// The client's live refresh tokens issued before its new not-before (offline ones too): revoked with it.
+pub const REVOKE_CLIENT_REFRESH: &str = "UPDATE refresh_tokens SET revoked_at = $3 WHERE realm_id = $1 AND client_id = $2 AND revoked_at IS NULL AND rotated_at IS NULL AND issued_at < $3 AND expires_at > $3";
 pub const EXPIRE_OLD_SECRETS: &str =
     "UPDATE client_secrets SET expires_at = $2 WHERE client_pk = $1 AND (expires_at IS NULL OR expires_at > $2)";
 

@@ -70,7 +70,10 @@ use sign_in::{
     a_sessions_clients_are_those_given_a_code_or_refresh_token_in_it,
     a_stored_scope_that_is_not_a_scope_set_reads_back_as_corrupt, sessions_consent_and_login_failure_windows,
 };
-use user_revocation::revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced;
+use user_revocation::{
+    a_clients_not_before_revokes_its_refresh_tokens_issued_before_it,
+    revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
+};
 use user_search::{many_matches_give_the_same_pages_as_few, people_are_searched_with_keycloaks_rules_and_counted};
 
 struct Fixture {
@@ -413,6 +416,7 @@ backend_suite!(
     a_device_grant_is_redeemed_once,
     device_grants_go_once_expired,
     revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their_not_before_is_sequenced,
+    a_clients_not_before_revokes_its_refresh_tokens_issued_before_it,
     settings_are_replaced_in_place_and_a_deleted_realm_takes_everything,
     people_are_searched_with_keycloaks_rules_and_counted,
     many_matches_give_the_same_pages_as_few,

@@ -191,6 +191,11 @@ impl AdminApi<'_> {
         if !self.store.update_client(&client).await? {
             return Err(AdminError::NoSuchClient(id.to_owned()));
         }
+        // Keycloak's "Set to now" PUTs the client with a later `notBefore`; a representation read back and
+        // sent unchanged carries the same one and changes nothing.
+        if let Some(not_before) = rep.not_before.filter(|n| *n > client.not_before) {
+            self.store.set_client_not_before(&realm.id, &client.client_id, not_before).await?;
+        }
         let path = format!("clients/{id}");
         self.admin_event(&realm.name, "UPDATE", "CLIENT", path, serde_json::to_string(rep).ok()).await
     }

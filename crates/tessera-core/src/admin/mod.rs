@@ -6,6 +6,7 @@ mod attack_detection;
 pub mod bootstrap;
 pub mod caller;
 pub mod client_authentication;
+pub mod client_revocation;
 pub mod client_scopes;
 pub mod clients;
 mod directory;

@@ -58,7 +58,8 @@ pub trait ClientStore: Send + Sync {
     async fn update_client(&self, client: &Client) -> Result<bool, StoreError>;
     /// True when a client was deleted.
     async fn delete_client(&self, realm_id: &str, client_id: &str) -> Result<bool, StoreError>;
-    /// Revoke-all for one client: its tokens issued before `at` are invalid. False when there is no client.
+    /// Revoke-all for one client: its tokens issued before `at` are invalid, and its live refresh tokens issued
+    /// before `at` are revoked in the same transaction. False when there is no client.
     async fn set_client_not_before(&self, realm_id: &str, client_id: &str, at: i64) -> Result<bool, StoreError>;
     /// Adds `new` and makes every other secret of the client expire at `old_expire_at` at the latest, in one
     /// transaction. False when there is no client.

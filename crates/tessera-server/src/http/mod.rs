@@ -4,5 +4,6 @@ pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod html;
 pub mod login;
 pub mod oidc;

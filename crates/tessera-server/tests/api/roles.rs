@@ -44,16 +44,22 @@ pub fn northwind(dir: &std::path::Path) -> std::path::PathBuf {
     file
 }
 
-async fn password_grant(server: &TestServer, username: &str, password: &str) -> Value {
-    let form = [("grant_type", "password"), ("username", username), ("password", password), ("scope", "openid")];
-    let response = server
+/// A token request of `roles-app` (client_secret_basic) with this form.
+pub async fn roles_app_grant(server: &TestServer, form: &[(&str, &str)]) -> reqwest::Response {
+    server
         .http
         .post(server.token_url("northwind"))
         .basic_auth("roles-app", Some(SECRET))
-        .form(&form)
+        .form(form)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// The password grant of `roles-app` with `scope=openid` (asserting 200): access, refresh and ID tokens.
+pub async fn password_grant(server: &TestServer, username: &str, password: &str) -> Value {
+    let form = [("grant_type", "password"), ("username", username), ("password", password), ("scope", "openid")];
+    let response = roles_app_grant(server, &form).await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }

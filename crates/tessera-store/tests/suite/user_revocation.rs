@@ -80,3 +80,31 @@ pub async fn revoking_a_user_ends_only_their_sessions_tokens_and_codes_and_their
     assert_eq!(f.store.purge_expired_user_not_before(460).await.unwrap(), 1);
     assert_eq!(f.store.user_not_before_since(0, 10).await.unwrap(), vec![all[1].clone()]);
 }
+
+/// Keycloak's client "Revocation → Set to now" with RFC 7009 §2.1: the client's not-before also revokes its
+/// live refresh tokens issued before it (offline ones too), in the same transaction; other clients' tokens,
+/// and its own issued at or after the instant, stay.
+pub async fn a_clients_not_before_revokes_its_refresh_tokens_issued_before_it(f: Fixture) {
+    use tessera_core::ports::ClientStore;
+    use tessera_core::provisioning::{NewClient, new_client};
+    let realm_id = realm_with_user(&f).await;
+    let spec = NewClient { client_id: "spa".into(), ..NewClient::default() };
+    let (client, _) = new_client(&realm_id, &spec, &[], &f.secrets.secret_hasher(), 20).unwrap();
+    f.store.create_client(&client).await.unwrap();
+    let mut other = refresh(&realm_id, "other-client", "fam3", "s1", false);
+    other.client_id = "another".into();
+    let mut later = refresh(&realm_id, "later", "fam4", "s1", false);
+    later.issued_at = 150;
+    for t in [
+        refresh(&realm_id, "live", "fam1", "s1", false),
+        refresh(&realm_id, "offline", "fam2", "s1", true),
+        other,
+        later,
+    ] {
+        f.store.insert_refresh_token(&t).await.unwrap();
+    }
+    assert!(f.store.set_client_not_before(&realm_id, "spa", 150).await.unwrap());
+    for (hash, revoked) in [("live", Some(150)), ("offline", Some(150)), ("other-client", None), ("later", None)] {
+        assert_eq!(f.store.find_refresh_token(hash).await.unwrap().unwrap().revoked_at, revoked, "{hash}");
+    }
+}

@@ -138,6 +138,21 @@ pub async fn update(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Revoke every token of the client issued before now (Keycloak's "Revocation → Set to now" and "Push").
+///
+/// The client's `notBefore` becomes now and its refresh tokens are revoked; there is no adapter admin URL to
+/// push to, so both lists of Keycloak's `GlobalRequestResult` are empty.
+#[utoipa::path(post, path = "/admin/realms/{realm}/clients/{id}/push-revocation", tag = tag::CLIENTS,
+    responses((status = 200, description = "`successRequests` and `failedRequests` (both empty)")))]
+pub async fn push_revocation(
+    State(state): State<AppState>,
+    Admin(caller): Admin,
+    Path((realm, id)): Path<(String, String)>,
+) -> Result<Response, AdminApiError> {
+    api(&state, &caller).revoke_client_tokens(&realm, &id).await?;
+    Ok(Json(json!({"successRequests": [], "failedRequests": []})).into_response())
+}
+
 /// The user a client's service account acts as.
 #[utoipa::path(get, path = "/admin/realms/{realm}/clients/{id}/service-account-user", tag = tag::CLIENTS,
     responses((status = 200, description = "The service account's user", body = UserRepresentation)))]

@@ -177,6 +177,7 @@ fn table() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(clients::get, clients::update, clients::delete),
         routes!(clients::secret, clients::regenerate),
         routes!(clients::service_account_user),
+        routes!(clients::push_revocation),
         routes!(clients::default_scopes::list),
         routes!(clients::default_scopes::link, clients::default_scopes::unlink),
         routes!(clients::optional_scopes::list),

@@ -14,7 +14,7 @@ use crate::state::AppState;
 const MEMBERS_SHOWN: usize = 20;
 
 /// The groups of a tree in order, each with its path.
-fn flatten(groups: Vec<GroupRepresentation>, out: &mut Vec<GroupRepresentation>) {
+pub fn flatten(groups: Vec<GroupRepresentation>, out: &mut Vec<GroupRepresentation>) {
     for mut g in groups {
         let children = g.sub_groups.take().unwrap_or_default();
         out.push(g);

@@ -5,20 +5,29 @@
 //! cookies, and signs out through our RP-initiated logout. No inline script: a strict CSP, one static script.
 
 mod access;
+mod chart;
+mod client_edit;
 mod clients;
 mod events;
+mod group;
+mod mappers;
+mod mapping;
 mod pages;
 mod realms;
+mod role;
 mod session;
 mod signin;
+mod usage;
 mod users;
 
 use axum::Router;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use tessera_core::admin::{AdminApi, AdminAuthentication, AdminCaller, AdminError};
 use tessera_core::request::FormParams;
 
@@ -26,6 +35,7 @@ use self::pages::{Layout, MessagePage};
 use self::session::{csrf_matches, csrf_token, read_session};
 use crate::http::error::admin_error_status;
 use crate::http::extract::{SourceIp, limited_body};
+use crate::http::html;
 use crate::state::AppState;
 
 pub use self::session::CONSOLE_PATH;
@@ -33,34 +43,12 @@ pub use self::session::CONSOLE_PATH;
 /// Scripts, styles and images from us only; never framed; forms post to us only.
 const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-fn secure_headers(headers: &mut HeaderMap) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+fn with_cookies(response: Response, cookies: &[String]) -> Response {
+    html::with_cookies(response, CSP, cookies)
 }
 
-fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
-    for c in cookies {
-        if let Ok(v) = HeaderValue::from_str(c) {
-            response.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    secure_headers(response.headers_mut());
-    response
-}
-
-/// A page, or a plain 500 that names nothing internal when the template cannot render.
 fn render(status: StatusCode, page: &impl askama::Template, cookies: &[String]) -> Response {
-    let response = match page.render() {
-        Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "a console page failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be shown").into_response()
-        }
-    };
-    with_cookies(response, cookies)
+    html::render(status, page, CSP, cookies)
 }
 
 /// `303 See Other` after a form (RFC 9110 §15.4.4: the browser follows with a GET).
@@ -148,6 +136,22 @@ impl Console {
         see_other(location, &self.cookies)
     }
 
+    /// After a form: on to `location` once it worked (Post/Redirect/Get), else the error page.
+    pub fn after(&self, result: Result<(), AdminError>, location: &str) -> Response {
+        match result {
+            Ok(()) => self.redirect(location),
+            Err(e) => self.error(&e),
+        }
+    }
+
+    /// A list page once its items are found, or the error page.
+    pub fn listed<T, P: askama::Template>(&self, found: Result<T, AdminError>, page: impl FnOnce(T) -> P) -> Response {
+        match found {
+            Ok(items) => self.page(&page(items)),
+            Err(e) => self.error(&e),
+        }
+    }
+
     /// The page of an admin error: its status from the one mapping, its words (never a store's detail).
     pub fn error(&self, e: &AdminError) -> Response {
         admin_error(e, &self.cookies)
@@ -166,6 +170,38 @@ fn admin_error(e: &AdminError, cookies: &[String]) -> Response {
         e => e.to_string(),
     };
     message(status, "That did not work", &text, cookies)
+}
+
+/// The `?q=` of a list page's search box.
+#[derive(serde::Deserialize, Default)]
+pub struct Search {
+    #[serde(default)]
+    pub q: String,
+}
+
+impl Search {
+    /// The query as given; a malformed one searches for nothing in particular.
+    pub fn given(query: Result<Query<Search>, QueryRejection>) -> Self {
+        query.map(|Query(s)| s).unwrap_or_default()
+    }
+
+    /// The trimmed text to look for, if any.
+    pub fn wanted(&self) -> Option<String> {
+        Some(self.q.trim().to_owned()).filter(|q| !q.is_empty())
+    }
+}
+
+/// What a form did, named in the address it redirects to (Post/Redirect/Get: a reload repeats nothing).
+#[derive(serde::Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    pub done: String,
+}
+
+/// A name as one segment of a console address (a role or scope name may hold `/`, `?`, `#` or spaces).
+pub fn path_segment(name: &str) -> String {
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    utf8_percent_encode(name, SEGMENT).to_string()
 }
 
 /// A form posted to the console by a signed-in administrator, with the session's CSRF token: anything else
@@ -235,6 +271,25 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(&realm("/users/{id}/enabled"), post(users::set_enabled))
         .route(&realm("/users/{id}/logout"), post(users::sign_out_everywhere))
         .route(&realm("/users/{id}/unlock"), post(users::unlock))
+        .route(&realm("/clients/{id}/revoke"), post(client_edit::revoke_tokens))
+        .route(&realm("/clients/{id}/roles"), post(client_edit::create_role))
+        .route(&realm("/clients/{id}/roles/{name}"), get(role::client_role))
+        .route(&realm("/clients/{id}/roles/{name}/composites"), post(role::client_composites))
+        .route(&realm("/clients/{id}/roles/{name}/delete"), post(client_edit::delete_role))
+        .route(&realm("/clients/{id}/scopes"), post(client_edit::scopes))
+        .route(&realm("/clients/{id}/mappers"), post(mappers::add_to_client))
+        .route(&realm("/clients/{id}/mappers/{mapper}/delete"), post(mappers::delete_from_client))
+        .route(&realm("/roles/{name}"), get(role::realm_role))
+        .route(&realm("/roles/{name}/composites"), post(role::realm_composites))
+        .route(&realm("/groups/{id}"), get(group::group))
+        .route(&realm("/groups/{id}/roles"), post(group::roles))
+        .route(&realm("/groups/{id}/members"), post(group::members))
+        .route(&realm("/scopes/{name}"), get(mappers::scope))
+        .route(&realm("/scopes/{name}/mappers"), post(mappers::add_to_scope))
+        .route(&realm("/scopes/{name}/mappers/{mapper}/delete"), post(mappers::delete_from_scope))
+        .route(&realm("/users/{id}/roles"), post(users::roles))
+        .route(&realm("/users/{id}/groups"), post(users::groups))
+        .route(&realm("/usage"), get(usage::usage))
         .route(&realm("/events"), get(events::events))
         .route(&realm("/access"), get(access::access))
         .route(&realm("/access/roles"), post(access::create_role))

@@ -1,11 +1,15 @@
 //! The console's page templates (askama, auto-escaped), one per page under `templates/console/`.
 
 use askama::Template;
+use tessera_core::usage::UsageReport;
 use tessera_proto::admin::{
     AdminEventRepresentation, BruteForceStatusRepresentation, ClientRepresentation, ClientScopeRepresentation,
-    EventRepresentation, GroupRepresentation, KeyMetadataRepresentation, RealmRepresentation, RoleRepresentation,
-    UserRepresentation, UserSessionRepresentation,
+    EventRepresentation, GroupRepresentation, KeyMetadataRepresentation, ProtocolMapperRepresentation,
+    RealmRepresentation, RoleRepresentation, UserRepresentation, UserSessionRepresentation,
 };
+
+use super::chart::Chart;
+use super::mapping::RoleChoice;
 
 /// What every signed-in page shows around its content.
 pub struct Layout {
@@ -58,6 +62,90 @@ pub struct ClientPage {
     pub secret: Option<String>,
     /// The token endpoint, for the ready-to-paste curl.
     pub token_url: String,
+    pub notice: Option<String>,
+    /// The client's address in the console, for its forms.
+    pub base: String,
+    pub roles: Vec<RoleRepresentation>,
+    /// The client's scopes, each with `default` or `optional`.
+    pub linked_scopes: Vec<(String, &'static str)>,
+    /// The realm's client scopes not linked to the client yet.
+    pub unlinked_scopes: Vec<String>,
+    pub mappers: Vec<ProtocolMapperRepresentation>,
+    pub mapper_base: String,
+    pub mapper_types: Vec<&'static str>,
+}
+
+/// A client scope and its protocol mappers.
+#[derive(Template)]
+#[template(path = "console/scope.html")]
+pub struct ScopePage {
+    pub layout: Layout,
+    pub scope: ClientScopeRepresentation,
+    pub mappers: Vec<ProtocolMapperRepresentation>,
+    pub mapper_base: String,
+    pub mapper_types: Vec<&'static str>,
+}
+
+/// A role and the roles it includes.
+#[derive(Template)]
+#[template(path = "console/role.html")]
+pub struct RolePage {
+    pub layout: Layout,
+    pub role: RoleRepresentation,
+    pub included: Vec<RoleChoice>,
+    pub addable: Vec<RoleChoice>,
+    pub base: String,
+}
+
+/// A group, its role mappings and its members.
+#[derive(Template)]
+#[template(path = "console/group.html")]
+pub struct GroupPage {
+    pub layout: Layout,
+    pub group: GroupRepresentation,
+    pub mapped: Vec<RoleChoice>,
+    pub addable: Vec<RoleChoice>,
+    pub members: Vec<Member>,
+    pub base: String,
+}
+
+pub struct Member {
+    pub id: String,
+    pub username: String,
+}
+
+/// A user's roles and groups, with those that may be added.
+pub struct UserAccess {
+    pub roles: Vec<RoleChoice>,
+    /// Every realm role held, through groups and composites too.
+    pub effective: Vec<String>,
+    pub addable_roles: Vec<RoleChoice>,
+    pub groups: Vec<GroupRepresentation>,
+    pub addable_groups: Vec<GroupRepresentation>,
+}
+
+/// Usage over a window: the chart, a row per client, the anomalies with their evidence.
+#[derive(Template)]
+#[template(path = "console/usage.html")]
+pub struct UsagePage {
+    pub layout: Layout,
+    pub chart: Chart,
+    pub report: UsageReport,
+    pub anomalies: Vec<Anomaly>,
+    /// The administrator may see usage but not the audit trail the anomalies are in.
+    pub anomalies_hidden: bool,
+    /// The one client shown, or empty for every client.
+    pub client: String,
+    pub window: String,
+    pub windows: Vec<(&'static str, &'static str)>,
+}
+
+/// An `anomaly_detected` event: when, which client, and its evidence (the rule, then what it saw).
+pub struct Anomaly {
+    pub at: i64,
+    pub client_id: String,
+    pub evidence: Vec<String>,
+    pub source: String,
 }
 
 #[derive(Template)]
@@ -75,6 +163,7 @@ pub struct UserPage {
     pub user: UserRepresentation,
     pub sessions: Vec<UserSessionRepresentation>,
     pub lockout: BruteForceStatusRepresentation,
+    pub access: UserAccess,
     pub notice: Option<String>,
     /// The user's address in the console, for its forms.
     pub base: String,
@@ -137,6 +226,11 @@ impl<T: Millis + ?Sized> Millis for &T {
     fn millis(&self) -> i64 {
         (**self).millis()
     }
+}
+
+/// A time in seconds since the epoch, as UTC text.
+pub fn at(seconds: &i64) -> String {
+    when(seconds.saturating_mul(1000))
 }
 
 /// A time in milliseconds since the epoch, as UTC text for a table.

@@ -4,20 +4,15 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use serde::Deserialize;
-use tessera_core::admin::{AdminError, Page};
+use tessera_core::admin::{AdminError, Holder, Page, RoleLevel};
 use tessera_core::model::UserSearch;
 use tessera_proto::admin::{CredentialRepresentation, UserRepresentation};
 
-use super::pages::{UserPage, UsersPage};
-use super::{CONSOLE_PATH, Console, Posted};
+use super::access::flatten;
+use super::mapping::{adding, change_mapping, mapped_choices, required, role_choices};
+use super::pages::{UserAccess, UserPage, UsersPage};
+use super::{CONSOLE_PATH, Console, Done, Posted, Search};
 use crate::state::AppState;
-
-#[derive(Deserialize, Default)]
-pub struct Search {
-    #[serde(default)]
-    q: String,
-}
 
 /// `GET /admin/console/realms/{realm}/users?q=`: username, email or name, as the REST API's `search`.
 pub async fn list(
@@ -26,16 +21,15 @@ pub async fn list(
     Path(realm): Path<String>,
     search: Result<Query<Search>, QueryRejection>,
 ) -> Response {
-    let search = search.map(|Query(s)| s).unwrap_or_default();
-    let query =
-        UserSearch { search: Some(search.q.trim().to_owned()).filter(|q| !q.is_empty()), ..UserSearch::default() };
+    let search = Search::given(search);
+    let query = UserSearch { search: search.wanted(), ..UserSearch::default() };
     let page = Page { first: None, max: Some(100) };
-    match console.api(&state).search_users(&realm, query, page).await {
-        Ok(users) => {
-            console.page(&UsersPage { layout: console.layout(Some(&realm), "users"), users, search: search.q })
-        }
-        Err(e) => console.error(&e),
-    }
+    let found = console.api(&state).search_users(&realm, query, page).await;
+    console.listed(found, |users| UsersPage {
+        layout: console.layout(Some(&realm), "users"),
+        users,
+        search: search.q.clone(),
+    })
 }
 
 /// `POST /admin/console/realms/{realm}/users`.
@@ -55,13 +49,6 @@ pub async fn create(State(state): State<AppState>, Path(realm): Path<String>, po
     }
 }
 
-/// What a form did, named in the address it redirects to (Post/Redirect/Get: a reload repeats nothing).
-#[derive(Deserialize, Default)]
-pub struct Done {
-    #[serde(default)]
-    done: String,
-}
-
 fn said(done: &str) -> Option<&'static str> {
     Some(match done {
         "password-temporary" => "Password set. The user must choose a new one at the next sign-in.",
@@ -70,6 +57,8 @@ fn said(done: &str) -> Option<&'static str> {
         "disabled" => "User disabled.",
         "logout" => "Signed out everywhere.",
         "unlock" => "Unlocked.",
+        "roles" => "Roles changed.",
+        "groups" => "Groups changed.",
         _ => return None,
     })
 }
@@ -78,8 +67,23 @@ fn user_url(realm: &str, id: &str) -> String {
     format!("{CONSOLE_PATH}/realms/{realm}/users/{id}")
 }
 
-fn done(console: &Console, realm: &str, id: &str, what: &str) -> Response {
-    console.redirect(&format!("{}?done={what}", user_url(realm, id)))
+/// The user's page saying what a form did.
+fn done(realm: &str, id: &str, what: &str) -> String {
+    format!("{}?done={what}", user_url(realm, id))
+}
+
+/// The user's roles and groups, and those that may be added.
+async fn user_access(state: &AppState, console: &Console, realm: &str, id: &str) -> Result<UserAccess, AdminError> {
+    let api = console.api(state);
+    let roles = mapped_choices(api.role_mappings(realm, Holder::User(id)).await?);
+    let effective = api.level_mappings(realm, Holder::User(id), RoleLevel::Realm, true).await?;
+    let effective = effective.into_iter().filter_map(|r| r.name).collect();
+    let addable_roles = role_choices(&api, realm).await?.into_iter().filter(|c| !roles.contains(c)).collect();
+    let groups = api.user_groups(realm, id).await?;
+    let mut all = Vec::new();
+    flatten(api.list_groups(realm).await?, &mut all);
+    let addable_groups = all.into_iter().filter(|g| !groups.iter().any(|m| m.id == g.id)).collect();
+    Ok(UserAccess { roles, effective, addable_roles, groups, addable_groups })
 }
 
 async fn user_page(state: &AppState, console: &Console, realm: &str, id: &str, notice: Option<&str>) -> Response {
@@ -89,14 +93,16 @@ async fn user_page(state: &AppState, console: &Console, realm: &str, id: &str, n
             api.get_user(realm, id).await?,
             api.user_sessions(realm, id).await?,
             api.brute_force_status(realm, id).await?,
+            user_access(state, console, realm, id).await?,
         ))
     };
     match shown.await {
-        Ok((user, sessions, lockout)) => console.page(&UserPage {
+        Ok((user, sessions, lockout, access)) => console.page(&UserPage {
             layout: console.layout(Some(realm), "users"),
             user,
             sessions,
             lockout,
+            access,
             notice: notice.map(str::to_owned),
             base: user_url(realm, id),
         }),
@@ -129,10 +135,8 @@ pub async fn reset_password(
         temporary: Some(temporary),
     };
     let what = if temporary { "password-temporary" } else { "password" };
-    match console.api(&state).reset_password(&realm, &id, &credential).await {
-        Ok(()) => done(&console, &realm, &id, what),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).reset_password(&realm, &id, &credential).await;
+    console.after(result, &done(&realm, &id, what))
 }
 
 /// `POST …/users/{id}/enabled`: `enabled=true|false`; disabling also ends everything the user holds.
@@ -144,10 +148,8 @@ pub async fn set_enabled(
     let Posted { console, form } = posted;
     let enabled = form.get("enabled") == Some("true");
     let rep = UserRepresentation { enabled: Some(enabled), ..UserRepresentation::default() };
-    match console.api(&state).update_user(&realm, &id, &rep).await {
-        Ok(()) => done(&console, &realm, &id, if enabled { "enabled" } else { "disabled" }),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).update_user(&realm, &id, &rep).await;
+    console.after(result, &done(&realm, &id, if enabled { "enabled" } else { "disabled" }))
 }
 
 /// `POST …/users/{id}/logout`: every session, refresh token and access token of the user ends.
@@ -156,10 +158,8 @@ pub async fn sign_out_everywhere(
     Path((realm, id)): Path<(String, String)>,
     Posted { console, .. }: Posted,
 ) -> Response {
-    match console.api(&state).logout_user(&realm, &id).await {
-        Ok(()) => done(&console, &realm, &id, "logout"),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).logout_user(&realm, &id).await;
+    console.after(result, &done(&realm, &id, "logout"))
 }
 
 /// `POST …/users/{id}/unlock`: the user may try to sign in again at once.
@@ -168,8 +168,31 @@ pub async fn unlock(
     Path((realm, id)): Path<(String, String)>,
     Posted { console, .. }: Posted,
 ) -> Response {
-    match console.api(&state).clear_brute_force(&realm, &id).await {
-        Ok(()) => done(&console, &realm, &id, "unlock"),
-        Err(e) => console.error(&e),
-    }
+    let result = console.api(&state).clear_brute_force(&realm, &id).await;
+    console.after(result, &done(&realm, &id, "unlock"))
+}
+
+/// `POST …/users/{id}/roles`: `action=add|remove`, `role` (a realm or client role).
+pub async fn roles(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    posted: Posted,
+) -> Response {
+    let Posted { console, form } = posted;
+    let result = change_mapping(&console.api(&state), &realm, Holder::User(&id), &form).await;
+    console.after(result, &done(&realm, &id, "roles"))
+}
+
+/// `POST …/users/{id}/groups`: `action=add|remove`, `group` (its id).
+pub async fn groups(
+    State(state): State<AppState>,
+    Path((realm, id)): Path<(String, String)>,
+    posted: Posted,
+) -> Response {
+    let Posted { console, form } = posted;
+    let result = async {
+        let add = adding(&form)?;
+        console.api(&state).set_user_group(&realm, &id, required(&form, "group", "a group")?, add).await
+    };
+    console.after(result.await, &done(&realm, &id, "groups"))
 }

@@ -2,8 +2,10 @@
 //! every page carries.
 
 use askama::Template;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+use crate::http::html;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -120,34 +122,9 @@ pub fn render_form_post(page: &FormPostPage<'_>, cookies: &[String]) -> Response
 /// the redirect that follows a form post, which must reach the client's redirect URI.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-fn secure_headers(headers: &mut HeaderMap) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-}
-
-fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
-    for c in cookies {
-        if let Ok(v) = HeaderValue::from_str(c) {
-            response.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    response
-}
-
 /// A page, or a plain-text 500 that names nothing internal if the template cannot render.
 pub fn render(status: StatusCode, page: &impl Template, cookies: &[String]) -> Response {
-    let mut response = match page.render() {
-        Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "a page failed to render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be shown").into_response()
-        }
-    };
-    secure_headers(response.headers_mut());
-    with_cookies(response, cookies)
+    html::render(status, page, CSP, cookies)
 }
 
 /// A `302 Found` (RFC 6749 §4.1.2 uses 302 in its example; any 3xx but 307 is allowed, RFC 9700 §4.12).
@@ -169,8 +146,7 @@ pub fn redirect(location: &str, cookies: &[String]) -> Response {
             return render(StatusCode::BAD_REQUEST, &page, &[]);
         }
     }
-    secure_headers(response.headers_mut());
-    with_cookies(response, cookies)
+    html::with_cookies(response, CSP, cookies)
 }
 
 /// The page's one script: tell the embedding app that no cookie-based session checks are offered.

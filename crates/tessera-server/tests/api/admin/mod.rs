@@ -50,6 +50,7 @@ pub async fn call(
 }
 
 mod access;
+mod client_revocation;
 mod events;
 mod openapi;
 mod resources;

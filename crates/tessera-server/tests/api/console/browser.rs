@@ -2,41 +2,13 @@
 //! server: required under `TESSERA_TEST_BROWSER=required` as the sign-in browser test is. The screenshots
 //! it takes are the ones in `docs/console/` (set `TESSERA_SCREENSHOT_DIR` to refresh them).
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::admin::{ADMIN_PASSWORD, call, master_token, server};
+use crate::admin::{ADMIN_PASSWORD, master_token, server};
 use crate::browser::{browser_ready, e2e_dir};
 
 const DELEGATED: &str = "northwind-admin";
 const DELEGATED_PASSWORD: &str = "Northwind-Admin-Password-1";
-
-/// A person of `master` who administers northwind only: the role `realm-admin` of the client
-/// `northwind-realm` (Keycloak's cross-realm delegation), nothing else.
-async fn northwind_administrator(server: &tessera_testkit::TestServer, token: &str) {
-    let (status, _, location) = call(
-        server,
-        Method::POST,
-        "/admin/realms/master/clients",
-        Some(token),
-        Some(json!({ "clientId": "northwind-realm", "publicClient": false })),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let client = location.unwrap().rsplit('/').next().unwrap().to_owned();
-    let roles = format!("/admin/realms/master/clients/{client}/roles");
-    let (status, ..) = call(server, Method::POST, &roles, Some(token), Some(json!({ "name": "realm-admin" }))).await;
-    assert_eq!(status, 201);
-    let (_, role, _) = call(server, Method::GET, &format!("{roles}/realm-admin"), Some(token), None).await;
-    let user = json!({ "username": DELEGATED, "enabled": true,
-        "credentials": [{ "type": "password", "value": DELEGATED_PASSWORD, "temporary": false }] });
-    let (status, _, location) = call(server, Method::POST, "/admin/realms/master/users", Some(token), Some(user)).await;
-    assert_eq!(status, 201);
-    let user = location.unwrap().rsplit('/').next().unwrap().to_owned();
-    let mapping = format!("/admin/realms/master/users/{user}/role-mappings/clients/{client}");
-    let (status, ..) = call(server, Method::POST, &mapping, Some(token), Some(json!([role]))).await;
-    assert_eq!(status, 204);
-}
 
 /// RFC 6749 §4.1 with RFC 7636 (the console signing in as `master`'s public client), RFC 6749 §4.4 (the
 /// copied secret), RFC 7662 §2.2 (`active: false` once the user is signed out everywhere).
@@ -50,7 +22,7 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     }
     let (server, _dir) = server().await;
     let token = master_token(&server).await;
-    northwind_administrator(&server, &token).await;
+    super::delegated_administrator(&server, &token, DELEGATED, DELEGATED_PASSWORD, "realm-admin").await;
     let shots = tempfile::tempdir().unwrap();
     let run = tokio::process::Command::new("node")
         .arg(e2e.join("console.mjs"))
@@ -70,6 +42,13 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     assert!(seen["rotationWithoutForce"].as_str().unwrap().starts_with("Not rotated"), "{seen}");
     assert_eq!(seen["accessAdded"], true, "{seen}");
     assert_eq!(seen["signedOut"], true, "{seen}");
+    // The editors: a composite, a membership and a role seen on the user's page; the client's tokens revoked
+    // (RFC 7662 §2.2: its earlier token inactive, a later one active); the usage chart with a line.
+    assert_eq!(seen["compositeAdded"], true, "{seen}");
+    assert_eq!((&seen["roleOnUserPage"], &seen["groupOnUserPage"]), (&json!(true), &json!(true)), "{seen}");
+    assert_eq!(seen["clientTokenActiveAfterRevoke"], false, "{seen}");
+    assert_eq!(seen["newClientTokenActive"], true, "{seen}");
+    assert!(seen["usageSeries"].as_u64().unwrap() >= 1, "{seen}");
     assert_eq!(seen["serverErrors"], 0, "{seen}");
     // The delegated administrator sees northwind, and neither the new realm nor master.
     assert_eq!(seen["delegatedRealms"], json!(["northwind"]), "{seen}");
@@ -81,7 +60,19 @@ async fn an_administrator_runs_a_realm_from_the_console_in_chromium_and_a_realm_
     let user_token = seen["userToken"].as_str().unwrap();
     let introspection = server.introspect("console-e2e", "orders-api", secret, user_token).await;
     assert_eq!(introspection["active"], false, "{introspection}");
-    for shot in ["realms.png", "realm-settings-keys.png", "client-secret.png", "user.png", "events.png", "access.png"] {
+    let shots_taken = [
+        "realms.png",
+        "realm-settings-keys.png",
+        "client-secret.png",
+        "user.png",
+        "events.png",
+        "access.png",
+        "role.png",
+        "group.png",
+        "client.png",
+        "usage.png",
+    ];
+    for shot in shots_taken {
         assert!(shots.path().join(shot).metadata().unwrap().len() > 10_000, "{shot} is a real screenshot");
         if let Ok(dir) = std::env::var("TESSERA_SCREENSHOT_DIR") {
             std::fs::copy(shots.path().join(shot), std::path::Path::new(&dir).join(shot)).unwrap();

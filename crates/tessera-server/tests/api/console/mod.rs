@@ -3,6 +3,7 @@
 //! flow in Chromium is in `browser.rs`.
 
 mod browser;
+mod editors;
 
 use reqwest::StatusCode;
 use reqwest::header::{LOCATION, SET_COOKIE};
@@ -10,6 +11,8 @@ use tessera_testkit::TestServer;
 
 use crate::admin::{ADMIN_PASSWORD, call, master_token, server};
 use crate::signin::{field, form_action};
+use reqwest::Method;
+use serde_json::json;
 
 /// A browser that keeps cookies and lets the test follow each redirect.
 fn browser() -> reqwest::Client {
@@ -27,6 +30,33 @@ async fn follow(server: &TestServer, http: &reqwest::Client, mut response: reqwe
         response = http.get(absolute(server, &location)).send().await.unwrap();
     }
     response
+}
+
+/// A person of `master` who administers northwind with one role of the client `northwind-realm` (Keycloak's
+/// cross-realm delegation) and nothing else.
+async fn delegated_administrator(server: &TestServer, token: &str, username: &str, password: &str, role: &str) {
+    let (status, _, location) = call(
+        server,
+        Method::POST,
+        "/admin/realms/master/clients",
+        Some(token),
+        Some(json!({ "clientId": "northwind-realm", "publicClient": false })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let client = location.unwrap().rsplit('/').next().unwrap().to_owned();
+    let roles = format!("/admin/realms/master/clients/{client}/roles");
+    let (status, ..) = call(server, Method::POST, &roles, Some(token), Some(json!({ "name": role }))).await;
+    assert_eq!(status, 201);
+    let (_, role, _) = call(server, Method::GET, &format!("{roles}/{role}"), Some(token), None).await;
+    let user = json!({ "username": username, "enabled": true,
+        "credentials": [{ "type": "password", "value": password, "temporary": false }] });
+    let (status, _, location) = call(server, Method::POST, "/admin/realms/master/users", Some(token), Some(user)).await;
+    assert_eq!(status, 201);
+    let user = location.unwrap().rsplit('/').next().unwrap().to_owned();
+    let mapping = format!("/admin/realms/master/users/{user}/role-mappings/clients/{client}");
+    let (status, ..) = call(server, Method::POST, &mapping, Some(token), Some(json!([role]))).await;
+    assert_eq!(status, 204);
 }
 
 /// Signs `username` in to the console through the login page; returns the browser and the realms page.
