@@ -164,7 +164,41 @@ fn hot_paths(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, hot_paths);
+/// What a DPoP proof or a `private_key_jwt` assertion costs at least: one signature verification with a
+/// key parsed once (`dpop_keys::ProofKeys`, the server's own cache), per algorithm of the proof. Set
+/// against `client_credentials_grant_*`, it bounds what issue #14's ratios can reach.
+fn proof_verification(c: &mut Criterion) {
+    use aws_lc_rs::signature::{self, Ed25519KeyPair, EcdsaKeyPair, KeyPair};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let payload = B64.encode(br#"{"jti":"e1j3V_bKic8-LAEB","htm":"POST","htu":"https://as.example/token","iat":1900000000}"#);
+    let es256 = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+    let point = es256.public_key().as_ref();
+    let es256_header = serde_json::json!({"typ": "dpop+jwt", "alg": "ES256",
+        "jwk": {"kty": "EC", "crv": "P-256", "x": B64.encode(&point[1..33]), "y": B64.encode(&point[33..65])}});
+    let ed = Ed25519KeyPair::generate().unwrap();
+    let ed_header = serde_json::json!({"typ": "dpop+jwt", "alg": "EdDSA",
+        "jwk": {"kty": "OKP", "crv": "Ed25519", "x": B64.encode(ed.public_key().as_ref())}});
+    let proofs = [("ES256", es256_header), ("EdDSA", ed_header)].map(|(alg, header)| {
+        let input = format!("{}.{payload}", B64.encode(header.to_string()));
+        let signature = match alg {
+            "ES256" => B64.encode(es256.sign(&rng, input.as_bytes()).unwrap()),
+            _ => B64.encode(ed.sign(input.as_bytes())),
+        };
+        (alg, input, signature)
+    });
+    let keys = tessera_core::dpop_keys::ProofKeys::default();
+    for (alg, input, signature) in &proofs {
+        let header = input.split('.').next().unwrap();
+        assert!(keys.key(header).unwrap().verifies(input.as_bytes(), signature), "{alg}");
+        c.bench_function(&format!("proof_signature_verification_{alg}"), |b| {
+            b.iter(|| black_box(keys.key(header).unwrap().verifies(input.as_bytes(), signature)))
+        });
+    }
+}
+
+criterion_group!(benches, hot_paths, proof_verification);
 criterion_main!(benches);
 
 /// Introspection here authenticates with a secret: no assertion reaches these.
