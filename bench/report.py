@@ -4,6 +4,7 @@ its interleaved rounds, its ratios to node-oidc-provider and the floor, its targ
 the targets table (met / missed / not measured by this run).
 
     report.py ROWS_TSV STARTS_TSV EXTRAS_TSV HEADER
+    report.py --into FILE REPORT_MD     puts REPORT_MD between FILE's markers (or writes FILE whole)
 
 ROWS_TSV: group, server, row, c, round, req/s, p50, p99, errors, CPU ms/req, peak RSS MiB (one point a line).
 Every ratio is taken between points of one group (measured interleaved), never across groups.
@@ -113,9 +114,11 @@ def judge(stats, group, row, c, kind, threshold):
     if other is None or not other[metric] or me[metric] is None:
         return None
     ratio = me[metric] / other[metric]
+    figures = {"rps": lambda v: f"{v:,.0f}", "cpu": lambda v: f"{v:.3f} ms", "p99": latency}[metric]
+    shown = f"{figures(me[metric])} vs {figures(other[metric])}{' req/s' if metric == 'rps' else ''}"
     if threshold is None:
-        return ratio, None
-    return ratio, ratio >= threshold if metric == "rps" else ratio <= threshold
+        return ratio, None, shown
+    return ratio, ratio >= threshold if metric == "rps" else ratio <= threshold, shown
 
 
 def main(rows_path, starts_path, extras_path, header):
@@ -145,7 +148,7 @@ def main(rows_path, starts_path, extras_path, header):
             if verdict is None:
                 met.append("no figure")
             else:
-                ratio, ok = verdict
+                ratio, ok, _ = verdict
                 met.append(f"{ratio:.2f}×" + ("" if ok is None else " met" if ok else " **missed**"))
         base = peer(stats, group, "tessera", row, c) if server == "tessera" else None
         if base and not target and base["rps"]:
@@ -175,8 +178,8 @@ def main(rows_path, starts_path, extras_path, header):
         if verdict is None:
             print(f"| {issue} | {label} | – | not measured by this run |")
         else:
-            ratio, ok = verdict
-            print(f"| {issue} | {label} | **{ratio:.2f}×** | {'met' if ok else 'missed'} |")
+            ratio, ok, shown = verdict
+            print(f"| {issue} | {label} | {shown} = **{ratio:.2f}×** | {'met' if ok else 'missed'} |")
     plain_rss = [s["rss"] for (g, srv, row, c), s in stats.items() if srv == "tessera" and row in PLAIN.values()]
     if plain_rss:
         print(f"| #7 | RSS under load ≤ 24 MiB on SQLite (the plain server's peak) | **{max(plain_rss):.1f} MiB** "
@@ -192,5 +195,26 @@ def main(rows_path, starts_path, extras_path, header):
         print(f"| {issue} | {what} | – | not in this run: `{command}` |")
 
 
+BEGIN, END = "<!-- bench/run.sh:begin -->", "<!-- bench/run.sh:end -->"
+
+
+def into(path, report_path):
+    report = open(report_path).read().strip("\n")
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        text = ""
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = f"{head}{BEGIN}\n{report}\n{END}{rest.split(END, 1)[1]}"
+    else:
+        text = report + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    if sys.argv[1] == "--into":
+        into(sys.argv[2], sys.argv[3])
+    else:
+        main(*sys.argv[1:5])

@@ -7,7 +7,9 @@
 #   bench/run.sh            c=1/16/64, 3 rounds of 5 s per point (about 15 minutes)
 #   bench/run.sh --quick    c=16 (sign-ins at 64), 2 rounds of 2 s per point (under 3 minutes with set-up)
 #   bench/run.sh --smoke    c=16, 2 rounds of 1 s (checks the harness)
-#   bench/run.sh --quick --markdown bench/results.md   also writes the tables to that file
+#   bench/run.sh --markdown bench/README.md   also puts the tables into that file, between its markers
+#                                            <!-- bench/run.sh:begin --> and <!-- bench/run.sh:end -->
+#                                            (a file without them is written whole)
 # BENCH_PORT_BASE (default 18500) moves every port (base+10 … base+45), for a second run beside this one.
 # Prints one markdown table (req/s, p50, p99, errors, server CPU ms per request, peak RSS, ÷ node-oidc,
 # ÷ floor, each row's target and whether it is met) and a "targets" table from the run's own figures.
@@ -55,4 +57,4 @@ if [ "$mode" = smoke ]; then cpu="$(nproc) cores"; else cpu="$(nproc) cores · $
 header="**$(date -u '+%F %H:%M') UTC · $cpu · load average before the run $load_before · wrk -t2 (-t1 at c=1), keep-alive · $rounds rounds of ${duration} s per point, interleaved, medians** (\`bench/run.sh${mode:+ --$mode}\`)"
 [ "$mode" = full ] && header="${header/ --full/}"
 python3 "$here/report.py" "$rows" "$work/starts.tsv" "$work/extras.tsv" "$header" | tee "$work/report.md"
-[ -z "$markdown" ] || cp "$work/report.md" "$markdown"
+[ -z "$markdown" ] || python3 "$here/report.py" --into "$markdown" "$work/report.md"

@@ -116,4 +116,6 @@ first_token tessera "http://127.0.0.1:$(port 40)/realms/rs256$token_path" "${aut
 [ -z "$npid_rs" ] || first_token node-oidc "http://127.0.0.1:$(port 41)/token" "$nbasic" grant_type=client_credentials -- \
   env ALG=RS256 PORT="$(port 41)" node "$peer_cache/server.mjs"
 first_token floor "http://127.0.0.1:$(port 42)/token/RS256" "" grant_type=client_credentials -- "$floor" "127.0.0.1:$(port 42)"
-for f in "$work"/writer-*.json; do [ -e "$f" ] && printf 'writer\t%s\n' "$(cat "$f")" >>"$extras"; done
+for f in "$work"/writer-*.json; do
+  if [ -e "$f" ]; then printf 'writer\t%s\n' "$(cat "$f")" >>"$extras"; fi
+done

@@ -52,7 +52,8 @@ point() { # group server row c round pid driver url script [args...]
   local before after out requests rps p50 p99 errors rss cpu flows threads=$((c < 2 ? c : 2))
   before=$(cpu_ticks "$pid")
   if [ "$driver" = wrk ]; then
-    out=$(WRK_THREADS="$threads" wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s "$script" "$url" -- "$@" 2>&1)
+    out=$(WRK_THREADS="$threads" wrk -t"$threads" -c"$c" -d"${duration}s" --latency -s "$script" "$url" -- "$@" 2>&1) ||
+      echo "wrk failed on $server / $row: $out" >&2
     requests=$(awk '/requests in/ {print $1}' <<<"$out")
     rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
     p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -64,7 +65,7 @@ point() { # group server row c round pid driver url script [args...]
       rps=$(awk -v n="$requests" -v s="${flows#* }" 'BEGIN {printf "%.0f", n / s}')
     fi
   else # node bench/mtls_load.mjs (client certificates, which wrk cannot present)
-    out=$(node "$script" "$url" "$c" "$duration" "$@")
+    out=$(node "$script" "$url" "$c" "$duration" "$@") || echo "$script failed on $server / $row" >&2
     IFS=$'\t' read -r rps p50 p99 errors requests <<<"$out"
   fi
   after=$(cpu_ticks "$pid")
