@@ -108,7 +108,7 @@ source "$here/lib/people.sh"
 # --- Process start to first token (median of $starts, existing data dir for Tessera), on ports of their own.
 first_token() { # label url auth body -- command...
   local label="$1" url="$2" auth="$3" body="$4"; shift 5
-  python3 "$here/first_token.py" "$starts" "$url" "$auth" "$body" "$@" | sed "s/^/$label\t/" >>"$work/starts.tsv"
+  python3 "$here/first_token.py" "$starts" "$url" "$auth" "$body" -- "$@" | sed "s/^/$label\t/" >>"$work/starts.tsv"
 }
 : >"$work/starts.tsv"
 first_token tessera "http://127.0.0.1:$(port 40)/realms/rs256$token_path" "${auth[RS256]}" grant_type=client_credentials -- \

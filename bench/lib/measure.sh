@@ -95,7 +95,7 @@ run_group() { # name [concurrency list]
       for m in "${members[@]}"; do
         local -a f
         IFS=$'\x1f' read -r -a f <<<"${m%$'\x1f'}"
-        local server="${f[0]}" row="${f[1]}" pid="${f[2]}" driver="${f[3]}" url="${f[4]}" script="${f[5]}" hook="${f[6]}"
+        local server="${f[0]}" row="${f[1]}" pid="${f[2]}" driver="${f[3]}" url="${f[4]}" script="${f[5]}" hook="${f[6]:-}"
         [ -n "$hook" ] && "$hook" "$c" "$r"
         point "$name" "$server" "$row" "$c" "$r" "$pid" "$driver" "$url" "$script" "${f[@]:7}"
         if [ -n "$hook" ] && declare -F "${hook}_after" >/dev/null; then "${hook}_after"; fi

@@ -16,7 +16,7 @@ seed session "$pbase" "$p_authorize" "$people_client" "$people_redirect" "$p_sco
 # parameters, same 2 cores, one per core at a time as Tessera's pool runs them).
 lua "$work/f-argon2.lua" POST "" ""
 member tessera "sign-in, password typed (Argon2id)" "$ppid" wrk "$pbase/" "$lua_dir/sign_in.lua" "" \
-  "$p_authorize?$p_query" "$p_authenticate" "$people_user" "$people_password"
+  "$p_authorize?$p_query" "$p_authenticate" "$people_prefix" "$people_users" "$people_password"
 member floor "Argon2id verification alone" "$fpid" wrk "http://127.0.0.1:$fport/argon2" "$work/f-argon2.lua" ""
 run_group sign-in 64
 

@@ -42,14 +42,18 @@ fi
 T client create --realm es256 bench-mtls --default-scope api:read >/dev/null
 T client auth --realm es256 bench-mtls --tls-subject-dn "CN=bench-mtls" >/dev/null
 # #19: the people path: an ES256 realm, a public client (authorization code + PKCE) and a person.
-people_client=bench-app people_redirect=https://app.bench.test/callback people_user=bench-user
-people_password=Bench-Pass-0123
+# 32 people sign in (64 at once: 2 each, under the lockout's 5 attempts in flight); bench-user-0 holds the
+# SSO sessions of the code, refresh and userinfo rows.
+people_client=bench-app people_redirect=https://app.bench.test/callback people_prefix=bench-user- people_users=32
+people_user=${people_prefix}0 people_password=Bench-Pass-0123
 T realm create people --alg ES256 >/dev/null
 for s in profile email; do T scope create --realm people "$s" >/dev/null 2>&1 || true; done
 T client create --realm people "$people_client" --public --redirect-uri "$people_redirect" \
   --default-scope profile --default-scope email >/dev/null
-T user create --realm people "$people_user" --email bench-user@bench.test --first-name Bench --last-name User \
-  --password-stdin <<<"$people_password" >/dev/null
+for i in $(seq 0 $((people_users - 1))); do
+  T user create --realm people "$people_prefix$i" --email "$people_prefix$i@bench.test" --first-name Bench --last-name "User $i" \
+    --password-stdin <<<"$people_password" >/dev/null
+done
 for copy in limits redis tls people start; do cp -a "$data" "$work/tessera-$copy"; done
 
 # --- The servers.

@@ -1,22 +1,29 @@
 -- A sign-in with the password typed: GET the authorization endpoint without a session (the login form, its
 -- sealed `pending` request, its CSRF token and cookie), then POST the form (Argon2id verification of the
 -- password); a flow is one 302 to the redirect URI with a code. Pending forms wait in the thread's queue.
---   wrk ... -s sign_in.lua URL -- AUTHORIZE_PATH AUTHENTICATE_PATH USERNAME PASSWORD
+-- The people are USERNAME_PREFIX0 … USERNAME_PREFIX(USERS-1), dealt to the threads and taken in turn: Tessera
+-- counts attempts in flight against a person's lockout threshold (5 by default), so the same person signing
+-- in 64 times at once would be refused, as it should be; 64 people signing in at once are not.
+--   WRK_THREADS=N wrk -tN ... -s sign_in.lua URL -- AUTHORIZE_PATH AUTHENTICATE_PATH USERNAME_PREFIX USERS PASSWORD
 dofile(debug.getinfo(1, "S").source:sub(2):match("(.*/)") .. "common.lua")
-local authorize, authenticate, credentials
-local forms = {}
+local authorize, authenticate, prefix, password_field
+local forms, people, turn = {}, {}, 0
 
 function init(args)
-  authorize, authenticate = args[1], args[2]
-  credentials = "&action=login&username=" .. urlencode(args[3]) .. "&password=" .. urlencode(args[4])
+  authorize, authenticate, prefix = args[1], args[2], args[3]
+  password_field = "&action=login&password=" .. urlencode(args[5])
+  local nthreads = tonumber(os.getenv("WRK_THREADS") or "1")
+  for i = id, tonumber(args[4]) - 1, nthreads do people[#people + 1] = prefix .. i end
 end
 
 function request()
   local form = table.remove(forms)
   if form then
+    turn = turn + 1
     local headers = { ["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = form.cookie }
     return wrk.format("POST", authenticate, headers,
-      "pending=" .. urlencode(form.pending) .. "&csrf=" .. urlencode(form.csrf) .. credentials)
+      "pending=" .. urlencode(form.pending) .. "&csrf=" .. urlencode(form.csrf)
+        .. "&username=" .. urlencode(people[turn % #people + 1]) .. password_field)
   end
   return wrk.format("GET", authorize)
 end
