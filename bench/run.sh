@@ -4,7 +4,7 @@
 # (e.g. Tessera, the floor and node-oidc-provider on ES256 client credentials) runs A B C A B C …, medians of
 # the rounds reported, so that drift of the shared machine stays out of the ratios. Rows comparing Tessera
 # configurations (metrics + limits, Redis, TLS) run against a second Tessera process on its own port.
-#   bench/run.sh            c=1/16/64, 3 rounds of 5 s per point (about 15 minutes)
+#   bench/run.sh            c=1/16/64 (sign-ins at 64), 3 rounds of 5 s per point (about 25 minutes)
 #   bench/run.sh --quick    c=16 (sign-ins at 64), 2 rounds of 2 s per point (under 3 minutes with set-up)
 #   bench/run.sh --smoke    c=16, 2 rounds of 1 s (checks the harness)
 #   bench/run.sh --markdown bench/README.md   also puts the tables into that file, between its markers

@@ -15,13 +15,17 @@ lua "$work/n.lua" POST "grant_type=client_credentials" "$nbasic"
 for key in RS256 ES256 EdDSA resource reuse roles; do lua "$work/t-$key.lua" POST "grant_type=client_credentials" "${auth[$key]}"; done
 lua "$work/t-resource.lua" POST "grant_type=client_credentials&resource=https%3A%2F%2Forders.bench.test%2F" "${auth[resource]}"
 
-# Single-use JWTs (DPoP proofs, client assertions) signed ahead for a whole group at one concurrency: enough
-# for every round at a rate above what the row reaches (the errors column shows a batch that ran out).
+# Single-use JWTs (DPoP proofs, client assertions), signed just before each point that sends them (a proof's
+# `iat` must be recent: a batch for a whole group would age past the server's window in a full run), enough
+# for the point at a rate above what the row reaches (the errors column shows a batch that ran out).
 presign() { # kind dir count: kind proofs (htu in $presign_htu) or assertions
   if [ "$1" = proofs ]; then node "$here/dpop_proofs.mjs" "$2" "$presign_htu" "$3"; else node "$here/client_assertions.mjs" "$2" bench-pkjwt https://bench.test/realms/es256 "$3"; fi
   echo 0 >"$2/$1.offset"
 }
 dpop_dir="$work/dpop"; mkdir -p "$dpop_dir" "$work/dpop-rs"
+fresh_assertions() { presign assertions "$pkjwt" "$((duration * 20000))"; }
+fresh_proofs_es256() { presign_htu="https://bench.test/realms/es256$token_path" presign proofs "$dpop_dir" "$((duration * 20000))"; }
+fresh_proofs_rs256() { presign_htu="https://bench.test/realms/rs256$token_path" presign proofs "$work/dpop-rs" "$((duration * 9000))"; }
 
 writer_on() { # #16: the master realm's administrator writes 10/s on the plain server during this point
   python3 "$here/admin_writer.py" "http://127.0.0.1:$tport" es256 --rate 10 --summary "$work/writer-$1-$2.json" &
@@ -32,25 +36,13 @@ writer_on_after() {
   kill "$writer" 2>/dev/null || true; wait "$writer" 2>/dev/null || true; writer=""
 }
 
-prepare_es256() { # c
-  [ -n "$pkjwt" ] || return 0
-  local n=$((rounds * duration * 20000))
-  presign assertions "$pkjwt" "$n"
-  presign_htu="https://bench.test/realms/es256$token_path" presign proofs "$dpop_dir" "$n"
-}
-prepare_rs256() {
-  [ -n "$pkjwt" ] || return 0
-  presign_htu="https://bench.test/realms/rs256$token_path" presign proofs "$work/dpop-rs" "$((rounds * duration * 9000))"
-}
-
 url() { echo "$base/$1$token_path"; } # realm
 member tessera "client_credentials RS256" "$tpid" wrk "$(url rs256)" "$work/t-RS256.lua" ""
 member floor "client_credentials RS256" "$fpid" wrk "http://127.0.0.1:$fport/token/RS256" "$work/f.lua" ""
 [ -z "$npid_rs" ] || member node-oidc "client_credentials RS256" "$npid_rs" wrk "http://127.0.0.1:$nport_rs/token" "$work/n.lua" ""
 member tessera "client_credentials RS256, reuse window" "$tpid" wrk "$(url rs256)" "$work/t-reuse.lua" ""
-[ -z "$pkjwt" ] || member tessera "client_credentials RS256, DPoP" "$tpid" wrk "$(url rs256)" "$lua_dir/presigned.lua" "" \
+[ -z "$pkjwt" ] || member tessera "client_credentials RS256, DPoP" "$tpid" wrk "$(url rs256)" "$lua_dir/presigned.lua" fresh_proofs_rs256 \
   dpop "$work/dpop-rs/proofs.txt" "$work/dpop-rs/proofs.offset" "${auth[RS256]#Basic }"
-group_prepare=prepare_rs256
 run_group rs256
 
 member tessera "client_credentials ES256" "$tpid" wrk "$(url es256)" "$work/t-ES256.lua" ""
@@ -59,16 +51,15 @@ member floor "client_credentials ES256" "$fpid" wrk "http://127.0.0.1:$fport/tok
 member tessera "client_credentials ES256, 12 roles 3 mappers" "$tpid" wrk "$(url es256)" "$work/t-roles.lua" ""
 member tessera "client_credentials ES256, resource=" "$tpid" wrk "$(url es256)" "$work/t-resource.lua" ""
 if [ -n "$pkjwt" ]; then
-  member tessera "client_credentials ES256, private_key_jwt" "$tpid" wrk "$(url es256)" "$lua_dir/presigned.lua" "" \
+  member tessera "client_credentials ES256, private_key_jwt" "$tpid" wrk "$(url es256)" "$lua_dir/presigned.lua" fresh_assertions \
     assertion "$pkjwt/assertions.txt" "$pkjwt/assertions.offset"
-  member tessera "client_credentials ES256, DPoP" "$tpid" wrk "$(url es256)" "$lua_dir/presigned.lua" "" \
+  member tessera "client_credentials ES256, DPoP" "$tpid" wrk "$(url es256)" "$lua_dir/presigned.lua" fresh_proofs_es256 \
     dpop "$dpop_dir/proofs.txt" "$dpop_dir/proofs.offset" "${auth[ES256]#Basic }"
 fi
 member tessera "client_credentials ES256, metrics + rate limits" "$lpid" wrk "http://127.0.0.1:$lport/realms/es256$token_path" "$work/t-ES256.lua" ""
 [ -z "$rpid" ] || member tessera "client_credentials ES256, metrics + rate limits, Redis" "$rpid" wrk "http://127.0.0.1:$rport/realms/es256$token_path" "$work/t-ES256.lua" ""
 # Last in the round: the caches it empties are refilled before the next round's first point.
 member tessera "client_credentials ES256, admin writing 10/s" "$tpid" wrk "$(url es256)" "$work/t-ES256.lua" writer_on
-group_prepare=prepare_es256
 run_group es256
 
 member tessera "client_credentials EdDSA" "$tpid" wrk "$(url eddsa)" "$work/t-EdDSA.lua" ""

@@ -3,6 +3,7 @@
 -- private_key_jwt). The lines of LINES_FILE are dealt round-robin to the threads from the offset in
 -- OFFSET_FILE; done() moves that offset past every line sent, so the rounds of one batch never repeat a line
 -- (a replay is a fast 400/401 and would flatter the row: when the batch runs out, the errors column says so).
+-- bench/run.sh signs a fresh batch before each point (offset 0); the offset lets one batch serve several runs.
 --   WRK_THREADS=N wrk -tN ... -s presigned.lua URL -- dpop|assertion LINES_FILE OFFSET_FILE [BASIC]
 local next_id, threads = 0, {}
 function setup(thread)
