@@ -168,11 +168,12 @@ fn hot_paths(c: &mut Criterion) {
 /// key parsed once (`dpop_keys::ProofKeys`, the server's own cache), per algorithm of the proof. Set
 /// against `client_credentials_grant_*`, it bounds what issue #14's ratios can reach.
 fn proof_verification(c: &mut Criterion) {
-    use aws_lc_rs::signature::{self, Ed25519KeyPair, EcdsaKeyPair, KeyPair};
+    use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
     let rng = aws_lc_rs::rand::SystemRandom::new();
-    let payload = B64.encode(br#"{"jti":"e1j3V_bKic8-LAEB","htm":"POST","htu":"https://as.example/token","iat":1900000000}"#);
+    let payload =
+        B64.encode(br#"{"jti":"e1j3V_bKic8-LAEB","htm":"POST","htu":"https://as.example/token","iat":1900000000}"#);
     let es256 = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
     let point = es256.public_key().as_ref();
     let es256_header = serde_json::json!({"typ": "dpop+jwt", "alg": "ES256",
