@@ -18,7 +18,6 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; 
 trap cleanup EXIT
 port=18595
 wait_post() { for _ in $(seq 1 400); do curl -s -o /dev/null -X POST "$1" && return 0; sleep 0.05; done; exit 1; }
-lua() { printf 'wrk.method = "POST"\nwrk.body = "grant_type=client_credentials"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n%s' "${1:+wrk.headers[\"Authorization\"] = \"Basic $1\"}" >"$2"; }
 flame() { # name url lua
   wrk -t1 -c4 -d1s -s "$3" "$2" >/dev/null
   wrk -t1 -c4 -d6s -s "$3" "$2" >/dev/null &
@@ -31,14 +30,8 @@ flame() { # name url lua
   echo "bench/profiles/$1.svg"
 }
 data="$work/data"
-declare -A auth
-for alg in $algs; do
-  realm=$(tr 'A-Z' 'a-z' <<<"$alg")
-  "$tessera" --data-dir "$data" realm create "$realm" --alg "$alg" >/dev/null
-  "$tessera" --data-dir "$data" scope create --realm "$realm" api:read >/dev/null
-  secret=$("$tessera" --data-dir "$data" client create --realm "$realm" bench --default-scope api:read | sed -n 's/^client_secret: //p')
-  auth[$alg]=$(printf 'bench:%s' "$secret" | base64 -w0)
-done
+# shellcheck source=bench/lib/token_clients.sh
+source "$here/lib/token_clients.sh"
 "$tessera" --data-dir "$data" serve --listen "127.0.0.1:$port" --public-url https://bench.test >/dev/null 2>&1 &
 pid=$!
 for alg in $algs; do

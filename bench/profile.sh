@@ -47,18 +47,9 @@ count() {
   printf '%s\t%s\t%s\t%.1fk\n' "$name" "$requests" "$total" "$(awk -v t="$total" -v n="$requests" 'BEGIN {print t/n/1000}')"
 }
 
-lua() { printf 'wrk.method = "POST"\nwrk.body = "grant_type=client_credentials"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n%s' "${1:+wrk.headers[\"Authorization\"] = \"Basic $1\"}" >"$2"; }
-
 data="$work/tessera"
-T() { "$tessera" --data-dir "$data" "$@"; }
-declare -A auth
-for alg in $algs; do
-  realm=$(tr 'A-Z' 'a-z' <<<"$alg")
-  T realm create "$realm" --alg "$alg" >/dev/null
-  T scope create --realm "$realm" api:read >/dev/null
-  secret=$(T client create --realm "$realm" bench --default-scope api:read | sed -n 's/^client_secret: //p')
-  auth[$alg]=$(printf 'bench:%s' "$secret" | base64 -w0)
-done
+# shellcheck source=bench/lib/token_clients.sh
+source "$here/lib/token_clients.sh"
 echo -e "server\trequests\tinstructions\tper request"
 (cd "$work" && exec valgrind --tool=callgrind --instr-atstart=no --dump-instr=no "$tessera" --data-dir "$data" serve \
   --listen "127.0.0.1:$port" --public-url https://bench.test >/dev/null 2>"$work/tessera.log") &
