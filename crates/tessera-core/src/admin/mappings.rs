@@ -64,13 +64,39 @@ impl AdminApi<'_> {
 
     /// `GET …/role-mappings`: every direct mapping, realm roles and client roles by client.
     pub async fn role_mappings(&self, realm: &str, holder: Holder<'_>) -> Result<MappingsRepresentation, AdminError> {
+        self.mappings(realm, holder, false).await
+    }
+
+    /// Every role a user holds, directly, through groups and through composites, in the shape of
+    /// [`Self::role_mappings`] (Keycloak answers it per level only: `…/realm/composite`, `…/clients/{c}/composite`).
+    pub async fn effective_role_mappings(
+        &self,
+        realm: &str,
+        user_id: &str,
+    ) -> Result<MappingsRepresentation, AdminError> {
+        self.mappings(realm, Holder::User(user_id), true).await
+    }
+
+    async fn mappings(
+        &self,
+        realm: &str,
+        holder: Holder<'_>,
+        effective: bool,
+    ) -> Result<MappingsRepresentation, AdminError> {
         let realm = self.realm_for(realm, Self::holder_right(holder, false)).await?;
         let access = self.access_model(&realm).await?;
         let ids = self.mapped_ids(&realm, &access, holder).await?;
+        let roles: Vec<&Role> = match holder {
+            Holder::User(id) if effective => {
+                let user = self.store.find_user_by_id(&realm.id, id).await?;
+                access.effective_roles(&user.ok_or_else(|| AdminError::NoSuchUser(id.to_owned()))?.roles)
+            }
+            _ => ids.iter().filter_map(|id| access.role(id)).collect(),
+        };
         let clients = self.store.list_clients(&realm.id).await?;
         let mut realm_mappings = Vec::new();
         let mut client_mappings: BTreeMap<String, ClientMappingsRepresentation> = BTreeMap::new();
-        for role in ids.iter().filter_map(|id| access.role(id)) {
+        for role in roles {
             match &role.client_id {
                 None => realm_mappings.push(representation::role(role, &realm.id)),
                 Some(client_id) => {

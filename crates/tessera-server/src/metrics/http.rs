@@ -11,8 +11,6 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
-use std::fmt::Write as _;
 use tower::{Layer, Service};
 
 use super::{HttpLabels, Metrics};
@@ -53,7 +51,7 @@ fn method_label(method: &Method) -> &'static str {
 pub struct Route(Option<MatchedPath>);
 
 impl Route {
-    fn as_str(&self) -> &str {
+    pub fn as_str(&self) -> &str {
         self.0.as_ref().map_or("unmatched", MatchedPath::as_str)
     }
 }
@@ -69,12 +67,6 @@ impl Eq for Route {}
 impl std::hash::Hash for Route {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.as_str().hash(state);
-    }
-}
-
-impl EncodeLabelValue for Route {
-    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
-        encoder.write_str(self.as_str())
     }
 }
 

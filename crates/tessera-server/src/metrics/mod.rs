@@ -1,26 +1,26 @@
 //! Prometheus metrics, served on a separate management listener (`--metrics-listen`), as Keycloak serves
 //! them on its management port. The core knows nothing of them: the server counts at the HTTP layer
 //! ([`http::HttpMetricsLayer`]), in the handlers that map a core result, and in the audit trail every
-//! security event passes through. Counters are atomics; label sets are bounded by construction (route
+//! security event passes through. What every request counts goes to per-thread shards merged at each
+//! scrape ([`shards`]: no cache line shared between the cores on the request path); label sets are bounded by construction (route
 //! templates, never raw paths; realms; a fixed vocabulary of reasons), and per-client series exist only
 //! for the [`top_clients::TopClients`] by traffic.
 
 pub mod dependencies;
+mod families;
 pub mod gauges;
 pub mod http;
+mod shards;
 pub mod top_clients;
 
 use std::sync::Arc;
 
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use tessera_core::audit::{AuditEvent, AuditKind};
 use tessera_core::model::SigningAlgorithm;
 use tessera_core::request::GrantType;
 
+use self::families::{HttpSeries, RealmCounters};
 use self::top_clients::TopClients;
 
 /// Latency buckets in seconds: a cached client_credentials token takes well under a millisecond, a password
@@ -28,7 +28,7 @@ use self::top_clients::TopClients;
 const LATENCY_BUCKETS: [f64; 14] =
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
 pub struct HttpLabels {
     /// The route table's template (`/realms/{realm}/protocol/openid-connect/token`), `unmatched` otherwise.
     pub route: http::Route,
@@ -36,61 +36,19 @@ pub struct HttpLabels {
     pub status: u16,
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct TokenLabels {
-    realm: String,
-    grant_type: &'static str,
-    alg: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RealmLabels {
-    realm: String,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ReasonLabels {
-    realm: String,
-    reason: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct OutcomeLabels {
-    realm: String,
-    outcome: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct EndpointLabels {
-    realm: String,
-    endpoint: &'static str,
-    scope: &'static str,
-}
-
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct RuleLabels {
-    realm: String,
-    rule: &'static str,
-}
-
-fn latency_histogram() -> Histogram {
-    Histogram::new(LATENCY_BUCKETS)
-}
-
 /// Every series this node exports. Built once per [`crate::Application`]; no process-wide registry, so two
 /// servers in one test process count apart.
 pub struct Metrics {
     registry: Registry,
-    http_requests: Family<HttpLabels, Counter>,
-    http_duration: Family<HttpLabels, Histogram, fn() -> Histogram>,
-    tokens_issued: Family<TokenLabels, Counter>,
-    client_auth_failures: Family<ReasonLabels, Counter>,
-    introspections: Family<OutcomeLabels, Counter>,
-    revocations: Family<RealmLabels, Counter>,
-    sign_ins: Family<OutcomeLabels, Counter>,
-    lockouts: Family<RealmLabels, Counter>,
-    rate_limited: Family<EndpointLabels, Counter>,
-    anomalies: Family<RuleLabels, Counter>,
+    http: Arc<HttpSeries>,
+    tokens_issued: Arc<RealmCounters<2>>,
+    client_auth_failures: Arc<RealmCounters<1>>,
+    introspections: Arc<RealmCounters<1>>,
+    revocations: Arc<RealmCounters<0>>,
+    sign_ins: Arc<RealmCounters<1>>,
+    lockouts: Arc<RealmCounters<0>>,
+    rate_limited: Arc<RealmCounters<2>>,
+    anomalies: Arc<RealmCounters<1>>,
     top_clients: Arc<TopClients>,
 }
 
@@ -104,58 +62,43 @@ impl Metrics {
     /// `top_clients`: how many clients get series of their own.
     pub fn new(top_clients: usize) -> Self {
         let mut registry = Registry::with_prefix("tessera");
-        let http_requests = Family::<HttpLabels, Counter>::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests answered, by route template, method and status",
-            http_requests.clone(),
-        );
-        let http_duration = Family::<HttpLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
-        registry.register_with_unit(
-            "http_request_duration",
-            "Time from the request's head to the response's head",
-            prometheus_client::registry::Unit::Seconds,
-            http_duration.clone(),
-        );
-        let tokens_issued = Family::<TokenLabels, Counter>::default();
-        registry.register(
+        let r = &mut registry;
+        let tokens_issued = counters(
+            r,
             "tokens_issued",
             "Tokens issued by the token endpoint, by realm, grant type and signing algorithm",
-            tokens_issued.clone(),
+            ["grant_type", "alg"],
         );
-        let client_auth_failures = Family::<ReasonLabels, Counter>::default();
-        registry.register(
+        let client_auth_failures = counters(
+            r,
             "client_auth_failures",
             "Failed client authentications (RFC 6749 §2.3), by realm and method or endpoint",
-            client_auth_failures.clone(),
+            ["reason"],
         );
-        let introspections = Family::<OutcomeLabels, Counter>::default();
-        registry.register(
+        let introspections = counters(
+            r,
             "introspections",
             "Introspection requests (RFC 7662), by realm and outcome: active, inactive, error",
-            introspections.clone(),
+            ["outcome"],
         );
-        let revocations = Family::<RealmLabels, Counter>::default();
-        registry.register("revocations", "Tokens revoked (RFC 7009 and administrators)", revocations.clone());
-        let sign_ins = Family::<OutcomeLabels, Counter>::default();
-        registry.register("sign_ins", "Password sign-ins, by realm and outcome", sign_ins.clone());
-        let lockouts = Family::<RealmLabels, Counter>::default();
-        registry.register("lockouts", "Users locked out by brute-force detection", lockouts.clone());
-        let rate_limited = Family::<EndpointLabels, Counter>::default();
-        registry.register(
+        let revocations = counters(r, "revocations", "Tokens revoked (RFC 7009 and administrators)", []);
+        let sign_ins = counters(r, "sign_ins", "Password sign-ins, by realm and outcome", ["outcome"]);
+        let lockouts = counters(r, "lockouts", "Users locked out by brute-force detection", []);
+        let rate_limited = counters(
+            r,
             "rate_limited",
             "Requests refused with 429, by realm, endpoint and what was limited (client, address, failed_auth)",
-            rate_limited.clone(),
+            ["endpoint", "scope"],
         );
-        let anomalies = Family::<RuleLabels, Counter>::default();
-        registry.register("anomalies", "Anomalies detected per client, by realm and rule", anomalies.clone());
+        let anomalies = counters(r, "anomalies", "Anomalies detected per client, by realm and rule", ["rule"]);
+        let http = Arc::new(HttpSeries::new(&LATENCY_BUCKETS));
+        registry.register_collector(Box::new(http.clone()));
         dependencies::register(&mut registry);
         let top_clients = Arc::new(TopClients::new(top_clients));
         registry.register_collector(Box::new(top_clients.clone()));
         Self {
             registry,
-            http_requests,
-            http_duration,
+            http,
             tokens_issued,
             client_auth_failures,
             introspections,
@@ -181,8 +124,7 @@ impl Metrics {
     }
 
     pub fn http_request(&self, labels: &HttpLabels, seconds: f64) {
-        self.http_requests.get_or_create(labels).inc();
-        self.http_duration.get_or_create(labels).observe(seconds);
+        self.http.observe(labels, seconds);
     }
 
     /// A token endpoint success: the grant type as requested, the algorithm as the access token's JOSE
@@ -190,11 +132,11 @@ impl Metrics {
     pub fn token_issued(&self, realm: &str, grant_type: Option<&str>, access_token: &str) {
         let grant_type = grant_type.and_then(GrantType::parse).map_or("other", GrantType::as_str);
         let alg = token_alg(access_token).map_or("other", SigningAlgorithm::as_str);
-        self.tokens_issued.get_or_create(&TokenLabels { realm: realm.to_owned(), grant_type, alg }).inc();
+        self.tokens_issued.inc_by(realm, [grant_type, alg], 1);
     }
 
     pub fn introspection(&self, realm: &str, outcome: &'static str) {
-        self.introspections.get_or_create(&OutcomeLabels { realm: realm.to_owned(), outcome }).inc();
+        self.introspections.inc_by(realm, [outcome], 1);
     }
 
     /// Counts `error` when it is a rate limit's refusal.
@@ -206,13 +148,12 @@ impl Metrics {
 
     /// A request refused by a rate limit. `realm` names a realm that exists (a refusal needs its settings).
     pub fn rate_limited(&self, realm: &str, endpoint: &'static str, scope: tessera_core::rate_limit::LimitScope) {
-        let labels = EndpointLabels { realm: realm.to_owned(), endpoint, scope: scope.as_str() };
-        self.rate_limited.get_or_create(&labels).inc();
+        self.rate_limited.inc_by(realm, [endpoint, scope.as_str()], 1);
     }
 
     /// An anomaly the detector raised (`rule`: the closed vocabulary of `AnomalyRule::as_str`).
     pub fn anomaly(&self, realm: &str, rule: &'static str) {
-        self.anomalies.get_or_create(&RuleLabels { realm: realm.to_owned(), rule }).inc();
+        self.anomalies.inc_by(realm, [rule], 1);
     }
 
     /// A token counted for its client (the per-client series of the busiest clients).
@@ -222,28 +163,39 @@ impl Metrics {
 
     /// Every audit event passes here: the security counters follow the trail, so the two never disagree.
     pub fn audit_event(&self, e: &AuditEvent) {
-        let realm = || e.realm.clone();
-        let n = e.count;
+        let (realm, n) = (&e.realm, e.count);
         match e.kind {
             AuditKind::ClientAuthFailed => {
                 let reason = auth_failure_reason(e.reason.as_deref());
-                self.client_auth_failures.get_or_create(&ReasonLabels { realm: realm(), reason }).inc_by(n);
+                self.client_auth_failures.inc_by(realm, [reason], n);
             }
             AuditKind::TokenRevoked => {
-                self.revocations.get_or_create(&RealmLabels { realm: realm() }).inc_by(n);
+                self.revocations.inc_by(realm, [], n);
             }
             AuditKind::Login => {
-                self.sign_ins.get_or_create(&OutcomeLabels { realm: realm(), outcome: "success" }).inc_by(n);
+                self.sign_ins.inc_by(realm, ["success"], n);
             }
             AuditKind::LoginFailed => {
-                self.sign_ins.get_or_create(&OutcomeLabels { realm: realm(), outcome: "failure" }).inc_by(n);
+                self.sign_ins.inc_by(realm, ["failure"], n);
             }
             AuditKind::UserLockedOut => {
-                self.lockouts.get_or_create(&RealmLabels { realm: realm() }).inc_by(n);
+                self.lockouts.inc_by(realm, [], n);
             }
             _ => {}
         }
     }
+}
+
+/// A family of counters per realm and `labels`, registered.
+fn counters<const N: usize>(
+    registry: &mut Registry,
+    name: &'static str,
+    help: &'static str,
+    labels: [&'static str; N],
+) -> Arc<RealmCounters<N>> {
+    let family = Arc::new(RealmCounters::new(name, help, labels));
+    registry.register_collector(Box::new(family.clone()));
+    family
 }
 
 fn token_alg(jwt: &str) -> Option<SigningAlgorithm> {

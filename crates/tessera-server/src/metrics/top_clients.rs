@@ -11,13 +11,23 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
 
+use super::shards::Shards;
+
 #[derive(Debug)]
 pub struct TopClients {
     n: usize,
     capacity: usize,
     /// realm → client → count; nested so that a lookup borrows the request's strings and allocates nothing.
     counts: Mutex<Tracked>,
+    /// Each thread's counts not yet in `counts` (the request path touches only its own, see [`Shards`]):
+    /// added when a thread holds [`DELTA_CLIENTS`] clients, and at each scrape.
+    deltas: Shards<Deltas>,
 }
+
+type Deltas = HashMap<Box<str>, HashMap<Box<str>, u64>>;
+
+/// Distinct clients a thread counts before it adds them to the summary: bounds its memory.
+const DELTA_CLIENTS: usize = 1024;
 
 #[derive(Debug, Default)]
 struct Tracked {
@@ -33,29 +43,51 @@ struct ClientLabels {
 
 impl TopClients {
     pub fn new(n: usize) -> Self {
-        Self { n, capacity: n.saturating_mul(10).max(1), counts: Mutex::default() }
+        Self { n, capacity: n.saturating_mul(10).max(1), counts: Mutex::default(), deltas: Shards::default() }
     }
 
     pub fn add(&self, realm: &str, client_id: &str) {
         if self.n == 0 {
             return;
         }
-        let Ok(mut t) = self.counts.lock() else { return };
-        if let Some(count) = t.by_realm.get_mut(realm).and_then(|clients| clients.get_mut(client_id)) {
-            *count += 1;
-            return;
+        let full = self.deltas.with(|deltas| {
+            let clients = match deltas.get_mut(realm) {
+                Some(clients) => clients,
+                None => deltas.entry(realm.into()).or_default(),
+            };
+            match clients.get_mut(client_id) {
+                Some(n) => *n += 1,
+                None => {
+                    clients.insert(client_id.into(), 1);
+                }
+            }
+            (deltas.values().map(HashMap::len).sum::<usize>() >= DELTA_CLIENTS).then(|| std::mem::take(deltas))
+        });
+        if let Some(full) = full {
+            self.merge(full);
         }
-        let inherited = if t.len < self.capacity {
-            t.len += 1;
-            0
-        } else {
-            t.evict_smallest()
-        };
-        t.by_realm.entry(realm.to_owned()).or_default().insert(client_id.to_owned(), inherited + 1);
+    }
+
+    /// Adds a thread's counts: `n` at once is what `n` single additions would do (a weighted space-saving).
+    fn merge(&self, deltas: Deltas) {
+        let Ok(mut t) = self.counts.lock() else { return };
+        for (realm, clients) in deltas {
+            for (client_id, n) in clients {
+                t.add(&realm, &client_id, n, self.capacity);
+            }
+        }
     }
 
     /// The `n` largest counts, largest first.
     fn top(&self) -> Vec<(String, String, u64)> {
+        let mut all = Deltas::new();
+        self.deltas.for_each(|deltas| {
+            for (realm, clients) in deltas.drain() {
+                let into = all.entry(realm).or_default();
+                clients.into_iter().for_each(|(c, n)| *into.entry(c).or_default() += n);
+            }
+        });
+        self.merge(all);
         let Ok(t) = self.counts.lock() else { return Vec::new() };
         let mut all: Vec<(String, String, u64)> = t
             .by_realm
@@ -69,6 +101,20 @@ impl TopClients {
 }
 
 impl Tracked {
+    fn add(&mut self, realm: &str, client_id: &str, n: u64, capacity: usize) {
+        if let Some(count) = self.by_realm.get_mut(realm).and_then(|clients| clients.get_mut(client_id)) {
+            *count += n;
+            return;
+        }
+        let inherited = if self.len < capacity {
+            self.len += 1;
+            0
+        } else {
+            self.evict_smallest()
+        };
+        self.by_realm.entry(realm.to_owned()).or_default().insert(client_id.to_owned(), inherited + n);
+    }
+
     /// Removes the smallest counter and returns its count.
     fn evict_smallest(&mut self) -> u64 {
         let smallest = self

@@ -117,7 +117,7 @@ pub struct Member {
 /// A user's roles and groups, with those that may be added.
 pub struct UserAccess {
     pub roles: Vec<RoleChoice>,
-    /// Every realm role held, through groups and composites too.
+    /// Every role held, through groups and composites too: realm roles, then client roles as `client/role`.
     pub effective: Vec<String>,
     pub addable_roles: Vec<RoleChoice>,
     pub groups: Vec<GroupRepresentation>,

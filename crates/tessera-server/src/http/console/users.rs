@@ -4,7 +4,7 @@
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use tessera_core::admin::{AdminError, Holder, Page, RoleLevel};
+use tessera_core::admin::{AdminError, Holder, Page};
 use tessera_core::model::UserSearch;
 use tessera_proto::admin::{CredentialRepresentation, UserRepresentation};
 
@@ -76,8 +76,13 @@ fn done(realm: &str, id: &str, what: &str) -> String {
 async fn user_access(state: &AppState, console: &Console, realm: &str, id: &str) -> Result<UserAccess, AdminError> {
     let api = console.api(state);
     let roles = mapped_choices(api.role_mappings(realm, Holder::User(id)).await?);
-    let effective = api.level_mappings(realm, Holder::User(id), RoleLevel::Realm, true).await?;
-    let effective = effective.into_iter().filter_map(|r| r.name).collect();
+    let held = api.effective_role_mappings(realm, id).await?;
+    let realm_roles = held.realm_mappings.unwrap_or_default().into_iter().filter_map(|r| r.name);
+    let client_roles =
+        held.client_mappings.unwrap_or_default().into_values().flat_map(|c| {
+            c.mappings.into_iter().filter_map(move |r| r.name.map(|name| format!("{}/{name}", c.client)))
+        });
+    let effective = realm_roles.chain(client_roles).collect();
     let addable_roles = role_choices(&api, realm).await?.into_iter().filter(|c| !roles.contains(c)).collect();
     let groups = api.user_groups(realm, id).await?;
     let mut all = Vec::new();

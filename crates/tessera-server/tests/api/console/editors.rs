@@ -203,6 +203,8 @@ async fn the_editors_change_roles_groups_scopes_and_mappers_through_the_admin_se
     let page = user_page().await;
     assert!(page.contains("<td>orders-api / orders:write</td>") && page.contains(">/staff</a>"), "{page}");
     assert!(held(&page).contains("manager"), "{}", held(&page));
+    // Client roles held are listed with the realm roles, as client/role.
+    assert!(held(&page).contains("orders-api/orders:write") && !held(&before).contains("orders:write"), "{page}");
     let members = get(&server, &token, &format!("/groups/{}/members", ids.staff_group)).await;
     assert!(names(&members).contains(&"alan"), "{members}");
     // Removing is the same form with `remove`.
