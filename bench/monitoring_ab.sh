@@ -6,13 +6,14 @@
 #   limits only      the limits, no metrics
 #   metrics only     the metrics, no limits
 # (usage counting and detection have no off switch: they run in all four). Prints each server's median req/s
-# and server CPU ms per request over the rounds, and its ratio to plain.
+# and server CPU ms per request over the rounds, and its ratio to plain; the order turns every round.
 #   bench/monitoring_ab.sh [ROUNDS] [SECONDS]      default 6 rounds of 3 s, c=16
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 rounds="${1:-6}" duration="${2:-3}" concurrency=16
 port_base="${BENCH_PORT_BASE:-18600}"
+command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 (cd "$root" && cargo build --release --quiet -p tessera)
 tessera="${CARGO_TARGET_DIR:-$root/target}/release/tessera"
 work="$(mktemp -d)"
@@ -45,10 +46,17 @@ for i in 1 2; do
     tessera.rateLimit.client=1000000/s tessera.rateLimit.address=1000000/s tessera.rateLimit.failedAuth=100/m
 done
 
-for i in 0 1 2 3; do
-  member tessera "${names[$i]}" "${pids[$i]}" wrk "http://127.0.0.1:$((port_base + i))/realms/es256/protocol/openid-connect/token" "$work/token.lua" ""
+# One round at a time, each starting one server later than the one before (A B C D, B C D A, …): no server
+# is always the one measured right after another.
+all_rounds=$rounds rounds=1
+for r in $(seq 0 $((all_rounds - 1))); do
+  for k in 0 1 2 3; do
+    i=$(((k + r) % 4))
+    member tessera "${names[$i]}" "${pids[$i]}" wrk "http://127.0.0.1:$((port_base + i))/realms/es256/protocol/openid-connect/token" "$work/token.lua" ""
+  done
+  run_group monitoring "$concurrency"
 done
-run_group monitoring "$concurrency"
+rounds=$all_rounds
 
 echo "**$(date -u '+%F %H:%M') UTC · $(nproc) cores · load before $(cut -d' ' -f1-3 /proc/loadavg) · wrk -t2 -c$concurrency · $rounds rounds of $duration s, interleaved, medians** (\`bench/monitoring_ab.sh $rounds $duration\`)"
 python3 - "$rows" <<'EOF'
@@ -59,8 +67,13 @@ for line in open(sys.argv[1]):
     by.setdefault(f[2], []).append((float(f[5]), float(f[9]), int(f[8])))
 plain = by["plain"]
 p_rps, p_cpu = statistics.median(r for r, _, _ in plain), statistics.median(c for _, c, _ in plain)
-print("\n| server | req/s | CPU ms/req | × plain req/s | × plain CPU | errors |\n|---|---|---|---|---|---|")
+print("\n| server | req/s | CPU ms/req | × plain req/s | × plain CPU | paired × plain req/s | errors | req/s of each round |")
+print("|---|---|---|---|---|---|---|---|")
 for name, points in by.items():
     rps, cpu = statistics.median(r for r, _, _ in points), statistics.median(c for _, c, _ in points)
-    print(f"| {name} | {rps:,.0f} | {cpu:.4f} | {rps / p_rps:.2f}× | {cpu / p_cpu:.2f}× | {sum(e for _, _, e in points)} |")
+    # Each round's ratio to plain's point of the same round (measured seconds apart), then their median.
+    paired = statistics.median(r / p for (r, _, _), (p, _, _) in zip(points, plain))
+    each = " ".join(f"{r / 1000:.1f}k" for r, _, _ in points)
+    errors = sum(e for _, _, e in points)
+    print(f"| {name} | {rps:,.0f} | {cpu:.4f} | {rps / p_rps:.2f}× | {cpu / p_cpu:.2f}× | {paired:.2f}× | {errors} | {each} |")
 EOF

@@ -57,6 +57,7 @@ fn realm(alg: SigningAlgorithm, secrets: &ServerSecrets) -> RealmContext {
         scopes,
         keys,
         access: Default::default(),
+        limits: Default::default(),
     }
 }
 

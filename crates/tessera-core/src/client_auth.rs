@@ -215,7 +215,7 @@ impl ClientRequest<'_> {
     ) -> Result<Arc<Client>, OAuthError> {
         let presented = PresentedCredentials::extract(authorization, form)?;
         let found = self.clients.client(&self.realm.realm.id, &presented.client_id).await?;
-        let (realm, endpoint) = (&self.realm.realm, context.unwrap_or("token"));
+        let (realm, endpoint) = (self.realm, context.unwrap_or("token"));
         let checks = checks_before_auth(realm, endpoint, &presented.client_id, found.as_deref(), self.source_ip);
         if !checks.is_empty() {
             self.limiter.check(&checks, self.now_ms).await.map_err(OAuthError::RateLimited)?;

@@ -17,7 +17,7 @@
 
 use async_trait::async_trait;
 
-use crate::model::{Client, Realm};
+use crate::model::{Client, Realm, RealmContext};
 
 pub const CLIENT_ATTRIBUTE: &str = "tessera.rateLimit.client";
 pub const ADDRESS_ATTRIBUTE: &str = "tessera.rateLimit.address";
@@ -135,10 +135,40 @@ fn attribute(attributes: &std::collections::BTreeMap<String, String>, name: &str
     attributes.get(name).and_then(|v| Rate::parse(v))
 }
 
+/// A realm's limits, parsed once when its context is loaded (not on every request).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RealmLimits {
+    pub client: Option<Rate>,
+    pub address: Option<Rate>,
+    pub failed_auth: Option<Rate>,
+}
+
+impl RealmLimits {
+    pub fn of(realm: &Realm) -> Self {
+        Self {
+            client: attribute(&realm.attributes, CLIENT_ATTRIBUTE).flatten(),
+            address: attribute(&realm.attributes, ADDRESS_ATTRIBUTE).flatten(),
+            failed_auth: attribute(&realm.attributes, FAILED_AUTH_ATTRIBUTE).flatten(),
+        }
+    }
+}
+
+/// `parts` joined by `|` in one allocation of the right size: a limit's key (the realm's id first).
+fn key(parts: &[&str]) -> String {
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push('|');
+        }
+        key.push_str(part);
+    }
+    key
+}
+
 /// The limits that apply to one request of a client (`client` when it exists) from `source_ip` at
 /// `endpoint`: what to check before authenticating it.
 pub fn checks_before_auth(
-    realm: &Realm,
+    realm: &RealmContext,
     endpoint: &str,
     client_id: &str,
     client: Option<&Client>,
@@ -155,32 +185,39 @@ pub fn checks_before_auth(
 /// The per-address and per-client limits of one request at `endpoint` (the authorization endpoint's, where
 /// no client authenticates).
 pub fn request_checks(
-    realm: &Realm,
+    realm: &RealmContext,
     endpoint: &str,
     client: Option<&Client>,
     source_ip: Option<&str>,
 ) -> Vec<RateCheck> {
-    let mut checks = Vec::new();
-    if let (Some(ip), Some(Some(rate))) = (source_ip, attribute(&realm.attributes, ADDRESS_ATTRIBUTE)) {
-        let key = format!("{}|a|{endpoint}|{ip}", realm.id);
+    let limits = &realm.limits;
+    let client_rate = client.and_then(|c| match attribute(&c.attributes, CLIENT_ATTRIBUTE) {
+        Some(own) => own.map(|rate| (c, rate)),
+        None => limits.client.map(|rate| (c, rate)),
+    });
+    let (address_rate, ip) = match (limits.address, source_ip) {
+        (Some(rate), Some(ip)) => (Some(rate), ip),
+        _ => (None, ""),
+    };
+    if address_rate.is_none() && client_rate.is_none() && limits.failed_auth.is_none() {
+        return Vec::new();
+    }
+    let mut checks = Vec::with_capacity(3);
+    if let Some(rate) = address_rate {
+        let key = key(&[&realm.realm.id, "a", endpoint, ip]);
         checks.push(RateCheck { key, rate, consume: true, scope: LimitScope::Address });
     }
-    if let Some(client) = client {
-        let rate = attribute(&client.attributes, CLIENT_ATTRIBUTE)
-            .or_else(|| attribute(&realm.attributes, CLIENT_ATTRIBUTE))
-            .flatten();
-        if let Some(rate) = rate {
-            let key = format!("{}|c|{endpoint}|{}", realm.id, client.client_id);
-            checks.push(RateCheck { key, rate, consume: true, scope: LimitScope::Client });
-        }
+    if let Some((client, rate)) = client_rate {
+        let key = key(&[&realm.realm.id, "c", endpoint, &client.client_id]);
+        checks.push(RateCheck { key, rate, consume: true, scope: LimitScope::Client });
     }
     checks
 }
 
 /// The failed-authentication limit of `client_id` from `source_ip`, charged once per failure.
-pub fn failed_auth_check(realm: &Realm, client_id: &str, source_ip: Option<&str>) -> Option<RateCheck> {
-    let rate = attribute(&realm.attributes, FAILED_AUTH_ATTRIBUTE).flatten()?;
-    let key = format!("{}|f|{client_id}|{}", realm.id, source_ip.unwrap_or("-"));
+pub fn failed_auth_check(realm: &RealmContext, client_id: &str, source_ip: Option<&str>) -> Option<RateCheck> {
+    let rate = realm.limits.failed_auth?;
+    let key = key(&[&realm.realm.id, "f", client_id, source_ip.unwrap_or("-")]);
     Some(RateCheck { key, rate, consume: true, scope: LimitScope::FailedAuth })
 }
 

@@ -191,7 +191,8 @@ impl Directory {
         let issuer = realm.issuer(&self.public_url);
         let access =
             AccessModel::new(self.store.list_roles(&realm.id).await?, self.store.list_groups(&realm.id).await?);
-        Ok(Some(Arc::new(RealmContext { realm, issuer, scopes, keys, access })))
+        let limits = tessera_core::rate_limit::RealmLimits::of(&realm);
+        Ok(Some(Arc::new(RealmContext { realm, issuer, scopes, keys, access, limits })))
     }
 
     /// Empties the caches when the store's change counter moved. Returns whether it did.

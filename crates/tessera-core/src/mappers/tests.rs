@@ -90,6 +90,7 @@ fn context() -> RealmContext {
         scopes: vec![roles_scope, groups_scope, profile],
         keys,
         access,
+        limits: Default::default(),
     }
 }
 

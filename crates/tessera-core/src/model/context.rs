@@ -1,6 +1,7 @@
 //! The realm as requests see it: loaded once with its issuer, scopes and key ring, cached by the server.
 
 use crate::keys::KeyRing;
+use crate::rate_limit::RealmLimits;
 
 use super::realm::{ClientScope, Realm};
 use super::roles::AccessModel;
@@ -14,4 +15,6 @@ pub struct RealmContext {
     pub keys: KeyRing,
     /// The realm's roles and groups, for the protocol mappers.
     pub access: AccessModel,
+    /// Its rate limits, parsed from its attributes.
+    pub limits: RealmLimits,
 }

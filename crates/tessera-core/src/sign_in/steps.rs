@@ -36,7 +36,7 @@ async fn authorize(flow: Flow<'_>, params: Option<FormParams>) -> Result<Step, S
     let params =
         params.ok_or(SignInError::bad_request("The request is malformed: a parameter is repeated or unreadable."))?;
     let client = flow.client(params.get("client_id")).await?;
-    let checks = request_checks(&flow.realm.realm, "authorization", client.as_deref(), flow.browser.source_ip);
+    let checks = request_checks(&flow.realm, "authorization", client.as_deref(), flow.browser.source_ip);
     if !checks.is_empty() {
         let s = flow.service;
         s.limiter.check(&checks, s.now_ms).await.map_err(SignInError::RateLimited)?;

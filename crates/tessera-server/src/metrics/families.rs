@@ -2,7 +2,7 @@
 //! families `prometheus-client` encodes. Labels are a realm (borrowed at count time: nothing allocated once
 //! the realm has a series) and a closed vocabulary of `&'static str`s.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
@@ -10,7 +10,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
 use super::HttpLabels;
-use super::shards::Shards;
+use super::shards::{FastMap as HashMap, Shards};
 
 /// A counter per realm and `N` more labels, e.g. `tokens_issued{realm, grant_type, alg}`.
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
 
-use super::shards::Shards;
+use super::shards::{FastMap, Shards};
 
 #[derive(Debug)]
 pub struct TopClients {
@@ -24,7 +24,7 @@ pub struct TopClients {
     deltas: Shards<Deltas>,
 }
 
-type Deltas = HashMap<Box<str>, HashMap<Box<str>, u64>>;
+type Deltas = FastMap<Box<str>, FastMap<Box<str>, u64>>;
 
 /// Distinct clients a thread counts before it adds them to the summary: bounds its memory.
 const DELTA_CLIENTS: usize = 1024;
@@ -61,7 +61,7 @@ impl TopClients {
                     clients.insert(client_id.into(), 1);
                 }
             }
-            (deltas.values().map(HashMap::len).sum::<usize>() >= DELTA_CLIENTS).then(|| std::mem::take(deltas))
+            (deltas.values().map(FastMap::len).sum::<usize>() >= DELTA_CLIENTS).then(|| std::mem::take(deltas))
         });
         if let Some(full) = full {
             self.merge(full);
@@ -80,7 +80,7 @@ impl TopClients {
 
     /// The `n` largest counts, largest first.
     fn top(&self) -> Vec<(String, String, u64)> {
-        let mut all = Deltas::new();
+        let mut all = Deltas::default();
         self.deltas.for_each(|deltas| {
             for (realm, clients) in deltas.drain() {
                 let into = all.entry(realm).or_default();

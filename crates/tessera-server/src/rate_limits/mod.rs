@@ -271,11 +271,10 @@ pub struct LocalRateLimiter {
 impl LocalRateLimiter {
     pub fn check(&self, checks: &[RateCheck], now_ms: i64) -> Result<(), Refusal> {
         let mut tats = self.tats.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut next = Vec::with_capacity(checks.len());
+        // Every check first, so that a refusal charges none; the step is recomputed below (it is arithmetic).
         for check in checks {
-            match gcra(tats.get(&check.key).copied(), now_ms, &check.rate) {
-                Ok(tat) => next.push(tat),
-                Err(retry_after_ms) => return Err(Refusal { scope: check.scope, retry_after_ms }),
+            if let Err(retry_after_ms) = gcra(tats.get(&check.key).copied(), now_ms, &check.rate) {
+                return Err(Refusal { scope: check.scope, retry_after_ms });
             }
         }
         if tats.len() >= LOCAL_KEYS {
@@ -284,13 +283,11 @@ impl LocalRateLimiter {
                 tats.clear();
             }
         }
-        for (check, tat) in checks.iter().zip(next) {
-            if !check.consume {
-                continue;
-            }
+        for check in checks.iter().filter(|c| c.consume) {
             match tats.get_mut(&check.key) {
-                Some(slot) => *slot = tat,
+                Some(slot) => *slot = gcra(Some(*slot), now_ms, &check.rate).unwrap_or(*slot),
                 None => {
+                    let tat = gcra(None, now_ms, &check.rate).unwrap_or(now_ms);
                     tats.insert(check.key.clone(), tat);
                 }
             }

@@ -42,7 +42,7 @@ pub async fn token(
     let response = match endpoint.exchange(authorization(&headers), &form).await {
         Ok(body) => {
             if let Some(metrics) = &state.metrics {
-                metrics.token_issued(&realm.realm.name, form.get("grant_type"), &body.access_token);
+                metrics.token_issued(&realm.realm.name, form.get("grant_type"), realm.keys.active().alg());
             }
             let mut response = Json(body).into_response();
             // RFC 6749 §5.1
