@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service};
 
 use super::{HttpLabels, Metrics};
+use crate::routes::Endpoint;
 
 #[derive(Debug, Clone)]
 pub struct HttpMetricsLayer(pub Arc<Metrics>);
@@ -45,14 +46,24 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// The route's template as the router matched it (never the raw path: one series per route of the route
-/// tables, not per URL); `unmatched` for the fallback. Cloning it is one reference count.
+/// The route's template (never the raw path: one series per route of the route tables, not per URL):
+/// an OIDC endpoint's, found by [`EndpointRoutes`] before the request reaches the router; the admin API's
+/// and the console's as their router matched it; `unmatched` for the fallback. Cloning it is at most one
+/// reference count.
 #[derive(Clone, Debug)]
-pub struct Route(Option<MatchedPath>);
+pub enum Route {
+    Endpoint(&'static str),
+    Matched(MatchedPath),
+    Unmatched,
+}
 
 impl Route {
     pub fn as_str(&self) -> &str {
-        self.0.as_ref().map_or("unmatched", MatchedPath::as_str)
+        match self {
+            Self::Endpoint(template) => template,
+            Self::Matched(matched) => matched.as_str(),
+            Self::Unmatched => "unmatched",
+        }
     }
 }
 
@@ -70,6 +81,30 @@ impl std::hash::Hash for Route {
     }
 }
 
+/// The OIDC endpoints' templates ([`Endpoint::route`]), matched as the router matches them (axum's own
+/// matcher, `matchit`). Knowing them here spares those routes the inner layer that hands the matched
+/// template out through the response: measured (`bench/monitoring_ab.sh`), that layer was most of what
+/// metrics cost a token request, since axum clones each route's boxed service, layers and all, per request.
+#[derive(Debug)]
+pub struct EndpointRoutes(matchit::Router<&'static str>);
+
+impl Default for EndpointRoutes {
+    fn default() -> Self {
+        let mut router = matchit::Router::new();
+        for endpoint in Endpoint::ALL {
+            // The same templates the router was built from: they cannot conflict there either.
+            let _ = router.insert(endpoint.route(), endpoint.route());
+        }
+        Self(router)
+    }
+}
+
+impl EndpointRoutes {
+    pub fn template(&self, path: &str) -> Option<&'static str> {
+        self.0.at(path).ok().map(|found| *found.value)
+    }
+}
+
 impl<S> Service<Request> for Measured<S>
 where
     S: Service<Request, Response = Response, Error = Infallible>,
@@ -83,12 +118,12 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let route = Route(request.extensions().get::<MatchedPath>().cloned());
+        let route = self.metrics.endpoint_routes.template(request.uri().path()).map(Route::Endpoint);
         let method = method_label(request.method());
         MeasuredFuture {
             work: self.inner.call(request),
             started: Instant::now(),
-            route: Some(route),
+            route,
             method,
             metrics: self.metrics.clone(),
         }
@@ -115,10 +150,11 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Poll::Ready(Ok(response)) = this.work.poll(cx) else { return Poll::Pending };
-        // The router runs inside this layer: the matched template arrives on the response.
-        let route = match response.extensions().get::<MatchedPath>() {
-            Some(matched) => Route(Some(matched.clone())),
-            None => this.route.take().unwrap_or(Route(None)),
+        // Other than an OIDC endpoint's, the template arrives on the response (the router runs inside).
+        let route = match (this.route.take(), response.extensions().get::<MatchedPath>()) {
+            (Some(route), _) => route,
+            (None, Some(matched)) => Route::Matched(matched.clone()),
+            (None, None) => Route::Unmatched,
         };
         let labels = HttpLabels { route, method: this.method, status: response.status().as_u16() };
         this.metrics.http_request(&labels, this.started.elapsed().as_secs_f64());
@@ -126,8 +162,8 @@ where
     }
 }
 
-/// Inside routing (a route layer, only with metrics on): hands the matched route template to [`Measured`],
-/// which wraps the router and so never sees it on the request.
+/// Inside routing (a layer of the admin API's and the console's routers, only with metrics on): hands the
+/// matched route template to [`Measured`], which wraps the router and so never sees it on the request.
 pub async fn matched_route_to_response(route: Option<MatchedPath>, mut response: Response) -> Response {
     if let Some(route) = route {
         response.extensions_mut().insert(route);
@@ -147,5 +183,29 @@ async fn scrape(State(metrics): State<Arc<Metrics>>) -> Response {
     match metrics.encode() {
         Ok(body) => ([(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))], body).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_oidc_endpoint_path_is_labelled_with_its_own_template_and_nothing_else_is() {
+        let routes = EndpointRoutes::default();
+        for endpoint in Endpoint::ALL {
+            let path = endpoint
+                .route()
+                .replace("{realm}", "shop")
+                .replace("{client_id}", "c1")
+                .replace("{", "x")
+                .replace("}", "");
+            assert_eq!(routes.template(&path), Some(endpoint.route()), "{path}");
+        }
+        for other in
+            ["/admin/realms/shop/clients", "/realms/shop/unknown", "/", "/realms/shop/protocol/openid-connect/token/x"]
+        {
+            assert_eq!(routes.template(other), None, "{other}");
+        }
     }
 }

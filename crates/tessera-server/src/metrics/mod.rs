@@ -50,6 +50,8 @@ pub struct Metrics {
     rate_limited: Arc<RealmCounters<2>>,
     anomalies: Arc<RealmCounters<1>>,
     top_clients: Arc<TopClients>,
+    /// The OIDC endpoints' route templates, for the HTTP series' `route` label.
+    pub(crate) endpoint_routes: http::EndpointRoutes,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -108,6 +110,7 @@ impl Metrics {
             rate_limited,
             anomalies,
             top_clients,
+            endpoint_routes: http::EndpointRoutes::default(),
         }
     }
 
