@@ -18,8 +18,11 @@ pub struct RealmCounters<const N: usize> {
     name: &'static str,
     help: &'static str,
     labels: [&'static str; N],
-    shards: Shards<HashMap<Box<str>, HashMap<[&'static str; N], u64>>>,
+    shards: Shards<ByRealm<N>>,
 }
+
+/// realm → label values → count; nested so that a count borrows the request's realm.
+type ByRealm<const N: usize> = HashMap<Box<str>, HashMap<[&'static str; N], u64>>;
 
 impl<const N: usize> RealmCounters<N> {
     /// `labels`: the names of the labels after `realm`, in their order.
