@@ -85,13 +85,15 @@ impl AdminApi<'_> {
     ) -> Result<MappingsRepresentation, AdminError> {
         let realm = self.realm_for(realm, Self::holder_right(holder, false)).await?;
         let access = self.access_model(&realm).await?;
-        let ids = self.mapped_ids(&realm, &access, holder).await?;
         let roles: Vec<&Role> = match holder {
             Holder::User(id) if effective => {
                 let user = self.store.find_user_by_id(&realm.id, id).await?;
                 access.effective_roles(&user.ok_or_else(|| AdminError::NoSuchUser(id.to_owned()))?.roles)
             }
-            _ => ids.iter().filter_map(|id| access.role(id)).collect(),
+            _ => {
+                let ids = self.mapped_ids(&realm, &access, holder).await?;
+                ids.iter().filter_map(|id| access.role(id)).collect()
+            }
         };
         let clients = self.store.list_clients(&realm.id).await?;
         let mut realm_mappings = Vec::new();
