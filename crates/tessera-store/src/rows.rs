@@ -233,25 +233,25 @@ pub fn joined_secret_from_row<R: Columns>(row: &R) -> Result<Option<ClientSecret
     }))
 }
 
-pub fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
+pub fn user_from_row<R: Columns>(row: &R) -> Result<User, StoreError> {
     Ok(User {
-        id: get(row, "id")?,
-        realm_id: get(row, "realm_id")?,
-        username: get(row, "username")?,
-        enabled: get_flag(row, "enabled")?,
-        email: get(row, "email")?,
-        email_verified: get_flag(row, "email_verified")?,
-        first_name: get(row, "first_name")?,
-        last_name: get(row, "last_name")?,
-        password_hash: get(row, "password_hash")?,
-        service_account_client_id: get(row, "service_account_client_id")?,
-        required_actions: get::<String>(row, "required_actions")?
+        id: text(row, "id")?,
+        realm_id: text(row, "realm_id")?,
+        username: text(row, "username")?,
+        enabled: int(row, "enabled")? != 0,
+        email: row.text("email")?,
+        email_verified: int(row, "email_verified")? != 0,
+        first_name: row.text("first_name")?,
+        last_name: row.text("last_name")?,
+        password_hash: row.text("password_hash")?,
+        service_account_client_id: row.text("service_account_client_id")?,
+        required_actions: text(row, "required_actions")?
             .split(' ')
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
             .collect(),
-        created_at: get(row, "created_at")?,
-        attributes: get_json(row, "attributes")?,
+        created_at: int(row, "created_at")?,
+        attributes: json_of(row, "attributes")?,
         // Filled by the finder (one more round trip), not by this row.
         roles: RoleMappings::default(),
     })

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Row};
-use tessera_core::model::{Client, RoleMappings};
+use tessera_core::model::{Client, RoleMappings, User};
 use tessera_core::ports::StoreError;
 
-use crate::rows::{Columns, client_from_row, joined_secret_from_row, text};
+use crate::rows::{Columns, client_from_row, joined_secret_from_row, text, user_from_row};
 use crate::sql;
 
 /// Connections a thread keeps (one per store it has read from, the oldest dropped first): a process has
@@ -139,6 +139,32 @@ impl SyncReader {
             Ok(client)
         });
         // Timed as sqlx times its own statements (`sqlx::query` events), for the same series.
+        tracing::debug!(target: crate::error::TARGET, statement = "select", elapsed_secs = started.elapsed().as_secs_f64());
+        found
+    }
+}
+
+impl SyncReader {
+    /// What `UserStore::find_user_by_id` answers: the user and their direct mappings, in one snapshot. Every
+    /// bearer-token request of a person (userinfo, refresh) reads its user: on the caller's thread it skips
+    /// sqlx's four hand-offs between threads.
+    pub fn find_user_by_id(&self, realm_id: &str, id: &str) -> Result<Option<User>, StoreError> {
+        let started = std::time::Instant::now();
+        let found = self.with_connection(|conn| {
+            let tx = conn.unchecked_transaction().map_err(read_err)?;
+            let user = {
+                let mut statement = tx.prepare_cached(sql::SELECT_USER_BY_ID).map_err(read_err)?;
+                let names = column_names(&statement);
+                let mut rows = statement.query((realm_id, id)).map_err(read_err)?;
+                match rows.next().map_err(read_err)? {
+                    Some(row) => Some(user_from_row(&NamedRow { row, names: &names })?),
+                    None => None,
+                }
+            };
+            let Some(mut user) = user else { return Ok(None) };
+            user.roles = user_mappings(&tx, realm_id, &user.id)?;
+            Ok(Some(user))
+        });
         tracing::debug!(target: crate::error::TARGET, statement = "select", elapsed_secs = started.elapsed().as_secs_f64());
         found
     }

@@ -64,6 +64,9 @@ impl UserStore for SqlStore {
     }
 
     async fn find_user_by_id(&self, realm_id: &str, id: &str) -> Result<Option<User>, StoreError> {
+        if let Some(reader) = &self.sync_reader {
+            return reader.find_user_by_id(realm_id, id);
+        }
         let row = sqlx::query(sql::SELECT_USER_BY_ID)
             .bind(realm_id.to_owned())
             .bind(id.to_owned())

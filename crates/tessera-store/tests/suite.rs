@@ -337,7 +337,14 @@ async fn users_are_created_found_listed_and_changed(f: Fixture) {
     f.store.create_realm(&bundle).await.unwrap();
     let mut wile = new_user(&realm_id, "wile", None, 20).unwrap();
     wile.password_hash = Some("$argon2id$placeholder".into());
+    (wile.email, wile.email_verified) = (Some("wile@acme.test".into()), true);
+    (wile.first_name, wile.last_name) = (Some("Wile E.".into()), Some("Coyote".into()));
+    wile.attributes.insert("team".into(), vec!["rockets".into(), "traps".into()]);
     f.store.create_user(&wile).await.unwrap();
+    // By id (on SQLite the synchronous read path, rusqlite on the caller's thread): every field.
+    assert_eq!(f.store.find_user_by_id(&realm_id, &wile.id).await.unwrap(), Some(wile.clone()));
+    assert_eq!(f.store.find_user_by_id(&realm_id, "no-such-id").await.unwrap(), None);
+    assert_eq!(f.store.find_user_by_id("another-realm", &wile.id).await.unwrap(), None);
     assert!(matches!(f.store.create_user(&wile).await, Err(StoreError::Conflict(_))));
     assert_eq!(f.store.find_user(&realm_id, "wile").await.unwrap(), Some(wile.clone()));
     assert_eq!(f.store.find_user(&realm_id, "nobody").await.unwrap(), None);

@@ -59,6 +59,8 @@ pub async fn roles_groups_and_mappings_round_trip_with_users_and_service_account
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     assert_eq!(groups, vec![sub.clone(), top.clone()]);
     let found = f.store.find_user(&realm_id, "alice").await.unwrap().unwrap();
+    // By id (on SQLite the synchronous read path): the same user, mappings included.
+    assert_eq!(f.store.find_user_by_id(&realm_id, &found.id).await.unwrap().as_ref(), Some(&found));
     assert_eq!(found.attributes, alice.attributes);
     assert_eq!(found.roles, alice.roles);
 
