@@ -153,18 +153,6 @@ impl RealmLimits {
     }
 }
 
-/// `parts` joined by `|` in one allocation of the right size: a limit's key (the realm's id first).
-fn key(parts: &[&str]) -> String {
-    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            key.push('|');
-        }
-        key.push_str(part);
-    }
-    key
-}
-
 /// The limits that apply to one request of a client (`client` when it exists) from `source_ip` at
 /// `endpoint`: what to check before authenticating it.
 pub fn checks_before_auth(
@@ -204,11 +192,11 @@ pub fn request_checks(
     }
     let mut checks = Vec::with_capacity(3);
     if let Some(rate) = address_rate {
-        let key = key(&[&realm.realm.id, "a", endpoint, ip]);
+        let key = [realm.realm.id.as_str(), "a", endpoint, ip].join("|");
         checks.push(RateCheck { key, rate, consume: true, scope: LimitScope::Address });
     }
     if let Some((client, rate)) = client_rate {
-        let key = key(&[&realm.realm.id, "c", endpoint, &client.client_id]);
+        let key = [realm.realm.id.as_str(), "c", endpoint, &client.client_id].join("|");
         checks.push(RateCheck { key, rate, consume: true, scope: LimitScope::Client });
     }
     checks
@@ -217,7 +205,7 @@ pub fn request_checks(
 /// The failed-authentication limit of `client_id` from `source_ip`, charged once per failure.
 pub fn failed_auth_check(realm: &RealmContext, client_id: &str, source_ip: Option<&str>) -> Option<RateCheck> {
     let rate = realm.limits.failed_auth?;
-    let key = key(&[&realm.realm.id, "f", client_id, source_ip.unwrap_or("-")]);
+    let key = [realm.realm.id.as_str(), "f", client_id, source_ip.unwrap_or("-")].join("|");
     Some(RateCheck { key, rate, consume: true, scope: LimitScope::FailedAuth })
 }
 
